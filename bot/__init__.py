@@ -1,0 +1,1 @@
+"""The conversation turn: language, intent, answer / recovery / escalation, log."""

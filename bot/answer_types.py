@@ -1,0 +1,36 @@
+"""Typed values passed between the answer stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from knowledge.models import Chunk
+from retrieval.retriever import Hit
+
+
+class Citation(BaseModel):
+    document: str
+    chunk: int
+    score: float = Field(description="Relevance of this chunk to the question, 0-1.")
+    title: str = ""
+    snippet: str = ""
+
+
+class Answer(BaseModel):
+    reply: str
+    confidence: float = Field(ge=0.0, le=1.0)
+    citations: list[Citation] = []
+    handoff: bool = False  # below threshold: a person should take over
+    answerer: Literal["extractive", "llm", "fallback"] = "extractive"
+
+
+@dataclass
+class Evidence:
+    """A retrieved chunk with its document name and scores, ready to answer from."""
+
+    hit: Hit
+    chunk: Chunk
+    document: str

@@ -1,0 +1,158 @@
+"""The offline answerer: quote the merchant's own knowledge, never invent.
+
+FAQ rows answer with their answer, products with the fact asked for (price, stock,
+sizes…), passages with their best sentences. Confidence comes from how well the
+question matches the evidence; below the threshold the bot says it is unsure and
+asks for a colleague instead of guessing.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+
+from bot.answer_types import Answer, Citation, Evidence
+from knowledge.parsers import format_price
+from retrieval.embedders import Embedder
+
+UNSURE = {
+    "zh": "这个问题我不太确定，为了不误导您，我请人工客服同事来帮您，请稍等。",
+    "en": "I'm not sure about that one, and I'd rather not guess. Let me get a colleague to help you.",
+}
+
+# Which product fact a question asks for, by keywords in either language.
+PRODUCT_FACTS: dict[str, tuple[str, ...]] = {
+    "price": ("多少钱", "价格", "价钱", "几块", "多钱", "售价", "贵", "price", "cost", "how much", "$", "¥"),
+    "stock": ("有货", "库存", "现货", "还有吗", "有没有货", "缺货", "断货", "卖完", "in stock", "available", "stock", "sold out", "left"),
+    "sizes": ("尺码", "码数", "大小", "几码", "什么码", "size"),
+    "colors": ("颜色", "色", "colour", "color"),
+    "material": ("材质", "面料", "材料", "成分", "什么做", "material", "fabric", "made of"),
+}
+
+_SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?|[^.\n]+(?:\.(?=\s|$))?")
+
+
+class ExtractiveAnswerer:
+    def __init__(self, embedder: Embedder, threshold: float) -> None:
+        self.embedder = embedder
+        self.threshold = threshold
+
+    def answer(self, question: str, lang: str, evidence: list[Evidence], query_tokens: list[str]) -> Answer:
+        if not evidence:
+            return unsure_answer(lang, [], 0.0)
+        scored = sorted(
+            ((self.relevance(question, lang, ev, query_tokens), ev) for ev in evidence),
+            key=lambda pair: pair[0],
+            reverse=True,
+        )
+        best_score, best = scored[0]
+        confidence = confidence_from(best_score)
+        citations = [citation(ev, score) for score, ev in scored[:3] if score > 0.0]
+        if confidence < self.threshold:
+            return unsure_answer(lang, citations, confidence)
+        reply = self.compose(question, lang, best)
+        return Answer(reply=reply, confidence=confidence, citations=citations)
+
+    def relevance(self, question: str, lang: str, ev: Evidence, query_tokens: list[str]) -> float:
+        """A 0-1 match score: dense similarity, blended with how many query words the chunk holds."""
+        similarity = max(0.0, ev.hit.similarity or 0.0)
+        chunk_tokens = set(ev.chunk.search_tokens.split(" "))
+        content = [t for t in query_tokens if t not in _FACT_TOKENS] or query_tokens
+        coverage = sum(t in chunk_tokens for t in content) / len(content) if content else 0.0
+        score = 0.75 * similarity + 0.25 * coverage
+        if ev.chunk.kind == "product" and _names_product(question, ev.chunk):
+            score = max(score, 0.75)
+        if ev.chunk.lang != lang:  # answer in the shopper's language when the knowledge has it
+            score -= 0.06
+        return score
+
+    def compose(self, question: str, lang: str, ev: Evidence) -> str:
+        chunk = ev.chunk
+        if chunk.kind == "faq" and chunk.answer:
+            return chunk.answer
+        if chunk.kind == "product" and chunk.data:
+            return product_reply(question, chunk.lang, chunk.data)
+        return self.best_sentences(question, chunk.text)
+
+    def best_sentences(self, question: str, text: str, keep: int = 2) -> str:
+        sentences = [s.strip() for s in _SENTENCE.findall(text) if len(s.strip()) > 1]
+        sentences = [s.lstrip("-*• ").strip() for s in sentences]
+        if len(sentences) <= keep:
+            return " ".join(sentences).strip() or text.strip()
+        vectors = self.embedder.embed([question] + sentences)
+        sims = vectors[1:] @ vectors[0]
+        top = sorted(np.argsort(-sims)[:keep])  # keep the document's order
+        joiner = "" if re.search(r"[\u4e00-\u9fff]", text) else " "
+        return joiner.join(sentences[i] for i in top)
+
+
+_FACT_TOKENS = {"钱", "价格", "价钱", "库存", "有货", "现货", "尺码", "颜色", "材质", "面料", "price", "cost", "much",
+                "stock", "available", "size", "color", "colour", "material", "fabric"}
+
+
+def confidence_from(score: float) -> float:
+    """Map a match score onto [0, 1]: ~0.5 where paraphrases start to outnumber misses."""
+    return round(1.0 / (1.0 + math.exp(-14.0 * (score - 0.5))), 4)
+
+
+def citation(ev: Evidence, score: float) -> Citation:
+    snippet = ev.chunk.answer or ev.chunk.text
+    return Citation(
+        document=ev.document,
+        chunk=ev.chunk.id,
+        score=round(max(0.0, min(1.0, score)), 4),
+        title=ev.chunk.title[:200],
+        snippet=snippet[:240],
+    )
+
+
+def unsure_answer(lang: str, citations: list[Citation], confidence: float) -> Answer:
+    return Answer(reply=UNSURE.get(lang, UNSURE["en"]), confidence=confidence, citations=citations, handoff=True)
+
+
+def _names_product(question: str, chunk) -> bool:
+    """The shopper typed the product's full name (in either language)."""
+    q = question.lower()
+    titles = [str(chunk.data.get(k) or "") for k in ("title", "title_en")] if chunk.data else [chunk.title]
+    return any(t and t.lower() in q for t in titles)
+
+
+def asked_facts(question: str) -> list[str]:
+    q = question.lower()
+    return [fact for fact, words in PRODUCT_FACTS.items() if any(w in q for w in words)]
+
+
+def product_reply(question: str, lang: str, product: dict) -> str:
+    en = lang == "en"
+    suffix = "_en" if en else ""
+
+    def field(key: str):
+        value = product.get(key + suffix) or product.get(key)
+        return ", ".join(map(str, value)) if isinstance(value, list) else value
+
+    title = field("title")
+    facts = asked_facts(question) or ["price", "stock", "sizes"]
+    parts = []
+    for fact in facts:
+        if fact == "price" and product.get("price") is not None:
+            price = format_price(product["price"])
+            parts.append(f"The {title} costs ¥{price}." if en else f"{title}的价格是¥{price}。")
+        elif fact == "stock" and product.get("stock") is not None:
+            stock = int(product["stock"])
+            if stock > 0:
+                parts.append(f"The {title} is in stock ({stock} left)." if en else f"{title}目前有货，库存{stock}件。")
+            else:
+                parts.append(f"Sorry, the {title} is out of stock right now." if en else f"抱歉，{title}目前缺货。")
+        elif fact == "sizes" and field("sizes"):
+            parts.append(f"The {title} comes in sizes {field('sizes')}." if en else f"{title}有这些尺码：{field('sizes')}。")
+        elif fact == "colors" and (field("colors") or field("colours")):
+            colors = field("colors") or field("colours")
+            parts.append(f"The {title} comes in {colors}." if en else f"{title}有这些颜色：{colors}。")
+        elif fact == "material" and field("material"):
+            parts.append(f"The {title} is made of {field('material')}." if en else f"{title}的材质是{field('material')}。")
+    if not parts:
+        description = field("description") or ""
+        parts.append(f"{title}: {description}" if en else f"{title}：{description}")
+    return " ".join(parts) if en else "".join(parts)

@@ -1,0 +1,1 @@
+"""Knowledge: parsing merchants' uploads into documents and chunks, stored in SQL."""

@@ -1,0 +1,1 @@
+"""Retrieval: embedders, the Chroma vector index, BM25, and rank fusion."""

@@ -1,0 +1,61 @@
+"""In-memory BM25 per merchant, rebuilt from the SQL chunk tokens when the
+merchant's knowledge version changes."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import bm25s
+import numpy as np
+
+
+@dataclass(frozen=True)
+class LexicalHit:
+    chunk_id: int
+    score: float
+
+
+class Bm25Index:
+    def __init__(self, chunk_ids: list[int], corpus_tokens: list[list[str]]) -> None:
+        self.chunk_ids = np.asarray(chunk_ids, dtype=np.int64)
+        self._bm25: bm25s.BM25 | None = None
+        if chunk_ids:
+            self._bm25 = bm25s.BM25()
+            # Empty documents would make bm25s drop rows; a placeholder keeps ids aligned.
+            self._bm25.index([t or ["∅"] for t in corpus_tokens], show_progress=False)
+
+    def search(self, tokens: list[str], k: int) -> list[LexicalHit]:
+        if self._bm25 is None or not tokens:
+            return []
+        k = min(k, len(self.chunk_ids))
+        docs, scores = self._bm25.retrieve([tokens], k=k, show_progress=False, n_threads=1)
+        return [
+            LexicalHit(int(self.chunk_ids[d]), float(s)) for d, s in zip(docs[0], scores[0]) if s > 0.0
+        ]
+
+
+class Bm25Cache:
+    """One index per merchant, keyed by the merchant's knowledge version."""
+
+    def __init__(self) -> None:
+        self._indexes: dict[str, tuple[int, Bm25Index]] = {}
+        self._lock = threading.Lock()
+
+    def get(
+        self, merchant_id: str, version: int, load: Callable[[], tuple[list[int], list[list[str]]]]
+    ) -> Bm25Index:
+        cached = self._indexes.get(merchant_id)
+        if cached and cached[0] == version:
+            return cached[1]
+        with self._lock:
+            cached = self._indexes.get(merchant_id)
+            if cached and cached[0] == version:
+                return cached[1]
+            index = Bm25Index(*load())
+            self._indexes[merchant_id] = (version, index)
+            return index
+
+    def forget(self, merchant_id: str) -> None:
+        self._indexes.pop(merchant_id, None)

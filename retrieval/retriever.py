@@ -1,0 +1,143 @@
+"""Hybrid retrieval: dense (Chroma) + BM25, fused by reciprocal-rank fusion.
+
+Each merchant has its own collection and its own BM25 index, and chunk rows are
+always re-read with a merchant filter, so one shop can never see another's text.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from knowledge import repository
+from retrieval.bm25 import Bm25Cache
+from retrieval.embedders import Embedder, get_embedder
+from retrieval.tokenize import tokenize
+from retrieval.vector_store import VectorStore
+from xiaoer.db import session_scope
+from xiaoer.settings import Settings, get_settings
+
+RetrieverMode = Literal["hybrid", "dense", "bm25"]
+ProgressFn = Callable[[int, int], None]
+EMBED_BATCH = 128
+
+
+@dataclass
+class Hit:
+    chunk_id: int
+    score: float  # fused (RRF) score, the ranking key
+    similarity: float | None = None  # cosine(query, chunk embedding)
+    bm25: float | None = None
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
+
+
+@dataclass
+class RetrievalResult:
+    query: str
+    hits: list[Hit]
+    query_vector: np.ndarray
+    query_tokens: list[str] = field(default_factory=list)
+
+
+class HybridRetriever:
+    def __init__(
+        self,
+        embedder: Embedder | None = None,
+        vectors: VectorStore | None = None,
+        bm25: Bm25Cache | None = None,
+        settings: Settings | None = None,
+    ) -> None:
+        self.settings = settings or get_settings()
+        self.embedder = embedder or get_embedder()
+        self.vectors = vectors or VectorStore(self.settings)
+        self.bm25 = bm25 or Bm25Cache()
+        self._checked: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    # --- writing --------------------------------------------------------------------------
+
+    def embed(self, texts: list[str], progress: ProgressFn | None = None) -> np.ndarray:
+        parts = []
+        for start in range(0, len(texts), EMBED_BATCH):
+            parts.append(self.embedder.embed(texts[start : start + EMBED_BATCH]))
+            if progress:
+                progress(min(start + EMBED_BATCH, len(texts)), len(texts))
+        return np.vstack(parts) if parts else np.zeros((0, self.embedder.dim), dtype=np.float32)
+
+    def add(self, merchant_id: str, chunk_ids: list[int], vectors: np.ndarray, document_ids: list[int]) -> None:
+        self.vectors.upsert(merchant_id, self.embedder.name, chunk_ids, vectors, document_ids)
+
+    def remove(self, merchant_id: str, chunk_ids: list[int]) -> None:
+        self.vectors.delete(merchant_id, self.embedder.name, chunk_ids)
+
+    def rebuild(self, merchant_id: str, progress: ProgressFn | None = None) -> int:
+        """Re-embed every chunk of a merchant from SQL into a fresh collection."""
+        with session_scope() as session:
+            rows = repository.all_chunks_for_embedding(session, merchant_id)
+        self.vectors.drop_merchant(merchant_id, self.embedder.name)
+        if rows:
+            ids, doc_ids, texts = (list(x) for x in zip(*rows))
+            self.add(merchant_id, ids, self.embed(texts, progress), doc_ids)
+        self.bm25.forget(merchant_id)
+        return len(rows)
+
+    def ensure_indexed(self, merchant_id: str, version: int) -> None:
+        """Fill the dense index from SQL when it is missing (new embedder, lost Chroma files)."""
+        if self._checked.get(merchant_id) == version:
+            return
+        with self._lock:
+            if self._checked.get(merchant_id) == version:
+                return
+            with session_scope() as session:
+                expected = repository.chunk_count(session, merchant_id)
+            if expected and self.vectors.count(merchant_id, self.embedder.name) != expected:
+                self.rebuild(merchant_id)
+            self._checked[merchant_id] = version
+
+    # --- reading -----------------------------------------------------------------------------
+
+    def search(self, merchant_id: str, query: str, *, k: int | None = None, mode: RetrieverMode = "hybrid") -> RetrievalResult:
+        k = k or self.settings.top_k
+        depth = max(4 * k, 20)  # fuse over deeper lists than we return
+        with session_scope() as session:
+            version = repository.kb_version(session, merchant_id)
+        query_vector = self.embedder.embed([query])[0]
+        tokens = tokenize(query)
+        if version == 0:
+            return RetrievalResult(query, [], query_vector, tokens)
+        self.ensure_indexed(merchant_id, version)
+
+        dense = self.vectors.query(merchant_id, self.embedder.name, query_vector, depth) if mode != "bm25" else []
+        lexical = []
+        if mode != "dense":
+            index = self.bm25.get(merchant_id, version, lambda: self._load_tokens(merchant_id))
+            lexical = index.search(tokens, depth)
+
+        hits: dict[int, Hit] = {}
+        rrf_k = self.settings.rrf_k
+        for rank, vh in enumerate(dense, start=1):
+            hit = hits.setdefault(vh.chunk_id, Hit(vh.chunk_id, 0.0))
+            hit.similarity, hit.dense_rank = vh.similarity, rank
+            hit.score += 1.0 / (rrf_k + rank)
+        for rank, lh in enumerate(lexical, start=1):
+            hit = hits.setdefault(lh.chunk_id, Hit(lh.chunk_id, 0.0))
+            hit.bm25, hit.lexical_rank = lh.score, rank
+            hit.score += 1.0 / (rrf_k + rank)
+        ranked = sorted(hits.values(), key=lambda h: h.score, reverse=True)[:k]
+
+        missing = [h.chunk_id for h in ranked if h.similarity is None]
+        if missing:  # lexical-only hits: the answerer still wants a similarity for confidence
+            stored = self.vectors.vectors_for(merchant_id, self.embedder.name, missing)
+            for h in ranked:
+                if h.chunk_id in stored:
+                    h.similarity = float(stored[h.chunk_id] @ query_vector)
+        return RetrievalResult(query, ranked, query_vector, tokens)
+
+    def _load_tokens(self, merchant_id: str) -> tuple[list[int], list[list[str]]]:
+        with session_scope() as session:
+            return repository.all_chunk_tokens(session, merchant_id)

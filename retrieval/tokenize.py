@@ -1,0 +1,40 @@
+"""Tokens for BM25: jieba words for Chinese, lower-cased words for English."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import jieba
+
+jieba.setLogLevel(logging.WARNING)
+
+_TOKEN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[a-z0-9]+(?:['.][a-z0-9]+)*")
+
+# Function words that carry no meaning for matching a question to an answer.
+_ZH_STOP = set("的 了 吗 呢 吧 啊 呀 哦 嘛 么 是 我 你 您 他 她 它 们 这 那 个 也 就 都 还 在 有 和 与 及 或 请 问 一下 一个 可以 能 会 要 想 怎么 怎样 什么 如何 多少 为什么 哪 哪些 哪里 么".split())
+_EN_STOP = set(
+    """a an the and or but if of at by for with about to from in on into over under is are was were be been being
+    am do does did i me my we our you your he she it its they them their this that these those there here what which
+    who whom how why when where can could would should will shall may might must have has had please pls plz hi hello
+    so than too very just not no any some all get got""".split()
+)
+
+
+def tokenize(text: str) -> list[str]:
+    tokens: list[str] = []
+    for match in _TOKEN.finditer(text.lower()):
+        piece = match.group(0)
+        if piece[0].isascii():
+            if piece not in _EN_STOP:
+                tokens.append(_stem(piece))
+        else:
+            tokens.extend(t for t in jieba.lcut_for_search(piece) if t not in _ZH_STOP)
+    return tokens
+
+
+def _stem(word: str) -> str:
+    """A deliberately tiny stemmer: plural 's' only (returns→return, days→day)."""
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss") and not word[-2].isdigit():
+        return word[:-1]
+    return word

@@ -1,0 +1,91 @@
+"""The SQL database: the source of truth for knowledge, conversations and events.
+
+SQLite under ``XIAOER_HOME`` by default; ``DATABASE_URL`` switches to Postgres.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from functools import lru_cache
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from xiaoer.settings import get_settings
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+@lru_cache(maxsize=8)
+def _engine_for(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):  # WAL lets readers run beside one writer
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    return engine
+
+
+_initialised: set[str] = set()
+
+
+def get_engine() -> Engine:
+    settings = get_settings()
+    url = settings.sqlalchemy_url
+    if url.startswith("sqlite"):
+        settings.home.mkdir(parents=True, exist_ok=True)
+    engine = _engine_for(url)
+    if url not in _initialised:
+        _create_tables(engine)
+        _initialised.add(url)
+    return engine
+
+
+def _create_tables(engine: Engine) -> None:
+    # Import every module that declares tables so metadata is complete.
+    import knowledge.models  # noqa: F401
+
+    Base.metadata.create_all(engine)
+
+
+@lru_cache(maxsize=8)
+def _sessionmaker_for(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+@contextmanager
+def session_scope() -> Iterator[Session]:
+    """A transaction: commit on success, roll back on any error."""
+    session = _sessionmaker_for(get_engine())()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def reset_engines() -> None:
+    for engine in list(_initialised):
+        _engine_for(engine).dispose()
+    _initialised.clear()
+    _engine_for.cache_clear()
+    _sessionmaker_for.cache_clear()

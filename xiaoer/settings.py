@@ -1,0 +1,70 @@
+"""One settings object for the whole project, read from the environment.
+
+Everything defaults to something that runs offline under ``XIAOER_HOME``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="XIAOER_", extra="ignore")
+
+    home: Path = Field(default=Path(".xiaoer"), description="Data directory: database, Chroma files, model cache.")
+    database_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DATABASE_URL", "XIAOER_DATABASE_URL"),
+        description="SQLAlchemy URL; defaults to SQLite under home.",
+    )
+    chroma_host: str | None = Field(default=None, validation_alias=AliasChoices("CHROMA_HOST", "XIAOER_CHROMA_HOST"))
+    chroma_port: int = Field(default=8000, validation_alias=AliasChoices("CHROMA_PORT", "XIAOER_CHROMA_PORT"))
+
+    embedder: str = Field(default="use", description="'use' (multilingual USE v3), 'minilm', or 'st:<path>'.")
+    st_model_path: Path | None = Field(default=None, description="Sentence-transformers model folder for 'st'.")
+
+    # Retrieval and answering.
+    top_k: int = 5
+    rrf_k: int = 60
+    answer_threshold: float = Field(default=0.5, description="Below this confidence the bot hands off.")
+
+    # Ingestion limits.
+    max_upload_bytes: int = 20 * 1024 * 1024
+
+    # Optional LLM (any OpenAI-compatible endpoint).
+    openai_api_key: str | None = Field(default=None, validation_alias=AliasChoices("OPENAI_API_KEY"))
+    openai_base_url: str | None = Field(default=None, validation_alias=AliasChoices("OPENAI_BASE_URL"))
+    llm_model: str = "gpt-4o-mini"
+    llm_timeout: float = 20.0
+
+    @property
+    def llm_enabled(self) -> bool:
+        return bool(self.openai_api_key)
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.home / 'xiaoer.db').resolve()}"
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.home / "chroma"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.home / "cache"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests and the CLI change the environment)."""
+    get_settings.cache_clear()
