@@ -183,6 +183,18 @@ class KnowledgeService:
         return True
 
 
+    def delete_merchant(self, merchant_id: str) -> None:
+        """Remove a merchant's whole knowledge base (SQL rows and indexes)."""
+        with session_scope() as session:
+            for doc in repository.list_documents(session, merchant_id):
+                repository.delete_document_rows(session, doc)
+            merchant = repository.get_merchant(session, merchant_id)
+            if merchant is not None:
+                session.delete(merchant)
+        self.retriever.vectors.drop_merchant(merchant_id, self.retriever.embedder.name)
+        self.retriever.bm25.forget(merchant_id)
+
+
 def _hash_of(parsed: list[ParsedDocument], name: str) -> str:
     return next(p.content_hash for p in parsed if p.name == name)
 

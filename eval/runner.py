@@ -1,0 +1,81 @@
+"""Run a dataset through the real turn pipeline on a throw-away merchant."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.turn import ShopAssistant, TurnRequest
+from eval.dataset import INTENT_LABELS, Case, Dataset
+from eval.metrics import CaseOutcome, answer_matches, summarise
+from retrieval.retriever import RetrieverMode
+
+ProgressFn = Callable[[int, int], None]
+
+
+@dataclass
+class EvalRun:
+    dataset: str
+    retriever: str
+    summary: dict
+    outcomes: list[CaseOutcome]
+
+
+def run_eval(
+    dataset: Dataset,
+    *,
+    mode: RetrieverMode = "hybrid",
+    assistant: ShopAssistant | None = None,
+    progress: ProgressFn | None = None,
+) -> EvalRun:
+    assistant = assistant or ShopAssistant()
+    merchant = f"eval-{uuid.uuid4().hex[:12]}"
+    assistant.knowledge.ensure_merchant(merchant, f"eval {dataset.name}")
+    try:
+        if dataset.knowledge_files:
+            assistant.knowledge.ingest_paths(merchant, dataset.knowledge_files)
+        outcomes = []
+        for i, case in enumerate(dataset.cases, start=1):
+            outcomes.append(run_case(assistant, merchant, case, mode))
+            if progress:
+                progress(i, len(dataset.cases))
+    finally:
+        assistant.knowledge.delete_merchant(merchant)
+    return EvalRun(dataset=dataset.name, retriever=mode, summary=summarise(outcomes, INTENT_LABELS), outcomes=outcomes)
+
+
+def run_case(assistant: ShopAssistant, merchant: str, case: Case, mode: RetrieverMode) -> CaseOutcome:
+    conversation = f"eval-{case.id}-{uuid.uuid4().hex[:6]}"
+    *earlier, last = case.messages
+    for message in earlier:
+        assistant.handle(TurnRequest(merchant_id=merchant, message=message, conversation_id=conversation), mode=mode)
+    started = time.perf_counter()
+    result = assistant.handle(TurnRequest(merchant_id=merchant, message=last, conversation_id=conversation), mode=mode)
+    latency_ms = (time.perf_counter() - started) * 1000
+
+    source_rank = None
+    if case.source:
+        evidence, _ = assistant.evidence(merchant, last, mode=mode)
+        source_rank = next((rank for rank, ev in enumerate(evidence, start=1) if ev.document == case.source), None)
+    handoff_reason = (result.handoff or {}).get("reason")
+    return CaseOutcome(
+        id=case.id,
+        message=last,
+        lang=case.lang,
+        reply=result.reply,
+        intent_gold=case.intent,
+        intent_pred=result.intent,
+        answer_expected=case.answer_contains,
+        answer_correct=answer_matches(result.reply, case.answer_contains) if case.answer_contains else None,
+        source=case.source,
+        source_rank=source_rank,
+        handoff_gold=case.handoff,
+        handoff_pred=result.handoff is not None,
+        refund_gold=case.gold_refund,
+        abstain_gold=case.abstain,
+        abstained=handoff_reason == "low_confidence",
+        confidence=result.confidence,
+        latency_ms=latency_ms,
+    )

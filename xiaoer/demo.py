@@ -1,0 +1,15 @@
+"""The bundled demo shop: 青山户外服饰 / Qingshan Outdoor Apparel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from knowledge.parsers import SUPPORTED_SUFFIXES
+
+DEMO_MERCHANT = "demo"
+DEMO_NAME = "青山户外服饰 Qingshan Outdoor"
+DEMO_SHOP = Path(__file__).parent / "demo_shop"
+
+
+def demo_files() -> list[Path]:
+    return sorted(p for p in DEMO_SHOP.iterdir() if p.suffix.lower() in SUPPORTED_SUFFIXES)
