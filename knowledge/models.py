@@ -23,7 +23,9 @@ class Merchant(Base):
 
 class Document(Base):
     __tablename__ = "documents"
-    __table_args__ = (UniqueConstraint("merchant_id", "name", name="uq_document_name"),)
+    # AUTOINCREMENT: SQLite would otherwise reuse a deleted row's id, and a reused chunk id
+    # could alias a stale vector in Chroma.
+    __table_args__ = (UniqueConstraint("merchant_id", "name", name="uq_document_name"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     merchant_id: Mapped[str] = mapped_column(ForeignKey("merchants.id", ondelete="CASCADE"), index=True)
@@ -42,6 +44,7 @@ class Document(Base):
 
 class Chunk(Base):
     __tablename__ = "chunks"
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     merchant_id: Mapped[str] = mapped_column(String(64), index=True)

@@ -117,7 +117,7 @@ def _parse_csv(name: str, text: str) -> tuple[str, list[ChunkDraft]]:
     q_col = _find_col(header, _QUESTION_COLS)
     a_col = _find_col(header, _ANSWER_COLS)
     if q_col is not None and a_col is not None:
-        return "faq", _faq_chunks(name, rows[1:], q_col, a_col)
+        return "faq", _faq_chunks(name, rows[1:], q_col, a_col, width=len(header))
     if "sku" in header and ("title" in header or "name" in header):
         records = [dict(zip(header, r)) for r in rows[1:]]
         return "catalog", _catalog_chunks(name, records)
@@ -135,12 +135,15 @@ def _find_col(header: list[str], names: tuple[str, ...]) -> int | None:
     return None
 
 
-def _faq_chunks(name: str, rows: list[list[str]], q_col: int, a_col: int) -> list[ChunkDraft]:
+def _faq_chunks(name: str, rows: list[list[str]], q_col: int, a_col: int, *, width: int) -> list[ChunkDraft]:
     chunks = []
     for row in rows:
         if len(row) <= max(q_col, a_col):
             continue
         question, answer = row[q_col].strip(), row[a_col].strip()
+        if a_col == width - 1 and len(row) > width:
+            # Hand-written FAQs often leave commas in the answer unquoted: keep the whole answer.
+            answer = ",".join(row[a_col:]).strip()
         if not question or not answer:
             continue
         chunks.append(

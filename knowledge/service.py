@@ -155,7 +155,7 @@ class KnowledgeService:
             raise
         # SQL is the source of truth: a stale vector left by a failure here is never served,
         # because hits are re-read from SQL.
-        self.retriever.remove(merchant_id, old_ids)
+        self.retriever.remove(merchant_id, sorted(set(old_ids) - set(new_ids)))
         return report
 
     def list_documents(self, merchant_id: str) -> list[DocumentInfo]:

@@ -108,10 +108,18 @@ def ask(
         _fail("the question is empty", code=2)
     if retriever not in ("hybrid", "dense", "bm25"):
         _fail("--retriever must be hybrid, dense or bm25", code=2)
+    from knowledge import repository
+    from retrieval.vector_store import validate_merchant_id
+    from xiaoer.db import session_scope
+
     try:
-        result = _assistant().handle(TurnRequest(merchant_id=merchant, message=question), mode=retriever)
+        validate_merchant_id(merchant)
     except ValueError as exc:
         _fail(str(exc), code=2)
+    with session_scope() as session:
+        if repository.get_merchant(session, merchant) is None:
+            _fail(f"unknown merchant {merchant!r}: ingest its knowledge first (xiaoer ingest -m {merchant} FILES)", code=2)
+    result = _assistant().handle(TurnRequest(merchant_id=merchant, message=question), mode=retriever)
     if as_json:
         payload = result.model_dump(include={"reply", "intent", "confidence", "offer", "handoff"})
         payload["citations"] = [c.model_dump(include={"document", "chunk", "score"}) for c in result.citations]

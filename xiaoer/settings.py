@@ -13,7 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="XIAOER_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="XIAOER_", extra="ignore", populate_by_name=True)
 
     home: Path = Field(default=Path(".xiaoer"), description="Data directory: database, Chroma files, model cache.")
     database_url: str | None = Field(

@@ -1,0 +1,54 @@
+"""The offline answerer on the bundled demo shop, in both languages."""
+
+import pytest
+
+from bot.turn import TurnRequest
+
+
+def ask(assistant, merchant, message):
+    return assistant.handle(TurnRequest(merchant_id=merchant, message=message))
+
+
+@pytest.mark.parametrize(
+    ("question", "expected", "document"),
+    [
+        ("退货运费谁出？", "买家承担", "faq_zh.csv"),
+        ("付款后多久发货", "48小时", "faq_zh.csv"),
+        ("Who pays for return shipping?", "you pay the return postage", "faq_en.csv"),
+        ("how long until my order ships", "48 hours", "faq_en.csv"),
+        ("云雾三合一冲锋衣多少钱", "599", "catalog.json"),
+        ("How much is the Cloudmist 3-in-1 Shell Jacket?", "599", "catalog.json"),
+        ("Is the Summit Pro Hardshell in stock?", "out of stock", "catalog.json"),
+    ],
+)
+def test_demo_questions_are_answered_with_citations(assistant, demo_merchant, question, expected, document):
+    result = ask(assistant, demo_merchant, question)
+    assert expected.casefold() in result.reply.casefold()
+    assert result.handoff is None
+    assert result.confidence >= assistant.settings.answer_threshold
+    assert result.citations and result.citations[0].document == document
+
+
+def test_answers_come_back_in_the_shoppers_language(assistant, demo_merchant):
+    zh = ask(assistant, demo_merchant, "支持花呗分期吗")
+    en = ask(assistant, demo_merchant, "Can I pay with Huabei instalments?")
+    assert zh.lang == "zh" and any("\u4e00" <= ch <= "\u9fff" for ch in zh.reply)
+    assert en.lang == "en" and en.citations[0].document.endswith("_en.csv")
+
+
+@pytest.mark.parametrize("question", ["你们卖皮划艇吗", "Can you write my resume?", "明天杭州天气怎么样"])
+def test_unanswerable_questions_hand_off_instead_of_guessing(assistant, demo_merchant, question):
+    result = ask(assistant, demo_merchant, question)
+    assert result.handoff == {"reason": "low_confidence"}
+    assert result.confidence < assistant.settings.answer_threshold
+    assert "colleague" in result.reply or "人工客服" in result.reply
+
+
+def test_policy_passage_answers_quote_the_document(assistant, demo_merchant):
+    result = ask(assistant, demo_merchant, "Can personalised embroidered items be returned?")
+    assert result.citations[0].document == "policy_en.md"
+
+
+def test_unknown_merchant_gets_a_handoff_not_an_error(assistant):
+    result = ask(assistant, "nobody-here", "hello?")
+    assert result.handoff is not None and result.citations == []

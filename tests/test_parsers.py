@@ -1,0 +1,109 @@
+import json
+
+import pytest
+
+from knowledge.parsers import IngestError, parse_document, safe_name
+
+LIMIT = 1_000_000
+
+
+def test_faq_csv_english_headers():
+    doc = parse_document("faq.csv", b"question,answer\nDo you ship abroad?,Only within mainland China.\n", max_bytes=LIMIT)
+    assert doc.kind == "faq"
+    [chunk] = doc.chunks
+    assert chunk.answer == "Only within mainland China."
+    assert chunk.embed_text == "Do you ship abroad?"
+    assert chunk.lang == "en"
+
+
+def test_faq_csv_chinese_headers_in_gbk():
+    raw = "问题,答案\n几天发货？,付款后48小时内发货。\n".encode("gbk")
+    doc = parse_document("常见问题.csv", raw, max_bytes=LIMIT)
+    assert doc.chunks[0].answer == "付款后48小时内发货。"
+    assert doc.chunks[0].lang == "zh"
+
+
+def test_csv_without_columns_is_rejected_with_the_columns_found():
+    with pytest.raises(IngestError) as err:
+        parse_document("x.csv", b"foo,bar\n1,2\n", max_bytes=LIMIT)
+    assert err.value.name == "x.csv"
+    assert "foo, bar" in err.value.reason
+
+
+def test_markdown_splits_on_headings_and_keeps_the_heading_path():
+    text = "# Policy\n\nIntro line.\n\n## Returns\n\nSeven days.\n\nTags on.\n\n## Shipping\n\nFree over 99.\n"
+    doc = parse_document("policy.md", text.encode(), max_bytes=LIMIT)
+    titles = [c.title for c in doc.chunks]
+    assert titles == ["Policy", "Policy > Returns", "Policy > Shipping"]
+    assert "Seven days." in doc.chunks[1].text and "Tags on." in doc.chunks[1].text
+
+
+def test_long_paragraphs_are_packed_under_the_chunk_limit():
+    text = ("这是一句很长的政策说明。" * 200).encode()
+    doc = parse_document("long.txt", text, max_bytes=LIMIT)
+    assert len(doc.chunks) > 1
+    assert all(len(c.text) <= 600 for c in doc.chunks)
+
+
+def test_catalog_json_gives_one_chunk_per_language():
+    products = [{"sku": "A1", "title": "云雾冲锋衣", "title_en": "Cloudmist Jacket", "price": 599, "stock": 3, "sizes": ["M", "L"]}]
+    doc = parse_document("catalog.json", json.dumps(products, ensure_ascii=False).encode(), max_bytes=LIMIT)
+    assert doc.kind == "catalog"
+    assert [c.lang for c in doc.chunks] == ["zh", "en"]
+    assert "¥599" in doc.chunks[0].text and "Cloudmist Jacket" in doc.chunks[1].text
+    assert doc.chunks[0].data["sizes"] == ["M", "L"]
+
+
+def test_catalog_csv_splits_list_fields_and_casts_numbers():
+    raw = b"sku,title,price,stock,sizes\nB2,Trail Tee,\"1,099\",7,S|M|L\n"
+    doc = parse_document("catalog.csv", raw, max_bytes=LIMIT)
+    data = doc.chunks[0].data
+    assert data["price"] == 1099.0 and data["stock"] == 7 and data["sizes"] == ["S", "M", "L"]
+
+
+def test_catalog_with_a_bad_price_names_the_product():
+    with pytest.raises(IngestError, match="B2.*price"):
+        parse_document("c.csv", b"sku,title,price,stock\nB2,Tee,cheap,1\n", max_bytes=LIMIT)
+
+
+def test_pdf_text_is_extracted():
+    fpdf = pytest.importorskip("fpdf")
+    pdf = fpdf.FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.multi_cell(0, 10, "Warranty: down jackets are covered for one year.")
+    doc = parse_document("warranty.pdf", bytes(pdf.output()), max_bytes=LIMIT)
+    assert doc.kind == "pdf"
+    assert "one year" in doc.chunks[0].text
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "reason"),
+    [
+        ("notes.docx", b"hello", "unsupported file type"),
+        ("empty.csv", b"", "empty"),
+        ("blank.md", b"   \n\n", "no text"),
+        ("broken.pdf", b"%PDF-1.4 this is not really a pdf", "PDF"),
+        ("bad.json", b"{not json", "malformed JSON"),
+        ("list.json", b'{"a": 1}', "list of product objects"),
+        ("binary.csv", b"\x00\x01\x02question,answer", "binary"),
+        ("big.txt", b"x" * 2_000, "over the limit"),
+    ],
+)
+def test_bad_files_are_rejected_with_a_reason(name, raw, reason):
+    with pytest.raises(IngestError) as err:
+        parse_document(name, raw, max_bytes=1_000)
+    assert reason in err.value.reason
+    assert err.value.name == name
+
+
+def test_path_traversal_is_reduced_to_the_file_name():
+    assert safe_name("../../etc/passwd.csv") == "passwd.csv"
+    assert safe_name("C:\\Users\\x\\faq.csv") == "faq.csv"
+    with pytest.raises(IngestError):
+        safe_name("../")
+
+
+def test_unquoted_commas_in_the_last_column_stay_in_the_answer():
+    doc = parse_document("faq.csv", b"question,answer\nGift wrap?,Yes, it is free, always.\n", max_bytes=LIMIT)
+    assert doc.chunks[0].answer == "Yes, it is free, always."
