@@ -59,7 +59,7 @@ class SentenceTransformerEmbedder:
         if not (Path(path) / "modules.json").exists() and not (Path(path) / "config.json").exists():
             raise FileNotFoundError(f"no sentence-transformers model in {path}")
         self._model = SentenceTransformer(str(path), device="cpu")
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        self.dim = int(self._model.get_embedding_dimension())
         self.name = name or "st-" + _slug(Path(path).name)
 
     def embed(self, texts: list[str]) -> np.ndarray:

@@ -131,6 +131,46 @@ def ask(
     console.print(f"  [dim]confidence {result.confidence:.2f}{' · handoff' if result.handoff else ''}[/]")
 
 
+@app.command("eval")
+def eval_command(
+    dataset: Annotated[Path, typer.Argument(help="Dataset folder with knowledge/ and cases.jsonl.")],
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the metrics as JSON to this file.")] = None,
+    report: Annotated[Path | None, typer.Option("--report", help="Write an HTML report with plots to this folder.")] = None,
+    retriever: Annotated[str, typer.Option(help="hybrid, dense or bm25.")] = "hybrid",
+    limit: Annotated[int | None, typer.Option(help="Score an evenly spaced sample of this many cases.")] = None,
+) -> None:
+    """Score the real turn pipeline on a labelled dataset (throw-away merchant)."""
+    from eval.dataset import DatasetError, load_dataset
+    from eval.runner import run_eval
+
+    if retriever not in ("hybrid", "dense", "bm25"):
+        _fail("--retriever must be hybrid, dense or bm25", code=2)
+    try:
+        data = load_dataset(dataset, limit=limit)
+    except DatasetError as exc:
+        _fail(str(exc), code=2)
+    with Progress(
+        TextColumn(f"[bold]{data.name}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        console=err, transient=True,
+    ) as progress:
+        task = progress.add_task("cases", total=len(data.cases))
+        run = run_eval(data, mode=retriever, progress=lambda done, total: progress.update(task, completed=done))
+    summary = run.summary
+    table = Table("metric", "value", title=f"{data.name} ({retriever}, {summary['cases']} cases)")
+    for key, value in summary.items():
+        if key in ("intent_per_label", "intent_confusion", "intent_labels"):
+            continue
+        table.add_row(key, "-" if value is None else f"{value}")
+    console.print(table)
+    if json_out:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
+    if report:
+        from eval.report import write_report
+
+        console.print(f"report: {write_report(run, report)}")
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
