@@ -1,0 +1,434 @@
+"""Intent classification for a shopper's message: one of eight fixed labels.
+
+Design (chosen on the held-out dev set, see bench/intent_dev.py):
+
+* Model A — multinomial logistic regression on the sentence embedding the bot
+  already computes for retrieval (multilingual USE v3: zh and en share a space,
+  so it generalises across phrasing and language).
+* Model B — logistic regression on character 1-4-gram TF-IDF of the normalised
+  text. It catches short, colloquial and misspelt cues ("tk", "退kuan",
+  "cancel my order pls") that a sentence embedding blurs.
+* Blend: p = 0.6 * p_A + 0.4 * p_B (both class-balanced).
+* One decision tweak: when the blend's top two are aftersale then refund within
+  REFUND_MARGIN, answer refund ("fallback:low-margin"). Missing a shopper who
+  wants their money back costs more than routing a policy question into the
+  refund flow.
+* A handful of high-precision rules (see _RULES) for cues that must never be
+  missed. The model does the generalising; rules are not a keyword list.
+
+The fitted model is cached (default ``settings.cache_dir / "intents"``) as a pickle
+of plain numpy arrays and a dict, named after a hash of the training file, the
+embedder name and MODEL_VERSION, so editing the training data (or bumping the
+version) retrains automatically at the next load. Training needs scikit-learn;
+loading and predicting do not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import pickle
+import re
+import tempfile
+import time
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+log = logging.getLogger(__name__)
+
+INTENT_LABELS: tuple[str, ...] = (
+    "presale",
+    "aftersale",
+    "logistics",
+    "refund",
+    "exchange",
+    "complaint",
+    "human",
+    "chitchat",
+)
+
+# Bump whenever features, hyper-parameters or the cache layout change.
+MODEL_VERSION = "1"
+DEFAULT_TRAIN_PATH = Path(__file__).resolve().parent / "data" / "intents_train.jsonl"
+
+EMBED_C = 10.0  # inverse regularisation, embedding model
+TFIDF_C = 30.0  # inverse regularisation, char n-gram model
+TFIDF_WEIGHT = 0.4  # share of the char n-gram model in the blend
+REFUND_MARGIN = 0.2  # aftersale-over-refund lead below which refund wins
+NGRAM_RANGE = (1, 4)  # character n-grams within word boundaries
+
+
+class Intent(BaseModel):
+    label: str
+    confidence: float = Field(ge=0.0, le=1.0)
+    scores: dict[str, float] = Field(default_factory=dict, description="Model probability per label.")
+    reason: str = "classifier"  # "classifier" | "rule:<cue>" | "fallback:<why>"
+
+
+# --------------------------------------------------------------------------- rules
+
+
+@dataclass(frozen=True)
+class _Rule:
+    label: str
+    pattern: re.Pattern[str]
+    why: str
+    # Model labels that win over this rule: a cue that merely *mentions* a person
+    # ("你们人工客服态度太差") is a complaint when the model reads it as one.
+    unless_model: tuple[str, ...] = ()
+
+
+def _rx(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+# Questions *about* the agent ("你是真人吗", "are you a real person?") are chitchat,
+# not a hand-off request; they veto the human rules below.
+_ABOUT_AGENT = _rx(
+    r"你(是|是不是|到底是)(不是)?(个)?(真人|人工智能|机器人|ai|人)"
+    r"|\b(are|r)\s+(you|u)\s+(a\s+|an\s+)?(real|human|bot|robot|ai|person)"
+)
+
+_RULES: tuple[_Rule, ...] = (
+    _Rule(
+        "human",
+        _rx(r"(转|转接|接|找|要|叫|换|请|给我)(一?下|个|一个)?(人工|真人)(?!智能)"),
+        "an explicit ask to be switched to a person (转人工, 找真人) must always reach one",
+    ),
+    _Rule(
+        "human",
+        _rx(r"(人工|真人)(客服|服务|坐席)|^(人工|真人)[\W_]*$"),
+        "人工客服 / 真人客服 (or a bare 人工) names what the shopper wants: a person, not the bot",
+        unless_model=("complaint",),
+    ),
+    _Rule(
+        "human",
+        _rx(
+            r"\b(talk|speak|chat)\w*\s+(to|with)\s+(a|an|some|the|your)?\s*(real\s+|live\s+|actual\s+)?"
+            r"(human|person|agent|representative|rep|someone\s+real|staff)\b"
+        ),
+        "'talk/speak to a human/agent/real person' is the English 转人工",
+    ),
+    _Rule(
+        "human",
+        _rx(r"\b(human|live|real)\s+(agent|person|being|operator|support|rep)\b|(?<!the )(?<!your )(?<!that )\brepresentative\b"),
+        "'human agent', 'real person', 'a representative' are asked for far more than talked about",
+        unless_model=("complaint",),
+    ),
+    _Rule(
+        "human",
+        _rx(r"\b(transfer|connect|put)\s+me\s+(to|through|with)\b"),
+        "'transfer/connect me to …' is a hand-off request whatever follows",
+    ),
+    _Rule(
+        "complaint",
+        _rx(r"12315|消协|消费者协会|市场监管|工商局|黑猫投诉|consumer protection"),
+        "threatening a regulator (12315, 消协) is a formal complaint that must be escalated",
+    ),
+)
+
+
+def _match_rule(text: str, model_label: str | None = None) -> _Rule | None:
+    """The first rule that fires on ``text`` and is not overruled by the model's label."""
+    if not text:
+        return None
+    norm = _normalise(text)
+    about_agent = bool(_ABOUT_AGENT.search(norm))
+    for rule in _RULES:
+        if rule.label == "human" and about_agent:
+            continue
+        if model_label in rule.unless_model:
+            continue
+        if rule.pattern.search(norm):
+            return rule
+    return None
+
+
+def _rule_reason(rule: _Rule, text: str) -> str:
+    match = rule.pattern.search(_normalise(text))
+    cue = match.group(0).strip() if match else rule.label
+    return f"rule:{cue}"
+
+
+# --------------------------------------------------------------------------- model
+
+
+def _normalise(text: str) -> str:
+    """Full-width → half-width (NFKC), lower case, single spaces."""
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip().lower()
+
+
+def _softmax_rows(logits: np.ndarray) -> np.ndarray:
+    logits = logits - logits.max(axis=1, keepdims=True)
+    exp = np.exp(logits)
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+def _char_wb_ngrams(text: str, min_n: int, max_n: int) -> list[str]:
+    """Same n-grams as scikit-learn's analyzer="char_wb" (words padded with one space)."""
+    grams: list[str] = []
+    for word in text.split():
+        word = f" {word} "
+        length = len(word)
+        for n in range(min_n, max_n + 1):
+            if length <= n:  # a word shorter than n yields itself once, and nothing longer
+                grams.append(word)
+                break
+            grams.extend(word[i : i + n] for i in range(length - n + 1))
+    return grams
+
+
+def _expand(model, n_features: int) -> tuple[np.ndarray, np.ndarray]:
+    """A fitted LogisticRegression as (coef, intercept) over all INTENT_LABELS.
+
+    Labels missing from the training file get a hugely negative intercept; a binary
+    model (one coefficient row) becomes the equivalent two-row softmax."""
+    coef = np.zeros((len(INTENT_LABELS), n_features), dtype=np.float32)
+    intercept = np.full(len(INTENT_LABELS), -1e4, dtype=np.float32)
+    present = model.classes_
+    raw = model.coef_.toarray() if hasattr(model.coef_, "toarray") else np.asarray(model.coef_)
+    if len(present) == 2:
+        coef[present[1]], intercept[present[1]] = raw[0], model.intercept_[0]
+        intercept[present[0]] = 0.0
+    else:
+        coef[present] = raw
+        intercept[present] = model.intercept_
+    return coef, intercept
+
+
+def load_training_data(path: Path | str) -> tuple[list[str], list[str]]:
+    texts: list[str] = []
+    labels: list[str] = []
+    with open(path, encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            label = row["label"]
+            if label not in INTENT_LABELS:
+                raise ValueError(f"{path}:{n}: unknown intent label {label!r}")
+            texts.append(row["text"])
+            labels.append(label)
+    return texts, labels
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.]+", "-", text)[:40] or "embedder"
+
+
+def cache_key(train_path: Path | str, embedder_name: str) -> str:
+    digest = hashlib.sha256()
+    digest.update(Path(train_path).read_bytes())
+    digest.update(b"\0" + embedder_name.encode() + b"\0" + MODEL_VERSION.encode())
+    return digest.hexdigest()[:16]
+
+
+class IntentClassifier:
+    """Embedding + char n-gram logistic regressions, blended, plus override rules."""
+
+    #: Number of times any classifier was fitted in this process (tests use it).
+    train_count = 0
+
+    def __init__(self, embedder, state: dict) -> None:
+        self.embedder = embedder
+        self.labels: tuple[str, ...] = tuple(state["labels"])
+        # Plain numpy/dict state: loading it needs neither scikit-learn nor scipy.
+        self.emb_coef: np.ndarray = state["emb_coef"]  # (n_labels, dim)
+        self.emb_intercept: np.ndarray = state["emb_intercept"]  # (n_labels,)
+        self.vocab: dict[str, int] = state["vocab"]  # char n-gram -> column
+        self.idf: np.ndarray = state["idf"]  # (n_grams,)
+        self.tf_coef: np.ndarray = state["tf_coef"]  # (n_labels, n_grams)
+        self.tf_intercept: np.ndarray = state["tf_intercept"]  # (n_labels,)
+        self.meta: dict = state.get("meta", {})
+        self.source = "unknown"  # "trained" | "cache"
+        self.cache_path: Path | None = None
+        self._aftersale = self.labels.index("aftersale")
+        self._refund = self.labels.index("refund")
+
+    # ---------------------------------------------------------------- building
+
+    @classmethod
+    def train(cls, embedder, train_path: Path | str = DEFAULT_TRAIN_PATH) -> IntentClassifier:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+
+        started = time.perf_counter()
+        texts, labels = load_training_data(train_path)
+        missing = set(INTENT_LABELS) - set(labels)
+        if len(set(labels)) < 2:
+            raise ValueError(f"{train_path}: need at least two labels to train")
+        # Keep the probability vector in INTENT_LABELS order even if a label is absent.
+        y = np.array([INTENT_LABELS.index(label) for label in labels])
+
+        vectors = embedder.embed(texts)
+        emb_model = LogisticRegression(C=EMBED_C, max_iter=3000, class_weight="balanced").fit(vectors, y)
+
+        vectorizer = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=NGRAM_RANGE, sublinear_tf=True, preprocessor=_normalise, dtype=np.float32
+        )
+        grams = vectorizer.fit_transform(texts)
+        tfidf_model = LogisticRegression(C=TFIDF_C, max_iter=3000, class_weight="balanced").fit(grams, y)
+
+        cls.train_count += 1
+        emb_coef, emb_intercept = _expand(emb_model, vectors.shape[1])
+        tf_coef, tf_intercept = _expand(tfidf_model, grams.shape[1])
+        vocab = {gram: int(col) for gram, col in vectorizer.vocabulary_.items()}
+        state = {
+            "labels": INTENT_LABELS,
+            "emb_coef": emb_coef,
+            "emb_intercept": emb_intercept,
+            "vocab": vocab,
+            "idf": vectorizer.idf_.astype(np.float32),
+            "tf_coef": tf_coef,
+            "tf_intercept": tf_intercept,
+            "meta": {
+                "version": MODEL_VERSION,
+                "embedder": embedder.name,
+                "train_path": str(train_path),
+                "n_train": len(texts),
+                "n_grams": len(vocab),
+                "missing_labels": sorted(missing),
+                "train_seconds": round(time.perf_counter() - started, 2),
+            },
+        }
+        clf = cls(embedder, state)
+        clf.source = "trained"
+        log.info("intent classifier trained on %d utterances in %.1fs", len(texts), clf.meta["train_seconds"])
+        return clf
+
+    @classmethod
+    def load_or_train(
+        cls,
+        embedder=None,
+        cache_dir: Path | str | None = None,
+        train_path: Path | str | None = None,
+    ) -> IntentClassifier:
+        """The cached model for this training file + embedder, trained and cached at first use."""
+        if embedder is None:
+            from retrieval.embedders import get_embedder
+
+            embedder = get_embedder()
+        if cache_dir is None:
+            from xiaoer.settings import get_settings
+
+            cache_dir = get_settings().cache_dir / "intents"
+        train_path = Path(train_path) if train_path is not None else DEFAULT_TRAIN_PATH
+        cache_dir = Path(cache_dir)
+        path = cache_dir / f"intents-v{MODEL_VERSION}-{_slug(embedder.name)}-{cache_key(train_path, embedder.name)}.pkl"
+
+        if path.exists():
+            try:
+                with open(path, "rb") as fh:
+                    clf = cls(embedder, pickle.load(fh))
+                clf.source, clf.cache_path = "cache", path
+                return clf
+            except Exception:  # a corrupt or incompatible cache is rebuilt, never fatal
+                log.warning("intent model cache %s unreadable; retraining", path, exc_info=True)
+
+        clf = cls.train(embedder, train_path)
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".intents-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                pickle.dump(clf._state(), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)  # atomic: readers see no file or the whole file
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        clf.cache_path = path
+        return clf
+
+    def _state(self) -> dict:
+        return {
+            "labels": self.labels,
+            "emb_coef": self.emb_coef,
+            "emb_intercept": self.emb_intercept,
+            "vocab": self.vocab,
+            "idf": self.idf,
+            "tf_coef": self.tf_coef,
+            "tf_intercept": self.tf_intercept,
+            "meta": self.meta,
+        }
+
+    # ---------------------------------------------------------------- predicting
+
+    def predict(self, text: str) -> Intent:
+        return self.predict_many([text])[0]
+
+    def predict_vector(self, text: str, vector: np.ndarray) -> Intent:
+        """Classify with an embedding already computed for ``text`` (e.g. the retrieval query vector)."""
+        vectors = np.asarray(vector, dtype=np.float32).reshape(1, -1)
+        return self._decide([text], vectors)[0]
+
+    def predict_many(self, texts: list[str]) -> list[Intent]:
+        texts = list(texts)
+        if not texts:
+            return []
+        # Embed non-empty texts only (in one batch); empty ones fall back to chitchat.
+        idx = [i for i, t in enumerate(texts) if t and t.strip()]
+        vectors = np.zeros((len(texts), self.emb_coef.shape[1]), dtype=np.float32)
+        if idx:
+            vectors[idx] = self.embedder.embed([texts[i] for i in idx])
+        return self._decide(texts, vectors)
+
+    def probabilities(self, texts: list[str], vectors: np.ndarray) -> np.ndarray:
+        """Blended model probabilities, shape (len(texts), len(labels)), before rules."""
+        p_emb = _softmax_rows(vectors @ self.emb_coef.T + self.emb_intercept)
+        logits = np.empty_like(p_emb)
+        for row, text in enumerate(texts):
+            cols, weights = self.tfidf_row(text)
+            logits[row] = self.tf_coef[:, cols] @ weights + self.tf_intercept
+        return (1.0 - TFIDF_WEIGHT) * p_emb + TFIDF_WEIGHT * _softmax_rows(logits)
+
+    def tfidf_row(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """Sparse TF-IDF row (columns, L2-normalised weights), identical to the fitted
+        TfidfVectorizer(analyzer="char_wb", sublinear_tf=True) but without scikit-learn."""
+        counts: dict[int, int] = {}
+        for gram in _char_wb_ngrams(_normalise(text or ""), *NGRAM_RANGE):
+            col = self.vocab.get(gram)
+            if col is not None:
+                counts[col] = counts.get(col, 0) + 1
+        if not counts:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        cols = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+        tf = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
+        weights = (1.0 + np.log(tf)) * self.idf[cols]
+        return cols, weights / np.linalg.norm(weights)
+
+    def _decide(self, texts: list[str], vectors: np.ndarray) -> list[Intent]:
+        probs = self.probabilities(texts, vectors)
+        out: list[Intent] = []
+        for text, p in zip(texts, probs):
+            scores = {label: round(float(s), 4) for label, s in zip(self.labels, p)}
+            if not text or not text.strip():
+                out.append(Intent(label="chitchat", confidence=0.0, scores=scores, reason="fallback:empty"))
+                continue
+            top = int(p.argmax())
+            rule = _match_rule(text, self.labels[top])
+            if rule is not None:
+                out.append(Intent(label=rule.label, confidence=1.0, scores=scores, reason=_rule_reason(rule, text)))
+                continue
+            if top == self._aftersale and p[self._aftersale] - p[self._refund] < REFUND_MARGIN:
+                out.append(
+                    Intent(
+                        label="refund",
+                        confidence=float(p[self._refund]),
+                        scores=scores,
+                        reason="fallback:low-margin",
+                    )
+                )
+                continue
+            out.append(Intent(label=self.labels[top], confidence=float(p[top]), scores=scores, reason="classifier"))
+        return out
+
+
+def rules_summary() -> list[tuple[str, str, str]]:
+    """(label, pattern, why) for every override rule — for docs and debugging."""
+    return [(r.label, r.pattern.pattern, r.why) for r in _RULES]
