@@ -53,10 +53,9 @@ class Dataset(BaseModel):
 
     @property
     def knowledge_files(self) -> list[Path]:
-        from knowledge.parsers import SUPPORTED_SUFFIXES
+        from knowledge.parsers import supported_files
 
-        folder = self.root / "knowledge"
-        return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
+        return supported_files(self.root / "knowledge")
 
 
 class DatasetError(ValueError):

@@ -12,7 +12,7 @@ import io
 import json
 import re
 from dataclasses import dataclass, field
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import Any
 
 from xiaoer.lang import detect_language, is_cjk
@@ -53,6 +53,11 @@ class ParsedDocument:
     content_hash: str
     size_bytes: int
     chunks: list[ChunkDraft] = field(default_factory=list)
+
+
+def supported_files(folder: Path) -> list[Path]:
+    """The files under a folder that can be ingested, sorted."""
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
 
 
 def safe_name(name: str) -> str:

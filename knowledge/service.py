@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from knowledge import repository
 from knowledge.models import Chunk, Document
-from knowledge.parsers import IngestError, ParsedDocument, parse_document
+from knowledge.parsers import IngestError, ParsedDocument, parse_document, supported_files
 from retrieval.retriever import HybridRetriever
 from retrieval.tokenize import tokenize
 from retrieval.vector_store import validate_merchant_id
@@ -201,12 +201,10 @@ def _hash_of(parsed: list[ParsedDocument], name: str) -> str:
 
 def _expand(paths: Iterable[Path | str]) -> list[Path]:
     """Files as given; folders contribute their supported files, sorted."""
-    from knowledge.parsers import SUPPORTED_SUFFIXES
-
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            out += sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUPPORTED_SUFFIXES)
+            out += supported_files(p)
         else:
             out.append(p)
     return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from knowledge.parsers import SUPPORTED_SUFFIXES
+from knowledge.parsers import supported_files
 
 DEMO_MERCHANT = "demo"
 DEMO_NAME = "青山户外服饰 Qingshan Outdoor"
@@ -12,4 +12,4 @@ DEMO_SHOP = Path(__file__).parent / "demo_shop"
 
 
 def demo_files() -> list[Path]:
-    return sorted(p for p in DEMO_SHOP.iterdir() if p.suffix.lower() in SUPPORTED_SUFFIXES)
+    return supported_files(DEMO_SHOP)
