@@ -1,0 +1,71 @@
+"""The metric event log: what each kind means and what its fields hold.
+
+Events are appended in the same transaction as the change they describe, so a message,
+a ticket and its events are stored together or not at all. Figures are computed from
+them later (handoff/metrics.py).
+
+| kind                 | value                                   | agent_id        | data                                 |
+|----------------------|-----------------------------------------|-----------------|--------------------------------------|
+| conversation_started |                                         |                 | {lang}                               |
+| shopper_message      |                                         | holder if HUMAN | {message_id, owner}                  |
+| responded            | seconds from the shopper message to the | responder       | {message_id}                         |
+|                      | first reply (agents: from claim if later)| (None = bot)   |                                      |
+| answered             | answer confidence                       |                 | {intent, answerer}                   |
+| unanswered           | answer confidence                       |                 | {question, reason}                   |
+| escalated            |                                         |                 | {reason, ticket_id}                  |
+| ticket_claimed       | seconds the ticket waited in the queue  | the claimer     | {ticket_id, pending}                 |
+| ticket_resolved      | seconds from claim to resolve           | the resolver    | {ticket_id}                          |
+| handed_back          |                                         | agent or None   | {ticket_id, reason}                  |
+| offer_made           | offer amount                            |                 | {offer_id, kind, reason}             |
+| offer_accepted       | offer amount                            |                 | {offer_id, kind, saved}              |
+| offer_declined       | offer amount                            |                 | {offer_id, kind}                     |
+| rating               | 1-5                                     |                 |                                      |
+
+``pending`` on ``ticket_claimed`` counts the shopper messages that were waiting for a
+person when the agent claimed; with the ``shopper_message`` events held by that agent it
+is the denominator of the agent's response rate. ``saved`` on ``offer_accepted`` is the
+order value kept (order amount minus any compensation), 0 when the order is unknown.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from bot.models import MetricEvent
+
+EVENT_KINDS = frozenset(
+    {
+        "conversation_started",
+        "shopper_message",
+        "responded",
+        "answered",
+        "unanswered",
+        "escalated",
+        "ticket_claimed",
+        "ticket_resolved",
+        "handed_back",
+        "offer_made",
+        "offer_accepted",
+        "offer_declined",
+        "rating",
+    }
+)
+
+
+def record_event(
+    session: Session,
+    merchant_id: str,
+    kind: str,
+    *,
+    conversation_id: str | None = None,
+    value: float | None = None,
+    agent_id: str | None = None,
+    data: dict | None = None,
+) -> MetricEvent:
+    if kind not in EVENT_KINDS:
+        raise ValueError(f"unknown metric event kind {kind!r}")
+    event = MetricEvent(
+        merchant_id=merchant_id, conversation_id=conversation_id, kind=kind, value=value, agent_id=agent_id, data=data
+    )
+    session.add(event)
+    return event

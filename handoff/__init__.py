@@ -1,0 +1,1 @@
+"""Escalation to people: tickets, conversation ownership, agents, summaries, metrics."""

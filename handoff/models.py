@@ -1,0 +1,55 @@
+"""SQL tables for human agents and the handoff queue."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import JSON
+from sqlalchemy.orm import Mapped, mapped_column
+
+from xiaoer.db import Base, utcnow
+
+TICKET_QUEUED = "queued"
+TICKET_CLAIMED = "claimed"
+TICKET_RESOLVED = "resolved"
+TICKET_HANDED_BACK = "handed_back"
+OPEN_TICKET_STATES = (TICKET_QUEUED, TICKET_CLAIMED)
+
+
+class Agent(Base):
+    __tablename__ = "agents"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    merchant_id: Mapped[str] = mapped_column(ForeignKey("merchants.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    # Only a hash is stored; the key is shown once when the agent is created.
+    key_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class HandoffTicket(Base):
+    __tablename__ = "handoff_tickets"
+    __table_args__ = (
+        # At most one open ticket per conversation, enforced by the database.
+        Index(
+            "uq_open_ticket_per_conversation",
+            "conversation_id",
+            unique=True,
+            sqlite_where=text("status IN ('queued', 'claimed')"),
+            postgresql_where=text("status IN ('queued', 'claimed')"),
+        ),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    merchant_id: Mapped[str] = mapped_column(String(64), index=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default=TICKET_QUEUED)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    suggestions: Mapped[list | None] = mapped_column(JSON, nullable=True)
+    agent_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
