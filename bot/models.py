@@ -57,6 +57,8 @@ class Message(Base):
     agent_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     data: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # citations, offer, handoff
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Shopper messages only: when the shop (bot or agent) first replied.
+    responded_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class Order(Base):

@@ -1,77 +1,372 @@
-"""One turn of conversation as a readable pipeline:
+"""One turn of conversation as a readable pipeline (DESIGN.md, "The turn"):
 
-    language → retrieve → answer (extractive, or LLM grounded on the same evidence) → result
+    1. language   detect_language
+    2. intent     embed once → IntentClassifier (the same vector serves retrieval)
+    3. state      read the conversation: owner, recovery stage, pending offer, repeats
+    4. route      bot/router.py: silent | offer response | recovery | escalate | chitchat | answer
+    5. compute    retrieve + answer (extractive, or an LLM grounded on the same evidence)
+    6. commit     one transaction: messages, conversation state, offer, ticket, metric events
 
-Intent, recovery offers and escalation slot in between (see DESIGN.md)."""
+Slow work (retrieval, an LLM call) happens before the write transaction, so a turn holds
+the database's write lock for milliseconds; the commit re-checks the owner, so a bot
+reply computed while an agent claimed the conversation is dropped, not sent.
+"""
 
 from __future__ import annotations
 
+from typing import Literal
+
+import numpy as np
 from pydantic import BaseModel, Field
 
+from bot import replies
 from bot.answer_types import Answer, Citation, Evidence
+from bot.conversations import (
+    ConversationNotFound,
+    add_message,
+    get_conversation,
+    mark_responded,
+    open_conversation,
+    recent_shopper_messages,
+)
+from bot.events import record_event
 from bot.extractive import ExtractiveAnswerer
+from bot.intents import Intent, IntentClassifier
+from bot.models import OWNER_BOT, OWNER_HUMAN, OWNER_QUEUED, RECOVERY_ASKED_REASON, RECOVERY_DONE, RECOVERY_OFFERED, Conversation
+from bot.recovery import RecoveryOffer, RefundReason, conversation_offer, decide_offer, get_order, load_policy, make_offer
+from bot.router import ConversationState, Route, route
+from bot.sentiment import anger
+from handoff import service as handoff
+from handoff.summary import extractive_summary
 from knowledge import repository
 from knowledge.service import KnowledgeService
 from retrieval.retriever import HybridRetriever, RetrieverMode
-from xiaoer.db import session_scope
+from xiaoer.db import session_scope, utcnow
 from xiaoer.lang import detect_language
 from xiaoer.settings import Settings, get_settings
+
+__all__ = ["ConversationNotFound", "QuickReply", "ShopAssistant", "TurnRequest", "TurnResult", "UnknownMerchant"]
+
+MAX_MESSAGE_CHARS = 4000
+REPEAT_WINDOW = 3  # a repeat of any of the shopper's last three messages counts
+
+
+class UnknownMerchant(LookupError):
+    pass
 
 
 class TurnRequest(BaseModel):
     merchant_id: str
-    message: str = Field(min_length=1)
-    conversation_id: str | None = None
-    order_id: str | None = None
+    message: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
+    conversation_id: str | None = Field(default=None, max_length=64)
+    order_id: str | None = Field(default=None, max_length=64)
+    # Quick replies send structured choices; free text is read with fixed patterns instead.
+    action: Literal["accept_offer", "decline_offer"] | None = None
+    refund_reason: RefundReason | None = None
+
+
+class QuickReply(BaseModel):
+    label: str
+    action: Literal["accept_offer", "decline_offer", "human"] | None = None
+    refund_reason: RefundReason | None = None
 
 
 class TurnResult(BaseModel):
     reply: str
     intent: str | None = None
+    intent_confidence: float | None = None
     confidence: float
     citations: list[Citation] = []
     offer: dict | None = None
     handoff: dict | None = None
     lang: str
     answerer: str
+    conversation_id: str | None = None
+    owner: str = OWNER_BOT
+    route: str = "answer"
+    quick_replies: list[QuickReply] = []
+
+
+REFUND_ROUTES = ("offer_response", "ask_reason", "recovery", "refund_steps")
 
 
 class ShopAssistant:
     """Everything a turn needs, built once per process."""
 
-    def __init__(self, settings: Settings | None = None, retriever: HybridRetriever | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        retriever: HybridRetriever | None = None,
+        classifier: IntentClassifier | None = None,
+    ) -> None:
         self.settings = settings or get_settings()
         self.retriever = retriever or HybridRetriever(settings=self.settings)
         self.knowledge = KnowledgeService(self.retriever)
         self.extractive = ExtractiveAnswerer(self.retriever.embedder, self.settings.answer_threshold)
+        self.classifier = classifier or IntentClassifier.load_or_train(
+            embedder=self.retriever.embedder, cache_dir=self.settings.cache_dir / "intents"
+        )
         self.llm = None
         if self.settings.llm_enabled:
             from bot.llm import LLMAnswerer
 
             self.llm = LLMAnswerer(self.settings)
 
-    def evidence(self, merchant_id: str, message: str, *, mode: RetrieverMode = "hybrid") -> tuple[list[Evidence], list[str]]:
-        result = self.retriever.search(merchant_id, message, mode=mode)
+    # --- answering from knowledge --------------------------------------------------------
+
+    def evidence(
+        self, merchant_id: str, message: str, *, mode: RetrieverMode = "hybrid", query_vector: np.ndarray | None = None
+    ) -> tuple[list[Evidence], list[str]]:
+        result = self.retriever.search(merchant_id, message, mode=mode, query_vector=query_vector)
         with session_scope() as session:
             rows = repository.chunks_with_documents(session, merchant_id, [h.chunk_id for h in result.hits])
         evidence = [Evidence(hit=h, chunk=rows[h.chunk_id][0], document=rows[h.chunk_id][1]) for h in result.hits if h.chunk_id in rows]
         return evidence, result.query_tokens
 
-    def answer(self, merchant_id: str, message: str, lang: str, *, mode: RetrieverMode = "hybrid") -> Answer:
-        evidence, tokens = self.evidence(merchant_id, message, mode=mode)
+    def answer(
+        self, merchant_id: str, message: str, lang: str, *, mode: RetrieverMode = "hybrid", query_vector: np.ndarray | None = None
+    ) -> Answer:
+        evidence, tokens = self.evidence(merchant_id, message, mode=mode, query_vector=query_vector)
         grounded = self.extractive.answer(message, lang, evidence, tokens)
         if self.llm is not None:
             return self.llm.answer(message, lang, evidence, grounded)
         return grounded
 
+    def suggestions(self, merchant_id: str, message: str, lang: str, query_vector: np.ndarray | None = None) -> list[dict]:
+        """Replies an agent can insert: the best distinct answers the knowledge base has."""
+        evidence, tokens = self.evidence(merchant_id, message, query_vector=query_vector)
+        out: list[dict] = []
+        for ev in evidence[:6]:
+            reply = self.extractive.compose(message, lang, ev)
+            if reply and reply not in {s["text"] for s in out}:
+                out.append({"text": reply, "document": ev.document, "chunk": ev.chunk.id})
+            if len(out) == 3:
+                break
+        return out
+
+    # --- the turn ------------------------------------------------------------------------
+
+    def classify(self, message: str) -> tuple[Intent, np.ndarray]:
+        vector = self.retriever.embedder.embed([message])[0]
+        return self.classifier.predict_vector(message, vector), vector
+
     def handle(self, request: TurnRequest, *, mode: RetrieverMode = "hybrid") -> TurnResult:
-        lang = detect_language(request.message)
-        answer = self.answer(request.merchant_id, request.message, lang, mode=mode)
+        message = request.message.strip() or request.message
+        lang = detect_language(message)
+        intent, vector = self.classify(message)
+        state = self._state(request, vector)
+        plan = route(state, intent, message, anger(message), action=request.action, chosen_reason=request.refund_reason)
+
+        answer: Answer | None = None
+        # A refund asked as a question ("can I still return it?") gets the policy answer too.
+        if plan.kind == "answer" or (plan.kind in REFUND_ROUTES and replies.is_question(message)):
+            answer = self.answer(request.merchant_id, message, lang, mode=mode, query_vector=vector)
+        suggestions: list[dict] = []
+        if plan.kind == "escalate" or (answer is not None and answer.handoff):
+            suggestions = self.suggestions(request.merchant_id, message, lang, vector)
+        return self._commit(request, message, lang, intent, plan, answer, suggestions)
+
+    def _state(self, request: TurnRequest, vector: np.ndarray) -> ConversationState:
+        """Read-only look at the conversation before routing."""
+        if not request.conversation_id:
+            return self._priced_state(ConversationState(), request.merchant_id, request.order_id)
+        with session_scope() as session:
+            conversation = session.get(Conversation, request.conversation_id)
+            if conversation is None:
+                return self._priced_state(ConversationState(), request.merchant_id, request.order_id)
+            if conversation.merchant_id != request.merchant_id:
+                raise ConversationNotFound(request.conversation_id)
+            state = ConversationState(
+                owner=conversation.owner,
+                recovery_stage=conversation.recovery_stage,
+                refund_reason=conversation.refund_reason,
+                pending_offer=conversation_offer(session, conversation.id),
+            )
+            if conversation.owner == OWNER_QUEUED:
+                ticket = handoff.open_ticket(session, conversation.id)
+                timeout = load_policy(session, request.merchant_id).queue_timeout_minutes
+                state.queue_expired = ticket is not None and (utcnow() - ticket.created_at).total_seconds() > timeout * 60
+            earlier = [m.text for m in recent_shopper_messages(session, conversation.id, REPEAT_WINDOW, before_id=2**62)]
+            order_id = request.order_id or conversation.order_id
+        state.repeated = self._repeats(request.message, vector, earlier)
+        return self._priced_state(state, request.merchant_id, order_id)
+
+    def _priced_state(self, state: ConversationState, merchant_id: str, order_id: str | None) -> ConversationState:
+        with session_scope() as session:
+            if repository.get_merchant(session, merchant_id) is None:
+                raise UnknownMerchant(f"unknown merchant {merchant_id!r}")
+            policy = load_policy(session, merchant_id)
+            order = get_order(session, merchant_id, order_id)
+            state.high_value_threshold = policy.high_value_threshold
+            state.order_amount = order.amount if order else None
+        return state
+
+    def _repeats(self, message: str, vector: np.ndarray, earlier: list[str]) -> bool:
+        earlier = [t for t in earlier if len(t.strip()) > 3]  # "ok", "好的" repeat harmlessly
+        if not earlier or len(message.strip()) <= 3:
+            return False
+        norm = message.strip().casefold()
+        if any(t.strip().casefold() == norm for t in earlier):
+            return True
+        sims = self.retriever.embedder.embed(earlier) @ vector
+        return bool(np.max(sims) >= self.settings.repeat_similarity)
+
+    def _commit(
+        self,
+        request: TurnRequest,
+        message: str,
+        lang: str,
+        intent: Intent,
+        plan: Route,
+        answer: Answer | None,
+        suggestions: list[dict],
+    ) -> TurnResult:
+        merchant_id = request.merchant_id
+        with session_scope() as session:
+            conversation = open_conversation(
+                session, merchant_id, request.conversation_id, lang=lang, order_id=request.order_id
+            )
+            policy = load_policy(session, merchant_id)
+            prefix = ""
+            if conversation.owner == OWNER_QUEUED and plan.kind != "silent":
+                ticket = handoff.open_ticket(session, conversation.id)
+                if ticket is not None and handoff.expire_if_stale(session, ticket, policy.queue_timeout_minutes):
+                    prefix = replies.QUEUE_TIMEOUT[lang]
+            handoff.reopen_if_closed(conversation)
+            add_message(session, conversation, "shopper", message, intent=intent.label, confidence=intent.confidence)
+            if conversation.owner in (OWNER_QUEUED, OWNER_HUMAN) or plan.kind == "silent":
+                # A person holds the conversation (maybe since this turn began): stay silent.
+                return self._result(conversation, intent, lang, "", 0.0, route="silent", ticket=handoff.open_ticket(session, conversation.id))
+
+            result = self._apply(session, conversation, policy, request, message, lang, intent, plan, answer, suggestions)
+            if prefix:
+                result.reply = f"{prefix}\n{result.reply}"
+            add_message(
+                session, conversation, "bot", result.reply, intent=intent.label, confidence=result.confidence,
+                data={"route": result.route, "citations": [c.model_dump() for c in result.citations],
+                      "offer": result.offer, "handoff": result.handoff},
+            )
+            mark_responded(session, conversation)  # a person's reply time is logged when they reply
+            return result
+
+    def _apply(self, session, conversation, policy, request, message, lang, intent, plan, answer, suggestions) -> TurnResult:
+        if plan.kind in REFUND_ROUTES:
+            result = self._apply_refund(session, conversation, policy, lang, intent, plan)
+            if answer is not None and not answer.handoff and answer.confidence >= self.settings.weak_answer_threshold:
+                result.reply = f"{answer.reply}\n{result.reply}"
+                result.citations, result.answerer = answer.citations, answer.answerer
+            return result
+        return self._apply_other(session, conversation, policy, message, lang, intent, plan, answer, suggestions)
+
+    def _apply_refund(self, session, conversation, policy, lang, intent, plan) -> TurnResult:
+        kind = plan.kind
+        if kind == "offer_response":
+            offer = decide_offer(session, conversation_offer(session, conversation.id).id, plan.decision)
+            conversation.recovery_stage = RECOVERY_DONE
+            text = replies.accepted_text(offer, lang) if offer.status == "accepted" else replies.refund_steps_text(policy, lang, after_decline=True)
+            return self._result(conversation, intent, lang, text, intent.confidence, route=kind, offer=offer)
+
+        if kind == "recovery":
+            conversation.refund_reason = plan.refund_reason
+            offer = make_offer(
+                session, merchant_id=conversation.merchant_id, conversation_id=conversation.id,
+                reason=plan.refund_reason, order_id=conversation.order_id,
+            )
+            if offer is None:  # the policy has nothing for this reason, or the caps are spent
+                conversation.recovery_stage = RECOVERY_DONE
+                return self._result(conversation, intent, lang, replies.refund_steps_text(policy, lang), intent.confidence, route="refund_steps")
+            conversation.recovery_stage = RECOVERY_OFFERED
+            quick = [
+                QuickReply(label=replies.QUICK_ACCEPT[lang], action="accept_offer"),
+                QuickReply(label=replies.QUICK_DECLINE[lang], action="decline_offer"),
+            ]
+            return self._result(conversation, intent, lang, replies.offer_text(offer, lang), intent.confidence, route=kind, offer=offer, quick_replies=quick)
+
+        if kind == "refund_steps":
+            conversation.recovery_stage = RECOVERY_DONE
+            return self._result(conversation, intent, lang, replies.refund_steps_text(policy, lang), intent.confidence, route=kind)
+
+        if kind == "ask_reason":
+            conversation.recovery_stage = RECOVERY_ASKED_REASON
+            quick = [QuickReply(label=labels[lang], refund_reason=code) for code, labels in replies.REASON_LABELS.items()]
+            return self._result(conversation, intent, lang, replies.ASK_REASON[lang], intent.confidence, route=kind, quick_replies=quick)
+        raise ValueError(f"not a refund route: {kind}")
+
+    def _apply_other(self, session, conversation, policy, message, lang, intent, plan, answer, suggestions) -> TurnResult:
+        kind = plan.kind
+
+        if kind == "chitchat":
+            text = replies.SMALL_TALK[replies.small_talk(message) or "greeting"][lang]
+            return self._result(conversation, intent, lang, text, intent.confidence, route=kind)
+
+        if kind == "escalate":
+            if plan.reason in ("repeated_question",):
+                record_event(session, conversation.merchant_id, "unanswered", conversation_id=conversation.id,
+                             value=None, data={"question": message, "reason": plan.reason})
+            ticket = self._escalate(session, conversation, plan.reason, suggestions)
+            text = replies.HOLDING[lang].format(minutes=_minutes(policy.queue_timeout_minutes))
+            return self._result(conversation, intent, lang, text, intent.confidence, route=kind, ticket=ticket)
+
+        # kind == "answer"
+        assert answer is not None
+        weak = answer.confidence < self.settings.weak_answer_threshold
+        conversation.low_confidence_streak = conversation.low_confidence_streak + 1 if weak else 0
+        reply = answer.reply
+        if intent.label == "complaint" and intent.confidence >= 0.6 and not answer.handoff:
+            reply = ("非常抱歉给您带来不好的体验。" if lang == "zh" else "I'm sorry about this. ") + reply
+        ticket = None
+        if answer.handoff or conversation.low_confidence_streak >= 2:
+            reason = "low_confidence" if answer.handoff else "repeated_low_confidence"
+            record_event(session, conversation.merchant_id, "unanswered", conversation_id=conversation.id,
+                         value=answer.confidence, data={"question": message, "reason": reason})
+            ticket = self._escalate(session, conversation, reason, suggestions or self.suggestions(conversation.merchant_id, message, lang))
+            if not answer.handoff:
+                reply = f"{reply}\n{replies.HOLDING[lang].format(minutes=_minutes(policy.queue_timeout_minutes))}"
+        else:
+            record_event(session, conversation.merchant_id, "answered", conversation_id=conversation.id,
+                         value=answer.confidence, data={"intent": intent.label, "answerer": answer.answerer})
+        result = self._result(conversation, intent, lang, reply, answer.confidence, route="answer", ticket=ticket)
+        result.citations, result.answerer = answer.citations, answer.answerer
+        return result
+
+    def _escalate(self, session, conversation: Conversation, reason: str, suggestions: list[dict]):
+        from bot.conversations import history
+
+        messages = history(session, conversation.id, limit=40)
+        order = get_order(session, conversation.merchant_id, conversation.order_id)
+        # Extractive here: an LLM call must not hold the turn's write transaction. With an LLM
+        # configured, the agent's console asks for the LLM summary when the ticket is opened.
+        summary = extractive_summary(conversation, messages, reason, order=order, offer=conversation_offer(session, conversation.id))
+        return handoff.escalate(session, conversation, reason, summary=summary, suggestions=suggestions)
+
+    def _result(
+        self,
+        conversation: Conversation,
+        intent: Intent,
+        lang: str,
+        reply: str,
+        confidence: float,
+        *,
+        route: str,
+        offer: RecoveryOffer | None = None,
+        ticket=None,
+        quick_replies: list[QuickReply] | None = None,
+    ) -> TurnResult:
         return TurnResult(
-            reply=answer.reply,
-            confidence=answer.confidence,
-            citations=answer.citations,
-            handoff={"reason": "low_confidence"} if answer.handoff else None,
+            reply=reply,
+            intent=intent.label,
+            intent_confidence=round(intent.confidence, 4),
+            confidence=confidence,
+            offer=offer.model_dump() if offer else None,
+            handoff={"reason": ticket.reason, "ticket_id": ticket.id, "status": ticket.status} if ticket else None,
             lang=lang,
-            answerer=answer.answerer,
+            answerer="template",  # the answer route overwrites it with the answerer used
+            conversation_id=conversation.id,
+            owner=conversation.owner,
+            route=route,
+            quick_replies=quick_replies or [],
         )
+
+
+def _minutes(timeout: float) -> str:
+    return f"{timeout:g}"

@@ -101,12 +101,23 @@ class HybridRetriever:
 
     # --- reading -----------------------------------------------------------------------------
 
-    def search(self, merchant_id: str, query: str, *, k: int | None = None, mode: RetrieverMode = "hybrid") -> RetrievalResult:
+    def search(
+        self,
+        merchant_id: str,
+        query: str,
+        *,
+        k: int | None = None,
+        mode: RetrieverMode = "hybrid",
+        query_vector: np.ndarray | None = None,
+    ) -> RetrievalResult:
+        """``query_vector``: the query's embedding when the caller already has it (the turn
+        embeds once for both intent and retrieval)."""
         k = k or self.settings.top_k
         depth = max(4 * k, 20)  # fuse over deeper lists than we return
         with session_scope() as session:
             version = repository.kb_version(session, merchant_id)
-        query_vector = self.embedder.embed([query])[0]
+        if query_vector is None:
+            query_vector = self.embedder.embed([query])[0]
         tokens = tokenize(query)
         if version == 0:
             return RetrievalResult(query, [], query_vector, tokens)

@@ -39,7 +39,7 @@ def test_answers_come_back_in_the_shoppers_language(assistant, demo_merchant):
 @pytest.mark.parametrize("question", ["你们卖皮划艇吗", "Can you write my resume?", "明天杭州天气怎么样"])
 def test_unanswerable_questions_hand_off_instead_of_guessing(assistant, demo_merchant, question):
     result = ask(assistant, demo_merchant, question)
-    assert result.handoff == {"reason": "low_confidence"}
+    assert result.handoff["reason"] == "low_confidence" and result.handoff["status"] == "queued"
     assert result.confidence < assistant.settings.answer_threshold
     assert "colleague" in result.reply or "人工客服" in result.reply
 
@@ -49,6 +49,8 @@ def test_policy_passage_answers_quote_the_document(assistant, demo_merchant):
     assert result.citations[0].document == "policy_en.md"
 
 
-def test_unknown_merchant_gets_a_handoff_not_an_error(assistant):
-    result = ask(assistant, "nobody-here", "hello?")
-    assert result.handoff is not None and result.citations == []
+def test_unknown_merchant_is_a_clear_lookup_error(assistant):
+    from bot.turn import UnknownMerchant
+
+    with pytest.raises(UnknownMerchant, match="nobody-here"):
+        ask(assistant, "nobody-here", "hello?")

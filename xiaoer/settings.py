@@ -31,6 +31,12 @@ class Settings(BaseSettings):
     top_k: int = 8
     rrf_k: int = 60
     answer_threshold: float = Field(default=0.5, description="Below this confidence the bot hands off.")
+    weak_answer_threshold: float = Field(
+        default=0.6, description="Answers below this count as low-confidence; two in a row escalate."
+    )
+    repeat_similarity: float = Field(
+        default=0.92, description="A shopper message this similar to one of their last three is a repeat (escalates)."
+    )
 
     # Ingestion limits.
     max_upload_bytes: int = 20 * 1024 * 1024

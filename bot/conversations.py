@@ -1,0 +1,128 @@
+"""Conversation storage: open or create a conversation, append messages, read history.
+
+Every function takes the session explicitly so a turn's writes (messages, state, events,
+ticket) commit together."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.events import record_event
+from bot.models import OWNER_HUMAN, Conversation, Message
+from xiaoer.db import utcnow
+
+
+class ConversationNotFound(LookupError):
+    pass
+
+
+def new_conversation_id() -> str:
+    return uuid.uuid4().hex
+
+
+def open_conversation(
+    session: Session, merchant_id: str, conversation_id: str | None, *, lang: str, order_id: str | None = None
+) -> Conversation:
+    """The shopper's conversation, created on first use. An id that belongs to another
+    merchant is treated as not found, never as a way in."""
+    if conversation_id:
+        conversation = session.get(Conversation, conversation_id)
+        if conversation is not None:
+            if conversation.merchant_id != merchant_id:
+                raise ConversationNotFound(conversation_id)
+            if order_id and not conversation.order_id:
+                conversation.order_id = order_id
+            return conversation
+    conversation = Conversation(
+        id=conversation_id or new_conversation_id(), merchant_id=merchant_id, lang=lang, order_id=order_id
+    )
+    session.add(conversation)
+    session.flush()
+    record_event(session, merchant_id, "conversation_started", conversation_id=conversation.id, data={"lang": lang})
+    return conversation
+
+
+def get_conversation(session: Session, merchant_id: str, conversation_id: str) -> Conversation | None:
+    conversation = session.get(Conversation, conversation_id)
+    if conversation is None or conversation.merchant_id != merchant_id:
+        return None
+    return conversation
+
+
+def add_message(
+    session: Session,
+    conversation: Conversation,
+    role: str,
+    text: str,
+    *,
+    intent: str | None = None,
+    confidence: float | None = None,
+    agent_id: str | None = None,
+    data: dict | None = None,
+) -> Message:
+    message = Message(
+        conversation_id=conversation.id,
+        merchant_id=conversation.merchant_id,
+        role=role,
+        text=text,
+        intent=intent,
+        confidence=confidence,
+        agent_id=agent_id,
+        data=data,
+    )
+    session.add(message)
+    conversation.updated_at = utcnow()
+    session.flush()
+    if role == "shopper":
+        holder = None
+        if conversation.owner == OWNER_HUMAN:
+            from handoff.service import holding_agent  # handoff depends on bot, not the other way round
+
+            holder = holding_agent(session, conversation.id)
+        record_event(
+            session, conversation.merchant_id, "shopper_message", conversation_id=conversation.id, agent_id=holder,
+            data={"message_id": message.id, "owner": conversation.owner},
+        )
+    return message
+
+
+def mark_responded(session: Session, conversation: Conversation, *, agent_id: str | None = None, since=None) -> int:
+    """Record that the shop has replied to every shopper message still waiting for one.
+    Response time runs from the message, or from ``since`` (an agent's claim) if later."""
+    now = utcnow()
+    waiting = pending_shopper_messages(session, conversation.id)
+    for message in waiting:
+        start = max(message.created_at, since) if since else message.created_at
+        message.responded_at = now
+        record_event(
+            session, conversation.merchant_id, "responded", conversation_id=conversation.id,
+            value=max((now - start).total_seconds(), 0.0), agent_id=agent_id, data={"message_id": message.id},
+        )
+    return len(waiting)
+
+
+def pending_shopper_messages(session: Session, conversation_id: str) -> list[Message]:
+    query = select(Message).where(
+        Message.conversation_id == conversation_id, Message.role == "shopper", Message.responded_at.is_(None)
+    )
+    return list(session.scalars(query.order_by(Message.id)))
+
+
+def history(session: Session, conversation_id: str, limit: int | None = None) -> list[Message]:
+    query = select(Message).where(Message.conversation_id == conversation_id).order_by(Message.id.desc())
+    if limit:
+        query = query.limit(limit)
+    return list(reversed(session.scalars(query).all()))
+
+
+def recent_shopper_messages(session: Session, conversation_id: str, limit: int, *, before_id: int) -> list[Message]:
+    query = (
+        select(Message)
+        .where(Message.conversation_id == conversation_id, Message.role == "shopper", Message.id < before_id)
+        .order_by(Message.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(query))

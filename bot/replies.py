@@ -1,0 +1,142 @@
+"""Fixed reply templates, zh and en. Offers and handoffs are always worded from here,
+so no model output can change what the shop promises."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from bot.recovery import RecoveryOffer, RecoveryPolicy
+
+_THANKS = re.compile(r"谢|感谢|多谢|辛苦|thank|thx|\bty\b|appreciate", re.IGNORECASE)
+_BYE = re.compile(r"再见|拜拜|886|\bbye\b|goodbye|see you", re.IGNORECASE)
+_GREETING = re.compile(
+    r"你好|您好|在吗|在不在|有人吗|哈喽|嗨|早上好|下午好|晚上好|早安|"
+    r"^\s*(hi|hello|hey|yo|hiya)\b|good (morning|afternoon|evening)|anyone there",
+    re.IGNORECASE,
+)
+_QUESTION = re.compile(
+    r"[?？吗呢么]|能不能|可不可以|怎么|如何|多久|几天|是否|"
+    r"\b(can|could|may|do|does|is|are|how|what|when|will|would)\b",
+    re.IGNORECASE,
+)
+
+
+def small_talk(text: str) -> Literal["thanks", "bye", "greeting"] | None:
+    """Which small-talk template fits, or None when the message is more than small talk."""
+    if _THANKS.search(text):
+        return "thanks"
+    if _BYE.search(text):
+        return "bye"
+    if _GREETING.search(text):
+        return "greeting"
+    return None
+
+
+def is_question(text: str) -> bool:
+    return bool(_QUESTION.search(text))
+
+
+GREETING = {
+    "zh": "您好，欢迎光临！我是店铺智能客服，商品、尺码、发货、退换货的问题都可以问我。",
+    "en": "Hi, welcome! I'm the shop's assistant: ask me about products, sizes, shipping, returns or refunds.",
+}
+THANKS = {
+    "zh": "不客气，很高兴能帮到您！还有其他问题随时找我哦。",
+    "en": "You're welcome, glad I could help! Ask me anytime if anything else comes up.",
+}
+GOODBYE = {"zh": "好的，祝您购物愉快，再见！", "en": "Thanks for stopping by, have a great day!"}
+
+HOLDING = {
+    "zh": "已为您转接人工客服，同事通常会在 {minutes} 分钟内接入，请稍候，您可以继续留言。",
+    "en": "I've passed you to a colleague, who usually joins within {minutes} minutes. Feel free to keep typing while you wait.",
+}
+QUEUE_TIMEOUT = {
+    "zh": "非常抱歉让您久等了，人工客服暂时都在忙。我先继续为您服务，您也可以稍后再转人工。",
+    "en": "I'm sorry for the wait: all my colleagues are busy right now. I'll keep helping you in the meantime, and you can ask for a person again later.",
+}
+HANDED_BACK = {
+    "zh": "人工客服已将会话交回给我，还有什么可以帮您？",
+    "en": "My colleague has handed you back to me. Anything else I can help with?",
+}
+RESOLVED = {
+    "zh": "本次服务已结束，感谢您的耐心。方便的话请为本次服务打分（1-5 分）。",
+    "en": "This conversation is resolved, thank you for your patience. Would you rate it from 1 to 5?",
+}
+
+ASK_REASON = {
+    "zh": "很抱歉给您带来不便。方便说一下退款的原因吗？1 尺码不合适　2 质量问题　3 物流太慢　4 不想要了　5 其他",
+    "en": "Sorry about that. May I ask why you'd like a refund? 1 wrong size · 2 quality problem · 3 late delivery · 4 changed my mind · 5 other",
+}
+REASON_LABELS = {
+    "wrong_size": {"zh": "尺码不合适", "en": "Wrong size"},
+    "quality": {"zh": "质量问题", "en": "Quality problem"},
+    "late_delivery": {"zh": "物流太慢", "en": "Late delivery"},
+    "changed_mind": {"zh": "不想要了", "en": "Changed my mind"},
+    "other": {"zh": "其他原因", "en": "Other"},
+}
+
+_OFFER_TEXT = {
+    "size_exchange": {
+        "zh": "如果是尺码问题，我们可以为您免费换码（来回运费店铺承担），不用退款重拍。需要帮您换吗？",
+        "en": "If it's the size, we can exchange it for another size for free (we cover shipping both ways), no need to refund and re-order. Shall I arrange that?",
+    },
+    "replacement": {
+        "zh": "我们可以为您免费换一件新的，运费由店铺承担。需要为您换新吗？",
+        "en": "We can send you a brand-new replacement free of charge, shipping on us. Would you like that?",
+    },
+    "partial_compensation": {
+        "zh": "给您添麻烦了。如果您愿意保留商品，我们可以补偿您 {amount}。您看可以吗？",
+        "en": "Sorry for the trouble. If you'd like to keep the item, we can compensate you {amount}. Would that work for you?",
+    },
+    "coupon": {
+        "zh": "理解您的心情。如果您愿意保留这笔订单，我们送您一张 {amount} 的无门槛优惠券。您看可以吗？",
+        "en": "I understand. If you'd like to keep the order, we'll give you a {amount} coupon, no minimum spend. Would that work for you?",
+    },
+    "expedited_reshipping": {
+        "zh": "我们可以为您加急重新发货，优先顺丰配送。需要为您安排吗？",
+        "en": "We can reship it for you right away by express courier. Shall I arrange that?",
+    },
+}
+_OFFER_TAIL = {
+    "zh": "如果还是想退款也完全没问题，回复“不用了”即可。",
+    "en": "If you'd still rather have the refund, that's absolutely fine: just say \"no thanks\".",
+}
+_ACCEPTED = {
+    "size_exchange": {"zh": "好的，已为您登记免费换码，稍后会有专人联系您确认新尺码。", "en": "Done: a free size exchange is booked, and we'll contact you to confirm the new size."},
+    "replacement": {"zh": "好的，已为您登记换新，新件会尽快发出。", "en": "Done: a replacement is booked and will ship soon."},
+    "partial_compensation": {"zh": "好的，{amount} 补偿已为您登记，将在 24 小时内退回原支付账户。", "en": "Done: the {amount} compensation is booked and goes back to your payment account within 24 hours."},
+    "coupon": {"zh": "好的，{amount} 优惠券已发放到您的账户，下单时自动可用。", "en": "Done: the {amount} coupon is in your account and applies automatically at checkout."},
+    "expedited_reshipping": {"zh": "好的，已为您安排加急重发，发出后会通知您单号。", "en": "Done: express reshipping is arranged; we'll send you the tracking number."},
+}
+DECLINED = {
+    "zh": "好的，完全理解，不打扰您了。",
+    "en": "Of course, no problem at all.",
+}
+
+QUICK_ACCEPT = {"zh": "接受", "en": "Accept"}
+QUICK_DECLINE = {"zh": "不用了，直接退款", "en": "No thanks, refund"}
+QUICK_HUMAN = {"zh": "转人工", "en": "Talk to a person"}
+
+
+SMALL_TALK = {"thanks": THANKS, "bye": GOODBYE, "greeting": GREETING}
+
+
+def money(amount: float, currency: str) -> str:
+    symbol = {"CNY": "¥", "RMB": "¥", "USD": "$", "EUR": "€"}.get(currency.upper())
+    text = f"{amount:.2f}".rstrip("0").rstrip(".")
+    return f"{symbol}{text}" if symbol else f"{text} {currency}"
+
+
+def offer_text(offer: RecoveryOffer, lang: str) -> str:
+    body = _OFFER_TEXT[offer.kind][lang].format(amount=money(offer.amount, offer.currency))
+    return f"{body}{'' if lang == 'zh' else ' '}{_OFFER_TAIL[lang]}"
+
+
+def accepted_text(offer: RecoveryOffer, lang: str) -> str:
+    return _ACCEPTED[offer.kind][lang].format(amount=money(offer.amount, offer.currency))
+
+
+def refund_steps_text(policy: RecoveryPolicy, lang: str, *, after_decline: bool = False) -> str:
+    steps = policy.refund_steps[lang]
+    return f"{DECLINED[lang]}{'' if lang == 'zh' else ' '}{steps}" if after_decline else steps

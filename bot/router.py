@@ -1,0 +1,107 @@
+"""Which way a turn goes: one small, pure function over the conversation's state.
+
+    owner is a person (queued/human) ─────────► silent
+    pending offer + yes/no (or a refund ask) ──► offer_response
+    asked for a refund reason + a reason ──────► recovery
+    anger ≥ 0.8, or complaint + strong anger ──► escalate
+    human intent ──────────────────────────────► escalate (explicit_request)
+    refund intent ─────────────────────────────► recovery (high value → escalate)
+    same question as one of the last three ────► escalate (repeated_question)
+    chitchat that is greeting/thanks/bye ──────► chitchat
+    anything else ─────────────────────────────► answer (low confidence → escalate, after answering)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from bot.intents import Intent
+from bot.models import OWNER_HUMAN, OWNER_QUEUED, RECOVERY_ASKED_REASON, RECOVERY_DONE
+from bot.recovery import RecoveryOffer, RefundReason, detect_reason, read_offer_response
+from bot.replies import small_talk
+from bot.sentiment import STRONG_NEGATIVE_LINE
+
+RouteKind = Literal["silent", "offer_response", "recovery", "refund_steps", "ask_reason", "escalate", "chitchat", "answer"]
+
+ANGER_ALONE_LINE = 0.8  # this angry escalates whatever the intent
+CHITCHAT_MIN_CONFIDENCE = 0.5  # less sure than this: treat it as a question and retrieve
+
+
+@dataclass
+class ConversationState:
+    """What the router needs to know about the conversation before this message."""
+
+    owner: str = "bot"
+    recovery_stage: str = "none"
+    refund_reason: str | None = None
+    pending_offer: RecoveryOffer | None = None
+    order_amount: float | None = None
+    high_value_threshold: float | None = None
+    queue_expired: bool = False  # queued longer than the merchant's timeout: back to the bot
+    repeated: bool = False  # the message repeats one of the shopper's last three
+
+
+@dataclass
+class Route:
+    kind: RouteKind
+    reason: str | None = None  # escalation reason
+    refund_reason: RefundReason | None = None
+    decision: Literal["accept", "decline"] | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def route(
+    state: ConversationState,
+    intent: Intent,
+    text: str,
+    anger: float,
+    *,
+    action: Literal["accept_offer", "decline_offer"] | None = None,
+    chosen_reason: RefundReason | None = None,
+) -> Route:
+    if state.owner in (OWNER_QUEUED, OWNER_HUMAN) and not state.queue_expired:
+        return Route("silent")
+
+    if state.pending_offer is not None and state.pending_offer.status == "offered":
+        decision = {"accept_offer": "accept", "decline_offer": "decline"}.get(action or "") or read_offer_response(text)
+        if decision is None and intent.label == "refund":
+            decision = "decline"  # asking for the refund again is a decline: never block it
+        if decision is not None:
+            return Route("offer_response", decision=decision)
+
+    reason = chosen_reason or detect_reason(text)
+    if state.recovery_stage == RECOVERY_ASKED_REASON:
+        if reason is not None:
+            return _refund(state, reason)
+        if intent.label in ("refund", "aftersale", "exchange", "complaint"):
+            return _refund(state, "other")  # no reason given: go on with the refund anyway
+
+    if anger >= ANGER_ALONE_LINE:
+        return Route("escalate", reason="anger")
+    if intent.label == "complaint" and anger >= STRONG_NEGATIVE_LINE:
+        return Route("escalate", reason="angry_complaint")
+    if intent.label == "human":
+        return Route("escalate", reason="explicit_request")
+    if intent.label == "refund":
+        if state.recovery_stage == RECOVERY_DONE or state.pending_offer is not None:
+            return Route("refund_steps")
+        if (
+            state.order_amount is not None
+            and state.high_value_threshold is not None
+            and state.order_amount > state.high_value_threshold
+        ):
+            return Route("escalate", reason="high_value")
+        reason = reason or state.refund_reason
+        return _refund(state, reason) if reason else Route("ask_reason")
+    if state.repeated and intent.label != "chitchat":
+        return Route("escalate", reason="repeated_question")
+    if intent.label == "chitchat" and intent.confidence >= CHITCHAT_MIN_CONFIDENCE and small_talk(text):
+        return Route("chitchat")  # other "chitchat" is answered or, out of scope, handed off
+    return Route("answer")
+
+
+def _refund(state: ConversationState, reason: RefundReason) -> Route:
+    if state.recovery_stage == RECOVERY_DONE or state.pending_offer is not None:
+        return Route("refund_steps", refund_reason=reason)
+    return Route("recovery", refund_reason=reason)

@@ -1,0 +1,244 @@
+"""Tickets and the conversation ownership state machine (DESIGN.md):
+
+    BOT ──escalate──► QUEUED ──claim──► HUMAN ──resolve──► CLOSED
+     ▲                  │                 │
+     └──hand back───────┴─────────────────┘   (also: queue timeout)
+
+Only BOT lets the bot reply. A claim is a compare-and-set in the database
+(``UPDATE ... WHERE status = 'queued'``), so two agents can never hold one ticket.
+Every function takes the session; the caller's transaction commits the ticket, the
+conversation's new owner and the events together.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot.conversations import add_message, mark_responded
+from bot.events import record_event
+from bot.models import OWNER_BOT, OWNER_CLOSED, OWNER_HUMAN, OWNER_QUEUED, Conversation, Message
+from handoff.models import (
+    OPEN_TICKET_STATES,
+    TICKET_CLAIMED,
+    TICKET_HANDED_BACK,
+    TICKET_QUEUED,
+    TICKET_RESOLVED,
+    Agent,
+    HandoffTicket,
+)
+from xiaoer.db import utcnow
+
+
+class HandoffError(Exception):
+    """Base for ticket errors the API turns into 4xx responses."""
+
+
+class TicketNotFound(HandoffError, LookupError):
+    pass
+
+
+class TicketConflict(HandoffError):
+    """The ticket is not in a state that allows this (already claimed, closed, not yours)."""
+
+
+# ----------------------------------------------------------------------------- agents
+
+_AGENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def create_agent(session: Session, merchant_id: str, agent_id: str, name: str) -> tuple[Agent, str]:
+    """A new agent and their API key (shown once; only its hash is stored)."""
+    if not _AGENT_ID.match(agent_id):
+        raise ValueError("agent id: 1-64 letters, digits, '-' or '_'")
+    if not name.strip():
+        raise ValueError("agent name is empty")
+    if session.get(Agent, agent_id) is not None:
+        raise ValueError(f"agent {agent_id!r} already exists")
+    key = "xa_" + secrets.token_urlsafe(24)
+    agent = Agent(id=agent_id, merchant_id=merchant_id, name=name.strip(), key_hash=hash_key(key))
+    session.add(agent)
+    return agent, key
+
+
+def agent_for_key(session: Session, key: str) -> Agent | None:
+    return session.scalar(select(Agent).where(Agent.key_hash == hash_key(key)))
+
+
+def get_agent(session: Session, merchant_id: str, agent_id: str) -> Agent | None:
+    agent = session.get(Agent, agent_id)
+    return agent if agent is not None and agent.merchant_id == merchant_id else None
+
+
+# ----------------------------------------------------------------------------- tickets
+
+
+def open_ticket(session: Session, conversation_id: str) -> HandoffTicket | None:
+    return session.scalar(
+        select(HandoffTicket).where(
+            HandoffTicket.conversation_id == conversation_id, HandoffTicket.status.in_(OPEN_TICKET_STATES)
+        )
+    )
+
+
+def holding_agent(session: Session, conversation_id: str) -> str | None:
+    ticket = open_ticket(session, conversation_id)
+    return ticket.agent_id if ticket is not None and ticket.status == TICKET_CLAIMED else None
+
+
+def escalate(
+    session: Session, conversation: Conversation, reason: str, *, summary: str, suggestions: list[dict]
+) -> HandoffTicket:
+    """Queue the conversation for a person (or return its open ticket: one at a time)."""
+    existing = open_ticket(session, conversation.id)
+    if existing is not None:
+        return existing
+    ticket = HandoffTicket(
+        merchant_id=conversation.merchant_id,
+        conversation_id=conversation.id,
+        reason=reason,
+        summary=summary,
+        suggestions=suggestions,
+    )
+    session.add(ticket)
+    conversation.owner = OWNER_QUEUED
+    session.flush()
+    record_event(
+        session, conversation.merchant_id, "escalated", conversation_id=conversation.id,
+        data={"reason": reason, "ticket_id": ticket.id},
+    )
+    return ticket
+
+
+def get_ticket(session: Session, merchant_id: str, ticket_id: int) -> HandoffTicket:
+    ticket = session.get(HandoffTicket, ticket_id)
+    if ticket is None or ticket.merchant_id != merchant_id:
+        raise TicketNotFound(f"no ticket {ticket_id} for this merchant")
+    return ticket
+
+
+def queue(session: Session, merchant_id: str, *, include_claimed: bool = True) -> list[HandoffTicket]:
+    states = OPEN_TICKET_STATES if include_claimed else (TICKET_QUEUED,)
+    return list(
+        session.scalars(
+            select(HandoffTicket)
+            .where(HandoffTicket.merchant_id == merchant_id, HandoffTicket.status.in_(states))
+            .order_by(HandoffTicket.created_at, HandoffTicket.id)
+        )
+    )
+
+
+def claim(session: Session, merchant_id: str, ticket_id: int, agent: Agent) -> HandoffTicket:
+    """Give the ticket to ``agent`` if nobody has it yet (atomic compare-and-set)."""
+    if agent.merchant_id != merchant_id:
+        raise TicketNotFound(f"no ticket {ticket_id} for this merchant")
+    now = utcnow()
+    won = session.execute(
+        update(HandoffTicket)
+        .where(
+            HandoffTicket.id == ticket_id,
+            HandoffTicket.merchant_id == merchant_id,
+            HandoffTicket.status == TICKET_QUEUED,
+        )
+        .values(status=TICKET_CLAIMED, agent_id=agent.id, claimed_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    ticket = get_ticket(session, merchant_id, ticket_id)
+    session.refresh(ticket)
+    if won != 1:
+        holder = f" by {ticket.agent_id}" if ticket.agent_id else ""
+        raise TicketConflict(f"ticket {ticket_id} is {ticket.status}{holder}")
+    conversation = session.get(Conversation, ticket.conversation_id)
+    conversation.owner = OWNER_HUMAN
+    from bot.conversations import pending_shopper_messages
+
+    record_event(
+        session, merchant_id, "ticket_claimed", conversation_id=conversation.id, agent_id=agent.id,
+        value=(now - ticket.created_at).total_seconds(),
+        data={"ticket_id": ticket.id, "pending": len(pending_shopper_messages(session, conversation.id))},
+    )
+    return ticket
+
+
+def _held_ticket(session: Session, merchant_id: str, ticket_id: int, agent: Agent) -> HandoffTicket:
+    ticket = get_ticket(session, merchant_id, ticket_id)
+    if ticket.status != TICKET_CLAIMED or ticket.agent_id != agent.id:
+        raise TicketConflict(f"ticket {ticket_id} is not held by {agent.id}")
+    return ticket
+
+
+def agent_reply(session: Session, merchant_id: str, ticket_id: int, agent: Agent, text: str) -> Message:
+    text = text.strip()
+    if not text:
+        raise ValueError("the message is empty")
+    ticket = _held_ticket(session, merchant_id, ticket_id, agent)
+    conversation = session.get(Conversation, ticket.conversation_id)
+    message = add_message(session, conversation, "agent", text, agent_id=agent.id)
+    mark_responded(session, conversation, agent_id=agent.id, since=ticket.claimed_at)
+    return message
+
+
+def resolve(session: Session, merchant_id: str, ticket_id: int, agent: Agent) -> HandoffTicket:
+    ticket = _held_ticket(session, merchant_id, ticket_id, agent)
+    now = utcnow()
+    ticket.status, ticket.closed_at = TICKET_RESOLVED, now
+    conversation = session.get(Conversation, ticket.conversation_id)
+    conversation.owner = OWNER_CLOSED
+    record_event(
+        session, merchant_id, "ticket_resolved", conversation_id=conversation.id, agent_id=agent.id,
+        value=(now - ticket.claimed_at).total_seconds(), data={"ticket_id": ticket.id},
+    )
+    return ticket
+
+
+def hand_back(
+    session: Session, merchant_id: str, ticket_id: int, agent: Agent | None, *, reason: str = "agent"
+) -> HandoffTicket:
+    """Return the conversation to the bot: by the holding agent, or (agent=None) by the
+    queue timeout on a ticket nobody claimed."""
+    ticket = get_ticket(session, merchant_id, ticket_id)
+    if agent is not None:
+        ticket = _held_ticket(session, merchant_id, ticket_id, agent)
+    elif ticket.status != TICKET_QUEUED:
+        raise TicketConflict(f"ticket {ticket_id} is {ticket.status}")
+    ticket.status, ticket.closed_at = TICKET_HANDED_BACK, utcnow()
+    conversation = session.get(Conversation, ticket.conversation_id)
+    conversation.owner = OWNER_BOT
+    conversation.low_confidence_streak = 0
+    record_event(
+        session, merchant_id, "handed_back", conversation_id=conversation.id,
+        agent_id=agent.id if agent else None, data={"ticket_id": ticket.id, "reason": reason},
+    )
+    return ticket
+
+
+def expire_if_stale(session: Session, ticket: HandoffTicket, timeout_minutes: float) -> bool:
+    """Hand an unclaimed ticket back once it has waited longer than the merchant allows."""
+    if ticket.status != TICKET_QUEUED or utcnow() - ticket.created_at < timedelta(minutes=timeout_minutes):
+        return False
+    hand_back(session, ticket.merchant_id, ticket.id, None, reason="queue_timeout")
+    return True
+
+
+def reopen_if_closed(conversation: Conversation) -> bool:
+    """A shopper writing into a resolved conversation talks to the bot again."""
+    if conversation.owner == OWNER_CLOSED:
+        conversation.owner = OWNER_BOT
+        conversation.low_confidence_streak = 0
+        return True
+    return False
+
+
+def transcript(session: Session, conversation_id: str) -> list[Message]:
+    from bot.conversations import history
+
+    return history(session, conversation_id)
