@@ -118,11 +118,13 @@ def history(session: Session, conversation_id: str, limit: int | None = None) ->
     return list(reversed(session.scalars(query).all()))
 
 
-def recent_shopper_messages(session: Session, conversation_id: str, limit: int, *, before_id: int) -> list[Message]:
-    query = (
-        select(Message)
-        .where(Message.conversation_id == conversation_id, Message.role == "shopper", Message.id < before_id)
-        .order_by(Message.id.desc())
-        .limit(limit)
-    )
-    return list(session.scalars(query))
+def answered_questions(session: Session, conversation_id: str, limit: int) -> list[str]:
+    """The shopper's latest messages that the bot answered from knowledge (newest first):
+    asking one of them again means the answer did not help."""
+    recent = history(session, conversation_id, limit=4 * limit)
+    out = [
+        asked.text
+        for asked, reply in zip(recent, recent[1:])
+        if asked.role == "shopper" and reply.role == "bot" and (reply.data or {}).get("route") == "answer"
+    ]
+    return out[::-1][:limit]

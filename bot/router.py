@@ -6,7 +6,7 @@
     anger ≥ 0.8, or complaint + strong anger ──► escalate
     human intent ──────────────────────────────► escalate (explicit_request)
     refund intent ─────────────────────────────► recovery (high value → escalate)
-    same question as one of the last three ────► escalate (repeated_question)
+    a question the bot just answered, again ───► escalate (repeated_question)
     chitchat that is greeting/thanks/bye ──────► chitchat
     anything else ─────────────────────────────► answer (low confidence → escalate, after answering)
 """
@@ -39,7 +39,7 @@ class ConversationState:
     order_amount: float | None = None
     high_value_threshold: float | None = None
     queue_expired: bool = False  # queued longer than the merchant's timeout: back to the bot
-    repeated: bool = False  # the message repeats one of the shopper's last three
+    repeated: bool = False  # the message repeats a question the bot recently answered
 
 
 @dataclass

@@ -27,7 +27,7 @@ from bot.conversations import (
     get_conversation,
     mark_responded,
     open_conversation,
-    recent_shopper_messages,
+    answered_questions,
 )
 from bot.events import record_event
 from bot.extractive import ExtractiveAnswerer
@@ -48,7 +48,7 @@ from xiaoer.settings import Settings, get_settings
 __all__ = ["ConversationNotFound", "QuickReply", "ShopAssistant", "TurnRequest", "TurnResult", "UnknownMerchant"]
 
 MAX_MESSAGE_CHARS = 4000
-REPEAT_WINDOW = 3  # a repeat of any of the shopper's last three messages counts
+REPEAT_WINDOW = 3  # asking again any of the last three questions the bot answered
 
 
 class UnknownMerchant(LookupError):
@@ -186,7 +186,7 @@ class ShopAssistant:
                 ticket = handoff.open_ticket(session, conversation.id)
                 timeout = load_policy(session, request.merchant_id).queue_timeout_minutes
                 state.queue_expired = ticket is not None and (utcnow() - ticket.created_at).total_seconds() > timeout * 60
-            earlier = [m.text for m in recent_shopper_messages(session, conversation.id, REPEAT_WINDOW, before_id=2**62)]
+            earlier = answered_questions(session, conversation.id, REPEAT_WINDOW)
             order_id = request.order_id or conversation.order_id
         state.repeated = self._repeats(request.message, vector, earlier)
         return self._priced_state(state, request.merchant_id, order_id)
