@@ -158,8 +158,8 @@ class ShopAssistant:
         plan = route(state, intent, message, anger(message), action=request.action, chosen_reason=request.refund_reason)
 
         answer: Answer | None = None
-        # A refund asked as a question ("can I still return it?") gets the policy answer too.
-        if plan.kind == "answer" or (plan.kind in REFUND_ROUTES and replies.is_question(message)):
+        # A refund request also gets the merchant's own refund answer when retrieval is sure of it.
+        if plan.kind == "answer" or plan.kind in REFUND_ROUTES:
             answer = self.answer(request.merchant_id, message, lang, mode=mode, query_vector=vector)
         suggestions: list[dict] = []
         if plan.kind == "escalate" or (answer is not None and answer.handoff):
