@@ -171,6 +171,103 @@ def eval_command(
         console.print(f"report: {write_report(run, report)}")
 
 
+@app.command("metrics")
+def metrics_command(
+    merchant: MerchantOpt,
+    days: Annotated[int, typer.Option(min=1, help="The period: conversations started in the last N days.")] = 30,
+    as_json: Annotated[bool, typer.Option("--json", help="Print everything as one JSON object.")] = False,
+) -> None:
+    """Service score, response / resolution / transfer rates, recovery, agent tiers and knowledge gaps."""
+    from datetime import timedelta
+
+    from handoff.gaps import knowledge_gaps
+    from handoff.metrics import EXCELLENT_SCORE, merchant_metrics
+    from knowledge import repository
+    from retrieval.embedders import get_embedder
+    from retrieval.vector_store import validate_merchant_id
+    from xiaoer.db import session_scope, utcnow
+
+    try:
+        validate_merchant_id(merchant)
+    except ValueError as exc:
+        _fail(str(exc), code=2)
+    with session_scope() as session:
+        if repository.get_merchant(session, merchant) is None:
+            _fail(f"unknown merchant {merchant!r}", code=2)
+    now = utcnow()
+    since = now - timedelta(days=days)
+    m = merchant_metrics(merchant, since=since, now=now)
+    gaps = knowledge_gaps(merchant, get_embedder(), since=since, until=now)
+    score = m.service_score
+    components = {
+        c.name: {"value": c.value, "normalised": c.normalised, "weight": c.weight, "included": c.included}
+        for c in score.components
+    }
+    components["response_rate"].update(
+        messages=m.shopper_messages, in_sla=m.responded_in_sla, pending=m.pending_messages
+    )
+    components["resolution_rate"].update(
+        conversations=m.conversations, resolved=m.resolved, bot_resolved=m.bot_resolved,
+        bot_resolution_rate=m.bot_resolution_rate, reopened=m.reopened,
+    )
+    components["csat"].update(ratings=m.csat.ratings)
+    components["transfer_rate"].update(escalated=m.escalated)
+    if as_json:
+        payload = {
+            "service_score": {
+                "score": score.score, "display": score.display, "excellent": score.excellent,
+                "excellent_line": EXCELLENT_SCORE, "left_out": score.left_out,
+            },
+            "components": components,
+            "recovery": m.recovery.model_dump(),
+            "agents": [a.model_dump() for a in m.agents],
+            "knowledge_gaps": [g.model_dump(mode="json") for g in gaps],
+            "period": {
+                "days": days, "since": since.isoformat(), "until": now.isoformat(), "conversations": m.conversations,
+                "daily": [d.model_dump(mode="json") for d in m.daily],
+            },
+        }
+        print(json.dumps(payload, ensure_ascii=False))
+        return
+
+    from rich.markup import escape  # shopper questions and agent names are not markup
+
+    def _pct(x: float | None) -> str:
+        return "-" if x is None else f"{x:.1%}"
+
+    line = f"excellent ≥ {EXCELLENT_SCORE}"
+    mark = f"[bold green]★ {line}[/]" if score.excellent else f"[dim]({line})[/]"
+    console.print(f"[bold]{merchant}[/] · last {days} days · {m.conversations} conversations")
+    console.print(f"service score [bold]{score.display}[/] / 5  {mark}")
+    table = Table("component", "value", "normalised", "weight", title="service score components")
+    for c in score.components:
+        shown = "-" if c.value is None else (f"{c.value:.1f} s" if c.name == "first_response" else
+                                             f"{c.value:.2f}" if c.name == "csat" else _pct(c.value))
+        table.add_row(c.name, shown, "-" if c.normalised is None else f"{c.normalised:.3f}",
+                      f"{c.weight:.2f}" if c.included else f"[dim]{c.weight:.2f} (no data, left out)[/]")
+    table.add_row("bot_resolution_rate", _pct(m.bot_resolution_rate), "", "[dim]not scored[/]")
+    console.print(table)
+    r = m.recovery
+    table = Table("offers made", "accepted", "declined", "rate", "saved", "compensation", title="order recovery")
+    table.add_row(str(r.offers_made), str(r.offers_accepted), str(r.offers_declined), _pct(r.recovery_rate),
+                  f"{r.amount_saved:,.2f}", f"{r.compensation_given:,.2f}")
+    console.print(table)
+    table = Table("agent", "tickets", "resolved", "response", "resolution", "handling", "tier", title="agents")
+    for a in m.agents:
+        handling = "-" if a.avg_handling_seconds is None else f"{a.avg_handling_seconds / 60:.1f} min"
+        name = escape(a.name) if a.name == a.agent_id else f"{escape(a.name)} [dim]{escape(a.agent_id)}[/]"
+        table.add_row(name, str(a.tickets_claimed),
+                      str(a.tickets_resolved), _pct(a.response_rate), _pct(a.resolution_rate), handling,
+                      f"{a.tier_label} {a.tier}")
+    console.print(table)
+    table = Table("asked", "question", "other phrasings", "reasons", "last seen (UTC)", title="knowledge gaps")
+    for g in gaps:
+        others = [e for e in g.examples if e != g.question]
+        table.add_row(str(g.count), escape(g.question), escape(" / ".join(others)), escape(", ".join(g.reasons)),
+                      f"{g.last_seen:%m-%d %H:%M}")
+    console.print(table)
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",

@@ -1,0 +1,643 @@
+"""Merchant figures, the service score and agent certification tiers, computed from the
+metric event log (bot/events.py defines every kind and field) after the fact.
+
+Two layers:
+
+* a pure one — :func:`compute_metrics`, :func:`service_score`, :func:`agent_tier` and the
+  normalisations — that takes plain :class:`EventRecord` values and a ``now`` and returns
+  pydantic models, so every figure can be checked by hand without a database;
+* a thin loader, :func:`merchant_metrics`, that reads one merchant's ``metric_events`` rows
+  and agent names and hands them to the pure layer.
+
+The period. A conversation belongs to the period ``[since, until)`` when its
+``conversation_started`` event does; every conversation figure, the response rate, the
+ratings, the offers and the agent figures are then computed from *all* events of those
+conversations up to ``now`` (a reply or a resolution that came after ``until`` still
+counts for the conversation it belongs to). Events of conversations that started before
+``since`` (or have no ``conversation_started`` event) are left out. The daily series
+buckets each conversation by the UTC day it started, so the days add up to the period.
+
+The service score (0-5)::
+
+    score = 5 * sum(WEIGHTS[c] * n_c) / sum(WEIGHTS[c])      over components c that have data
+
+with the normalised components n_c in [0, 1]::
+
+    response_rate    as is
+    resolution_rate  as is
+    csat             (mean rating - 1) / 4
+    first_response   1 if avg <= 3 s, 0 if avg >= 60 s, (60 - avg) / 57 in between
+    transfer_rate    1 - transfer rate
+
+A component without data (no ratings yet, no shopper messages...) is left out and the
+remaining weights are renormalised; :attr:`ServiceScore.left_out` names it.
+``excellent`` means ``score >= 4.8``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+# --- constants -------------------------------------------------------------------------
+
+RESPONSE_SLA_SECONDS = 30.0  # Taobao's "30秒应答率": a reply within 30 s counts as responded
+REOPEN_WINDOW = timedelta(hours=24)  # a shopper message this soon after a resolution reopens it
+SILENCE_WINDOW = timedelta(hours=24)  # a bot conversation quiet this long counts as resolved
+CONFIRMING_RATING = 4  # a rating at or above this confirms a bot answer resolved the question
+
+FIRST_RESPONSE_BEST_SECONDS = 3.0  # average first response at or below: normalised 1.0
+FIRST_RESPONSE_WORST_SECONDS = 60.0  # at or above: normalised 0.0
+
+# Component weights of the service score; they sum to 1.
+WEIGHTS: dict[str, float] = {
+    "response_rate": 0.25,
+    "resolution_rate": 0.25,
+    "csat": 0.30,
+    "first_response": 0.10,
+    "transfer_rate": 0.10,
+}
+EXCELLENT_SCORE = 4.8
+SCORE_MAX = 5.0
+
+MIN_TICKETS_FOR_TIER = 5
+
+
+@dataclass(frozen=True)
+class Tier:
+    code: str
+    label: str
+    min_response_rate: float
+    min_resolution_rate: float
+
+
+# Highest first: an agent gets the first tier whose two thresholds they meet.
+TIERS: tuple[Tier, ...] = (
+    Tier("master", "专家", 0.95, 0.90),
+    Tier("expert", "资深", 0.90, 0.80),
+    Tier("senior", "高级", 0.80, 0.70),
+)
+UNCERTIFIED = Tier("uncertified", "未认证", math.inf, math.inf)
+
+# Weighted sums carry rounding error; a score of exactly 4.8 must not miss the line by 1e-16.
+_EPS = 1e-9
+
+
+# --- input -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    """One metric event as plain values (a ``metric_events`` row without its ids)."""
+
+    kind: str
+    conversation_id: str | None
+    value: float | None
+    agent_id: str | None
+    data: dict | None
+    created_at: datetime  # naive UTC, like every timestamp in the database
+
+    def get(self, key: str, default=None):
+        return (self.data or {}).get(key, default)
+
+
+# --- output ----------------------------------------------------------------------------
+
+
+class Period(BaseModel):
+    since: datetime | None
+    until: datetime | None
+    now: datetime
+
+
+class ComponentScore(BaseModel):
+    """One service-score component: the raw figure, its [0, 1] normalisation and weight."""
+
+    name: str
+    value: float | None  # a rate, a mean rating (1-5) or seconds; None = no data
+    normalised: float | None
+    weight: float
+    included: bool
+
+
+class ServiceScore(BaseModel):
+    score: float | None  # full precision; None when no component has data
+    excellent: bool
+    components: list[ComponentScore]
+    left_out: list[str]
+
+    @property
+    def display(self) -> str:
+        """Two decimals, for display only (``excellent`` is decided on the full score)."""
+        return "-" if self.score is None else f"{self.score:.2f}"
+
+
+class Csat(BaseModel):
+    mean: float | None
+    ratings: int
+
+
+class RecoveryFigures(BaseModel):
+    offers_made: int
+    offers_accepted: int
+    offers_declined: int
+    recovery_rate: float | None  # accepted / made
+    amount_saved: float  # sum of data.saved on offer_accepted
+    compensation_given: float  # sum of offer_accepted values
+
+
+class AgentMetrics(BaseModel):
+    agent_id: str
+    name: str
+    tickets_claimed: int
+    tickets_resolved: int
+    messages_owed: int  # sum of pending at claim + shopper messages held by the agent
+    responded_in_sla: int
+    response_rate: float | None
+    resolution_rate: float | None
+    avg_handling_seconds: float | None
+    tier: str
+    tier_label: str
+
+
+class DailyPoint(BaseModel):
+    day: date
+    conversations: int
+    resolved: int
+    escalated: int
+    offers_accepted: int
+
+
+class MerchantMetrics(BaseModel):
+    merchant_id: str
+    period: Period
+    conversations: int
+    resolved: int
+    bot_resolved: int
+    reopened: int
+    escalated: int
+    shopper_messages: int  # in the response-rate denominator
+    pending_messages: int  # younger than the SLA and not yet answered: not counted yet
+    responded_in_sla: int
+    response_rate: float | None
+    avg_first_response_seconds: float | None
+    resolution_rate: float | None
+    bot_resolution_rate: float | None
+    transfer_rate: float | None
+    csat: Csat
+    recovery: RecoveryFigures
+    service_score: ServiceScore
+    agents: list[AgentMetrics]
+    daily: list[DailyPoint]
+
+
+# --- normalisations and the score --------------------------------------------------------
+
+
+def _ratio(numerator: float, denominator: float) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def _clamp(x: float) -> float:
+    return min(1.0, max(0.0, x))
+
+
+def normalise_first_response(seconds: float) -> float:
+    """1.0 at or below 3 s, 0.0 at or above 60 s, linear in between: (60 - s) / 57."""
+    best, worst = FIRST_RESPONSE_BEST_SECONDS, FIRST_RESPONSE_WORST_SECONDS
+    return _clamp((worst - seconds) / (worst - best))
+
+
+def normalise_csat(mean_rating: float) -> float:
+    """A 1-5 mean rating onto [0, 1]: (mean - 1) / 4."""
+    return _clamp((mean_rating - 1.0) / 4.0)
+
+
+def service_score(
+    *,
+    response_rate: float | None = None,
+    resolution_rate: float | None = None,
+    csat: float | None = None,
+    avg_first_response_seconds: float | None = None,
+    transfer_rate: float | None = None,
+) -> ServiceScore:
+    """The 0-5 service score from the raw figures (None = no data for that component).
+
+    ``score = 5 * sum(w_c * n_c) / sum(w_c)`` over the components with data, where n_c is
+    the component normalised to [0, 1] (see the module docstring) and w_c its weight in
+    :data:`WEIGHTS`. ``excellent`` is ``score >= 4.8``.
+    """
+    raw = {
+        "response_rate": (response_rate, _clamp),
+        "resolution_rate": (resolution_rate, _clamp),
+        "csat": (csat, normalise_csat),
+        "first_response": (avg_first_response_seconds, normalise_first_response),
+        "transfer_rate": (transfer_rate, lambda rate: 1.0 - _clamp(rate)),
+    }
+    components: list[ComponentScore] = []
+    for name, weight in WEIGHTS.items():
+        value, normalise = raw[name]
+        normalised = None if value is None else normalise(value)
+        components.append(
+            ComponentScore(name=name, value=value, normalised=normalised, weight=weight, included=value is not None)
+        )
+    used = [c for c in components if c.included]
+    total_weight = sum(c.weight for c in used)
+    score = SCORE_MAX * sum(c.weight * c.normalised for c in used) / total_weight if used else None
+    return ServiceScore(
+        score=score,
+        excellent=score is not None and score >= EXCELLENT_SCORE - _EPS,
+        components=components,
+        left_out=[c.name for c in components if not c.included],
+    )
+
+
+def agent_tier(response_rate: float | None, resolution_rate: float | None, tickets_claimed: int) -> Tier:
+    """The certification tier: the highest of :data:`TIERS` whose response- and
+    resolution-rate thresholds are both met (``>=``); :data:`UNCERTIFIED` below them all
+    and whenever the agent claimed fewer than :data:`MIN_TICKETS_FOR_TIER` tickets."""
+    if tickets_claimed < MIN_TICKETS_FOR_TIER or response_rate is None or resolution_rate is None:
+        return UNCERTIFIED
+    for tier in TIERS:
+        if response_rate >= tier.min_response_rate and resolution_rate >= tier.min_resolution_rate:
+            return tier
+    return UNCERTIFIED
+
+
+# --- conversations -----------------------------------------------------------------------
+
+
+@dataclass
+class _Outcome:
+    started: datetime
+    escalated: bool
+    resolved: bool
+    bot_resolved: bool
+    reopened: bool
+    offers_accepted: int
+
+
+def _reopened_after(events: Sequence[EventRecord], at: datetime) -> bool:
+    """A shopper message within :data:`REOPEN_WINDOW` after ``at`` reopens what was settled then."""
+    return any(e.kind == "shopper_message" and at < e.created_at <= at + REOPEN_WINDOW for e in events)
+
+
+def _conversation_outcome(events: Sequence[EventRecord], now: datetime) -> _Outcome:
+    """Resolved, bot-resolved or reopened, from one conversation's events in time order.
+
+    * Ticket-resolved: the last ``ticket_resolved`` stands unless a ``shopper_message``
+      came within 24 h after it (reopened) or the conversation was escalated again after it.
+    * Bot-resolved: no ``escalated`` event, at least one ``answered`` event, and either the
+      shopper confirmed — their latest rating is >= 4 and no shopper message came within
+      24 h after it — or the last event is more than 24 h before ``now``.
+    * Resolved: ticket-resolved or bot-resolved. Reopened: a resolution or confirmation
+      was cancelled by a shopper message within 24 h and nothing resolved it since.
+    """
+    kinds = [e.kind for e in events]
+    escalated = "escalated" in kinds
+    reopened = False
+
+    ticket_resolved = False
+    resolutions = [e for e in events if e.kind == "ticket_resolved"]
+    if resolutions:
+        last = resolutions[-1]
+        if _reopened_after(events, last.created_at):
+            reopened = True
+        elif not any(e.kind == "escalated" and e.created_at > last.created_at for e in events):
+            ticket_resolved = True
+
+    bot_resolved = False
+    if not escalated and "answered" in kinds:
+        ratings = [e for e in events if e.kind == "rating" and e.value is not None]
+        confirmed = False
+        if ratings and ratings[-1].value >= CONFIRMING_RATING:
+            confirmed = not _reopened_after(events, ratings[-1].created_at)
+            reopened = reopened or not confirmed
+        silent = now - events[-1].created_at > SILENCE_WINDOW
+        bot_resolved = confirmed or silent
+
+    resolved = ticket_resolved or bot_resolved
+    return _Outcome(
+        started=events[0].created_at,
+        escalated=escalated,
+        resolved=resolved,
+        bot_resolved=bot_resolved,
+        reopened=reopened and not resolved,
+        offers_accepted=kinds.count("offer_accepted"),
+    )
+
+
+def _in_period(t: datetime, since: datetime | None, until: datetime | None) -> bool:
+    return (since is None or t >= since) and (until is None or t < until)
+
+
+def _period_events(
+    events: Iterable[EventRecord], now: datetime, since: datetime | None, until: datetime | None
+) -> tuple[list[EventRecord], dict[str, list[EventRecord]]]:
+    """The events that count for the period (time-ordered) and the period's conversations."""
+    ordered = sorted((e for e in events if e.created_at <= now), key=lambda e: e.created_at)  # stable
+    started = {
+        e.conversation_id
+        for e in ordered
+        if e.kind == "conversation_started" and e.conversation_id and _in_period(e.created_at, since, until)
+    }
+    kept = [
+        e
+        for e in ordered
+        if (e.conversation_id in started) or (e.conversation_id is None and _in_period(e.created_at, since, until))
+    ]
+    conversations: dict[str, list[EventRecord]] = defaultdict(list)
+    for e in kept:
+        if e.conversation_id is not None:
+            conversations[e.conversation_id].append(e)
+    return kept, dict(conversations)
+
+
+# --- response times ----------------------------------------------------------------------
+
+
+def _message_key(event: EventRecord) -> object:
+    message_id = event.get("message_id")
+    return message_id if message_id is not None else ("event", id(event))
+
+
+def _shopper_wait(reply: EventRecord, message: EventRecord | None) -> float:
+    """How long the shopper waited for ``reply``, in seconds.
+
+    The ``responded`` value, except that an agent's value is counted from the claim when
+    the message waited in the queue; the shopper waited the whole time, so the gap
+    between the two events' timestamps is taken when it is longer.
+    """
+    value = reply.value if reply.value is not None else 0.0
+    if message is None:
+        return value
+    return max(value, (reply.created_at - message.created_at).total_seconds())
+
+
+@dataclass
+class _Responses:
+    counted: int = 0
+    pending: int = 0
+    in_sla: int = 0
+    first_waits: list[float] = field(default_factory=list)
+
+
+def _responses(events: Sequence[EventRecord], now: datetime, sla: float) -> _Responses:
+    """Response rate and first response time.
+
+    * response rate: shopper_message events whose first ``responded`` event (same
+      ``data.message_id``) came within ``sla`` seconds of shopper wait / shopper_message
+      events. A message younger than the SLA with no reply yet is pending and left out of
+      both counts (it has not failed yet).
+    * first response: per conversation, the shopper's wait for its first ``responded`` event.
+    """
+    messages = {_message_key(e): e for e in events if e.kind == "shopper_message"}
+    first_reply: dict[object, float] = {}
+    first_in_conversation: dict[str, float] = {}
+    for e in events:
+        if e.kind != "responded":
+            continue
+        key = e.get("message_id")
+        wait = _shopper_wait(e, messages.get(key))
+        if key in messages:
+            first_reply[key] = min(wait, first_reply.get(key, math.inf))
+        if e.conversation_id is not None and e.conversation_id not in first_in_conversation:
+            first_in_conversation[e.conversation_id] = wait
+    out = _Responses(first_waits=list(first_in_conversation.values()))
+    for key, message in messages.items():
+        if key not in first_reply and (now - message.created_at).total_seconds() < sla:
+            out.pending += 1
+            continue
+        out.counted += 1
+        out.in_sla += first_reply.get(key, math.inf) <= sla
+    return out
+
+
+# --- agents ------------------------------------------------------------------------------
+
+
+def _agent_metrics(events: Sequence[EventRecord], names: dict[str, str], sla: float) -> list[AgentMetrics]:
+    """Per agent:
+
+    * response rate = the agent's ``responded`` events (distinct messages) with value <= SLA
+      / (sum of ``data.pending`` over the agent's ``ticket_claimed`` events + the
+      ``shopper_message`` events held by the agent), capped at 1. The value of an agent's
+      reply is counted from the claim, so queue time is not held against the agent.
+    * resolution rate = the agent's ``ticket_resolved`` / the agent's ``ticket_claimed``.
+    * average handling time = mean ``ticket_resolved`` value (claim to resolve).
+    * tier: :func:`agent_tier`.
+    """
+    claimed: dict[str, int] = defaultdict(int)
+    resolved: dict[str, int] = defaultdict(int)
+    owed: dict[str, int] = defaultdict(int)
+    on_time: dict[str, set] = defaultdict(set)
+    handling: dict[str, list[float]] = defaultdict(list)
+    for e in events:
+        agent = e.agent_id
+        if agent is None:
+            continue
+        if e.kind == "ticket_claimed":
+            claimed[agent] += 1
+            owed[agent] += int(e.get("pending") or 0)
+        elif e.kind == "shopper_message":
+            owed[agent] += 1
+        elif e.kind == "responded" and e.value is not None and e.value <= sla:
+            on_time[agent].add(_message_key(e))
+        elif e.kind == "ticket_resolved":
+            resolved[agent] += 1
+            if e.value is not None:
+                handling[agent].append(e.value)
+    agents = set(names) | set(claimed) | set(resolved) | set(owed) | set(on_time)
+    out = []
+    for agent in agents:
+        response = _ratio(len(on_time[agent]), owed[agent])
+        response = None if response is None else min(1.0, response)
+        resolution = _ratio(resolved[agent], claimed[agent])
+        tier = agent_tier(response, resolution, claimed[agent])
+        out.append(
+            AgentMetrics(
+                agent_id=agent,
+                name=names.get(agent, agent),
+                tickets_claimed=claimed[agent],
+                tickets_resolved=resolved[agent],
+                messages_owed=owed[agent],
+                responded_in_sla=len(on_time[agent]),
+                response_rate=response,
+                resolution_rate=resolution,
+                avg_handling_seconds=_mean(handling[agent]),
+                tier=tier.code,
+                tier_label=tier.label,
+            )
+        )
+    return sorted(out, key=lambda a: (-a.tickets_claimed, a.agent_id))
+
+
+# --- the whole report --------------------------------------------------------------------
+
+
+def _recovery(events: Sequence[EventRecord]) -> RecoveryFigures:
+    """offers made / accepted / declined (event counts); recovery rate = accepted / made;
+    amount saved = sum of ``data.saved`` on offer_accepted; compensation given = sum of
+    the offer_accepted values."""
+    accepted = [e for e in events if e.kind == "offer_accepted"]
+    made = sum(e.kind == "offer_made" for e in events)
+    return RecoveryFigures(
+        offers_made=made,
+        offers_accepted=len(accepted),
+        offers_declined=sum(e.kind == "offer_declined" for e in events),
+        recovery_rate=_ratio(len(accepted), made),
+        amount_saved=float(sum(float(e.get("saved") or 0.0) for e in accepted)),
+        compensation_given=float(sum(e.value or 0.0 for e in accepted)),
+    )
+
+
+def _csat(conversations: dict[str, list[EventRecord]]) -> Csat:
+    """Mean of the ratings (1-5), the latest one per conversation (a shopper who changes
+    their rating is counted once)."""
+    latest = []
+    for events in conversations.values():
+        ratings = [e.value for e in events if e.kind == "rating" and e.value is not None]
+        if ratings:
+            latest.append(ratings[-1])
+    return Csat(mean=_mean(latest), ratings=len(latest))
+
+
+def _daily(outcomes: Sequence[_Outcome], since: datetime | None, end: datetime) -> list[DailyPoint]:
+    """Per UTC day from ``since`` (or the first conversation) to ``end`` (the last moment
+    of the period), zeros included;
+    each conversation is counted on the day it started (resolved, escalated and offers
+    accepted too), so the days add up to the period totals."""
+    if since is None and not outcomes:
+        return []
+    first = since.date() if since is not None else min(o.started for o in outcomes).date()
+    last = max([end.date(), *(o.started.date() for o in outcomes)])
+    days = {first + timedelta(days=i): [0, 0, 0, 0] for i in range((last - first).days + 1)}
+    for o in outcomes:
+        row = days[o.started.date()]
+        row[0] += 1
+        row[1] += o.resolved
+        row[2] += o.escalated
+        row[3] += o.offers_accepted
+    return [
+        DailyPoint(day=d, conversations=a, resolved=b, escalated=c, offers_accepted=x)
+        for d, (a, b, c, x) in days.items()
+    ]
+
+
+def compute_metrics(
+    events: Iterable[EventRecord],
+    *,
+    now: datetime,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    merchant_id: str = "",
+    agent_names: dict[str, str] | None = None,
+    sla_seconds: float = RESPONSE_SLA_SECONDS,
+) -> MerchantMetrics:
+    """Every figure for one merchant and period from its events (pure; see the module
+    docstring for the period rule).
+
+    * response_rate, avg_first_response_seconds: see :func:`_responses`.
+    * resolution_rate = resolved conversations / conversations; bot_resolution_rate =
+      bot-resolved conversations / conversations (see :func:`_conversation_outcome`).
+    * transfer_rate = conversations with at least one ``escalated`` event / conversations.
+    * recovery: see :func:`_recovery`; csat: see :func:`_csat`; agents: :func:`_agent_metrics`.
+    """
+    kept, conversations = _period_events(events, now, since, until)
+    outcomes = [_conversation_outcome(evs, now) for evs in conversations.values()]
+    n = len(outcomes)
+    responses = _responses(kept, now, sla_seconds)
+    csat = _csat(conversations)
+    figures = dict(
+        response_rate=_ratio(responses.in_sla, responses.counted),
+        avg_first_response_seconds=_mean(responses.first_waits),
+        resolution_rate=_ratio(sum(o.resolved for o in outcomes), n),
+        bot_resolution_rate=_ratio(sum(o.bot_resolved for o in outcomes), n),
+        transfer_rate=_ratio(sum(o.escalated for o in outcomes), n),
+    )
+    score = service_score(
+        response_rate=figures["response_rate"],
+        resolution_rate=figures["resolution_rate"],
+        csat=csat.mean,
+        avg_first_response_seconds=figures["avg_first_response_seconds"],
+        transfer_rate=figures["transfer_rate"],
+    )
+    return MerchantMetrics(
+        merchant_id=merchant_id,
+        period=Period(since=since, until=until, now=now),
+        conversations=n,
+        resolved=sum(o.resolved for o in outcomes),
+        bot_resolved=sum(o.bot_resolved for o in outcomes),
+        reopened=sum(o.reopened for o in outcomes),
+        escalated=sum(o.escalated for o in outcomes),
+        shopper_messages=responses.counted,
+        pending_messages=responses.pending,
+        responded_in_sla=responses.in_sla,
+        csat=csat,
+        recovery=_recovery(kept),
+        service_score=score,
+        agents=_agent_metrics(kept, agent_names or {}, sla_seconds),
+        daily=_daily(outcomes, since, until - timedelta(microseconds=1) if until is not None and until <= now else now),
+        **figures,
+    )
+
+
+# --- the database --------------------------------------------------------------------------
+
+
+def load_events(
+    session: Session,
+    merchant_id: str,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    kinds: Iterable[str] | None = None,
+) -> list[EventRecord]:
+    """One merchant's events with ``since <= created_at < until``, oldest first."""
+    from bot.models import MetricEvent
+
+    query = select(MetricEvent).where(MetricEvent.merchant_id == merchant_id)
+    if since is not None:
+        query = query.where(MetricEvent.created_at >= since)
+    if until is not None:
+        query = query.where(MetricEvent.created_at < until)
+    if kinds is not None:
+        query = query.where(MetricEvent.kind.in_(list(kinds)))
+    rows = session.execute(query.order_by(MetricEvent.created_at, MetricEvent.id)).scalars()
+    return [
+        EventRecord(
+            kind=r.kind, conversation_id=r.conversation_id, value=r.value, agent_id=r.agent_id, data=r.data,
+            created_at=r.created_at,
+        )
+        for r in rows
+    ]
+
+
+def merchant_metrics(
+    merchant_id: str,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    now: datetime | None = None,
+) -> MerchantMetrics:
+    """Load a merchant's events (``since`` to ``now``) and agents, and compute its figures
+    for the conversations that started in ``[since, until)``."""
+    from handoff.models import Agent
+    from xiaoer.db import session_scope, utcnow
+
+    now = now or utcnow()
+    with session_scope() as session:
+        events = load_events(session, merchant_id, since=since)
+        names = dict(session.execute(select(Agent.id, Agent.name).where(Agent.merchant_id == merchant_id)).all())
+    return compute_metrics(events, now=now, since=since, until=until, merchant_id=merchant_id, agent_names=names)
