@@ -12,9 +12,7 @@ conversation's new owner and the events together.
 
 from __future__ import annotations
 
-import hashlib
 import re
-import secrets
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -33,6 +31,7 @@ from handoff.models import (
     HandoffTicket,
 )
 from xiaoer.db import utcnow
+from xiaoer.keys import hash_key, new_key
 
 
 class HandoffError(Exception):
@@ -52,10 +51,6 @@ class TicketConflict(HandoffError):
 _AGENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
-def hash_key(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
 def create_agent(session: Session, merchant_id: str, agent_id: str, name: str) -> tuple[Agent, str]:
     """A new agent and their API key (shown once; only its hash is stored)."""
     if not _AGENT_ID.match(agent_id):
@@ -64,7 +59,7 @@ def create_agent(session: Session, merchant_id: str, agent_id: str, name: str) -
         raise ValueError("agent name is empty")
     if session.get(Agent, agent_id) is not None:
         raise ValueError(f"agent {agent_id!r} already exists")
-    key = "xa_" + secrets.token_urlsafe(24)
+    key = new_key("xa")
     agent = Agent(id=agent_id, merchant_id=merchant_id, name=name.strip(), key_hash=hash_key(key))
     session.add(agent)
     return agent, key

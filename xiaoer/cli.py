@@ -30,6 +30,21 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
+def _require_merchant(merchant: str) -> None:
+    """Exit with a clear message (code 2) unless MERCHANT is a valid, existing merchant id."""
+    from knowledge import repository
+    from retrieval.vector_store import validate_merchant_id
+    from xiaoer.db import session_scope
+
+    try:
+        validate_merchant_id(merchant)
+    except ValueError as exc:
+        _fail(str(exc), code=2)
+    with session_scope() as session:
+        if repository.get_merchant(session, merchant) is None:
+            _fail(f"unknown merchant {merchant!r}: ingest its knowledge first (xiaoer ingest -m {merchant} FILES)", code=2)
+
+
 def _ingest(assistant, merchant: str, paths: list[Path]) -> None:
     from knowledge.service import IngestBatchError
 
@@ -100,35 +115,37 @@ def ask(
     merchant: MerchantOpt,
     as_json: Annotated[bool, typer.Option("--json", help="Print the turn result as one JSON object.")] = False,
     retriever: Annotated[str, typer.Option(help="hybrid, dense or bm25.")] = "hybrid",
+    conversation: Annotated[str | None, typer.Option(help="Continue this conversation (its id is in the JSON output).")] = None,
+    order: Annotated[str | None, typer.Option(help="The shopper's order id (offers are priced from the merchant's order record).")] = None,
 ) -> None:
-    """Ask one question as a shopper of MERCHANT."""
+    """Send one shopper message to MERCHANT (a new conversation unless --conversation is given)."""
     from bot.turn import TurnRequest
 
     if not question.strip():
         _fail("the question is empty", code=2)
     if retriever not in ("hybrid", "dense", "bm25"):
         _fail("--retriever must be hybrid, dense or bm25", code=2)
-    from knowledge import repository
-    from retrieval.vector_store import validate_merchant_id
-    from xiaoer.db import session_scope
+    from bot.conversations import ConversationNotFound
 
+    _require_merchant(merchant)
+    request = TurnRequest(merchant_id=merchant, message=question, conversation_id=conversation, order_id=order)
     try:
-        validate_merchant_id(merchant)
-    except ValueError as exc:
-        _fail(str(exc), code=2)
-    with session_scope() as session:
-        if repository.get_merchant(session, merchant) is None:
-            _fail(f"unknown merchant {merchant!r}: ingest its knowledge first (xiaoer ingest -m {merchant} FILES)", code=2)
-    result = _assistant().handle(TurnRequest(merchant_id=merchant, message=question), mode=retriever)
+        result = _assistant().handle(request, mode=retriever)
+    except ConversationNotFound:
+        _fail(f"merchant {merchant!r} has no conversation {conversation!r}", code=2)
     if as_json:
-        payload = result.model_dump(include={"reply", "intent", "confidence", "offer", "handoff"})
+        payload = result.model_dump(include={"reply", "intent", "confidence", "offer", "handoff", "conversation_id"})
         payload["citations"] = [c.model_dump(include={"document", "chunk", "score"}) for c in result.citations]
         print(json.dumps(payload, ensure_ascii=False))
         return
     console.print(result.reply)
     for i, c in enumerate(result.citations, start=1):
         console.print(f"  [dim][{i}] {c.document} #{c.chunk} ({c.score:.2f})[/]")
-    console.print(f"  [dim]confidence {result.confidence:.2f}{' · handoff' if result.handoff else ''}[/]")
+    if result.offer:
+        console.print(f"  [dim]offer #{result.offer['id']}: {result.offer['kind']} {result.offer['amount']} ({result.offer['status']})[/]")
+    handoff_note = f" · handoff: {result.handoff['reason']} (ticket {result.handoff['ticket_id']})" if result.handoff else ""
+    console.print(f"  [dim]intent {result.intent} · confidence {result.confidence:.2f}{handoff_note}[/]")
+    console.print(f"  [dim]conversation {result.conversation_id}[/]")
 
 
 @app.command("eval")
@@ -182,18 +199,10 @@ def metrics_command(
 
     from handoff.gaps import knowledge_gaps
     from handoff.metrics import EXCELLENT_SCORE, merchant_metrics
-    from knowledge import repository
     from retrieval.embedders import get_embedder
-    from retrieval.vector_store import validate_merchant_id
-    from xiaoer.db import session_scope, utcnow
+    from xiaoer.db import utcnow
 
-    try:
-        validate_merchant_id(merchant)
-    except ValueError as exc:
-        _fail(str(exc), code=2)
-    with session_scope() as session:
-        if repository.get_merchant(session, merchant) is None:
-            _fail(f"unknown merchant {merchant!r}", code=2)
+    _require_merchant(merchant)
     now = utcnow()
     since = now - timedelta(days=days)
     m = merchant_metrics(merchant, since=since, now=now)
@@ -268,6 +277,85 @@ def metrics_command(
     console.print(table)
 
 
+policy_app = typer.Typer(help="The merchant's order-recovery (挽单) policy.", no_args_is_help=True)
+app.add_typer(policy_app, name="policy")
+
+
+@policy_app.command("show")
+def policy_show(merchant: MerchantOpt) -> None:
+    """Print the policy in force as YAML (the default until one is set)."""
+    import yaml
+
+    from bot.recovery import load_policy
+    from xiaoer.db import session_scope
+
+    _require_merchant(merchant)
+    with session_scope() as session:
+        policy = load_policy(session, merchant)
+    print(yaml.safe_dump(policy.model_dump(mode="json"), allow_unicode=True, sort_keys=False), end="")
+
+
+@policy_app.command("set")
+def policy_set(
+    file: Annotated[Path, typer.Argument(help="A YAML or JSON policy file (see bot/data/recovery_default.yaml).")],
+    merchant: MerchantOpt,
+) -> None:
+    """Replace the policy; an invalid file changes nothing."""
+    from bot.recovery import PolicyError, parse_policy, save_policy
+    from xiaoer.db import session_scope
+
+    _require_merchant(merchant)
+    try:
+        policy = parse_policy(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail(f"cannot read {file}: {exc}", code=2)
+    except PolicyError as exc:
+        _fail(str(exc), code=2)
+    with session_scope() as session:
+        save_policy(session, merchant, policy)
+    console.print(f"policy set for {merchant}")
+
+
+@app.command("orders")
+def orders_import(
+    file: Annotated[Path, typer.Argument(help="Orders as .json or .csv: order_id, amount, optional status and items.")],
+    merchant: MerchantOpt,
+) -> None:
+    """Import or update order records (offer amounts and the high-value rule read them)."""
+    from bot.orders import OrderImportError, parse_orders, upsert_orders
+    from xiaoer.db import session_scope
+
+    _require_merchant(merchant)
+    try:
+        records = parse_orders(file.name, file.read_bytes())
+    except OSError as exc:
+        _fail(f"cannot read {file}: {exc}", code=2)
+    except OrderImportError as exc:
+        _fail(str(exc), code=2)
+    with session_scope() as session:
+        n = upsert_orders(session, merchant, records)
+    console.print(f"imported {n} orders")
+
+
+@app.command("agent")
+def agent_add(
+    agent_id: Annotated[str, typer.Argument(help="Agent id (letters, digits, - and _).")],
+    name: Annotated[str, typer.Argument(help="Display name.")],
+    merchant: MerchantOpt,
+) -> None:
+    """Create a human agent and print their key (shown once)."""
+    from handoff.service import create_agent
+    from xiaoer.db import session_scope
+
+    _require_merchant(merchant)
+    try:
+        with session_scope() as session:
+            _agent, key = create_agent(session, merchant, agent_id, name)
+    except ValueError as exc:
+        _fail(str(exc), code=2)
+    console.print(f"agent {agent_id} created; key (shown once): {key}")
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
@@ -288,9 +376,15 @@ def demo(
     """Ingest the bundled demo shop (merchant 'demo') and serve it."""
     from xiaoer.demo import DEMO_MERCHANT, DEMO_NAME, demo_files
 
+    from bot.orders import parse_orders, upsert_orders
+    from xiaoer.db import session_scope
+    from xiaoer.demo import DEMO_ORDERS
+
     assistant = _assistant()
     assistant.knowledge.ensure_merchant(DEMO_MERCHANT, DEMO_NAME)
     _ingest(assistant, DEMO_MERCHANT, demo_files())
+    with session_scope() as session:
+        upsert_orders(session, DEMO_MERCHANT, parse_orders(DEMO_ORDERS.name, DEMO_ORDERS.read_bytes()))
     if no_serve:
         return
     console.print(f"demo shop ready: try  xiaoer ask -m {DEMO_MERCHANT} \"退货运费谁出？\"  or open http://{host}:{port}/")
