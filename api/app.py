@@ -1,38 +1,37 @@
-"""The FastAPI application."""
+"""The FastAPI application: thin routers over bot/, knowledge/ and handoff/."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import JSONResponse
+import threading
 
-from bot.turn import ShopAssistant, TurnRequest, TurnResult
+from fastapi import FastAPI
+
+from api.errors import install_error_handlers
+from api.routes import agents, chat, merchants
+from bot.turn import ShopAssistant
 
 
 def create_app(assistant: ShopAssistant | None = None) -> FastAPI:
-    app = FastAPI(title="xiaoer", version="0.1.0", description="Customer-service assistant API.")
-    state = {"assistant": assistant}
+    app = FastAPI(title="xiaoer", version="0.1.0", description="Customer-service assistant API (店小蜜-style).")
+    lock = threading.Lock()
+    holder: dict[str, ShopAssistant | None] = {"assistant": assistant}
 
-    def get_assistant() -> ShopAssistant:
-        if state["assistant"] is None:
-            state["assistant"] = ShopAssistant()
-        return state["assistant"]
+    def get() -> ShopAssistant:
+        # Built on first use (loading the embedder takes seconds), once, under a lock.
+        if holder["assistant"] is None:
+            with lock:
+                if holder["assistant"] is None:
+                    holder["assistant"] = ShopAssistant()
+        return holder["assistant"]
 
-    @app.exception_handler(ValueError)
-    async def _bad_value(_request: Request, exc: ValueError) -> JSONResponse:
-        return JSONResponse(status_code=400, content={"detail": str(exc)})
+    app.state.assistant = get
+    install_error_handlers(app)
 
-    @app.get("/healthz")
+    @app.get("/healthz", tags=["ops"])
     def healthz() -> dict:
         return {"status": "ok"}
 
-    @app.post("/v1/chat", response_model=TurnResult)
-    def chat(request: TurnRequest) -> TurnResult:
-        from knowledge import repository
-        from xiaoer.db import session_scope
-
-        with session_scope() as session:
-            if repository.get_merchant(session, request.merchant_id) is None:
-                raise HTTPException(status_code=404, detail=f"unknown merchant {request.merchant_id!r}")
-        return get_assistant().handle(request)
-
+    app.include_router(chat.router)
+    app.include_router(merchants.router)
+    app.include_router(agents.router)
     return app

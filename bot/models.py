@@ -111,7 +111,7 @@ class MetricEvent(Base):
     __table_args__ = (Index("ix_events_merchant_time", "merchant_id", "created_at"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    merchant_id: Mapped[str] = mapped_column(String(64))
+    merchant_id: Mapped[str] = mapped_column(ForeignKey("merchants.id", ondelete="CASCADE"))
     conversation_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     kind: Mapped[str] = mapped_column(String(32))
     value: Mapped[float | None] = mapped_column(Float, nullable=True)

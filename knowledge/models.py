@@ -21,6 +21,16 @@ class Merchant(Base):
     kb_version: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class MerchantKey(Base):
+    """A merchant's API key, stored only as a SHA-256 hash (the key is shown once)."""
+
+    __tablename__ = "merchant_keys"
+
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    merchant_id: Mapped[str] = mapped_column(ForeignKey("merchants.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
 class Document(Base):
     __tablename__ = "documents"
     # AUTOINCREMENT: SQLite would otherwise reuse a deleted row's id, and a reused chunk id

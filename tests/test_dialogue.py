@@ -376,3 +376,13 @@ def test_a_conversation_id_of_another_merchant_is_not_found(assistant, demo_merc
     r = say(assistant, demo_merchant, "你好")
     with pytest.raises(ConversationNotFound):
         say(assistant, shop, "你好", r.conversation_id)
+
+
+def test_deleting_a_merchant_removes_its_conversations_tickets_and_events(assistant, merchant_id):
+    assistant.knowledge.ensure_merchant(merchant_id)
+    r = say(assistant, merchant_id, "转人工")
+    assistant.knowledge.delete_merchant(merchant_id)
+    with session_scope() as s:
+        assert s.get(Conversation, r.conversation_id) is None
+        assert s.get(HandoffTicket, r.handoff["ticket_id"]) is None
+        assert s.scalar(select(func.count()).select_from(MetricEvent).where(MetricEvent.merchant_id == merchant_id)) == 0

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
         default=0.92, description="A shopper message this similar to one of their last three is a repeat (escalates)."
     )
 
+    # Web API.
+    admin_token: str | None = Field(default=None, description="Bearer token for creating merchants; unset = disabled.")
+
     # Ingestion limits.
     max_upload_bytes: int = 20 * 1024 * 1024
 

@@ -1,0 +1,75 @@
+"""Every error leaves the API as JSON ``{"detail": "..."}`` with the right 4xx: domain
+exceptions are mapped here once, so routers just raise them."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
+
+from bot.conversations import ConversationNotFound
+from bot.orders import OrderImportError
+from bot.recovery import PolicyError
+from bot.turn import UnknownMerchant
+from handoff.service import TicketConflict, TicketNotFound
+from knowledge.service import IngestBatchError
+
+log = logging.getLogger(__name__)
+
+
+def _json(status: int, detail, **extra) -> JSONResponse:
+    return JSONResponse(status_code=status, content={"detail": detail, **extra})
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(UnknownMerchant)
+    async def _unknown_merchant(_r: Request, exc: UnknownMerchant) -> JSONResponse:
+        return _json(404, str(exc))
+
+    @app.exception_handler(ConversationNotFound)
+    async def _no_conversation(_r: Request, exc: ConversationNotFound) -> JSONResponse:
+        return _json(404, f"unknown conversation {exc.args[0]!r}")
+
+    @app.exception_handler(TicketNotFound)
+    async def _no_ticket(_r: Request, exc: TicketNotFound) -> JSONResponse:
+        return _json(404, str(exc))
+
+    @app.exception_handler(TicketConflict)
+    async def _ticket_conflict(_r: Request, exc: TicketConflict) -> JSONResponse:
+        return _json(409, str(exc))
+
+    @app.exception_handler(IngestBatchError)
+    async def _bad_upload(_r: Request, exc: IngestBatchError) -> JSONResponse:
+        too_big = any("too large" in e.reason or "limit" in e.reason for e in exc.errors)
+        return _json(
+            413 if too_big and len(exc.errors) == 1 else 422,
+            "nothing was ingested: " + "; ".join(f"{e.name}: {e.reason}" for e in exc.errors),
+            errors=[{"file": e.name, "reason": e.reason} for e in exc.errors],
+        )
+
+    @app.exception_handler(PolicyError)
+    async def _bad_policy(_r: Request, exc: PolicyError) -> JSONResponse:
+        return _json(422, str(exc))
+
+    @app.exception_handler(OrderImportError)
+    async def _bad_orders(_r: Request, exc: OrderImportError) -> JSONResponse:
+        return _json(422, str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def _malformed(_r: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'] if p != 'body') or 'body'}: {e['msg']}" for e in exc.errors()
+        )
+        return _json(422, f"invalid request: {problems}")
+
+    @app.exception_handler(ValueError)
+    async def _bad_value(_r: Request, exc: ValueError) -> JSONResponse:
+        return _json(400, str(exc))
+
+    @app.exception_handler(OperationalError)
+    async def _database_down(_r: Request, exc: OperationalError) -> JSONResponse:
+        log.error("database unavailable: %s", exc.__class__.__name__)
+        return _json(503, "the database is unavailable; please retry shortly")

@@ -1,0 +1,87 @@
+"""Shopper endpoints: one turn, offer buttons, rating, and the transcript (for agent
+messages that arrive while a person holds the conversation)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, HTTPException, Query
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from api.deps import AssistantDep, SessionDep
+from bot import replies
+from bot.conversations import get_conversation
+from bot.events import record_event
+from bot.models import Message
+from bot.turn import TurnRequest, TurnResult
+
+router = APIRouter(tags=["shoppers"])
+
+
+class OfferDecision(BaseModel):
+    merchant_id: str
+    decision: Literal["accept", "decline"]
+
+
+class Rating(BaseModel):
+    merchant_id: str
+    rating: int = Field(ge=1, le=5, description="1 (bad) to 5 (excellent).")
+
+
+class MessageOut(BaseModel):
+    id: int
+    role: str
+    text: str
+    agent_id: str | None = None
+    data: dict | None = None
+    created_at: datetime
+
+
+@router.post("/v1/chat", response_model=TurnResult)
+def chat(request: TurnRequest, assistant: AssistantDep) -> TurnResult:
+    """One shopper message in, the bot's decision out (an empty reply while a person holds
+    the conversation: their messages arrive through the transcript or the WebSocket)."""
+    return assistant.handle(request)
+
+
+@router.post("/v1/conversations/{conversation_id}/offer", response_model=TurnResult)
+def decide_offer(conversation_id: str, body: OfferDecision, assistant: AssistantDep, session: SessionDep) -> TurnResult:
+    """The quick-reply buttons: accept or decline the pending offer."""
+    conversation = get_conversation(session, body.merchant_id, conversation_id)
+    if conversation is None:
+        raise HTTPException(404, f"unknown conversation {conversation_id!r}")
+    table = replies.QUICK_ACCEPT if body.decision == "accept" else replies.QUICK_DECLINE
+    return assistant.handle(
+        TurnRequest(
+            merchant_id=body.merchant_id,
+            conversation_id=conversation_id,
+            message=table.get(conversation.lang, table["en"]),
+            action="accept_offer" if body.decision == "accept" else "decline_offer",
+        )
+    )
+
+
+@router.post("/v1/conversations/{conversation_id}/rating", status_code=204)
+def rate(conversation_id: str, body: Rating, session: SessionDep) -> None:
+    conversation = get_conversation(session, body.merchant_id, conversation_id)
+    if conversation is None:
+        raise HTTPException(404, f"unknown conversation {conversation_id!r}")
+    conversation.rating = body.rating
+    record_event(session, body.merchant_id, "rating", conversation_id=conversation_id, value=float(body.rating))
+
+
+@router.get("/v1/conversations/{conversation_id}/messages", response_model=list[MessageOut])
+def transcript(
+    conversation_id: str,
+    session: SessionDep,
+    merchant_id: Annotated[str, Query()],
+    after: Annotated[int, Query(ge=0, description="Only messages with a larger id.")] = 0,
+) -> list[MessageOut]:
+    if get_conversation(session, merchant_id, conversation_id) is None:
+        raise HTTPException(404, f"unknown conversation {conversation_id!r}")
+    rows = session.scalars(
+        select(Message).where(Message.conversation_id == conversation_id, Message.id > after).order_by(Message.id)
+    )
+    return [MessageOut.model_validate(m, from_attributes=True) for m in rows]
