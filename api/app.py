@@ -7,7 +7,7 @@ import threading
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
-from api.routes import agents, chat, merchants
+from api.routes import agents, chat, live, merchants
 from bot.turn import ShopAssistant
 
 
@@ -34,4 +34,5 @@ def create_app(assistant: ShopAssistant | None = None) -> FastAPI:
     app.include_router(chat.router)
     app.include_router(merchants.router)
     app.include_router(agents.router)
+    app.include_router(live.router)
     return app

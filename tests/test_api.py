@@ -174,3 +174,32 @@ def silent_id(client, conv, merchant_id) -> int:
     """The id of the shopper's last message before the agent spoke."""
     messages = client.get(f"/v1/conversations/{conv}/messages", params={"merchant_id": merchant_id}).json()
     return [m["id"] for m in messages if m["role"] == "shopper"][-1]
+
+
+def test_websocket_streams_the_reply_and_pushes_agent_messages(client, merchant_id):
+    key = make_merchant(client, merchant_id)
+    upload(client, merchant_id, key, FAQ)
+    agent = client.post(f"/v1/merchants/{merchant_id}/agents", headers=key, json={"id": f"{merchant_id}-w", "name": "W"}).json()
+    with client.websocket_connect(f"/v1/ws/chat?merchant_id={merchant_id}") as ws:
+        ws.send_json({"type": "message", "message": "Do you gift wrap?"})
+        tokens = []
+        while (frame := ws.receive_json())["type"] == "token":
+            tokens.append(frame["text"])
+        assert frame["type"] == "result" and len(tokens) > 1
+        assert "".join(tokens) == frame["result"]["reply"] == "Yes, gift wrap is free."
+
+        ws.send_json({"type": "message", "message": ""})
+        error = ws.receive_json()
+        assert (error["type"], error["status"]) == ("error", 422) and "message" in error["detail"]
+        ws.send_json({"type": "message", "message": "talk to a human please"})
+        while (frame := ws.receive_json())["type"] != "result":
+            pass
+        ticket = frame["result"]["handoff"]["ticket_id"]
+        headers = {"X-Agent-Key": agent["api_key"]}
+        client.post(f"/v1/agent/tickets/{ticket}/claim", headers=headers)
+        client.post(f"/v1/agent/tickets/{ticket}/messages", headers=headers, json={"text": "Hello from a person"})
+        pushed = ws.receive_json()
+        assert pushed["type"] == "agent_message" and pushed["message"]["text"] == "Hello from a person"
+
+    with client.websocket_connect("/v1/ws/chat?merchant_id=nobody") as ws:
+        assert ws.receive_json()["status"] == 404

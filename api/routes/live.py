@@ -1,0 +1,137 @@
+"""The shopper's live channel: a WebSocket that streams the bot's reply piece by piece and
+pushes messages from a human agent as they are written.
+
+Protocol (JSON text frames)::
+
+    → {"type": "message", "message": "...", "order_id"?, "action"?, "refund_reason"?}
+    ← {"type": "token", "text": "..."}                     (the reply, in small pieces)
+    ← {"type": "result", "result": {TurnResult}}           (the whole turn, after the pieces)
+    ← {"type": "agent_message", "message": {MessageOut}}  (a person wrote)
+    ← {"type": "error", "status": 4xx, "detail": "..."}   (the socket stays open)
+
+Connect to ``/v1/ws/chat?merchant_id=M[&conversation_id=C]``; the first ``result`` carries
+the conversation id to reconnect with. Agent messages are found by polling the database
+(every ``POLL_SECONDS``), which works with any number of API workers; Postgres
+LISTEN/NOTIFY could replace the poll without changing the protocol.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Annotated
+
+from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
+from pydantic import ValidationError
+from sqlalchemy import func, select
+from starlette.concurrency import run_in_threadpool
+
+from api.routes.chat import MessageOut
+from bot.conversations import ConversationNotFound, get_conversation
+from bot.models import Message
+from bot.turn import TurnRequest, UnknownMerchant
+from knowledge import repository
+from xiaoer.db import session_scope
+
+router = APIRouter(tags=["shoppers"])
+
+POLL_SECONDS = 0.5
+_PIECE = re.compile(r"[\u4e00-\u9fff]{1,3}|\S+\s*|\s+")  # ~a token: 1-3 Chinese characters or one word
+
+
+def pieces(text: str) -> list[str]:
+    return _PIECE.findall(text)
+
+
+def _new_agent_messages(merchant_id: str, conversation_id: str, after: int) -> list[MessageOut]:
+    with session_scope() as session:
+        if get_conversation(session, merchant_id, conversation_id) is None:
+            return []
+        rows = session.scalars(
+            select(Message)
+            .where(Message.conversation_id == conversation_id, Message.id > after, Message.role == "agent")
+            .order_by(Message.id)
+        )
+        return [MessageOut.model_validate(m, from_attributes=True) for m in rows]
+
+
+def _last_agent_message_id(conversation_id: str) -> int:
+    with session_scope() as session:
+        return session.scalar(
+            select(func.coalesce(func.max(Message.id), 0)).where(
+                Message.conversation_id == conversation_id, Message.role == "agent"
+            )
+        )
+
+
+def _merchant_exists(merchant_id: str) -> bool:
+    with session_scope() as session:
+        return repository.get_merchant(session, merchant_id) is not None
+
+
+@router.websocket("/v1/ws/chat")
+async def chat_socket(
+    websocket: WebSocket,
+    merchant_id: Annotated[str, Query()],
+    conversation_id: Annotated[str | None, Query()] = None,
+) -> None:
+    await websocket.accept()
+    if not await run_in_threadpool(_merchant_exists, merchant_id):
+        await websocket.send_json({"type": "error", "status": 404, "detail": f"unknown merchant {merchant_id!r}"})
+        await websocket.close(code=4404)
+        return
+    assistant = websocket.app.state.assistant()
+    state = {"conversation": conversation_id, "seen": 0}
+    if conversation_id:
+        # Earlier agent messages are in the transcript; push only new ones.
+        state["seen"] = await run_in_threadpool(_last_agent_message_id, conversation_id)
+    send_lock = asyncio.Lock()
+
+    async def send(payload: dict) -> None:
+        async with send_lock:
+            await websocket.send_json(payload)
+
+    async def push_agent_messages() -> None:
+        while True:
+            await asyncio.sleep(POLL_SECONDS)
+            if not state["conversation"]:
+                continue
+            fresh = await run_in_threadpool(_new_agent_messages, merchant_id, state["conversation"], state["seen"])
+            for message in fresh:
+                state["seen"] = max(state["seen"], message.id)
+                await send({"type": "agent_message", "message": message.model_dump(mode="json")})
+
+    pusher = asyncio.create_task(push_agent_messages())
+    try:
+        while True:
+            try:
+                frame = await websocket.receive_json()
+            except (ValueError, KeyError):
+                await send({"type": "error", "status": 400, "detail": "frames must be JSON objects"})
+                continue
+            if not isinstance(frame, dict) or frame.get("type") != "message":
+                await send({"type": "error", "status": 400, "detail": "expected {\"type\": \"message\", \"message\": ...}"})
+                continue
+            try:
+                request = TurnRequest(
+                    merchant_id=merchant_id,
+                    conversation_id=state["conversation"],
+                    **{k: v for k, v in frame.items() if k in ("message", "order_id", "action", "refund_reason")},
+                )
+            except ValidationError as exc:
+                problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+                await send({"type": "error", "status": 422, "detail": f"invalid message: {problems}"})
+                continue
+            try:
+                result = await run_in_threadpool(assistant.handle, request)
+            except (ConversationNotFound, UnknownMerchant) as exc:
+                await send({"type": "error", "status": 404, "detail": str(exc)})
+                continue
+            state["conversation"] = result.conversation_id
+            for piece in pieces(result.reply):
+                await send({"type": "token", "text": piece})
+            await send({"type": "result", "result": result.model_dump(mode="json")})
+    except WebSocketDisconnect:
+        pass
+    finally:
+        pusher.cancel()
