@@ -5,9 +5,10 @@ from __future__ import annotations
 import threading
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from api.errors import install_error_handlers
-from api.routes import agents, chat, live, merchants
+from api.routes import agents, chat, live, merchants, pages
 from bot.turn import ShopAssistant
 
 
@@ -35,4 +36,6 @@ def create_app(assistant: ShopAssistant | None = None) -> FastAPI:
     app.include_router(merchants.router)
     app.include_router(agents.router)
     app.include_router(live.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
     return app

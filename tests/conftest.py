@@ -4,8 +4,16 @@ LLM, database server or Chroma server."""
 from __future__ import annotations
 
 import itertools
+import json
 import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
 from pathlib import Path
+
+import httpx
 
 import pytest
 
@@ -49,3 +57,68 @@ def demo_merchant(assistant) -> str:
     assistant.knowledge.ensure_merchant(DEMO_MERCHANT)
     assistant.knowledge.ingest_paths(DEMO_MERCHANT, demo_files())
     return DEMO_MERCHANT
+
+
+ADMIN_TOKEN = "e2e-admin-token"
+SCREENSHOTS = REPO / "docs" / "screenshots"
+
+
+@dataclass
+class LiveServer:
+    base: str
+    home: Path
+    merchant_key: str
+    agent_keys: dict[str, str]
+    admin_token: str = ADMIN_TOKEN
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory) -> LiveServer:
+    """`xiaoer demo` ingests the shop in its own home, then uvicorn serves it on 127.0.0.1."""
+    home = tmp_path_factory.mktemp("live-home")
+    env = {**os.environ, "XIAOER_HOME": str(home), "XIAOER_ADMIN_TOKEN": ADMIN_TOKEN}
+    subprocess.run([sys.executable, "-m", "xiaoer.cli", "demo", "--no-serve"], env=env, check=True, capture_output=True)
+    keys = json.loads((home / "demo-keys.json").read_text(encoding="utf-8"))
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "xiaoer.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    else:
+        proc.kill()
+        raise RuntimeError("server did not start: " + proc.stderr.read().decode()[-2000:])
+    yield LiveServer(base=base, home=home, merchant_key=keys["merchant_key"], agent_keys=keys["agent_keys"])
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium driven by Playwright; only 127.0.0.1 is ever loaded."""
+    from playwright.sync_api import sync_playwright
+
+    executable = os.environ.get("XIAOER_CHROMIUM", "/usr/bin/chromium")
+    if not Path(executable).exists():
+        pytest.skip(f"no Chromium at {executable} (.ci/run installs Debian's chromium)")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=executable,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()

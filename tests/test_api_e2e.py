@@ -1,46 +1,13 @@
 """End to end: `xiaoer demo` ingests the shop, uvicorn serves it on 127.0.0.1, and we
 talk to it over real HTTP."""
 
-import os
-import socket
-import subprocess
-import sys
-import time
-
 import httpx
 import pytest
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    home = tmp_path_factory.mktemp("e2e-home")
-    env = {**os.environ, "XIAOER_HOME": str(home)}
-    subprocess.run([sys.executable, "-m", "xiaoer.cli", "demo", "--no-serve"], env=env, check=True, capture_output=True)
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "xiaoer.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        raise RuntimeError("server did not start: " + proc.stderr.read().decode()[-2000:])
-    yield base
-    proc.terminate()
-    proc.wait(timeout=10)
+def server(live_server):
+    return live_server.base
 
 
 def test_chat_answers_with_citations(server):

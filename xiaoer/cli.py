@@ -378,16 +378,25 @@ def demo(
 
     from bot.orders import parse_orders, upsert_orders
     from xiaoer.db import session_scope
-    from xiaoer.demo import DEMO_ORDERS
+    from xiaoer.demo import DEMO_ORDERS, demo_credentials
+    from xiaoer.settings import get_settings
 
     assistant = _assistant()
     assistant.knowledge.ensure_merchant(DEMO_MERCHANT, DEMO_NAME)
     _ingest(assistant, DEMO_MERCHANT, demo_files())
     with session_scope() as session:
         upsert_orders(session, DEMO_MERCHANT, parse_orders(DEMO_ORDERS.name, DEMO_ORDERS.read_bytes()))
+    credentials = demo_credentials()
+    console.print(f"dashboard key (merchant {DEMO_MERCHANT}): {credentials['merchant_key']}")
+    for agent_id, key in credentials["agent_keys"].items():
+        console.print(f"console key for agent {agent_id}: {key}")
+    console.print(f"[dim](saved in {get_settings().home / 'demo-keys.json'})[/]")
     if no_serve:
         return
-    console.print(f"demo shop ready: try  xiaoer ask -m {DEMO_MERCHANT} \"退货运费谁出？\"  or open http://{host}:{port}/")
+    console.print(
+        f"demo shop ready: try  xiaoer ask -m {DEMO_MERCHANT} \"退货运费谁出？\"  or open http://{host}:{port}/ "
+        f"(agents: /console, merchant: /dashboard)"
+    )
     serve(host=host, port=port)
 
 
