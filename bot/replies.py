@@ -15,13 +15,6 @@ _GREETING = re.compile(
     r"^\s*(hi|hello|hey|yo|hiya)\b|good (morning|afternoon|evening)|anyone there",
     re.IGNORECASE,
 )
-_QUESTION = re.compile(
-    r"[?？吗呢么]|能不能|可不可以|怎么|如何|多久|几天|是否|"
-    r"\b(can|could|may|do|does|is|are|how|what|when|will|would)\b",
-    re.IGNORECASE,
-)
-
-
 def small_talk(text: str) -> Literal["thanks", "bye", "greeting"] | None:
     """Which small-talk template fits, or None when the message is more than small talk."""
     if _THANKS.search(text):
@@ -31,10 +24,6 @@ def small_talk(text: str) -> Literal["thanks", "bye", "greeting"] | None:
     if _GREETING.search(text):
         return "greeting"
     return None
-
-
-def is_question(text: str) -> bool:
-    return bool(_QUESTION.search(text))
 
 
 GREETING = {

@@ -237,3 +237,21 @@ def transcript(session: Session, conversation_id: str) -> list[Message]:
     from bot.conversations import history
 
     return history(session, conversation_id)
+
+
+def summarise_with_llm(merchant_id: str, ticket_id: int, settings) -> None:
+    """Replace a ticket's assembled summary with the LLM's, when one is configured.
+    Runs outside any write transaction (the call can take seconds); on any failure the
+    assembled summary stays."""
+    from handoff.summary import llm_summary
+    from xiaoer.db import session_scope
+
+    with session_scope() as session:
+        ticket = get_ticket(session, merchant_id, ticket_id)
+        messages = transcript(session, ticket.conversation_id)
+        lang = session.get(Conversation, ticket.conversation_id).lang
+        fallback = ticket.summary
+    summary = llm_summary(settings, messages, lang, fallback)
+    if summary != fallback:
+        with session_scope() as session:
+            get_ticket(session, merchant_id, ticket_id).summary = summary

@@ -74,3 +74,29 @@ def test_endpoint_down_falls_back(assistant, demo_merchant):
     settings = Settings(openai_api_key="sk-test", openai_base_url="http://127.0.0.1:9/v1", llm_timeout=1.0)
     result = ask(ShopAssistant(settings=settings, retriever=assistant.retriever), "Who pays for return shipping?")
     assert result.answerer == "fallback" and "return postage" in result.reply
+
+
+@pytest.mark.parametrize("mode", ["custom", "error"])
+def test_claimed_ticket_gets_an_llm_summary_or_keeps_the_assembled_one(fake_llm, assistant, demo_merchant, mode):
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from handoff.service import create_agent
+    from xiaoer.db import session_scope
+    from xiaoer.settings import get_settings
+
+    fake_llm.mode, fake_llm.custom_reply = mode, "Shopper wants a person about return shipping."
+    turn = ask(assistant, "转人工，退货运费谁出")
+    with session_scope() as s:
+        _agent, key = create_agent(s, demo_merchant, f"sum-{mode}-{turn.conversation_id[:6]}", "S")
+    settings = Settings(home=get_settings().home, openai_api_key="sk-test", openai_base_url=fake_llm.base_url,
+                        llm_model="test-model", llm_timeout=1.0)
+    app = create_app(assistant)
+    app.dependency_overrides[get_settings] = lambda: settings
+    with TestClient(app) as client:
+        detail = client.post(f"/v1/agent/tickets/{turn.handoff['ticket_id']}/claim", headers={"X-Agent-Key": key}).json()
+    if mode == "custom":
+        assert detail["summary"] == "Shopper wants a person about return shipping."
+        assert "退货运费谁出" in fake_llm.requests[-1]["body"]["messages"][1]["content"]
+    else:
+        assert "转人工原因" in detail["summary"]  # the assembled one stays
