@@ -5,11 +5,13 @@ from __future__ import annotations
 import threading
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from api.errors import install_error_handlers
 from api.routes import agents, chat, live, merchants, pages
 from bot.turn import ShopAssistant
+from xiaoer.settings import get_settings
 
 
 def create_app(assistant: ShopAssistant | None = None) -> FastAPI:
@@ -26,6 +28,15 @@ def create_app(assistant: ShopAssistant | None = None) -> FastAPI:
         return holder["assistant"]
 
     app.state.assistant = get
+    # The widget runs on the merchant's own site. Credentials never travel by cookie, and
+    # the merchant / agent headers are not allowed cross-origin: only shopper calls are.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=get_settings().cors_origins,
+        allow_methods=["GET", "POST"],
+        allow_headers=["content-type"],
+        allow_credentials=False,
+    )
     install_error_handlers(app)
 
     @app.get("/healthz", tags=["ops"])

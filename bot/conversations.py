@@ -26,19 +26,17 @@ def new_conversation_id() -> str:
 def open_conversation(
     session: Session, merchant_id: str, conversation_id: str | None, *, lang: str, order_id: str | None = None
 ) -> Conversation:
-    """The shopper's conversation, created on first use. An id that belongs to another
-    merchant is treated as not found, never as a way in."""
+    """The shopper's conversation: a new one (with a server-made id) when no id is given.
+    Ids are only ever issued here, so an unknown id, or one of another merchant, is not
+    found, never a way in."""
     if conversation_id:
         conversation = session.get(Conversation, conversation_id)
-        if conversation is not None:
-            if conversation.merchant_id != merchant_id:
-                raise ConversationNotFound(conversation_id)
-            if order_id and not conversation.order_id:
-                conversation.order_id = order_id
-            return conversation
-    conversation = Conversation(
-        id=conversation_id or new_conversation_id(), merchant_id=merchant_id, lang=lang, order_id=order_id
-    )
+        if conversation is None or conversation.merchant_id != merchant_id:
+            raise ConversationNotFound(conversation_id)
+        if order_id and not conversation.order_id:
+            conversation.order_id = order_id
+        return conversation
+    conversation = Conversation(id=new_conversation_id(), merchant_id=merchant_id, lang=lang, order_id=order_id)
     session.add(conversation)
     session.flush()
     record_event(session, merchant_id, "conversation_started", conversation_id=conversation.id, data={"lang": lang})

@@ -158,8 +158,10 @@ class ShopAssistant:
         plan = route(state, intent, message, anger(message), action=request.action, chosen_reason=request.refund_reason)
 
         answer: Answer | None = None
-        # A refund request also gets the merchant's own refund answer when retrieval is sure of it.
-        if plan.kind == "answer" or plan.kind in REFUND_ROUTES:
+        # A first refund request also gets the merchant's own refund answer when retrieval is
+        # sure of it; later turns of the flow (a reason, a yes/no) do not repeat it.
+        opening_refund = plan.kind in ("ask_reason", "recovery") and intent.label == "refund" and state.recovery_stage == "none"
+        if plan.kind == "answer" or opening_refund:
             answer = self.answer(request.merchant_id, message, lang, mode=mode, query_vector=vector)
         suggestions: list[dict] = []
         if plan.kind == "escalate" or (answer is not None and answer.handoff):
@@ -172,9 +174,7 @@ class ShopAssistant:
             return self._priced_state(ConversationState(), request.merchant_id, request.order_id)
         with session_scope() as session:
             conversation = session.get(Conversation, request.conversation_id)
-            if conversation is None:
-                return self._priced_state(ConversationState(), request.merchant_id, request.order_id)
-            if conversation.merchant_id != request.merchant_id:
+            if conversation is None or conversation.merchant_id != request.merchant_id:
                 raise ConversationNotFound(request.conversation_id)
             state = ConversationState(
                 owner=conversation.owner,

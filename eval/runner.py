@@ -47,10 +47,11 @@ def run_eval(
 
 
 def run_case(assistant: ShopAssistant, merchant: str, case: Case, mode: RetrieverMode) -> CaseOutcome:
-    conversation = f"eval-{case.id}-{uuid.uuid4().hex[:6]}"
     *earlier, last = case.messages
+    conversation = None
     for message in earlier:
-        assistant.handle(TurnRequest(merchant_id=merchant, message=message, conversation_id=conversation), mode=mode)
+        turn = assistant.handle(TurnRequest(merchant_id=merchant, message=message, conversation_id=conversation), mode=mode)
+        conversation = turn.conversation_id
     started = time.perf_counter()
     result = assistant.handle(TurnRequest(merchant_id=merchant, message=last, conversation_id=conversation), mode=mode)
     latency_ms = (time.perf_counter() - started) * 1000

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot.conversations import add_message, mark_responded
 from bot.events import record_event
+from bot.replies import HANDED_BACK, RESOLVED
 from bot.models import OWNER_BOT, OWNER_CLOSED, OWNER_HUMAN, OWNER_QUEUED, Conversation, Message
 from handoff.models import (
     OPEN_TICKET_STATES,
@@ -188,6 +189,7 @@ def resolve(session: Session, merchant_id: str, ticket_id: int, agent: Agent) ->
     ticket.status, ticket.closed_at = TICKET_RESOLVED, now
     conversation = session.get(Conversation, ticket.conversation_id)
     conversation.owner = OWNER_CLOSED
+    _notify(session, conversation, RESOLVED)
     record_event(
         session, merchant_id, "ticket_resolved", conversation_id=conversation.id, agent_id=agent.id,
         value=(now - ticket.claimed_at).total_seconds(), data={"ticket_id": ticket.id},
@@ -209,11 +211,18 @@ def hand_back(
     conversation = session.get(Conversation, ticket.conversation_id)
     conversation.owner = OWNER_BOT
     conversation.low_confidence_streak = 0
+    if agent is not None:  # a timeout apologises in the bot's next reply instead
+        _notify(session, conversation, HANDED_BACK)
     record_event(
         session, merchant_id, "handed_back", conversation_id=conversation.id,
         agent_id=agent.id if agent else None, data={"ticket_id": ticket.id, "reason": reason},
     )
     return ticket
+
+
+def _notify(session: Session, conversation: Conversation, texts: dict[str, str]) -> None:
+    """Tell the shopper the conversation changed hands (pushed like an agent's message)."""
+    add_message(session, conversation, "system", texts.get(conversation.lang, texts["en"]))
 
 
 def expire_if_stale(session: Session, ticket: HandoffTicket, timeout_minutes: float) -> bool:

@@ -72,7 +72,7 @@ def test_ask_fills_intent_offer_and_handoff_across_a_conversation(tmp_path, assi
     assert _ask(merchant_id, "我要退款", "--order", "BIG")["handoff"]["reason"] == "high_value"
 
     unknown = runner.invoke(app, ["ask", "--merchant", merchant_id, "hi", "--conversation", "nope"])
-    assert unknown.exit_code == 0  # a new conversation may be given any unused id
+    assert unknown.exit_code == 2 and "no conversation 'nope'" in unknown.output  # ids are issued, not chosen
     other = runner.invoke(app, ["ask", "--merchant", "demo-other", "hi"])
     assert other.exit_code == 2 and "unknown merchant" in other.output
 

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
 
     # Web API.
     admin_token: str | None = Field(default=None, description="Bearer token for creating merchants; unset = disabled.")
+    cors_origins: list[str] = Field(
+        default=["*"], description="Origins whose pages may call the shopper API (the widget on a shop's own site)."
+    )
 
     # Ingestion limits.
     max_upload_bytes: int = 20 * 1024 * 1024

@@ -6,7 +6,8 @@ Protocol (JSON text frames)::
     → {"type": "message", "message": "...", "order_id"?, "action"?, "refund_reason"?}
     ← {"type": "token", "text": "..."}                     (the reply, in small pieces)
     ← {"type": "result", "result": {TurnResult}}           (the whole turn, after the pieces)
-    ← {"type": "agent_message", "message": {MessageOut}}  (a person wrote)
+    ← {"type": "agent_message", "message": {MessageOut}}  (a person wrote, or a notice with
+                                                           role "system": resolved, handed back)
     ← {"type": "error", "status": 4xx, "detail": "..."}   (the socket stays open)
 
 Connect to ``/v1/ws/chat?merchant_id=M[&conversation_id=C]``; the first ``result`` carries
@@ -36,6 +37,8 @@ from xiaoer.db import session_scope
 router = APIRouter(tags=["shoppers"])
 
 POLL_SECONDS = 0.5
+# Written outside a shopper's turn: an agent's words, and notices such as "resolved".
+PUSHED_ROLES = ("agent", "system")
 _PIECE = re.compile(r"[\u4e00-\u9fff]{1,3}|\S+\s*|\s+")  # ~a token: 1-3 Chinese characters or one word
 
 
@@ -49,7 +52,7 @@ def _new_agent_messages(merchant_id: str, conversation_id: str, after: int) -> l
             return []
         rows = session.scalars(
             select(Message)
-            .where(Message.conversation_id == conversation_id, Message.id > after, Message.role == "agent")
+            .where(Message.conversation_id == conversation_id, Message.id > after, Message.role.in_(PUSHED_ROLES))
             .order_by(Message.id)
         )
         return [MessageOut.model_validate(m, from_attributes=True) for m in rows]
@@ -59,7 +62,7 @@ def _last_agent_message_id(conversation_id: str) -> int:
     with session_scope() as session:
         return session.scalar(
             select(func.coalesce(func.max(Message.id), 0)).where(
-                Message.conversation_id == conversation_id, Message.role == "agent"
+                Message.conversation_id == conversation_id, Message.role.in_(PUSHED_ROLES)
             )
         )
 
