@@ -126,3 +126,17 @@ def answered_questions(session: Session, conversation_id: str, limit: int) -> li
         if asked.role == "shopper" and reply.role == "bot" and (reply.data or {}).get("route") == "answer"
     ]
     return out[::-1][:limit]
+
+
+def last_question(session: Session, conversation_id: str) -> str | None:
+    """The shopper's latest message that asked something (not small talk, not "转人工")."""
+    return session.scalar(
+        select(Message.text)
+        .where(
+            Message.conversation_id == conversation_id,
+            Message.role == "shopper",
+            Message.intent.not_in(("human", "chitchat")),
+        )
+        .order_by(Message.id.desc())
+        .limit(1)
+    )

@@ -28,6 +28,7 @@ from bot.conversations import (
     mark_responded,
     open_conversation,
     answered_questions,
+    last_question,
 )
 from bot.events import record_event
 from bot.extractive import ExtractiveAnswerer
@@ -165,7 +166,11 @@ class ShopAssistant:
             answer = self.answer(request.merchant_id, message, lang, mode=mode, query_vector=vector)
         suggestions: list[dict] = []
         if plan.kind == "escalate" or (answer is not None and answer.handoff):
-            suggestions = self.suggestions(request.merchant_id, message, lang, vector)
+            # "转人工" alone says nothing to suggest from: use the shopper's last real question.
+            if intent.label in ("human", "chitchat") and state.last_question:
+                suggestions = self.suggestions(request.merchant_id, state.last_question, lang)
+            else:
+                suggestions = self.suggestions(request.merchant_id, message, lang, vector)
         return self._commit(request, message, lang, intent, plan, answer, suggestions)
 
     def _state(self, request: TurnRequest, vector: np.ndarray) -> ConversationState:
@@ -187,6 +192,7 @@ class ShopAssistant:
                 timeout = load_policy(session, request.merchant_id).queue_timeout_minutes
                 state.queue_expired = ticket is not None and (utcnow() - ticket.created_at).total_seconds() > timeout * 60
             earlier = answered_questions(session, conversation.id, REPEAT_WINDOW)
+            state.last_question = last_question(session, conversation.id)
             order_id = request.order_id or conversation.order_id
         state.repeated = self._repeats(request.message, vector, earlier)
         return self._priced_state(state, request.merchant_id, order_id)
@@ -246,7 +252,10 @@ class ShopAssistant:
                 data={"route": result.route, "citations": [c.model_dump() for c in result.citations],
                       "offer": result.offer, "handoff": result.handoff},
             )
-            mark_responded(session, conversation)  # a person's reply time is logged when they reply
+            # A holding message ("a colleague is coming") answers nothing: those messages stay
+            # waiting until a person (or, after a queue timeout, the bot) really replies.
+            if result.handoff is None or (answer is not None and not answer.handoff):
+                mark_responded(session, conversation)
             return result
 
     def _apply(self, session, conversation, policy, request, message, lang, intent, plan, answer, suggestions) -> TurnResult:

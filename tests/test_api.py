@@ -200,6 +200,44 @@ def test_websocket_streams_the_reply_and_pushes_agent_messages(client, merchant_
         client.post(f"/v1/agent/tickets/{ticket}/messages", headers=headers, json={"text": "Hello from a person"})
         pushed = ws.receive_json()
         assert pushed["type"] == "agent_message" and pushed["message"]["text"] == "Hello from a person"
+        client.post(f"/v1/agent/tickets/{ticket}/resolve", headers=headers)
+        notice = ws.receive_json()
+        assert notice["type"] == "agent_message" and notice["message"]["role"] == "system"
+        assert "resolved" in notice["message"]["text"]
 
     with client.websocket_connect("/v1/ws/chat?merchant_id=nobody") as ws:
         assert ws.receive_json()["status"] == 404
+
+
+def test_merchant_profile_names_the_shop_and_its_agents_and_tickets_name_their_holder(client, merchant_id):
+    key = make_merchant(client, merchant_id)
+    for headers in ({}, {"X-Api-Key": "xk_wrong"}, make_merchant(client, f"{merchant_id}-other")):
+        assert client.get(f"/v1/merchants/{merchant_id}", headers=headers).status_code == 401
+    a = client.post(f"/v1/merchants/{merchant_id}/agents", headers=key, json={"id": f"{merchant_id}-p", "name": "Pat 小帕"}).json()
+    profile = client.get(f"/v1/merchants/{merchant_id}", headers=key)
+    assert profile.status_code == 200
+    assert profile.json()["id"] == merchant_id and profile.json()["name"] == "Shop"
+    assert profile.json()["agents"] == [{"id": f"{merchant_id}-p", "name": "Pat 小帕"}]
+
+    pat = {"X-Agent-Key": a["api_key"]}
+    ticket = client.post("/v1/chat", json={"merchant_id": merchant_id, "message": "I want to talk to a human"}).json()["handoff"]["ticket_id"]
+    assert client.get("/v1/agent/queue", headers=pat).json()[0]["agent_name"] is None
+    assert client.post(f"/v1/agent/tickets/{ticket}/claim", headers=pat).json()["agent_name"] == "Pat 小帕"
+    assert client.get("/v1/agent/queue", headers=pat).json()[0]["agent_name"] == "Pat 小帕"
+
+
+def test_cors_lets_a_shop_page_call_the_shopper_api_but_not_the_merchant_api(client):
+    preflight = client.options("/v1/chat", headers={
+        "Origin": "https://shop.example", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type"})
+    assert preflight.status_code == 200 and preflight.headers["access-control-allow-origin"] in ("*", "https://shop.example")
+    merchant = client.options("/v1/merchants/demo/documents", headers={
+        "Origin": "https://shop.example", "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "x-api-key"})
+    assert merchant.status_code == 400  # the key header is not allowed cross-origin
+
+
+def test_unknown_conversation_ids_are_not_created(client, merchant_id):
+    make_merchant(client, merchant_id)
+    r = client.post("/v1/chat", json={"merchant_id": merchant_id, "message": "hi", "conversation_id": "made-up-id"})
+    assert r.status_code == 404 and "unknown conversation" in r.json()["detail"]

@@ -174,9 +174,11 @@ def test_policy_without_an_offer_for_the_reason_goes_straight_to_refund_steps(as
 
 
 def test_refund_asked_as_a_question_also_gets_the_policy_answer(assistant, demo_merchant):
-    r = say(assistant, demo_merchant, "不想要了，支持七天无理由退货吗")
-    assert r.intent == "refund" and r.offer is not None
-    assert r.citations and r.reply.startswith("支持。签收后7天内")
+    r = say(assistant, demo_merchant, "I want to return it, how do I send it back?")
+    assert r.intent == "refund" and r.route == "ask_reason"
+    assert r.citations and r.reply.startswith("Request the return on the order page")
+    follow = say(assistant, demo_merchant, "it's too small", r.conversation_id)
+    assert follow.offer["kind"] == "size_exchange" and not follow.citations  # the answer is not repeated
 
 
 # ----------------------------------------------------------------------------- escalation triggers
@@ -278,9 +280,10 @@ def test_bot_is_silent_while_a_person_holds_the_conversation(assistant, demo_mer
         with pytest.raises(desk.TicketConflict):
             desk.agent_reply(s, demo_merchant, ticket_id, bob, "我来")
     responded = [e for e in events(conv, "responded") if e.agent_id == alice.id]
-    assert len(responded) == 2  # both messages that waited for a person
+    # All three waited for a person: the holding message answered nothing.
+    assert len(responded) == 3
     claimed = events(conv, "ticket_claimed")[0]
-    assert claimed.agent_id == alice.id and claimed.data["pending"] == 1
+    assert claimed.agent_id == alice.id and claimed.data["pending"] == 2
 
     with session_scope() as s:
         desk.hand_back(s, demo_merchant, ticket_id, alice)
@@ -386,3 +389,11 @@ def test_deleting_a_merchant_removes_its_conversations_tickets_and_events(assist
         assert s.get(Conversation, r.conversation_id) is None
         assert s.get(HandoffTicket, r.handoff["ticket_id"]) is None
         assert s.scalar(select(func.count()).select_from(MetricEvent).where(MetricEvent.merchant_id == merchant_id)) == 0
+
+
+def test_suggestions_for_a_bare_transfer_request_come_from_the_last_real_question(assistant, demo_merchant):
+    r1 = say(assistant, demo_merchant, "羽绒服能机洗吗")
+    r2 = say(assistant, demo_merchant, "转人工", r1.conversation_id)
+    with session_scope() as s:
+        ticket = s.get(HandoffTicket, r2.handoff["ticket_id"])
+        assert any("洗" in sug["text"] for sug in ticket.suggestions)

@@ -8,6 +8,7 @@ tested with a tiny training file and a fake embedder so it stays fast.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
 import time
@@ -16,10 +17,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.intents import DEFAULT_TRAIN_PATH, INTENT_LABELS, Intent, IntentClassifier, _char_wb_ngrams, _normalise
+from bot.intents import DEFAULT_TRAIN_PATH, INTENT_LABELS, Intent, IntentClassifier, _char_wb_ngrams, _tfidf_text
 
 REPO = Path(__file__).resolve().parents[1]
 DEV_CASES = REPO / "eval" / "datasets" / "intents_dev" / "cases.jsonl"
+SHARED_DATASETS = REPO.parent / "shared" / "datasets"
 
 # The brief's canonical examples. Several also appear in the training file (or the
 # dev set), so they check that the obvious cases are right rather than generalisation.
@@ -78,6 +80,46 @@ NEW_CASES: dict[str, dict[str, list[str]]] = {
 }
 
 
+# Request types from the public Bitext set that the classifier used to miss, labelled per
+# shared/datasets/README.md. Written for this test: in neither the training file, the dev
+# set nor Bitext (checked below).
+PUBLIC_REQUEST_TYPES: dict[str, list[tuple[str, str]]] = {
+    "aftersale": [
+        ("can you email the invoice for my march order again", "en"),  # get_invoice
+        ("which page shows my old bills", "en"),  # check_invoice
+        ("is my reimbursement for the returned stove done yet", "en"),  # track_refund
+        ("do you charge anything when an order gets cancelled", "en"),  # check_cancellation_fee
+        ("under which circumstances do you refund", "en"),  # check_refund_policy
+        ("发票能重新发到我邮箱吗", "zh"),
+        ("退回去的炉头钱退了没", "zh"),
+        ("订单取消了会收手续费吗", "zh"),
+    ],
+    "presale": [
+        ("I'd like to order two of these headlamps, how do I go about it", "en"),  # place_order
+        ("which payment methods work at checkout", "en"),  # check_payment_methods
+        ("想下单买两个头灯 怎么弄", "zh"),
+    ],
+    "logistics": [
+        ("order 99120 - has it left your warehouse?", "en"),  # track_order
+        ("the shipping address on my order needs changing", "en"),  # change_shipping_address
+        ("订单99120现在什么状态", "zh"),
+    ],
+    "refund": [
+        ("I'd like to be reimbursed for the headlamp", "en"),  # get_refund
+        ("please cancel order 77102", "en"),  # cancel_order
+        ("订单77102帮我取消掉", "zh"),
+    ],
+    "complaint": [
+        ("I want to file a formal complaint about the service", "en"),
+        ("我要投诉你们的售后处理", "zh"),
+    ],
+    "human": [
+        ("what time does customer service open on saturdays", "en"),  # contact_customer_service
+        ("客服周末上班吗", "zh"),
+    ],
+}
+
+
 @pytest.fixture(scope="module")
 def classifier(xiaoer_home) -> IntentClassifier:
     """The real classifier, default embedder and cache dir (trained once, ~5 s)."""
@@ -100,11 +142,52 @@ def test_new_cases_are_really_new():
         if line.strip():
             row = json.loads(line)
             dev.update(t.strip().lower() for t in ([row["message"]] if "message" in row else row["turns"]))
-    for label, by_lang in NEW_CASES.items():
-        for texts in by_lang.values():
-            for text in texts:
-                assert text.strip().lower() not in train, f"{text!r} is in the training file"
-                assert text.strip().lower() not in dev, f"{text!r} is in the dev set"
+    probes = [t for by_lang in NEW_CASES.values() for texts in by_lang.values() for t in texts]
+    probes += [t for rows in PUBLIC_REQUEST_TYPES.values() for t, _ in rows]
+    for text in probes:
+        assert text.strip().lower() not in train, f"{text!r} is in the training file"
+        assert text.strip().lower() not in dev, f"{text!r} is in the dev set"
+
+
+def _near_duplicates():
+    """bench/intent_public.py's checker (numbers masked; trigram Jaccard ≥ 0.8 or edit
+    similarity ≥ 0.85)."""
+    spec = importlib.util.spec_from_file_location("intent_public", REPO / "bench" / "intent_public.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.near_duplicates
+
+
+def _training_texts() -> list[str]:
+    return [json.loads(line)["text"] for line in DEFAULT_TRAIN_PATH.open(encoding="utf-8") if line.strip()]
+
+
+# No training utterance may copy, or paraphrase by one word, a dev or public evaluation
+# case: the 155 rows that did (short stock phrases and some copied dev questions, which
+# flattered the dev figure by about a point) were removed.
+KNOWN_DEV_OVERLAPS = 0
+KNOWN_BITEXT_OVERLAPS = 0
+
+
+def test_training_file_adds_no_dev_set_near_duplicates():
+    dev = []
+    for line in DEV_CASES.open(encoding="utf-8"):
+        if line.strip():
+            row = json.loads(line)
+            dev += [row["message"]] if "message" in row else row["turns"]
+    hits = _near_duplicates()(_training_texts(), {"intents_dev": dev})
+    assert len(hits) <= KNOWN_DEV_OVERLAPS, hits
+
+
+def test_training_file_adds_no_bitext_near_duplicates():
+    pd = pytest.importorskip("pandas")
+    folder = SHARED_DATASETS / "bitext_intent"
+    files = sorted(folder.glob("Bitext_Sample_Customer_Service_*_Dataset.csv"))
+    if not files:
+        pytest.skip(f"no Bitext intent data under {folder}")
+    others = {f.stem: list(pd.read_csv(f, dtype=str, keep_default_na=False)["utterance"]) for f in files}
+    hits = _near_duplicates()(_training_texts(), others)
+    assert len(hits) <= KNOWN_BITEXT_OVERLAPS, hits
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -126,6 +209,27 @@ def test_new_utterances_overall_accuracy(classifier):
     predicted = [i.label for i in classifier.predict_many(texts)]
     accuracy = np.mean([p == g for p, g in zip(predicted, gold)])
     assert accuracy >= 0.9, [(t, g, p) for t, g, p in zip(texts, gold, predicted) if p != g]
+
+
+def test_public_request_types(classifier):
+    """Invoices, refund tracking, cancellation fees, placing an order, order status,
+    customer-service contact, filing a complaint: the request types behind the Bitext gap."""
+    texts, gold = [], []
+    for label, rows in PUBLIC_REQUEST_TYPES.items():
+        texts += [t for t, _ in rows]
+        gold += [label] * len(rows)
+    predicted = [i.label for i in classifier.predict_many(texts)]
+    wrong = [(t, g, p) for t, g, p in zip(texts, gold, predicted) if p != g]
+    assert len(wrong) <= 2, wrong
+    refund_texts = [t for t, _ in PUBLIC_REQUEST_TYPES["refund"]]
+    assert all(i.label == "refund" for i in classifier.predict_many(refund_texts))
+
+
+def test_where_is_my_refund_is_aftersale_but_asking_for_one_is_refund(classifier):
+    assert classifier.predict("still waiting on the refund for my returned stove").label == "aftersale"
+    assert classifier.predict("I want my money back for the stove").label == "refund"
+    assert classifier.predict("退的炉头钱还没到账").label == "aftersale"
+    assert classifier.predict("炉头不要了 把钱退给我").label == "refund"
 
 
 def test_return_policy_question_is_aftersale_but_wanting_to_return_is_refund(classifier):
@@ -315,12 +419,12 @@ def test_numpy_tfidf_matches_scikit_learn(tmp_path):
     from bot.intents import NGRAM_RANGE, load_training_data
 
     texts, _ = load_training_data(write_train(tmp_path / "train.jsonl"))
-    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=NGRAM_RANGE, sublinear_tf=True, preprocessor=_normalise).fit(texts)
+    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=NGRAM_RANGE, sublinear_tf=True, preprocessor=_tfidf_text).fit(texts)
     clf = IntentClassifier.load_or_train(embedder=FakeEmbedder(), cache_dir=tmp_path, train_path=tmp_path / "train.jsonl")
-    probes = ["我要退款 谢谢", "Where  is my PACKAGE?", "ＸＬ码有吗", "a", "完全没见过的字"]
+    probes = ["我要退款 谢谢", "Where  is my PACKAGE?", "ＸＬ码有吗", "a", "完全没见过的字", "订单２０２４０３１２ 退款 ９９元", "order 00123842 #37777"]
     analyzer = vectorizer.build_analyzer()
     for probe in probes:
-        assert _char_wb_ngrams(_normalise(probe), *NGRAM_RANGE) == analyzer(probe)
+        assert _char_wb_ngrams(_tfidf_text(probe), *NGRAM_RANGE) == analyzer(probe)
         expected = vectorizer.transform([probe]).toarray()[0]
         cols, weights = clf.tfidf_row(probe)
         got = np.zeros_like(expected)

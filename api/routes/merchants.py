@@ -4,17 +4,19 @@ agents, metrics and knowledge gaps (merchant key)."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Body, File, HTTPException, Query, UploadFile
 from pydantic import BaseModel, Field
+from sqlalchemy import select
 
 from api.deps import AdminDep, AssistantDep, MerchantDep, SessionDep, SettingsDep
 from bot.orders import parse_orders, upsert_orders
 from bot.recovery import RecoveryPolicy, load_policy, parse_policy, save_policy
 from handoff.gaps import KnowledgeGap, knowledge_gaps
 from handoff.metrics import MerchantMetrics, merchant_metrics
+from handoff.models import Agent
 from handoff.service import create_agent
 from knowledge import repository
 from knowledge.models import MerchantKey
@@ -49,6 +51,18 @@ class AgentCreated(BaseModel):
     api_key: str
 
 
+class AgentInfo(BaseModel):
+    id: str
+    name: str
+
+
+class MerchantProfile(BaseModel):
+    id: str
+    name: str
+    created_at: datetime
+    agents: list[AgentInfo]
+
+
 class UploadReport(BaseModel):
     files: list[IngestedFile]
 
@@ -65,6 +79,19 @@ def create_merchant(body: MerchantCreate, _admin: AdminDep, session: SessionDep)
     key = new_key("xk")
     session.add(MerchantKey(key_hash=hash_key(key), merchant_id=body.id))
     return MerchantCreated(id=body.id, name=body.name, api_key=key)
+
+
+@router.get("/{merchant_id}", response_model=MerchantProfile)
+def get_merchant(merchant_id: MerchantDep, session: SessionDep) -> MerchantProfile:
+    """The shop's name and its agents (the dashboard's sign-in check)."""
+    merchant = repository.get_merchant(session, merchant_id)
+    if merchant is None:  # a key outlived its merchant
+        raise HTTPException(404, f"unknown merchant {merchant_id!r}")
+    agents = session.scalars(select(Agent).where(Agent.merchant_id == merchant_id).order_by(Agent.id))
+    return MerchantProfile(
+        id=merchant.id, name=merchant.name, created_at=merchant.created_at,
+        agents=[AgentInfo(id=a.id, name=a.name) for a in agents],
+    )
 
 
 @router.get("/{merchant_id}/documents", response_model=list[DocumentInfo])
