@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from bot.answer_types import Answer, Citation, Evidence
 from bot.extractive import citation, unsure_answer
@@ -47,16 +47,38 @@ class LLMAnswerer:
             temperature=0.2,
         )
 
-    def answer(self, question: str, lang: str, evidence: list[Evidence], grounded: Answer) -> Answer:
-        """`grounded` is the extractive answer: its confidence gates the call and it is the fallback."""
+    def answer(
+        self,
+        question: str,
+        lang: str,
+        evidence: list[Evidence],
+        grounded: Answer,
+        on_token: Callable[[str], None] | None = None,
+    ) -> Answer:
+        """`grounded` is the extractive answer: its confidence gates the call and it is the
+        fallback. With ``on_token`` the reply is streamed as the model writes it (the final
+        Answer stays authoritative: a NO_ANSWER or a failure replaces what was streamed)."""
         if grounded.handoff or not evidence:
             return grounded  # nothing relevant retrieved: a generated answer would be a guess
+        messages = build_messages(question, lang, evidence)
         try:
-            text = self.model.invoke(build_messages(question, lang, evidence)).content
+            text = self.model.invoke(messages).content if on_token is None else self._stream_to(messages, on_token)
         except Exception as exc:  # noqa: BLE001 - endpoint down, timeout, bad payload: all fall back
             log.warning("LLM call failed, using the extractive answer: %s", exc.__class__.__name__)
             return grounded.model_copy(update={"answerer": "fallback"})
         return self.parse(str(text), lang, evidence, grounded)
+
+    def _stream_to(self, messages, on_token: Callable[[str], None]) -> str:
+        text = ""
+        for part in self.model.stream(messages):
+            if not part.content:
+                continue
+            held = NO_ANSWER.startswith(text.strip()) and len(text.strip()) < len(NO_ANSWER)
+            text += str(part.content)
+            if NO_ANSWER.startswith(text.strip()):
+                continue  # maybe the no-answer marker: never show it
+            on_token(text if held else str(part.content))
+        return text
 
     def stream(self, question: str, lang: str, evidence: list[Evidence], grounded: Answer) -> Iterator[str]:
         """Tokens as they arrive; callers parse the joined text with `parse` afterwards."""

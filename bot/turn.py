@@ -14,6 +14,7 @@ reply computed while an agent claimed the conversation is dropped, not sent.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
@@ -125,12 +126,19 @@ class ShopAssistant:
         return evidence, result.query_tokens
 
     def answer(
-        self, merchant_id: str, message: str, lang: str, *, mode: RetrieverMode = "hybrid", query_vector: np.ndarray | None = None
+        self,
+        merchant_id: str,
+        message: str,
+        lang: str,
+        *,
+        mode: RetrieverMode = "hybrid",
+        query_vector: np.ndarray | None = None,
+        on_token: Callable[[str], None] | None = None,
     ) -> Answer:
         evidence, tokens = self.evidence(merchant_id, message, mode=mode, query_vector=query_vector)
         grounded = self.extractive.answer(message, lang, evidence, tokens)
         if self.llm is not None:
-            return self.llm.answer(message, lang, evidence, grounded)
+            return self.llm.answer(message, lang, evidence, grounded, on_token=on_token)
         return grounded
 
     def suggestions(self, merchant_id: str, message: str, lang: str, query_vector: np.ndarray | None = None) -> list[dict]:
@@ -151,7 +159,11 @@ class ShopAssistant:
         vector = self.retriever.embedder.embed([message])[0]
         return self.classifier.predict_vector(message, vector), vector
 
-    def handle(self, request: TurnRequest, *, mode: RetrieverMode = "hybrid") -> TurnResult:
+    def handle(
+        self, request: TurnRequest, *, mode: RetrieverMode = "hybrid", on_token: Callable[[str], None] | None = None
+    ) -> TurnResult:
+        """One turn. ``on_token`` receives an LLM answer as it is generated (the WebSocket
+        streams it); the returned TurnResult is always the authoritative reply."""
         message = request.message.strip() or request.message
         lang = detect_language(message)
         intent, vector = self.classify(message)
@@ -163,7 +175,10 @@ class ShopAssistant:
         # sure of it; later turns of the flow (a reason, a yes/no) do not repeat it.
         opening_refund = plan.kind in ("ask_reason", "recovery") and intent.label == "refund" and state.recovery_stage == "none"
         if plan.kind == "answer" or opening_refund:
-            answer = self.answer(request.merchant_id, message, lang, mode=mode, query_vector=vector)
+            answer = self.answer(
+                request.merchant_id, message, lang, mode=mode, query_vector=vector,
+                on_token=on_token if plan.kind == "answer" else None,
+            )
         suggestions: list[dict] = []
         if plan.kind == "escalate" or (answer is not None and answer.handoff):
             # "转人工" alone says nothing to suggest from: use the shopper's last real question.

@@ -100,3 +100,24 @@ def test_claimed_ticket_gets_an_llm_summary_or_keeps_the_assembled_one(fake_llm,
         assert "退货运费谁出" in fake_llm.requests[-1]["body"]["messages"][1]["content"]
     else:
         assert "转人工原因" in detail["summary"]  # the assembled one stays
+
+
+@pytest.mark.parametrize("mode", ["cite", "no_answer"])
+def test_websocket_streams_llm_tokens_as_they_are_generated(llm_assistant, fake_llm, mode):
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    fake_llm.mode = mode
+    with TestClient(create_app(llm_assistant)) as client, client.websocket_connect("/v1/ws/chat?merchant_id=demo") as ws:
+        ws.send_json({"type": "message", "message": "Who pays for return shipping?"})
+        tokens = []
+        while (frame := ws.receive_json())["type"] == "token":
+            tokens.append(frame["text"])
+    result = frame["result"]
+    assert fake_llm.requests[-1]["body"]["stream"] is True
+    assert not any("NO_ANSWER" in t for t in tokens)  # the marker is never shown
+    if mode == "cite":
+        assert result["answerer"] == "llm" and len(tokens) > 1 and "".join(tokens) == result["reply"]
+    else:
+        assert result["handoff"]["reason"] == "low_confidence"

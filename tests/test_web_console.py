@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from tests.conftest import SCREENSHOTS
+from tests.test_web_widget import ask, open_widget
 
 pytest.importorskip("playwright")
 from playwright.sync_api import expect  # noqa: E402
@@ -223,6 +224,16 @@ def test_dashboard_uploads_with_progress_and_deletes_knowledge(live_server, brow
 
         answer = chat(live_server, "可以刻字吗")
         assert answer["reply"] == ENGRAVE_A and answer["citations"][0]["document"] == "engrave_faq.csv"
+
+        # The shopper's next answer in the widget uses it.
+        shopper_context = browser.new_context()
+        try:
+            shop = shopper_context.new_page()
+            box = open_widget(shop, live_server.base + "/")
+            ask(box, "可以刻字吗")
+            expect(shop.get_by_role("log")).to_contain_text(ENGRAVE_A, timeout=20_000)
+        finally:
+            shopper_context.close()
 
         row.locator("button.delete").click()
         expect(page.locator("#confirm")).to_be_visible()

@@ -4,7 +4,8 @@ pushes messages from a human agent as they are written.
 Protocol (JSON text frames)::
 
     → {"type": "message", "message": "...", "order_id"?, "action"?, "refund_reason"?}
-    ← {"type": "token", "text": "..."}                     (the reply, in small pieces)
+    ← {"type": "token", "text": "..."}                     (the reply as an LLM writes it, or
+                                                           the computed reply in small pieces)
     ← {"type": "result", "result": {TurnResult}}           (the whole turn, after the pieces)
     ← {"type": "agent_message", "message": {MessageOut}}  (a person wrote, or a notice with
                                                            role "system": resolved, handed back)
@@ -125,14 +126,22 @@ async def chat_socket(
                 problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
                 await send({"type": "error", "status": 422, "detail": f"invalid message: {problems}"})
                 continue
+            loop = asyncio.get_running_loop()
+            streamed: list[str] = []
+
+            def on_token(text: str) -> None:  # called from the worker thread as the LLM writes
+                streamed.append(text)
+                asyncio.run_coroutine_threadsafe(send({"type": "token", "text": text}), loop)
+
             try:
-                result = await run_in_threadpool(assistant.handle, request)
+                result = await run_in_threadpool(assistant.handle, request, on_token=on_token)
             except (ConversationNotFound, UnknownMerchant) as exc:
                 await send({"type": "error", "status": 404, "detail": str(exc)})
                 continue
             state["conversation"] = result.conversation_id
-            for piece in pieces(result.reply):
-                await send({"type": "token", "text": piece})
+            if not streamed:  # no LLM (or it was not called): send the computed reply in pieces
+                for piece in pieces(result.reply):
+                    await send({"type": "token", "text": piece})
             await send({"type": "result", "result": result.model_dump(mode="json")})
     except WebSocketDisconnect:
         pass
