@@ -107,6 +107,9 @@ def host_page(page: Page, live_server, html_lang: str | None, data_lang: str | N
 
 
 def conversation_id(page: Page) -> str:
+    """The widget's conversation id, once the turn's result has arrived (the reply text can
+    be on screen, streamed, a moment before)."""
+    page.wait_for_function("() => window.XiaoerWidget && window.XiaoerWidget.conversationId()")
     cid = page.evaluate("window.XiaoerWidget.conversationId()")
     assert cid
     return cid
