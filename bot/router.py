@@ -4,7 +4,7 @@
     pending offer + yes/no (or a refund ask) ──► offer_response
     asked for a refund reason + a reason ──────► recovery
     anger ≥ 0.8, or complaint + strong anger ──► escalate
-    human intent ──────────────────────────────► escalate (explicit_request)
+    human intent (not asking service hours) ───► escalate (explicit_request)
     refund intent ─────────────────────────────► recovery (high value → escalate)
     a question the bot just answered, again ───► escalate (repeated_question)
     chitchat that is greeting/thanks/bye ──────► chitchat
@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -23,6 +24,11 @@ from bot.replies import small_talk
 from bot.sentiment import STRONG_NEGATIVE_LINE
 
 RouteKind = Literal["silent", "offer_response", "recovery", "refund_steps", "ask_reason", "escalate", "chitchat", "answer"]
+
+# Asking *when* people are available ("客服几点下班?", "what hours is support open?") is
+# answered from the knowledge base; asking for a person in any other words escalates,
+# including "how do I reach an agent?" (in a chat, the way to reach one is this handoff).
+_ASKS_HOURS = re.compile(r"几点|什么时候|上班|下班|营业时间|工作时间|\bhours?\b|what time|\bwhen\b|\bopen\b|\bclose\b", re.IGNORECASE)
 
 ANGER_ALONE_LINE = 0.8  # this angry escalates whatever the intent
 CHITCHAT_MIN_CONFIDENCE = 0.5  # less sure than this: treat it as a question and retrieve
@@ -82,8 +88,8 @@ def route(
         return Route("escalate", reason="anger")
     if intent.label == "complaint" and anger >= STRONG_NEGATIVE_LINE:
         return Route("escalate", reason="angry_complaint")
-    if intent.label == "human":
-        return Route("escalate", reason="explicit_request")
+    if intent.label == "human" and (intent.reason.startswith("rule") or not _ASKS_HOURS.search(text)):
+        return Route("escalate", reason="explicit_request")  # asking *for* a person
     if intent.label == "refund":
         if state.recovery_stage == RECOVERY_DONE or state.pending_offer is not None:
             return Route("refund_steps")

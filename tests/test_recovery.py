@@ -111,6 +111,10 @@ def test_router_decisions():
     bot = ConversationState()
     assert route(ConversationState(owner="human"), _intent("refund"), "我要退款", 0.0).kind == "silent"
     assert route(bot, _intent("human"), "转人工", 0.0).reason == "explicit_request"
+    assert route(bot, _intent("human"), "how do I reach an agent?", 0.0).reason == "explicit_request"
+    assert route(bot, _intent("human"), "你们客服晚上几点下班", 0.0).kind == "answer"  # asks hours: answer
+    ruled = Intent(label="human", confidence=1.0, reason="rule:人工客服")
+    assert route(bot, ruled, "人工客服几点上班？转人工", 0.0).reason == "explicit_request"  # a rule cue always escalates
     assert route(bot, _intent("refund"), "我要退款", 0.0).kind == "ask_reason"
     assert route(bot, _intent("refund"), "尺码小了要退", 0.0).refund_reason == "wrong_size"
     rich = ConversationState(order_amount=2000.0, high_value_threshold=1000.0)
