@@ -3,19 +3,36 @@
 from __future__ import annotations
 
 import threading
+from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from api.errors import install_error_handlers
+from api.ratelimit import RateLimiter
 from api.routes import agents, chat, live, merchants, pages
 from bot.turn import ShopAssistant
-from xiaoer.settings import get_settings
+from xiaoer.privacy import install_log_filter
+from xiaoer.settings import Settings, get_settings
 
 
-def create_app(assistant: ShopAssistant | None = None) -> FastAPI:
-    app = FastAPI(title="xiaoer", version="0.1.0", description="Customer-service assistant API (店小蜜-style).")
+def create_app(assistant: ShopAssistant | None = None, settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    # No log line carries a shopper's phone, ID, card, e-mail or address (uvicorn has
+    # configured its handlers by the time it calls this factory).
+    install_log_filter()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        # Sync routes and the WebSocket's turns run in this pool (anyio's default is 40).
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
+        yield
+
+    app = FastAPI(
+        title="xiaoer", version="0.1.0", description="Customer-service assistant API (店小蜜-style).", lifespan=lifespan
+    )
     lock = threading.Lock()
     holder: dict[str, ShopAssistant | None] = {"assistant": assistant}
 
@@ -28,13 +45,15 @@ def create_app(assistant: ShopAssistant | None = None) -> FastAPI:
         return holder["assistant"]
 
     app.state.assistant = get
+    app.state.rate_limiter = RateLimiter.from_settings(settings)
     # The widget runs on the merchant's own site. Credentials never travel by cookie, and
     # the merchant / agent headers are not allowed cross-origin: only shopper calls are.
     app.add_middleware(
         CORSMiddleware,
-        allow_origins=get_settings().cors_origins,
+        allow_origins=settings.cors_origins,
         allow_methods=["GET", "POST"],
         allow_headers=["content-type"],
+        expose_headers=["retry-after"],
         allow_credentials=False,
     )
     install_error_handlers(app)

@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 
+from api.ratelimit import RateLimited
 from bot.conversations import ConversationNotFound
 from bot.orders import OrderImportError
 from bot.recovery import PolicyError
@@ -25,6 +26,10 @@ def _json(status: int, detail, **extra) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RateLimited)
+    async def _rate_limited(_r: Request, exc: RateLimited) -> JSONResponse:
+        return JSONResponse(status_code=429, content={"detail": exc.detail}, headers={"Retry-After": str(exc.retry_after)})
+
     @app.exception_handler(UnknownMerchant)
     async def _unknown_merchant(_r: Request, exc: UnknownMerchant) -> JSONResponse:
         return _json(404, str(exc))

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 
 from bot.answer_types import Answer, Citation, Evidence
 from bot.extractive import citation, unsure_answer
+from xiaoer.privacy import mask_pii
 from xiaoer.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -29,9 +30,13 @@ Rules:
 
 
 def build_messages(question: str, lang: str, evidence: list[Evidence]) -> list[tuple[str, str]]:
-    passages = "\n\n".join(f"[{i}] ({ev.document}) {ev.chunk.text}" for i, ev in enumerate(evidence, start=1))
+    """The prompt. Personal data (phones, ID and card numbers, e-mails, street addresses)
+    in the shopper's message and in the passages is masked: it never leaves the process."""
+    passages = "\n\n".join(
+        f"[{i}] ({ev.document}) {mask_pii(ev.chunk.text)}" for i, ev in enumerate(evidence, start=1)
+    )
     system = SYSTEM_PROMPT.format(no_answer=NO_ANSWER, language=LANGUAGE_NAMES.get(lang, "English"))
-    return [("system", system), ("human", f"Passages:\n{passages}\n\nCustomer's message:\n{question}")]
+    return [("system", system), ("human", f"Passages:\n{passages}\n\nCustomer's message:\n{mask_pii(question)}")]
 
 
 class LLMAnswerer:

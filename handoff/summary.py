@@ -11,6 +11,7 @@ import logging
 from bot.models import Conversation, Message, Order
 from bot.recovery import RecoveryOffer
 from bot.replies import REASON_LABELS, money
+from xiaoer.privacy import mask_pii
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,8 @@ SUMMARY_PROMPT = (
 
 
 def llm_summary(settings, messages: list[Message], lang: str, fallback: str) -> str:
-    """The LLM's summary of the transcript, or ``fallback`` on any failure."""
+    """The LLM's summary of the transcript, or ``fallback`` on any failure. Personal data
+    in the transcript is masked before it is sent."""
     try:
         from langchain_openai import ChatOpenAI
 
@@ -91,7 +93,7 @@ def llm_summary(settings, messages: list[Message], lang: str, fallback: str) -> 
             model=settings.llm_model, api_key=settings.openai_api_key, base_url=settings.openai_base_url,
             timeout=settings.llm_timeout, max_retries=0, temperature=0,
         )
-        transcript = "\n".join(f"{m.role}: {m.text}" for m in messages[-20:])
+        transcript = "\n".join(f"{m.role}: {mask_pii(m.text)}" for m in messages[-20:])
         system = SUMMARY_PROMPT.format(language=LANGUAGE_NAMES.get(lang, "English"))
         text = str(model.invoke([("system", system), ("human", transcript)]).content).strip()
         return text or fallback

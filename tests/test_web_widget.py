@@ -369,3 +369,15 @@ def test_http_fallback_without_websocket(open_page, live_server, agent):
     http.post(f"/v1/agent/tickets/{ticket}/messages", json={"text": "我是阿力，来帮您了"}).raise_for_status()
     expect(log).to_contain_text("我是阿力，来帮您了")  # polled from the transcript
     expect(log).to_contain_text("人工客服 ali")
+
+
+def test_a_rate_limited_message_says_to_slow_down(open_page, live_server):
+    """A 429 (tests/test_ratelimit.py makes real ones) reads as "too fast", not a failure."""
+    page = open_page()
+    page.add_init_script("delete window.WebSocket")
+    page.route("**/v1/chat", lambda route: route.fulfill(
+        status=429, headers={"retry-after": "30", "content-type": "application/json"},
+        body='{"detail": "too many messages: rate limit reached for this conversation (30 per 1 minute); retry in 30 s"}'))
+    box = open_widget(page, live_server.base + "/")
+    ask(box, "几天发货？")
+    expect(page.locator("#xiaoer-widget .notice.error")).to_contain_text("您发送得太快了")

@@ -356,15 +356,63 @@ def agent_add(
     console.print(f"agent {agent_id} created; key (shown once): {key}")
 
 
+def log_config() -> dict:
+    """uvicorn's logging set-up with personal data masked on every handler, and the
+    project's own warnings (root logger) through the same masked handler."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config.setdefault("filters", {})["pii"] = {"()": "xiaoer.privacy.PIIFilter"}
+    for handler in config["handlers"].values():
+        handler.setdefault("filters", []).append("pii")
+    config["handlers"]["warnings"] = {
+        "class": "logging.StreamHandler", "stream": "ext://sys.stderr", "formatter": "default", "level": "WARNING",
+        "filters": ["pii"],
+    }
+    config.setdefault("loggers", {})[""] = {"handlers": ["warnings"], "level": "WARNING"}
+    return config
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes (rate limits are then counted per worker).")] = 1,
 ) -> None:
     """Serve the API (and the web pages) with uvicorn."""
     import uvicorn
 
-    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, log_level="info")
+    uvicorn.run(
+        "api.app:create_app", factory=True, host=host, port=port, log_level="info", log_config=log_config(),
+        workers=workers,
+    )
+
+
+@app.command()
+def purge(
+    days: Annotated[
+        int | None, typer.Option(min=0, help="Delete conversations idle longer than this (default: XIAOER_RETENTION_DAYS).")
+    ] = None,
+    merchant: Annotated[str | None, typer.Option("--merchant", "-m", help="Only this merchant's conversations.")] = None,
+) -> None:
+    """Delete old conversations (messages, offers, tickets); keep their metric events,
+    with the shopper's words in them masked."""
+    from xiaoer.privacy import purge as purge_conversations
+    from xiaoer.settings import get_settings
+
+    days = get_settings().retention_days if days is None else days
+    if days is None:
+        _fail("give --days N or set XIAOER_RETENTION_DAYS", code=2)
+    if merchant:
+        _require_merchant(merchant)
+    report = purge_conversations(days, merchant_id=merchant)
+    console.print(
+        f"purged {report.conversations} conversations idle since before {report.cutoff:%Y-%m-%d %H:%M} UTC: "
+        f"{report.messages} messages, {report.offers} offers, {report.tickets} tickets; "
+        f"masked personal data in {report.events_masked} metric events"
+    )
 
 
 @app.command()

@@ -8,7 +8,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -44,6 +44,25 @@ class Settings(BaseSettings):
         default=["*"], description="Origins whose pages may call the shopper API (the widget on a shop's own site)."
     )
 
+    api_threads: int | None = Field(
+        default=None,
+        ge=1,
+        description="Threads running turns and other blocking calls per API process; unset = 2, or 32 with an LLM.",
+    )
+    rate_limit_per_ip: str = Field(
+        default="120/minute",
+        description="Shopper turns, offer clicks and ratings per client IP, e.g. '120/minute' or '10/second'; 0 = off.",
+    )
+    rate_limit_per_session: str = Field(
+        default="30/minute",
+        description="The same per conversation (per client IP for a message that starts one); 0 = off.",
+    )
+
+    # Privacy.
+    retention_days: int | None = Field(
+        default=None, ge=0, description="`xiaoer purge` deletes conversations idle this long; unset = keep everything."
+    )
+
     # Ingestion limits.
     max_upload_bytes: int = 20 * 1024 * 1024
 
@@ -53,9 +72,30 @@ class Settings(BaseSettings):
     llm_model: str = "gpt-4o-mini"
     llm_timeout: float = 20.0
 
+    @field_validator("rate_limit_per_ip", "rate_limit_per_session")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        value = str(value).strip()
+        if value.lower() in ("", "0", "off", "none"):
+            return "0"
+        from limits import parse
+
+        try:
+            parse(value)
+        except ValueError as exc:
+            raise ValueError(f"rate limit {value!r}: expected e.g. '120/minute', '10/second' or 0 to turn it off") from exc
+        return value
+
     @property
     def llm_enabled(self) -> bool:
         return bool(self.openai_api_key)
+
+    @property
+    def threads(self) -> int:
+        # Offline a turn is CPU-bound Python: more threads than cores only fight over the GIL
+        # and, holding SQLite's write lock meanwhile, time each other out (bench/load.py).
+        # An LLM call is a wait, so then many.
+        return self.api_threads or (32 if self.llm_enabled else 2)
 
     @property
     def sqlalchemy_url(self) -> str:

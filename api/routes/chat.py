@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from api.deps import AssistantDep, SessionDep
+from api.ratelimit import enforce
 from bot import replies
 from bot.conversations import get_conversation
 from bot.events import record_event
@@ -40,15 +41,20 @@ class MessageOut(BaseModel):
 
 
 @router.post("/v1/chat", response_model=TurnResult)
-def chat(request: TurnRequest, assistant: AssistantDep) -> TurnResult:
+def chat(request: TurnRequest, assistant: AssistantDep, http: Request) -> TurnResult:
     """One shopper message in, the bot's decision out (an empty reply while a person holds
-    the conversation: their messages arrive through the transcript or the WebSocket)."""
+    the conversation: their messages arrive through the transcript or the WebSocket).
+    Rate-limited per client IP and per conversation (429 with Retry-After)."""
+    enforce(http, request.conversation_id)
     return assistant.handle(request)
 
 
 @router.post("/v1/conversations/{conversation_id}/offer", response_model=TurnResult)
-def decide_offer(conversation_id: str, body: OfferDecision, assistant: AssistantDep, session: SessionDep) -> TurnResult:
+def decide_offer(
+    conversation_id: str, body: OfferDecision, assistant: AssistantDep, session: SessionDep, http: Request
+) -> TurnResult:
     """The quick-reply buttons: accept or decline the pending offer."""
+    enforce(http, conversation_id)
     conversation = get_conversation(session, body.merchant_id, conversation_id)
     if conversation is None:
         raise HTTPException(404, f"unknown conversation {conversation_id!r}")
@@ -64,7 +70,8 @@ def decide_offer(conversation_id: str, body: OfferDecision, assistant: Assistant
 
 
 @router.post("/v1/conversations/{conversation_id}/rating", status_code=204)
-def rate(conversation_id: str, body: Rating, session: SessionDep) -> None:
+def rate(conversation_id: str, body: Rating, session: SessionDep, http: Request) -> None:
+    enforce(http, conversation_id)
     conversation = get_conversation(session, body.merchant_id, conversation_id)
     if conversation is None:
         raise HTTPException(404, f"unknown conversation {conversation_id!r}")

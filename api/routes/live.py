@@ -9,7 +9,9 @@ Protocol (JSON text frames)::
     ← {"type": "result", "result": {TurnResult}}           (the whole turn, after the pieces)
     ← {"type": "agent_message", "message": {MessageOut}}  (a person wrote, or a notice with
                                                            role "system": resolved, handed back)
-    ← {"type": "error", "status": 4xx, "detail": "..."}   (the socket stays open)
+    ← {"type": "error", "status": 4xx, "detail": "..."}   (the socket stays open; a 429 — too
+                                                           many messages — also has "retry_after"
+                                                           in seconds)
 
 Connect to ``/v1/ws/chat?merchant_id=M[&conversation_id=C]``; the first ``result`` carries
 the conversation id to reconnect with. Agent messages are found by polling the database
@@ -28,6 +30,7 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
 
+from api.ratelimit import RateLimited, enforce
 from api.routes.chat import MessageOut
 from bot.conversations import ConversationNotFound, get_conversation
 from bot.models import Message
@@ -115,6 +118,11 @@ async def chat_socket(
                 continue
             if not isinstance(frame, dict) or frame.get("type") != "message":
                 await send({"type": "error", "status": 400, "detail": "expected {\"type\": \"message\", \"message\": ...}"})
+                continue
+            try:
+                enforce(websocket, state["conversation"])
+            except RateLimited as exc:
+                await send({"type": "error", "status": 429, "detail": exc.detail, "retry_after": exc.retry_after})
                 continue
             try:
                 request = TurnRequest(

@@ -86,6 +86,7 @@
       rateFailed: "评价提交失败，请稍后再试。",
       newChat: "开始新对话",
       sendFailed: "消息未发送成功，请稍后重试。",
+      tooFast: "您发送得太快了，请稍等片刻再试。",
       unavailable: "抱歉，客服暂时不可用。",
       statusOff: "暂不可用",
       reconnecting: "连接中断，正在重连…"
@@ -117,6 +118,7 @@
       rateFailed: "Sorry, the rating could not be sent. Please try again.",
       newChat: "Start a new chat",
       sendFailed: "Your message could not be sent. Please try again.",
+      tooFast: "You're sending messages too quickly. Please wait a moment and try again.",
       unavailable: "Sorry, chat is unavailable right now.",
       statusOff: "Unavailable",
       reconnecting: "Connection lost, reconnecting…"
@@ -672,7 +674,7 @@
   function refused(status, detail) {
     if (status === 404 && /^unknown merchant/.test(detail)) { goUnavailable(); return; }
     if (status === 404 && /^unknown conversation/.test(detail)) resetConversation();
-    notice(T.sendFailed, "error");
+    notice(status === 429 ? T.tooFast : T.sendFailed, "error");
   }
 
   function goUnavailable() {
