@@ -122,3 +122,22 @@ def browser():
         )
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def fake_llm():
+    """A small OpenAI-compatible server on 127.0.0.1 (tests/fake_openai.py)."""
+    from tests.fake_openai import FakeOpenAI
+
+    with FakeOpenAI() as server:
+        yield server
+
+
+@pytest.fixture
+def llm_assistant(fake_llm, assistant, demo_merchant):
+    """The real pipeline with the LLM answerer pointed at the fake server."""
+    from bot.turn import ShopAssistant
+    from xiaoer.settings import Settings
+
+    settings = Settings(openai_api_key="sk-test", openai_base_url=fake_llm.base_url, llm_model="test-model", llm_timeout=1.0)
+    return ShopAssistant(settings=settings, retriever=assistant.retriever, classifier=assistant.classifier)

@@ -6,20 +6,7 @@ import time
 import pytest
 
 from bot.turn import ShopAssistant, TurnRequest
-from tests.fake_openai import FakeOpenAI
 from xiaoer.settings import Settings
-
-
-@pytest.fixture
-def fake_llm():
-    with FakeOpenAI() as server:
-        yield server
-
-
-@pytest.fixture
-def llm_assistant(fake_llm, assistant, demo_merchant):
-    settings = Settings(openai_api_key="sk-test", openai_base_url=fake_llm.base_url, llm_model="test-model", llm_timeout=1.0)
-    return ShopAssistant(settings=settings, retriever=assistant.retriever)
 
 
 def ask(a, message):

@@ -127,23 +127,6 @@ def test_demo_knowledge_loses_only_its_email():
 # --------------------------------------------------------------------------- the LLM
 
 
-@pytest.fixture
-def fake_llm():
-    from tests.fake_openai import FakeOpenAI
-
-    with FakeOpenAI() as server:
-        yield server
-
-
-@pytest.fixture
-def llm_assistant(fake_llm, assistant, demo_merchant):
-    from bot.turn import ShopAssistant
-    from xiaoer.settings import Settings
-
-    settings = Settings(openai_api_key="sk-test", openai_base_url=fake_llm.base_url, llm_model="test-model", llm_timeout=1.0)
-    return ShopAssistant(settings=settings, retriever=assistant.retriever)
-
-
 def _bodies(fake_llm) -> str:
     import json
 
