@@ -14,6 +14,8 @@ reply computed while an agent claimed the conversation is dropped, not sent.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Literal
 
@@ -50,6 +52,7 @@ from xiaoer.settings import Settings, get_settings
 __all__ = ["ConversationNotFound", "QuickReply", "ShopAssistant", "TurnRequest", "TurnResult", "UnknownMerchant"]
 
 MAX_MESSAGE_CHARS = 4000
+MESSAGE_VECTOR_CACHE = 4096  # recent shopper messages' embeddings kept (~8 MB with USE v3)
 REPEAT_WINDOW = 3  # asking again any of the last three questions the bot answered
 
 
@@ -108,6 +111,8 @@ class ShopAssistant:
         self.classifier = classifier or IntentClassifier.load_or_train(
             embedder=self.retriever.embedder, cache_dir=self.settings.cache_dir / "intents"
         )
+        self._message_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._vector_lock = threading.Lock()
         self.llm = None
         if self.settings.llm_enabled:
             from bot.llm import LLMAnswerer
@@ -156,8 +161,23 @@ class ShopAssistant:
     # --- the turn ------------------------------------------------------------------------
 
     def classify(self, message: str) -> tuple[Intent, np.ndarray]:
-        vector = self.retriever.embedder.embed([message])[0]
+        vector = self._vectors([message])[0]
         return self.classifier.predict_vector(message, vector), vector
+
+    def _vectors(self, texts: list[str]) -> np.ndarray:
+        """Embeddings of shopper messages, remembered (bounded): the repeat check compares a
+        message with the last questions, which were embedded when they were asked."""
+        with self._vector_lock:
+            found = {t: self._message_vectors[t] for t in set(texts) if t in self._message_vectors}
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
+        if missing:
+            found.update(zip(missing, self.retriever.embedder.embed(missing)))
+            with self._vector_lock:
+                for text in missing:
+                    self._message_vectors[text] = found[text]
+                while len(self._message_vectors) > MESSAGE_VECTOR_CACHE:
+                    self._message_vectors.popitem(last=False)
+        return np.stack([found[t] for t in texts])
 
     def handle(
         self, request: TurnRequest, *, mode: RetrieverMode = "hybrid", on_token: Callable[[str], None] | None = None
@@ -229,7 +249,7 @@ class ShopAssistant:
         norm = message.strip().casefold()
         if any(t.strip().casefold() == norm for t in earlier):
             return True
-        sims = self.retriever.embedder.embed(earlier) @ vector
+        sims = self._vectors(earlier) @ vector
         return bool(np.max(sims) >= self.settings.repeat_similarity)
 
     def _commit(
