@@ -134,10 +134,19 @@ def fake_llm():
 
 
 @pytest.fixture
-def llm_assistant(fake_llm, assistant, demo_merchant):
+def llm_settings(fake_llm):
+    """Settings that turn the LLM on, pointed at the fake server."""
+    from xiaoer.settings import Settings, get_settings
+
+    return Settings(
+        home=get_settings().home, openai_api_key="sk-test", openai_base_url=fake_llm.base_url,
+        llm_model="test-model", llm_timeout=1.0,
+    )
+
+
+@pytest.fixture
+def llm_assistant(llm_settings, assistant, demo_merchant):
     """The real pipeline with the LLM answerer pointed at the fake server."""
     from bot.turn import ShopAssistant
-    from xiaoer.settings import Settings
 
-    settings = Settings(openai_api_key="sk-test", openai_base_url=fake_llm.base_url, llm_model="test-model", llm_timeout=1.0)
-    return ShopAssistant(settings=settings, retriever=assistant.retriever, classifier=assistant.classifier)
+    return ShopAssistant(settings=llm_settings, retriever=assistant.retriever, classifier=assistant.classifier)

@@ -64,7 +64,7 @@ def test_endpoint_down_falls_back(assistant, demo_merchant):
 
 
 @pytest.mark.parametrize("mode", ["custom", "error"])
-def test_claimed_ticket_gets_an_llm_summary_or_keeps_the_assembled_one(fake_llm, assistant, demo_merchant, mode):
+def test_claimed_ticket_gets_an_llm_summary_or_keeps_the_assembled_one(fake_llm, llm_settings, assistant, demo_merchant, mode):
     from fastapi.testclient import TestClient
 
     from api.app import create_app
@@ -76,10 +76,8 @@ def test_claimed_ticket_gets_an_llm_summary_or_keeps_the_assembled_one(fake_llm,
     turn = ask(assistant, "转人工，退货运费谁出")
     with session_scope() as s:
         _agent, key = create_agent(s, demo_merchant, f"sum-{mode}-{turn.conversation_id[:6]}", "S")
-    settings = Settings(home=get_settings().home, openai_api_key="sk-test", openai_base_url=fake_llm.base_url,
-                        llm_model="test-model", llm_timeout=1.0)
     app = create_app(assistant)
-    app.dependency_overrides[get_settings] = lambda: settings
+    app.dependency_overrides[get_settings] = lambda: llm_settings
     with TestClient(app) as client:
         detail = client.post(f"/v1/agent/tickets/{turn.handoff['ticket_id']}/claim", headers={"X-Agent-Key": key}).json()
     if mode == "custom":

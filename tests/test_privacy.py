@@ -176,23 +176,21 @@ def test_the_websocket_stream_sends_masked_text(llm_assistant, fake_llm):
     assert fake_llm.requests and "[card]" in body and "4111" not in body
 
 
-def test_the_llm_summary_gets_a_masked_transcript(fake_llm, assistant, demo_merchant):
+def test_the_llm_summary_gets_a_masked_transcript(fake_llm, llm_settings, assistant, demo_merchant):
     from fastapi.testclient import TestClient
 
     from api.app import create_app
     from bot.turn import TurnRequest
     from handoff.service import create_agent
     from xiaoer.db import session_scope
-    from xiaoer.settings import Settings, get_settings
+    from xiaoer.settings import get_settings
 
     fake_llm.mode, fake_llm.custom_reply = "custom", "Shopper wants a person."
     turn = assistant.handle(TurnRequest(merchant_id="demo", message="转人工！我的手机13812345678，地址杭州市西湖区文三路123号"))
     with session_scope() as s:
         _agent, key = create_agent(s, demo_merchant, f"pii-{turn.conversation_id[:6]}", "P")
-    settings = Settings(home=get_settings().home, openai_api_key="sk-test", openai_base_url=fake_llm.base_url,
-                        llm_model="test-model", llm_timeout=1.0)
     app = create_app(assistant)
-    app.dependency_overrides[get_settings] = lambda: settings
+    app.dependency_overrides[get_settings] = lambda: llm_settings
     with TestClient(app) as client:
         claimed = client.post(f"/v1/agent/tickets/{turn.handoff['ticket_id']}/claim", headers={"X-Agent-Key": key})
         transcript = client.get(f"/v1/agent/tickets/{turn.handoff['ticket_id']}", headers={"X-Agent-Key": key}).json()
