@@ -44,6 +44,7 @@ from handoff import service as handoff
 from handoff.summary import extractive_summary
 from knowledge import repository
 from knowledge.service import KnowledgeService
+from retrieval.embedders import get_embedder
 from retrieval.retriever import HybridRetriever, RetrieverMode
 from xiaoer.db import session_scope, utcnow
 from xiaoer.lang import detect_language
@@ -107,7 +108,8 @@ class ShopAssistant:
         self.settings = settings or get_settings()
         self.retriever = retriever or HybridRetriever(settings=self.settings)
         self.knowledge = KnowledgeService(self.retriever)
-        self.extractive = ExtractiveAnswerer(self.retriever.embedder, self.settings.answer_threshold)
+        english = get_embedder(self.settings.english_embedder) if self.settings.english_embedder else None
+        self.extractive = ExtractiveAnswerer(self.retriever.embedder, self.settings.answer_threshold, english)
         self.classifier = classifier or IntentClassifier.load_or_train(
             embedder=self.retriever.embedder, cache_dir=self.settings.cache_dir / "intents"
         )
@@ -140,8 +142,10 @@ class ShopAssistant:
         query_vector: np.ndarray | None = None,
         on_token: Callable[[str], None] | None = None,
     ) -> Answer:
+        if query_vector is None:
+            query_vector = self.retriever.embedder.embed([message])[0]
         evidence, tokens = self.evidence(merchant_id, message, mode=mode, query_vector=query_vector)
-        grounded = self.extractive.answer(message, lang, evidence, tokens)
+        grounded = self.extractive.answer(message, lang, evidence, tokens, query_vector)
         if self.llm is not None:
             return self.llm.answer(message, lang, evidence, grounded, on_token=on_token)
         return grounded

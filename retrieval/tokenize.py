@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import logging
 import re
+from pathlib import Path
 
 import jieba
 
 jieba.setLogLevel(logging.WARNING)
+# Shopping words jieba's general dictionary splits (双十一 → 双十 / 一, 运费险 → 运费 / 险能).
+jieba.load_userdict(str(Path(__file__).with_name("data") / "shop_words.txt"))
+
+# Shoppers' shorthand, folded into the word the knowledge base uses: pinyin initials, and
+# digits inside Chinese words (replaced before splitting, as the split separates scripts).
+ALIASES = {"yfx": "运费险", "sf": "顺丰", "jd": "京东"}
+_MIXED_ALIASES = re.compile(r"双\s*1([12])")
 
 _TOKEN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[a-z0-9]+(?:['.][a-z0-9]+)*")
 
@@ -23,13 +31,14 @@ _EN_STOP = set(
 
 def tokenize(text: str) -> list[str]:
     tokens: list[str] = []
-    for match in _TOKEN.finditer(text.lower()):
+    text = _MIXED_ALIASES.sub(lambda m: "双十一" if m.group(1) == "1" else "双十二", text.lower())
+    for match in _TOKEN.finditer(text):
         piece = match.group(0)
         if piece[0].isascii():
             if piece not in _EN_STOP:
-                tokens.append(_stem(piece))
+                tokens.append(ALIASES.get(piece) or _stem(piece))
         else:
-            tokens.extend(t for t in jieba.lcut_for_search(piece) if t not in _ZH_STOP)
+            tokens.extend(ALIASES.get(t, t) for t in jieba.lcut_for_search(piece) if t not in _ZH_STOP)
     return tokens
 
 

@@ -54,3 +54,49 @@ def test_unknown_merchant_is_a_clear_lookup_error(assistant):
 
     with pytest.raises(UnknownMerchant, match="nobody-here"):
         ask(assistant, "nobody-here", "hello?")
+
+
+def test_a_fact_in_one_sentence_of_a_long_passage_outranks_a_near_miss_faq(assistant, demo_merchant):
+    # The deadline lives only in the policy's returns section, among five other rules; the
+    # "how long does a refund take" FAQ matches the wording better as a whole.
+    result = ask(assistant, demo_merchant, "袜子拆开包装了还能退吗")
+    assert "拆封" in result.reply and result.citations[0].document == "policy_zh.md"
+
+
+@pytest.mark.parametrize(
+    ("shorthand", "word"), [("yfx能赔多少", "运费险"), ("能发sf吗", "顺丰"), ("双11买的", "双十一"), ("双 12 有活动吗", "双十二")]
+)
+def test_shoppers_shorthand_is_folded_into_the_knowledge_bases_words(shorthand, word):
+    from retrieval.tokenize import tokenize
+
+    assert word in tokenize(shorthand)
+    assert word in tokenize(f"关于{word}的说明")  # the documents' side yields the same token
+
+
+def test_the_english_embedder_judges_the_head_of_english_questions_only(assistant, demo_merchant):
+    from bot.extractive import ENGLISH_RERANK_DEPTH, ExtractiveAnswerer
+    from retrieval.embedders import get_embedder
+
+    class Recording:
+        def __init__(self, inner):
+            self.inner, self.calls = inner, []
+
+        def embed(self, texts):
+            self.calls.append(texts)
+            return self.inner.embed(texts)
+
+    english = Recording(get_embedder("minilm"))
+    blended = ExtractiveAnswerer(assistant.retriever.embedder, assistant.settings.answer_threshold, english)
+    plain = ExtractiveAnswerer(assistant.retriever.embedder, assistant.settings.answer_threshold)
+
+    evidence, tokens = assistant.evidence(demo_merchant, "运费险能赔多少钱")
+    assert blended.answer("运费险能赔多少钱", "zh", evidence, tokens) == plain.answer("运费险能赔多少钱", "zh", evidence, tokens)
+    assert not english.calls
+
+    question = "how many days does shipping to Beijing take?"
+    evidence, tokens = assistant.evidence(demo_merchant, question)
+    with_second_opinion, alone = blended.answer(question, "en", evidence, tokens), plain.answer(question, "en", evidence, tokens)
+    assert english.calls[0] == [question]
+    assert len(english.calls) - 1 <= ENGLISH_RERANK_DEPTH  # one batch per head chunk, cached after
+    assert with_second_opinion.confidence != alone.confidence
+    assert "2-4 days" in with_second_opinion.reply
