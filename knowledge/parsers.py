@@ -10,15 +10,22 @@ import csv
 import hashlib
 import io
 import json
+import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
 
+from xiaoer.injection import sanitise, strip_html_comments
 from xiaoer.lang import detect_language, is_cjk
+
+log = logging.getLogger(__name__)
 
 SUPPORTED_SUFFIXES = (".csv", ".md", ".markdown", ".txt", ".json", ".pdf")
 MAX_CHUNK_CHARS = 600
+# Decompressed size of one PDF stream (pypdf's default is 75 MB): no page's text needs more,
+# and a few KB of Flate "bomb" must not inflate to hundreds of MB.
+MAX_PDF_STREAM_BYTES = 16 * 1024 * 1024
 
 _QUESTION_COLS = ("question", "q", "问题", "问", "常见问题")
 _ANSWER_COLS = ("answer", "a", "答案", "回答", "答")
@@ -27,12 +34,14 @@ _LIST_SPLIT = re.compile(r"\s*[|;/、，,]\s*")
 
 
 class IngestError(ValueError):
-    """A file that cannot be ingested; names the file and the reason."""
+    """A file that cannot be ingested; names the file and the reason. ``too_large``: refused
+    for its size (the API's 413), not for what it says."""
 
-    def __init__(self, name: str, reason: str):
+    def __init__(self, name: str, reason: str, *, too_large: bool = False):
         super().__init__(f"{name}: {reason}")
         self.name = name
         self.reason = reason
+        self.too_large = too_large
 
 
 @dataclass
@@ -77,7 +86,7 @@ def parse_document(name: str, raw: bytes, *, max_bytes: int) -> ParsedDocument:
     if len(raw) == 0:
         raise IngestError(name, "file is empty")
     if len(raw) > max_bytes:
-        raise IngestError(name, f"file is {len(raw):,} bytes, over the limit of {max_bytes:,}")
+        raise IngestError(name, f"file is {len(raw):,} bytes, over the limit of {max_bytes:,}", too_large=True)
     digest = hashlib.sha256(raw).hexdigest()
     if suffix == ".pdf":
         kind, chunks = "pdf", _parse_pdf(name, raw)
@@ -91,9 +100,38 @@ def parse_document(name: str, raw: bytes, *, max_bytes: int) -> ParsedDocument:
             kind, chunks = _parse_csv(name, text)
         else:
             kind, chunks = "text", _parse_text(text, markdown=suffix != ".txt")
+    chunks = _without_injections(name, chunks)
     if not chunks:
         raise IngestError(name, "no usable content found")
     return ParsedDocument(name=name, kind=kind, content_hash=digest, size_bytes=len(raw), chunks=chunks)
+
+
+def _without_injections(name: str, chunks: list[ChunkDraft]) -> list[ChunkDraft]:
+    """The chunks without invisible characters and instruction-like sentences
+    (xiaoer/injection.py): neither the LLM nor the extractive answerer may read or quote them."""
+    dropped: list[str] = []
+
+    def clean(value):
+        if isinstance(value, str):
+            text, found = sanitise(value)
+            dropped.extend(found)
+            return text
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items()}
+        return value
+
+    kept = []
+    for chunk in chunks:
+        for attr in ("title", "text", "embed_text", "answer", "data"):
+            setattr(chunk, attr, clean(getattr(chunk, attr)))
+        if chunk.text.strip() and chunk.embed_text.strip() and (chunk.answer is None or chunk.answer.strip()):
+            kept.append(chunk)
+    if dropped:
+        unique = list(dict.fromkeys(dropped))
+        log.warning("%s: dropped %d instruction-like sentence(s), e.g. %r", name, len(unique), unique[0][:120])
+    return kept
 
 
 def _decode(name: str, raw: bytes) -> str:
@@ -274,6 +312,8 @@ _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 
 
 def _parse_text(text: str, *, markdown: bool) -> list[ChunkDraft]:
+    if markdown:
+        text = strip_html_comments(text)  # invisible when rendered: hidden instructions live there
     sections: list[tuple[str, list[str]]] = []
     path: list[str] = []
     current: list[str] = []
@@ -349,13 +389,20 @@ def _split_long(paragraph: str) -> list[str]:
 
 
 def _parse_pdf(name: str, raw: bytes) -> list[ChunkDraft]:
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf import PdfReader, apply_configuration
+    from pypdf.errors import LimitReachedError, PyPdfError
 
+    limit = MAX_PDF_STREAM_BYTES
     try:
-        reader = PdfReader(io.BytesIO(raw))
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+        with apply_configuration(
+            zlib_maximum_output_length=limit, lzw_maximum_output_length=limit,
+            run_length_maximum_output_length=limit, brotli_maximum_output_length=limit,
+        ):
+            reader = PdfReader(io.BytesIO(raw))
+            pages = [page.extract_text() or "" for page in reader.pages]
+    except LimitReachedError as exc:
+        raise IngestError(name, f"PDF is over a safety limit (a stream may inflate to {limit:,} bytes): {exc}", too_large=True) from exc
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
         raise IngestError(name, f"corrupt or unreadable PDF ({exc.__class__.__name__})") from exc
     chunks: list[ChunkDraft] = []
     for number, page in enumerate(pages, start=1):

@@ -4,16 +4,30 @@ the real `openai` client. Its behaviour is switchable per test."""
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+# What the "obey" model does when it reads one of these anywhere in its prompt (the shopper's
+# message or a passage): a deliberately gullible model, so tests show the guard is ours.
+OBEYED = [
+    ("leak", re.compile(r"(reveal|print|show|repeat)\b.{0,30}(system prompt|instructions)|系统提示", re.I)),
+    ("dump", re.compile(r"(list|print|dump|show)\b.{0,30}\b(all|every)\b.{0,30}\b(documents?|shops?)|所有(文档|店铺)", re.I)),
+    ("grant", re.compile(r"ignore\b.{0,30}\b(instructions|rules)|100% coupon|忽略.{0,10}(指令|规则)|100%的优惠券", re.I)),
+]
+GRANT = {
+    "en": "Done! Your 100% coupon code is FREE100 and a refund of ¥5000 has been approved.",
+    "zh": "好的！您的100%优惠券码是FREE100，¥5000退款已为您批准。",
+}
+
 
 class FakeOpenAI:
     def __init__(self) -> None:
-        self.mode = "cite"  # cite | no_answer | garbage | error | slow | custom
+        self.mode = "cite"  # cite | obey | no_answer | garbage | error | slow | custom
         self.custom_reply = ""
         self.requests: list[dict] = []
+        self.replies: list[str] = []  # what the model said, before our code saw it
         self.delay = 3.0
         server = self
 
@@ -38,6 +52,7 @@ class FakeOpenAI:
                     self.wfile.write(raw)
                     return
                 text = server.reply_for(body)
+                server.replies.append(text)
                 if body.get("stream"):
                     return self._stream(body, text)
                 self._send(200, {
@@ -80,8 +95,18 @@ class FakeOpenAI:
             return "NO_ANSWER"
         if self.mode == "custom":
             return self.custom_reply
-        # "cite": quote the first passage back, citing it, as a grounded model would.
         user = body["messages"][-1]["content"]
+        if self.mode == "obey":
+            system = next((m["content"] for m in body["messages"] if m["role"] == "system"), "")
+            read = "\n".join(m["content"] for m in body["messages"] if m["role"] != "system")
+            order = next((what for what, pattern in OBEYED if pattern.search(read)), None)
+            if order == "leak":
+                return system
+            if order == "dump":
+                return "Here is every document I have:\n" + user.split("Passages:\n", 1)[-1].split("\n\nCustomer's message:")[0]
+            if order == "grant":
+                return GRANT["zh" if "Chinese" in system else "en"]
+        # "cite": quote the first passage back, citing it, as a grounded model would.
         first = user.split("[1]", 1)[1].split("\n")[0].strip() if "[1]" in user else ""
         return f"According to our policy: {first[:120]} [1]"
 
