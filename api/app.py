@@ -17,6 +17,10 @@ from bot.turn import ShopAssistant
 from xiaoer.privacy import install_log_filter
 from xiaoer.settings import Settings, get_settings
 
+# Every request body but a merchant's upload: a shopper's turn is a few KB even at the
+# message limit; a bigger body is refused (413) as it arrives instead of read whole.
+MAX_REQUEST_BYTES = 1024 * 1024
+
 
 def create_app(assistant: ShopAssistant | None = None, settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
@@ -31,7 +35,8 @@ def create_app(assistant: ShopAssistant | None = None, settings: Settings | None
         yield
 
     app = FastAPI(
-        title="xiaoer", version="0.1.0", description="Customer-service assistant API (店小蜜-style).", lifespan=lifespan
+        title="xiaoer", version="0.1.0", description="Customer-service assistant API (店小蜜-style).", lifespan=lifespan,
+        max_body_size=MAX_REQUEST_BYTES,
     )
     lock = threading.Lock()
     holder: dict[str, ShopAssistant | None] = {"assistant": assistant}
@@ -63,7 +68,11 @@ def create_app(assistant: ShopAssistant | None = None, settings: Settings | None
         return {"status": "ok"}
 
     app.include_router(chat.router)
-    app.include_router(merchants.router)
+    app.include_router(
+        merchants.router,
+        max_body_size=settings.max_upload_request_bytes,
+        form_limits={"max_files": settings.max_upload_files},
+    )
     app.include_router(agents.router)
     app.include_router(live.router)
     app.include_router(pages.router)

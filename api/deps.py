@@ -34,7 +34,9 @@ def get_session() -> Iterator[Session]:
 
 
 AssistantDep = Annotated[ShopAssistant, Depends(get_assistant)]
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": commit before the response goes out, so a 2xx means the change is stored
+# (the default, "request", commits after sending: a failed commit would follow a 200).
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 

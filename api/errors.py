@@ -1,5 +1,6 @@
 """Every error leaves the API as JSON ``{"detail": "..."}`` with the right 4xx: domain
-exceptions are mapped here once, so routers just raise them."""
+exceptions are mapped here once, so routers just raise them. A database or vector store
+that cannot be reached is a 503 with Retry-After: the request changed nothing."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from api.ratelimit import RateLimited
 from bot.conversations import ConversationNotFound
@@ -17,8 +18,15 @@ from bot.recovery import PolicyError
 from bot.turn import UnknownMerchant
 from handoff.service import TicketConflict, TicketNotFound
 from knowledge.service import IngestBatchError
+from retrieval.vector_store import VectorStoreUnavailable
 
 log = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 5  # a lock held by another writer, or Chroma restarting
+DATABASE_UNAVAILABLE = "the database is unavailable; nothing was saved, please retry shortly"
+VECTOR_STORE_UNAVAILABLE = (
+    "the vector store is unavailable; nothing was changed (no document was ingested or deleted), please retry shortly"
+)
 
 
 def _json(status: int, detail, **extra) -> JSONResponse:
@@ -48,9 +56,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(IngestBatchError)
     async def _bad_upload(_r: Request, exc: IngestBatchError) -> JSONResponse:
-        too_big = any("too large" in e.reason or "limit" in e.reason for e in exc.errors)
         return _json(
-            413 if too_big and len(exc.errors) == 1 else 422,
+            413 if len(exc.errors) == 1 and exc.errors[0].too_large else 422,
             "nothing was ingested: " + "; ".join(f"{e.name}: {e.reason}" for e in exc.errors),
             errors=[{"file": e.name, "reason": e.reason} for e in exc.errors],
         )
@@ -76,5 +83,21 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(OperationalError)
     async def _database_down(_r: Request, exc: OperationalError) -> JSONResponse:
-        log.error("database unavailable: %s", exc.__class__.__name__)
-        return _json(503, "the database is unavailable; please retry shortly")
+        log.error("database unavailable: %s", exc.orig if exc.orig is not None else exc.__class__.__name__)
+        return _unavailable(DATABASE_UNAVAILABLE)
+
+    @app.exception_handler(IntegrityError)
+    async def _conflict(_r: Request, exc: IntegrityError) -> JSONResponse:
+        # Two requests creating the same record at once (e.g. uploads of one file name): the
+        # loser's transaction rolled back whole, so a retry is safe.
+        log.warning("conflicting concurrent write: %s", exc.orig)
+        return _json(409, "a concurrent request changed the same record; nothing from this request was saved, please retry")
+
+    @app.exception_handler(VectorStoreUnavailable)
+    async def _vector_store_down(_r: Request, exc: VectorStoreUnavailable) -> JSONResponse:
+        log.error("%s", exc)
+        return _unavailable(VECTOR_STORE_UNAVAILABLE)
+
+
+def _unavailable(detail: str) -> JSONResponse:
+    return JSONResponse(status_code=503, content={"detail": detail}, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})

@@ -8,7 +8,7 @@ from typing import Literal
 
 from bot.recovery import RecoveryOffer, RecoveryPolicy
 
-_THANKS = re.compile(r"谢|感谢|多谢|辛苦|thank|thx|\bty\b|appreciate", re.IGNORECASE)
+_THANKS = re.compile(r"谢|感谢|多谢|辛苦|thank|thx|\bty\b|appreciate|👍|👌|🙏|❤|😊|🙂|🥰", re.IGNORECASE)
 _BYE = re.compile(r"再见|拜拜|886|\bbye\b|goodbye|see you", re.IGNORECASE)
 _GREETING = re.compile(
     r"你好|您好|在吗|在不在|有人吗|哈喽|嗨|早上好|下午好|晚上好|早安|"

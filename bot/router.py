@@ -47,6 +47,7 @@ class ConversationState:
     queue_expired: bool = False  # queued longer than the merchant's timeout: back to the bot
     repeated: bool = False  # the message repeats a question the bot recently answered
     last_question: str | None = None  # the shopper's latest message that was more than small talk
+    lang: str | None = None  # the conversation's language, for messages without letters ("👍")
 
 
 @dataclass

@@ -16,7 +16,8 @@ _STRONG = re.compile(
     r"垃圾|骗子|骗人|欺诈|诈骗|坑人|坑爹|黑店|无良|恶心|气死|太气人|滚|投诉你们|投诉到|12315|消协|工商|曝光|差评|"
     r"退一赔三|假货|报警|起诉|律师|什么破|破店|烂透|忍无可忍|"
     r"\bscam\b|\bfraud\b|rip-?off|ripped off|\bworst\b|disgust|furious|outraged|unacceptable|ridiculous|"
-    r"\bliars?\b|\bsue\b|lawyer|report you|bbb|\bpathetic\b|\buseless\b|never (again|buy|shop)|fed up|sick of",
+    r"\bliars?\b|\bsue\b|lawyer|report you|bbb|\bpathetic\b|\buseless\b|never (again|buy|shop)|fed up|sick of|"
+    r"😡|🤬|😠|💢",
     re.IGNORECASE,
 )
 _MILD = re.compile(

@@ -17,10 +17,10 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
 
 from bot import replies
 from bot.answer_types import Answer, Citation, Evidence
@@ -47,7 +47,8 @@ from knowledge.service import KnowledgeService
 from retrieval.embedders import get_embedder
 from retrieval.retriever import HybridRetriever, RetrieverMode
 from xiaoer.db import session_scope, utcnow
-from xiaoer.lang import detect_language
+from xiaoer.injection import strip_invisible
+from xiaoer.lang import detect_language, has_letters
 from xiaoer.settings import Settings, get_settings
 
 __all__ = ["ConversationNotFound", "QuickReply", "ShopAssistant", "TurnRequest", "TurnResult", "UnknownMerchant"]
@@ -61,9 +62,21 @@ class UnknownMerchant(LookupError):
     pass
 
 
+def _visible(value):
+    return strip_invisible(value) if isinstance(value, str) else value
+
+
+# Control characters (NUL, terminal escapes, bidi overrides) are dropped and the ends
+# trimmed before the length is checked: a blank message is a 422 like an empty one, and so
+# is text that is not Unicode (a lone surrogate: SQLite could not store it).
+ShopperText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_MESSAGE_CHARS), BeforeValidator(_visible)
+]
+
+
 class TurnRequest(BaseModel):
     merchant_id: str
-    message: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
+    message: ShopperText
     conversation_id: str | None = Field(default=None, max_length=64)
     order_id: str | None = Field(default=None, max_length=64)
     # Quick replies send structured choices; free text is read with fixed patterns instead.
@@ -189,9 +202,9 @@ class ShopAssistant:
         """One turn. ``on_token`` receives an LLM answer as it is generated (the WebSocket
         streams it); the returned TurnResult is always the authoritative reply."""
         message = request.message.strip() or request.message
-        lang = detect_language(message)
         intent, vector = self.classify(message)
         state = self._state(request, vector)
+        lang = detect_language(message) if has_letters(message) or not state.lang else state.lang
         plan = route(state, intent, message, anger(message), action=request.action, chosen_reason=request.refund_reason)
 
         answer: Answer | None = None
@@ -225,6 +238,7 @@ class ShopAssistant:
                 recovery_stage=conversation.recovery_stage,
                 refund_reason=conversation.refund_reason,
                 pending_offer=conversation_offer(session, conversation.id),
+                lang=conversation.lang,
             )
             if conversation.owner == OWNER_QUEUED:
                 ticket = handoff.open_ticket(session, conversation.id)

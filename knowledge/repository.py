@@ -73,6 +73,14 @@ def all_chunks_for_embedding(session: Session, merchant_id: str) -> list[tuple[i
     return [tuple(r) for r in rows]
 
 
+def embed_texts(session: Session, merchant_id: str, ids: list[int]) -> dict[int, str]:
+    """The text each chunk was embedded from, by id (this merchant's chunks only)."""
+    if not ids:
+        return {}
+    rows = session.execute(select(Chunk.id, Chunk.embed_text).where(Chunk.merchant_id == merchant_id, Chunk.id.in_(ids)))
+    return {chunk_id: text for chunk_id, text in rows}
+
+
 def chunk_count(session: Session, merchant_id: str) -> int:
     return session.scalar(select(func.count(Chunk.id)).where(Chunk.merchant_id == merchant_id)) or 0
 

@@ -1,11 +1,14 @@
 """Ingest and delete knowledge for a merchant, keeping SQL and the indexes in step.
 
 A batch is validated whole before anything changes: one bad file and the
-knowledge base stays exactly as it was.
+knowledge base stays exactly as it was. Vector writes happen inside the SQL
+transaction, before its commit: with Chroma unreachable (VectorStoreUnavailable) an
+upload or delete changes nothing at all.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,9 +20,11 @@ from knowledge.models import Chunk, Document
 from knowledge.parsers import IngestError, ParsedDocument, parse_document, supported_files
 from retrieval.retriever import HybridRetriever
 from retrieval.tokenize import tokenize
-from retrieval.vector_store import validate_merchant_id
+from retrieval.vector_store import VectorStoreUnavailable, validate_merchant_id
 from xiaoer.db import session_scope
 from xiaoer.settings import get_settings
+
+log = logging.getLogger(__name__)
 
 ProgressFn = Callable[[int, int], None]
 
@@ -151,12 +156,21 @@ class KnowledgeService:
                 # Vectors go in before the commit; if the commit fails they are removed again.
                 self.retriever.add(merchant_id, new_ids, vectors, new_doc_ids)
         except BaseException:
-            self.retriever.remove(merchant_id, new_ids)
+            self._discard_vectors(merchant_id, new_ids)
             raise
         # SQL is the source of truth: a stale vector left by a failure here is never served,
         # because hits are re-read from SQL.
-        self.retriever.remove(merchant_id, sorted(set(old_ids) - set(new_ids)))
+        self._discard_vectors(merchant_id, sorted(set(old_ids) - set(new_ids)))
         return report
+
+    def _discard_vectors(self, merchant_id: str, chunk_ids: list[int]) -> None:
+        """Remove vectors SQL has no chunk for. Chroma away: leave them, and have the next
+        search recount the index (a count off from SQL's rebuilds it from SQL)."""
+        try:
+            self.retriever.remove(merchant_id, chunk_ids)
+        except VectorStoreUnavailable as exc:
+            log.warning("up to %d vectors of %s may be stale in the vector store (SQL rules; the next search recounts): %s", len(chunk_ids), merchant_id, exc)
+            self.retriever.forget_checks()
 
     def list_documents(self, merchant_id: str) -> list[DocumentInfo]:
         with session_scope() as session:
@@ -169,29 +183,37 @@ class KnowledgeService:
             ]
 
     def delete_document(self, merchant_id: str, name_or_id: str | int) -> bool:
-        with session_scope() as session:
-            doc = (
-                repository.get_document(session, merchant_id, int(name_or_id))
-                if isinstance(name_or_id, int) or str(name_or_id).isdigit()
-                else repository.find_document(session, merchant_id, str(name_or_id))
-            )
-            if doc is None:
-                return False
-            removed = repository.delete_document_rows(session, doc)
-            repository.bump_kb_version(session, merchant_id)
-        self.retriever.remove(merchant_id, removed)
+        try:
+            with session_scope() as session:
+                doc = (
+                    repository.get_document(session, merchant_id, int(name_or_id))
+                    if isinstance(name_or_id, int) or str(name_or_id).isdigit()
+                    else repository.find_document(session, merchant_id, str(name_or_id))
+                )
+                if doc is None:
+                    return False
+                removed = repository.delete_document_rows(session, doc)
+                repository.bump_kb_version(session, merchant_id)
+                self.retriever.remove(merchant_id, removed)  # before the commit: see the module doc
+        except BaseException:
+            self.retriever.forget_checks()  # vectors may be gone while SQL kept the chunks
+            raise
         return True
-
 
     def delete_merchant(self, merchant_id: str) -> None:
         """Remove a merchant's whole knowledge base (SQL rows and indexes)."""
-        with session_scope() as session:
-            for doc in repository.list_documents(session, merchant_id):
-                repository.delete_document_rows(session, doc)
-            merchant = repository.get_merchant(session, merchant_id)
-            if merchant is not None:
-                session.delete(merchant)
-        self.retriever.vectors.drop_merchant(merchant_id, self.retriever.embedder.name)
+        try:
+            with session_scope() as session:
+                for doc in repository.list_documents(session, merchant_id):
+                    repository.delete_document_rows(session, doc)
+                merchant = repository.get_merchant(session, merchant_id)
+                if merchant is not None:
+                    session.delete(merchant)
+                session.flush()
+                self.retriever.vectors.drop_merchant(merchant_id, self.retriever.embedder.name)  # before the commit
+        except BaseException:
+            self.retriever.forget_checks()
+            raise
         self.retriever.bm25.forget(merchant_id)
 
 

@@ -2,10 +2,12 @@
 
 Each merchant has its own collection and its own BM25 index, and chunk rows are
 always re-read with a merchant filter, so one shop can never see another's text.
+While the Chroma server is unreachable, hybrid search runs on BM25 alone.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,9 +19,11 @@ from knowledge import repository
 from retrieval.bm25 import Bm25Cache
 from retrieval.embedders import Embedder, get_embedder
 from retrieval.tokenize import tokenize
-from retrieval.vector_store import VectorStore
+from retrieval.vector_store import VectorStore, VectorStoreUnavailable
 from xiaoer.db import session_scope
 from xiaoer.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
 
 RetrieverMode = Literal["hybrid", "dense", "bm25"]
 ProgressFn = Callable[[int, int], None]
@@ -58,6 +62,7 @@ class HybridRetriever:
         self.bm25 = bm25 or Bm25Cache()
         self._checked: dict[str, int] = {}
         self._lock = threading.Lock()
+        self.dense_unavailable = False  # the last dense call failed: searches are BM25-only until one succeeds
 
     # --- writing --------------------------------------------------------------------------
 
@@ -99,6 +104,21 @@ class HybridRetriever:
                 self.rebuild(merchant_id)
             self._checked[merchant_id] = version
 
+    def forget_checks(self) -> None:
+        """Recount every merchant's dense index at its next search (after Chroma was away
+        or a vector write may have missed)."""
+        self._checked.clear()
+
+    def _dense_state(self, error: VectorStoreUnavailable | None) -> None:
+        """Log an outage once when it starts and once when it ends, not on every turn."""
+        if error is not None:
+            self.forget_checks()  # the server may come back with fewer vectors than SQL has chunks
+            if not self.dense_unavailable:
+                log.warning("vector store unavailable, searching with BM25 only: %s", error)
+        elif self.dense_unavailable:
+            log.info("vector store reachable again, dense retrieval resumed")
+        self.dense_unavailable = error is not None
+
     # --- reading -----------------------------------------------------------------------------
 
     def search(
@@ -121,9 +141,18 @@ class HybridRetriever:
         tokens = tokenize(query)
         if version == 0:
             return RetrievalResult(query, [], query_vector, tokens)
-        self.ensure_indexed(merchant_id, version)
-
-        dense = self.vectors.query(merchant_id, self.embedder.name, query_vector, depth) if mode != "bm25" else []
+        dense = []
+        dense_ok = True
+        try:
+            self.ensure_indexed(merchant_id, version)
+            if mode != "bm25":
+                dense = self.vectors.query(merchant_id, self.embedder.name, query_vector, depth)
+                self._dense_state(None)
+        except VectorStoreUnavailable as exc:
+            if mode == "dense":
+                raise
+            dense_ok = False
+            self._dense_state(exc)
         lexical = []
         if mode != "dense":
             index = self.bm25.get(merchant_id, version, lambda: self._load_tokens(merchant_id))
@@ -143,11 +172,23 @@ class HybridRetriever:
 
         missing = [h.chunk_id for h in ranked if h.similarity is None]
         if missing:  # lexical-only hits: the answerer still wants a similarity for confidence
-            stored = self.vectors.vectors_for(merchant_id, self.embedder.name, missing)
+            stored = self._vectors_of(merchant_id, missing, from_chroma=dense_ok)
             for h in ranked:
                 if h.chunk_id in stored:
                     h.similarity = float(stored[h.chunk_id] @ query_vector)
         return RetrievalResult(query, ranked, query_vector, tokens)
+
+    def _vectors_of(self, merchant_id: str, chunk_ids: list[int], *, from_chroma: bool) -> dict[int, np.ndarray]:
+        """Stored vectors, or without Chroma the same vectors re-embedded from SQL (top-k only)."""
+        if from_chroma:
+            try:
+                return self.vectors.vectors_for(merchant_id, self.embedder.name, chunk_ids)
+            except VectorStoreUnavailable as exc:
+                self._dense_state(exc)
+        with session_scope() as session:
+            texts = repository.embed_texts(session, merchant_id, chunk_ids)
+        ids = list(texts)
+        return dict(zip(ids, self.embed([texts[i] for i in ids]))) if ids else {}
 
     def _load_tokens(self, merchant_id: str) -> tuple[list[int], list[list[str]]]:
         with session_scope() as session:

@@ -1,15 +1,19 @@
 """The dense index: one Chroma collection per merchant and embedder.
 
 Chroma is always handed our own vectors; its default embedding function would
-try to download a model.
+try to download a model. A Chroma server that cannot be reached raises
+``VectorStoreUnavailable``: search then falls back to BM25, writes are refused whole.
 """
 
 from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
+import httpx
 import numpy as np
 
 from xiaoer.settings import Settings, get_settings
@@ -30,6 +34,10 @@ def collection_name(merchant_id: str, embedder_name: str) -> str:
     return f"xiaoer-{validate_merchant_id(merchant_id)}-{embedder_name}"
 
 
+class VectorStoreUnavailable(RuntimeError):
+    """The Chroma server cannot be reached (down, restarting, connection cut)."""
+
+
 @dataclass(frozen=True)
 class VectorHit:
     chunk_id: int
@@ -41,22 +49,54 @@ class VectorStore:
         import chromadb
 
         settings = settings or get_settings()
-        chroma_settings = chromadb.Settings(anonymized_telemetry=False, allow_reset=False)
-        if settings.chroma_host:
-            self._client = chromadb.HttpClient(
-                host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
-            )
-        else:
+        self._settings = settings
+        self._chroma_settings = chromadb.Settings(anonymized_telemetry=False, allow_reset=False)
+        # A server client is made on first use, so the app starts (and answers from BM25)
+        # while Chroma is still down.
+        self._client = None
+        if not settings.chroma_host:
             settings.chroma_path.mkdir(parents=True, exist_ok=True)
-            self._client = chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+            self._client = chromadb.PersistentClient(path=str(settings.chroma_path), settings=self._chroma_settings)
         self._collections: dict[str, object] = {}
         self._lock = threading.Lock()
 
+    @contextmanager
+    def _reachable(self) -> Iterator[None]:
+        """Turn "cannot talk to the Chroma server" into VectorStoreUnavailable."""
+        try:
+            yield
+        except httpx.TransportError as exc:  # refused, reset mid-request, timed out
+            with self._lock:
+                self._collections.clear()  # a restarted server may hold new collection ids
+            raise self._unavailable(exc) from exc
+
+    def _unavailable(self, cause: Exception) -> VectorStoreUnavailable:
+        where = f"{self._settings.chroma_host}:{self._settings.chroma_port}"
+        return VectorStoreUnavailable(f"Chroma at {where} is unreachable ({cause})")
+
+    def _api(self):
+        if self._client is None:
+            import chromadb
+
+            with self._lock:
+                if self._client is None:
+                    try:
+                        self._client = chromadb.HttpClient(
+                            host=self._settings.chroma_host, port=self._settings.chroma_port,
+                            settings=self._chroma_settings,
+                        )
+                    except ValueError as exc:  # chromadb's wrapping of a failed connection
+                        if isinstance(exc.__context__, httpx.TransportError):
+                            raise self._unavailable(exc.__context__) from exc
+                        raise
+        return self._client
+
     def _collection(self, merchant_id: str, embedder_name: str):
         name = collection_name(merchant_id, embedder_name)
+        client = self._api()
         with self._lock:
             if name not in self._collections:
-                self._collections[name] = self._client.get_or_create_collection(
+                self._collections[name] = client.get_or_create_collection(
                     name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
                 )
             return self._collections[name]
@@ -66,44 +106,52 @@ class VectorStore:
     ) -> None:
         if not chunk_ids:
             return
-        col = self._collection(merchant_id, embedder_name)
-        step = max(1, min(5000, self._client.get_max_batch_size()))
-        for start in range(0, len(chunk_ids), step):
-            end = start + step
-            col.upsert(
-                ids=[str(i) for i in chunk_ids[start:end]],
-                embeddings=vectors[start:end],
-                metadatas=[{"document_id": d} for d in document_ids[start:end]],
-            )
+        with self._reachable():
+            col = self._collection(merchant_id, embedder_name)
+            step = max(1, min(5000, self._api().get_max_batch_size()))
+            for start in range(0, len(chunk_ids), step):
+                end = start + step
+                col.upsert(
+                    ids=[str(i) for i in chunk_ids[start:end]],
+                    embeddings=vectors[start:end],
+                    metadatas=[{"document_id": d} for d in document_ids[start:end]],
+                )
 
     def delete(self, merchant_id: str, embedder_name: str, chunk_ids: list[int]) -> None:
         if chunk_ids:
-            col = self._collection(merchant_id, embedder_name)
-            step = 5000
-            for start in range(0, len(chunk_ids), step):
-                col.delete(ids=[str(i) for i in chunk_ids[start : start + step]])
+            with self._reachable():
+                col = self._collection(merchant_id, embedder_name)
+                step = 5000
+                for start in range(0, len(chunk_ids), step):
+                    col.delete(ids=[str(i) for i in chunk_ids[start : start + step]])
 
     def count(self, merchant_id: str, embedder_name: str) -> int:
-        return self._collection(merchant_id, embedder_name).count()
+        with self._reachable():
+            return self._collection(merchant_id, embedder_name).count()
 
     def query(self, merchant_id: str, embedder_name: str, vector: np.ndarray, k: int) -> list[VectorHit]:
-        col = self._collection(merchant_id, embedder_name)
-        result = col.query(query_embeddings=vector.reshape(1, -1), n_results=k, include=["distances"])
+        with self._reachable():
+            col = self._collection(merchant_id, embedder_name)
+            result = col.query(query_embeddings=vector.reshape(1, -1), n_results=k, include=["distances"])
         ids, distances = result["ids"][0], result["distances"][0]
         return [VectorHit(int(i), 1.0 - float(d)) for i, d in zip(ids, distances)]
 
     def drop_merchant(self, merchant_id: str, embedder_name: str) -> None:
+        from chromadb.errors import NotFoundError
+
         name = collection_name(merchant_id, embedder_name)
         with self._lock:
             self._collections.pop(name, None)
-        try:
-            self._client.delete_collection(name)
-        except Exception:  # noqa: BLE001 - absent already is fine
-            pass
+        with self._reachable():
+            try:
+                self._api().delete_collection(name)
+            except NotFoundError:  # absent already is fine
+                pass
 
     def vectors_for(self, merchant_id: str, embedder_name: str, chunk_ids: list[int]) -> dict[int, np.ndarray]:
         if not chunk_ids:
             return {}
-        col = self._collection(merchant_id, embedder_name)
-        got = col.get(ids=[str(i) for i in chunk_ids], include=["embeddings"])
+        with self._reachable():
+            col = self._collection(merchant_id, embedder_name)
+            got = col.get(ids=[str(i) for i in chunk_ids], include=["embeddings"])
         return {int(i): np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], got["embeddings"])}

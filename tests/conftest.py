@@ -63,6 +63,35 @@ ADMIN_TOKEN = "e2e-admin-token"
 SCREENSHOTS = REPO / "docs" / "screenshots"
 
 
+@pytest.fixture(scope="module")
+def client(assistant):
+    """The API in process (FastAPI's TestClient), merchant creation on with ADMIN_TOKEN."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from xiaoer.settings import Settings, get_settings
+
+    app = create_app(assistant)
+    settings = Settings(home=get_settings().home, admin_token=ADMIN_TOKEN)
+    app.dependency_overrides[get_settings] = lambda: settings
+    with TestClient(app) as c:
+        yield c
+
+
+def make_merchant(client, merchant_id) -> dict[str, str]:
+    """A new merchant; its key header."""
+    r = client.post("/v1/merchants", json={"id": merchant_id, "name": "Shop"}, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+    assert r.status_code == 201, r.text
+    return {"X-Api-Key": r.json()["api_key"]}
+
+
+def upload(client, merchant_id, key, *files):
+    return client.post(f"/v1/merchants/{merchant_id}/documents", headers=key, files=[("files", f) for f in files])
+
+
+FAQ = ("faq.csv", "question,answer\nDo you gift wrap?,Yes, gift wrap is free.\n".encode(), "text/csv")
+
+
 @dataclass
 class LiveServer:
     base: str

@@ -3,35 +3,12 @@ and its wrong-credentials answer. The real-HTTP run is in test_api_e2e.py."""
 
 from __future__ import annotations
 
-import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from tests.conftest import ADMIN_TOKEN as ADMIN, FAQ, make_merchant, upload
 from xiaoer.settings import Settings, get_settings
 
-ADMIN = "test-admin-token"
-
-
-@pytest.fixture(scope="module")
-def client(assistant):
-    app = create_app(assistant)
-    settings = Settings(home=get_settings().home, admin_token=ADMIN)
-    app.dependency_overrides[get_settings] = lambda: settings
-    with TestClient(app) as c:
-        yield c
-
-
-def make_merchant(client, merchant_id):
-    r = client.post("/v1/merchants", json={"id": merchant_id, "name": "Shop"}, headers={"Authorization": f"Bearer {ADMIN}"})
-    assert r.status_code == 201, r.text
-    return {"X-Api-Key": r.json()["api_key"]}
-
-
-def upload(client, merchant_id, key, *files):
-    return client.post(f"/v1/merchants/{merchant_id}/documents", headers=key, files=[("files", f) for f in files])
-
-
-FAQ = ("faq.csv", "question,answer\nDo you gift wrap?,Yes, gift wrap is free.\n".encode(), "text/csv")
 
 
 def test_merchant_creation_needs_the_admin_token(client, merchant_id):

@@ -384,9 +384,12 @@ def serve(
     """Serve the API (and the web pages) with uvicorn."""
     import uvicorn
 
+    from api.app import MAX_REQUEST_BYTES
+
     uvicorn.run(
         "api.app:create_app", factory=True, host=host, port=port, log_level="info", log_config=log_config(),
         workers=workers,
+        ws_max_size=MAX_REQUEST_BYTES,  # a bigger WebSocket frame closes the socket (1009), like a 413
     )
 
 
@@ -452,5 +455,22 @@ def main() -> None:  # pragma: no cover
     app()
 
 
+def main() -> None:
+    """The console script: a store that cannot be reached is one clear line and exit code 3,
+    not a traceback (the command changed nothing; run it again once the store is back)."""
+    from sqlalchemy.exc import OperationalError
+
+    from retrieval.vector_store import VectorStoreUnavailable
+
+    try:
+        app()
+    except VectorStoreUnavailable as exc:
+        err.print(f"[bold red]error:[/] {exc}; nothing was changed, retry once it is back")
+        sys.exit(3)
+    except OperationalError as exc:
+        err.print(f"[bold red]error:[/] the database is unavailable ({exc.orig}); nothing was changed, retry shortly")
+        sys.exit(3)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(app())
+    main()

@@ -25,10 +25,15 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+_created: list[Engine] = []  # every engine _engine_for made, for reset_engines to dispose
+
+
 @lru_cache(maxsize=8)
-def _engine_for(url: str) -> Engine:
+def _engine_for(url: str, timeout: float = 30.0) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        # timeout: SQLite's busy wait for a lock; past it the statement raises "database is
+        # locked" (OperationalError → 503 in the API) rather than hanging the request.
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": timeout})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # WAL lets readers run beside one writer
@@ -39,6 +44,7 @@ def _engine_for(url: str) -> Engine:
             cur.close()
     else:
         engine = create_engine(url, pool_pre_ping=True)
+    _created.append(engine)
     return engine
 
 
@@ -50,7 +56,7 @@ def get_engine() -> Engine:
     url = settings.sqlalchemy_url
     if url.startswith("sqlite"):
         settings.home.mkdir(parents=True, exist_ok=True)
-    engine = _engine_for(url)
+    engine = _engine_for(url, settings.db_timeout)
     if url not in _initialised:
         _create_tables(engine)
         _initialised.add(url)
@@ -86,8 +92,9 @@ def session_scope() -> Iterator[Session]:
 
 
 def reset_engines() -> None:
-    for engine in list(_initialised):
-        _engine_for(engine).dispose()
+    for engine in _created:
+        engine.dispose()
+    _created.clear()
     _initialised.clear()
     _engine_for.cache_clear()
     _sessionmaker_for.cache_clear()

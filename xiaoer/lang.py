@@ -21,5 +21,10 @@ def detect_language(text: str) -> str:
     return "zh" if cjk * 4 >= latin else "en"
 
 
+def has_letters(text: str) -> bool:
+    """False for messages of emoji, digits or punctuation only: they say nothing of language."""
+    return bool(_CJK.search(text) or _LATIN.search(text))
+
+
 def is_cjk(text: str) -> bool:
     return bool(_CJK.search(text))

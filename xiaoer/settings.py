@@ -21,6 +21,10 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("DATABASE_URL", "XIAOER_DATABASE_URL"),
         description="SQLAlchemy URL; defaults to SQLite under home.",
     )
+    db_timeout: float = Field(
+        default=30.0, gt=0,
+        description="Seconds a SQLite statement waits for another writer's lock before the request fails with 503.",
+    )
     chroma_host: str | None = Field(default=None, validation_alias=AliasChoices("CHROMA_HOST", "XIAOER_CHROMA_HOST"))
     chroma_port: int = Field(default=8000, validation_alias=AliasChoices("CHROMA_PORT", "XIAOER_CHROMA_PORT"))
 
@@ -70,6 +74,11 @@ class Settings(BaseSettings):
 
     # Ingestion limits.
     max_upload_bytes: int = 20 * 1024 * 1024
+    max_upload_files: int = Field(
+        default=20, ge=1,
+        description="Files per knowledge upload. A request bigger than this many files of max_upload_bytes "
+        "is refused (413) as it arrives, before it is stored anywhere.",
+    )
 
     # Optional LLM (any OpenAI-compatible endpoint).
     openai_api_key: str | None = Field(default=None, validation_alias=AliasChoices("OPENAI_API_KEY"))
@@ -101,6 +110,10 @@ class Settings(BaseSettings):
         # and, holding SQLite's write lock meanwhile, time each other out (bench/load.py).
         # An LLM call is a wait, so then many.
         return self.api_threads or (32 if self.llm_enabled else 2)
+
+    @property
+    def max_upload_request_bytes(self) -> int:
+        return self.max_upload_files * self.max_upload_bytes + 64 * 1024  # and the multipart headers
 
     @property
     def sqlalchemy_url(self) -> str:

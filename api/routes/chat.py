@@ -44,7 +44,11 @@ class MessageOut(BaseModel):
 def chat(request: TurnRequest, assistant: AssistantDep, http: Request) -> TurnResult:
     """One shopper message in, the bot's decision out (an empty reply while a person holds
     the conversation: their messages arrive through the transcript or the WebSocket).
-    Rate-limited per client IP and per conversation (429 with Retry-After)."""
+    Rate-limited per client IP and per conversation (429 with Retry-After).
+
+    The message is stored without control characters (NUL, escapes, bidi overrides) and
+    trimmed; then a blank one, one over the schema's maxLength or one that is not Unicode text
+    is a 422 that changes nothing. A body over 1 MiB is a 413."""
     enforce(http, request.conversation_id)
     return assistant.handle(request)
 

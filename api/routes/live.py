@@ -11,7 +11,12 @@ Protocol (JSON text frames)::
                                                            role "system": resolved, handed back)
     ← {"type": "error", "status": 4xx, "detail": "..."}   (the socket stays open; a 429 — too
                                                            many messages — also has "retry_after"
-                                                           in seconds)
+                                                           in seconds; a 422 is a message POST
+                                                           /v1/chat refuses too; a 503 with
+                                                           "retry_after": the database was
+                                                           unavailable and the turn not saved)
+
+A frame over 1 MiB closes the socket (1009, `xiaoer serve`'s ws_max_size).
 
 Connect to ``/v1/ws/chat?merchant_id=M[&conversation_id=C]``; the first ``result`` carries
 the conversation id to reconnect with. Agent messages are found by polling the database
@@ -28,8 +33,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 
+from api.errors import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS
 from api.ratelimit import RateLimited, enforce
 from api.routes.chat import MessageOut
 from bot.conversations import ConversationNotFound, get_conversation
@@ -103,7 +110,10 @@ async def chat_socket(
             await asyncio.sleep(POLL_SECONDS)
             if not state["conversation"]:
                 continue
-            fresh = await run_in_threadpool(_new_agent_messages, merchant_id, state["conversation"], state["seen"])
+            try:
+                fresh = await run_in_threadpool(_new_agent_messages, merchant_id, state["conversation"], state["seen"])
+            except OperationalError:  # the database is away: poll again, do not end the task
+                continue
             for message in fresh:
                 state["seen"] = max(state["seen"], message.id)
                 await send({"type": "agent_message", "message": message.model_dump(mode="json")})
@@ -145,6 +155,9 @@ async def chat_socket(
                 result = await run_in_threadpool(assistant.handle, request, on_token=on_token)
             except (ConversationNotFound, UnknownMerchant) as exc:
                 await send({"type": "error", "status": 404, "detail": str(exc)})
+                continue
+            except OperationalError:
+                await send({"type": "error", "status": 503, "detail": DATABASE_UNAVAILABLE, "retry_after": RETRY_AFTER_SECONDS})
                 continue
             state["conversation"] = result.conversation_id
             if not streamed:  # no LLM (or it was not called): send the computed reply in pieces

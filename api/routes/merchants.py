@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, File, HTTPException, Query, UploadFile
 from pydantic import BaseModel, Field
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import AdminDep, AssistantDep, MerchantDep, SessionDep, SettingsDep
 from bot.orders import parse_orders, upsert_orders
@@ -113,7 +114,8 @@ async def upload_documents(
         if len(raw) > settings.max_upload_bytes:
             raise HTTPException(413, f"{upload.filename}: over the upload limit of {settings.max_upload_bytes:,} bytes; nothing was ingested")
         batch.append((upload.filename or "upload", raw))
-    report = assistant.knowledge.ingest_files(merchant_id, batch)
+    # Parsing and embedding take seconds: off the event loop, so chats and sockets carry on.
+    report = await run_in_threadpool(assistant.knowledge.ingest_files, merchant_id, batch)
     return UploadReport(files=report.files)
 
 
