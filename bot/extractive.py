@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import math
 import re
-from functools import lru_cache
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 
 import numpy as np
 
 from bot.answer_types import Answer, Citation, Evidence
+from knowledge.models import Chunk
 from knowledge.parsers import format_price
 from retrieval.embedders import Embedder
 from xiaoer.lang import is_cjk
@@ -44,6 +47,40 @@ SENTENCE_CACHE_CHUNKS = 4096
 ENGLISH_EMBEDDER_WEIGHT = 0.25
 ENGLISH_RERANK_DEPTH = 4
 ENGLISH_MAX_SENTENCES = 12
+# It is asked only when USE leaves the question open: the best two close, or the best one
+# neither sure nor plainly off-topic. On demo_en, Amazon ePQA and Bitext that is 34-63 % of
+# English turns and keeps all but one of the answers asking it every time gains.
+ENGLISH_CLOSE_MARGIN = 0.03
+ENGLISH_OPEN_CONFIDENCE = (0.3, 0.9)
+
+
+class SentenceVectors:
+    """Chunks' sentence vectors under one embedder: a bounded LRU whose misses are embedded
+    in one batch (one call for eight chunks costs about what one call for one does).
+    Keyed by chunk id *and* its texts: ids of another database may repeat, texts differ."""
+
+    def __init__(self, embedder: Embedder, texts: Callable[[Chunk], list[str]], size: int = SENTENCE_CACHE_CHUNKS):
+        self.embedder, self.texts, self.size = embedder, texts, size
+        self._cache: OrderedDict[tuple, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def of(self, chunks: list[Chunk]) -> list[tuple[list[str], np.ndarray]]:
+        keys = [(c.id, tuple(self.texts(c))) for c in chunks]
+        with self._lock:
+            found = {k: self._cache[k] for k in keys if k in self._cache}
+            for k in found:
+                self._cache.move_to_end(k)
+        missing = [k for k in dict.fromkeys(keys) if k not in found]
+        if missing:
+            vectors = self.embedder.embed([t for _, texts in missing for t in texts])
+            start = 0
+            for k in missing:
+                found[k], start = vectors[start : start + len(k[1])], start + len(k[1])
+            with self._lock:
+                self._cache.update((k, found[k]) for k in missing)
+                while len(self._cache) > self.size:
+                    self._cache.popitem(last=False)
+        return [(list(k[1]), found[k]) for k in keys]
 
 
 class ExtractiveAnswerer:
@@ -51,8 +88,8 @@ class ExtractiveAnswerer:
         self.embedder = embedder
         self.threshold = threshold
         self.english_embedder = english_embedder
-        self._sentence_vectors = lru_cache(maxsize=SENTENCE_CACHE_CHUNKS)(self._embed_sentences)
-        self._english_vectors = lru_cache(maxsize=SENTENCE_CACHE_CHUNKS)(self._embed_english)
+        self._sentences = SentenceVectors(embedder, _sentences)
+        self._english = SentenceVectors(english_embedder, _english_texts) if english_embedder else None
 
     def answer(
         self,
@@ -66,47 +103,41 @@ class ExtractiveAnswerer:
             return unsure_answer(lang, [], 0.0)
         if query_vector is None:
             query_vector = self.embedder.embed([question])[0]
-        scored = [(self.relevance(question, lang, ev, query_tokens, query_vector), ev) for ev in evidence]
-        if self.english_embedder is not None and lang == "en":
+        similarities = self.similarities(evidence, query_vector)
+        scores = [self.relevance(question, lang, ev, query_tokens, sim) for ev, sim in zip(evidence, similarities)]
+        if self._english is not None and lang == "en" and _undecided(sorted(scores, reverse=True)):
             # A second opinion on the head of the list only: the English model costs ~10x USE.
             english_vector = self.english_embedder.embed([question])[0]
-            head = sorted(range(len(scored)), key=lambda i: scored[i][0], reverse=True)[:ENGLISH_RERANK_DEPTH]
-            for i in head:
-                ev = scored[i][1]
-                scored[i] = (self.relevance(question, lang, ev, query_tokens, query_vector, english_vector), ev)
-        scored.sort(key=lambda pair: pair[0], reverse=True)
+            head = sorted(range(len(scores)), key=lambda i: scores[i], reverse=True)[:ENGLISH_RERANK_DEPTH]
+            head = [i for i in head if evidence[i].chunk.kind != "product"]
+            for i, (_, vectors) in zip(head, self._english.of([evidence[i].chunk for i in head])):
+                english = max(0.0, float((vectors @ english_vector).max()))
+                similarity = similarities[i] + ENGLISH_EMBEDDER_WEIGHT * (english - similarities[i])
+                scores[i] = self.relevance(question, lang, evidence[i], query_tokens, similarity)
+        scored = sorted(zip(scores, evidence), key=lambda pair: pair[0], reverse=True)
         best_score, best = scored[0]
         confidence = confidence_from(best_score)
         citations = [citation(ev, score) for score, ev in scored[:3] if score > 0.0]
         if confidence < self.threshold:
             return unsure_answer(lang, citations, confidence)
-        reply = self.compose(question, lang, best)
+        reply = self.compose(question, lang, best, query_vector)
         return Answer(reply=reply, confidence=confidence, citations=citations)
 
-    def relevance(
-        self,
-        question: str,
-        lang: str,
-        ev: Evidence,
-        query_tokens: list[str],
-        query_vector: np.ndarray,
-        english_vector: np.ndarray | None = None,
-    ) -> float:
+    def similarities(self, evidence: list[Evidence], query_vector: np.ndarray) -> list[float]:
+        """Each chunk's dense similarity: the best of its indexed text (an FAQ's question) and
+        any one sentence of the FAQ's answer or the passage, so a fact stated in one sentence
+        of a long passage is not drowned by the rest."""
+        similarities = [max(0.0, ev.hit.similarity or 0.0) for ev in evidence]
+        texts = [i for i, ev in enumerate(evidence) if ev.chunk.kind != "product"]
+        for i, (_, vectors) in zip(texts, self._sentences.of([evidence[i].chunk for i in texts])):
+            similarities[i] = max(similarities[i], float((vectors @ query_vector).max()))
+        return similarities
+
+    def relevance(self, question: str, lang: str, ev: Evidence, query_tokens: list[str], similarity: float) -> float:
         """How well a chunk matches the question: mostly dense similarity, plus the share
         of the question's content words the chunk holds; products also by name overlap.
-        The similarity is the best of the indexed text (an FAQ's question) and any one
-        sentence of the FAQ's answer or the passage, so a fact stated in one sentence of a
-        long passage is not drowned by the rest. The weights were fitted on the demo dev sets
-        (`xiaoer eval eval/datasets/demo_zh`, `demo_en`), so those figures are dev figures.
-        ``english_vector``: the question under the English embedder, whose view of the
-        same texts is blended in (it tells English paraphrases apart better than USE)."""
-        similarity = max(0.0, ev.hit.similarity or 0.0)
-        if ev.chunk.kind != "product":
-            _, vectors = self._sentence_vectors(ev.chunk.id, _body(ev.chunk))
-            similarity = max(similarity, float((vectors @ query_vector).max()))
-            if english_vector is not None:
-                english = float((self._english_vectors(ev.chunk.id, ev.chunk.embed_text, _body(ev.chunk)) @ english_vector).max())
-                similarity += ENGLISH_EMBEDDER_WEIGHT * (max(0.0, english) - similarity)
+        The weights were fitted on the demo dev sets (`xiaoer eval eval/datasets/demo_zh`,
+        `demo_en`), so those figures are dev figures."""
         chunk_tokens = set(ev.chunk.search_tokens.split(" "))
         content = [t for t in query_tokens if t not in _FACT_TOKENS] or query_tokens
         coverage = sum(t in chunk_tokens for t in content) / len(content) if content else 0.0
@@ -117,32 +148,29 @@ class ExtractiveAnswerer:
             score -= 0.05
         return score
 
-    def compose(self, question: str, lang: str, ev: Evidence) -> str:
+    def compose(self, question: str, lang: str, ev: Evidence, query_vector: np.ndarray | None = None) -> str:
         chunk = ev.chunk
         if chunk.kind == "faq" and chunk.answer:
             return chunk.answer
         if chunk.kind == "product" and chunk.data:
             return product_reply(question, chunk.lang, chunk.data)
-        return self.best_sentences(question, chunk.id, chunk.text)
+        return self.best_sentences(question, chunk, query_vector)
 
-    def best_sentences(self, question: str, chunk_id: int, text: str, keep: int = 2) -> str:
-        sentences, vectors = self._sentence_vectors(chunk_id, text)
+    def best_sentences(self, question: str, chunk: Chunk, query_vector: np.ndarray | None = None, keep: int = 2) -> str:
+        [(sentences, vectors)] = self._sentences.of([chunk])
         if len(sentences) <= keep:
-            return " ".join(sentences).strip() or text.strip()
-        sims = vectors @ self.embedder.embed([question])[0]
-        top = sorted(np.argsort(-sims)[:keep])  # keep the document's order
-        joiner = "" if re.search(r"[\u4e00-\u9fff]", text) else " "
+            return " ".join(sentences).strip() or chunk.text.strip()
+        if query_vector is None:
+            query_vector = self.embedder.embed([question])[0]
+        top = sorted(np.argsort(-(vectors @ query_vector))[:keep])  # keep the document's order
+        joiner = "" if re.search(r"[\u4e00-\u9fff]", chunk.text) else " "
         return joiner.join(sentences[i] for i in top)
 
-    def _embed_sentences(self, _chunk_id: int, text: str) -> tuple[list[str], np.ndarray]:
-        """Keyed by chunk id *and* text: ids of another database may repeat, texts differ."""
-        sentences = split_sentences(text) or [text.strip()]
-        return sentences, self.embedder.embed(sentences)
 
-    def _embed_english(self, _chunk_id: int, indexed_text: str, body: str) -> np.ndarray:
-        """The indexed text and each body sentence under the English embedder."""
-        sentences = (split_sentences(body) or [body.strip()])[:ENGLISH_MAX_SENTENCES]
-        return self.english_embedder.embed([indexed_text] + sentences)
+def _undecided(scores: list[float]) -> bool:
+    low, high = ENGLISH_OPEN_CONFIDENCE
+    close = len(scores) > 1 and scores[0] - scores[1] < ENGLISH_CLOSE_MARGIN
+    return close or low <= confidence_from(scores[0]) <= high
 
 
 def split_sentences(text: str) -> list[str]:
@@ -150,8 +178,18 @@ def split_sentences(text: str) -> list[str]:
     return [s.lstrip("-*• ").strip() for s in sentences]
 
 
-def _body(chunk) -> str:
+def _body(chunk: Chunk) -> str:
     return chunk.answer if chunk.kind == "faq" and chunk.answer else chunk.text
+
+
+def _sentences(chunk: Chunk) -> list[str]:
+    body = _body(chunk)
+    return split_sentences(body) or [body.strip()]
+
+
+def _english_texts(chunk: Chunk) -> list[str]:
+    """What the English embedder judges: the indexed text and the first body sentences."""
+    return [chunk.embed_text] + _sentences(chunk)[:ENGLISH_MAX_SENTENCES]
 
 
 _FACT_TOKENS = {"钱", "价格", "价钱", "库存", "有货", "现货", "尺码", "颜色", "材质", "面料", "price", "cost", "much",

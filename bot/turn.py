@@ -165,10 +165,12 @@ class ShopAssistant:
 
     def suggestions(self, merchant_id: str, message: str, lang: str, query_vector: np.ndarray | None = None) -> list[dict]:
         """Replies an agent can insert: the best distinct answers the knowledge base has."""
-        evidence, tokens = self.evidence(merchant_id, message, query_vector=query_vector)
+        if query_vector is None:
+            query_vector = self.retriever.embedder.embed([message])[0]
+        evidence, _ = self.evidence(merchant_id, message, query_vector=query_vector)
         out: list[dict] = []
         for ev in evidence[:6]:
-            reply = self.extractive.compose(message, lang, ev)
+            reply = self.extractive.compose(message, lang, ev, query_vector)
             if reply and reply not in {s["text"] for s in out}:
                 out.append({"text": reply, "document": ev.document, "chunk": ev.chunk.id})
             if len(out) == 3:

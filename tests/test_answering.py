@@ -73,7 +73,7 @@ def test_shoppers_shorthand_is_folded_into_the_knowledge_bases_words(shorthand, 
     assert word in tokenize(f"关于{word}的说明")  # the documents' side yields the same token
 
 
-def test_the_english_embedder_judges_the_head_of_english_questions_only(assistant, demo_merchant):
+def test_the_english_embedder_judges_the_head_of_open_english_questions_only(assistant, demo_merchant):
     from bot.extractive import ENGLISH_RERANK_DEPTH, ExtractiveAnswerer
     from retrieval.embedders import get_embedder
 
@@ -91,6 +91,11 @@ def test_the_english_embedder_judges_the_head_of_english_questions_only(assistan
 
     evidence, tokens = assistant.evidence(demo_merchant, "运费险能赔多少钱")
     assert blended.answer("运费险能赔多少钱", "zh", evidence, tokens) == plain.answer("运费险能赔多少钱", "zh", evidence, tokens)
+    assert not english.calls
+
+    sure = "Who pays for return shipping?"  # USE alone is sure: no second opinion is paid for
+    evidence, tokens = assistant.evidence(demo_merchant, sure)
+    assert blended.answer(sure, "en", evidence, tokens) == plain.answer(sure, "en", evidence, tokens)
     assert not english.calls
 
     question = "how many days does shipping to Beijing take?"
