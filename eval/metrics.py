@@ -26,6 +26,8 @@ class CaseOutcome(BaseModel):
     abstained: bool
     confidence: float
     latency_ms: float
+    judge_correct: bool | None = None  # the LLM judge's verdict (eval --judge); None = not judged
+    judge_reason: str | None = None
 
     @property
     def failed(self) -> bool:
@@ -71,6 +73,21 @@ def confusion(gold: Sequence[str], pred: Sequence[str | None], labels: Sequence[
     return matrix
 
 
+def judge_summary(outcomes: list[CaseOutcome]) -> dict:
+    """Only when the judge ran: its accuracy, how often it agrees with `answer_contains`,
+    and the cases it could not grade."""
+    asked = [o for o in outcomes if o.judge_reason is not None]
+    if not asked:
+        return {}
+    judged = [o for o in asked if o.judge_correct is not None]
+    both = [o for o in judged if o.answer_correct is not None]
+    return {
+        "judge_accuracy": round(sum(o.judge_correct for o in judged) / len(judged), 4) if judged else None,
+        "judge_agreement": round(sum(o.judge_correct == o.answer_correct for o in both) / len(both), 4) if both else None,
+        "judge_errors": len(asked) - len(judged),
+    }
+
+
 def summarise(outcomes: list[CaseOutcome], labels: Sequence[str]) -> dict:
     def rate(values: list[bool]) -> float | None:
         return round(sum(values) / len(values), 4) if values else None
@@ -97,6 +114,7 @@ def summarise(outcomes: list[CaseOutcome], labels: Sequence[str]) -> dict:
         "cases": len(outcomes),
         "answer_accuracy": rate([o.answer_correct for o in answered]),
         "answer_cases": len(answered),
+        **judge_summary(outcomes),
         "retrieval_recall_at_1": rate([r is not None and r <= 1 for r in ranks]),
         "retrieval_recall_at_5": rate([r is not None and r <= 5 for r in ranks]),
         "mrr": r4(sum(1.0 / r for r in ranks if r) / len(ranks)) if ranks else None,

@@ -76,7 +76,10 @@ def write_report(run: EvalRun, folder: Path) -> Path:
     fail_rows = "".join(
         "<tr>" + "".join(
             f"<td>{html.escape(str(x))}</td>"
-            for x in (o.id, o.message, o.intent_gold, o.intent_pred, o.answer_expected, o.reply[:200], o.handoff_gold, o.handoff_pred, f"{o.confidence:.2f}")
+            for x in (
+                o.id, o.message, o.intent_gold, o.intent_pred, o.answer_expected, o.reply[:200], o.handoff_gold,
+                o.handoff_pred, f"{o.confidence:.2f}", f"{o.judge_correct}: {o.judge_reason}" if o.judge_reason else "",
+            )
         ) + "</tr>"
         for o in failed
     )
@@ -87,7 +90,7 @@ td,th{{border:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}
 <table>{rows}</table>
 {''.join(f'<img alt="plot" src="data:image/png;base64,{img}">' for img in images)}
 <h2>Failed cases ({len(failed)})</h2>
-<table><tr><th>id</th><th>message</th><th>intent</th><th>predicted</th><th>expected answer</th><th>reply</th><th>handoff</th><th>predicted</th><th>confidence</th></tr>{fail_rows}</table>
+<table><tr><th>id</th><th>message</th><th>intent</th><th>predicted</th><th>expected answer</th><th>reply</th><th>handoff</th><th>predicted</th><th>confidence</th><th>LLM judge</th></tr>{fail_rows}</table>
 </body></html>"""
     path = folder / "index.html"
     path.write_text(page, encoding="utf-8")

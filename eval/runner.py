@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from bot.turn import ShopAssistant, TurnRequest
 from eval.dataset import INTENT_LABELS, Case, Dataset
+from eval.judge import LLMJudge
 from eval.metrics import CaseOutcome, answer_matches, summarise
 from retrieval.retriever import RetrieverMode
 
@@ -29,7 +30,9 @@ def run_eval(
     mode: RetrieverMode = "hybrid",
     assistant: ShopAssistant | None = None,
     progress: ProgressFn | None = None,
+    judge: LLMJudge | None = None,
 ) -> EvalRun:
+    """``judge``: also have an LLM grade every case with `answer_contains`."""
     assistant = assistant or ShopAssistant()
     merchant = f"eval-{uuid.uuid4().hex[:12]}"
     assistant.knowledge.ensure_merchant(merchant, f"eval {dataset.name}")
@@ -38,7 +41,12 @@ def run_eval(
             assistant.knowledge.ingest_paths(merchant, dataset.knowledge_files)
         outcomes = []
         for i, case in enumerate(dataset.cases, start=1):
-            outcomes.append(run_case(assistant, merchant, case, mode))
+            outcome = run_case(assistant, merchant, case, mode)
+            if judge is not None and case.answer_contains:
+                verdict = judge.grade(outcome.message, case.answer_contains, outcome.reply)
+                outcome.judge_correct = verdict.correct if verdict else None
+                outcome.judge_reason = verdict.reason if verdict else "(no verdict)"
+            outcomes.append(outcome)
             if progress:
                 progress(i, len(dataset.cases))
     finally:

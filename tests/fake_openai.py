@@ -24,7 +24,7 @@ GRANT = {
 
 class FakeOpenAI:
     def __init__(self) -> None:
-        self.mode = "cite"  # cite | obey | no_answer | garbage | error | slow | custom
+        self.mode = "cite"  # cite | obey | judge | no_answer | garbage | error | slow | custom
         self.custom_reply = ""
         self.requests: list[dict] = []
         self.replies: list[str] = []  # what the model said, before our code saw it
@@ -96,6 +96,11 @@ class FakeOpenAI:
         if self.mode == "custom":
             return self.custom_reply
         user = body["messages"][-1]["content"]
+        if self.mode == "judge":  # a grader: correct when the reply states a reference fact
+            facts = [f[2:] for f in user.split("Reference facts:\n", 1)[1].split("\n\nReply:")[0].splitlines()]
+            reply = user.split("\n\nReply:\n", 1)[1]
+            correct = any(f.casefold() in reply.casefold() for f in facts)
+            return f'Verdict: {{"correct": {str(correct).lower()}, "reason": "reference fact {"" if correct else "not "}stated"}}'
         if self.mode == "obey":
             system = next((m["content"] for m in body["messages"] if m["role"] == "system"), "")
             read = "\n".join(m["content"] for m in body["messages"] if m["role"] != "system")

@@ -91,6 +91,20 @@ def test_folder_structure_and_case_schema(converted, name):
     assert len(load_dataset(folder).cases) == len(cases)
 
 
+@pytest.mark.parametrize("name", sorted(CONVERTERS))
+def test_xiaoer_eval_runs_on_a_sample_of_each_converted_set(converted, name, tmp_path):
+    from typer.testing import CliRunner
+
+    from xiaoer.cli import app
+
+    out = tmp_path / "out.json"
+    result = CliRunner().invoke(app, ["eval", str(converted / name), "--limit", "8", "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(out.read_text())
+    assert 0 < summary["cases"] <= 8 and summary["latency_ms_p50"] > 0
+    assert any(summary[k] is not None for k in ("intent_accuracy", "answer_accuracy", "refund_recall", "handoff_recall"))
+
+
 def test_deterministic_for_a_seed(converted, tmp_path):
     assert main(["all", "--out", str(tmp_path), "--limit", str(LIMIT)]) == 0
     for name in CONVERTERS:

@@ -53,6 +53,30 @@ def test_eval_cli_writes_json_keys_and_an_html_report(tiny_dataset, tmp_path):
     assert "data:image/png;base64" in page
 
 
+def test_the_llm_judge_grades_each_answer_beside_the_string_match(tiny_dataset, assistant, fake_llm, llm_settings):
+    from eval.judge import LLMJudge
+
+    fake_llm.mode = "judge"
+    run = run_eval(load_dataset(tiny_dataset), assistant=assistant, judge=LLMJudge(llm_settings))
+    graded = [o for o in run.outcomes if o.answer_expected]
+    assert [o.judge_correct for o in graded] == [o.answer_correct for o in graded] == [True, True, True]
+    assert run.summary["judge_accuracy"] == 1.0 and run.summary["judge_agreement"] == 1.0
+    assert run.summary["judge_errors"] == 0
+    asked = [r["body"]["messages"][-1]["content"] for r in fake_llm.requests]
+    assert len(asked) == 3 and all("Reference facts:" in a and "Reply:" in a for a in asked)  # case c has no reference
+
+    fake_llm.mode = "garbage"  # an endpoint that answers nonsense leaves cases unjudged, not wrong
+    run = run_eval(load_dataset(tiny_dataset), assistant=assistant, judge=LLMJudge(llm_settings))
+    assert run.summary["judge_errors"] == 3 and run.summary["judge_accuracy"] is None
+    assert run.summary["answer_accuracy"] == 1.0
+
+
+def test_eval_judge_without_an_llm_is_a_clear_error(tiny_dataset, monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    result = CliRunner().invoke(app, ["eval", str(tiny_dataset), "--judge"])
+    assert result.exit_code == 2 and "OPENAI_API_KEY" in result.output
+
+
 def test_bad_datasets_are_reported_with_the_line(tmp_path):
     (tmp_path / "knowledge").mkdir()
     (tmp_path / "cases.jsonl").write_text('{"id": "x", "message": "hi", "intent": "weather"}\n')
@@ -65,6 +89,19 @@ def test_bundled_dev_sets_load():
         data = load_dataset(REPO / "eval" / "datasets" / name)
         assert len(data.cases) >= 60
         assert data.knowledge_files, name
+
+
+@pytest.mark.parametrize("name", ["demo_zh", "demo_en", "intents_dev"])
+def test_eval_runs_on_a_sample_of_each_bundled_set(name, tmp_path):
+    out = tmp_path / "out.json"
+    dataset = REPO / "eval" / "datasets" / name
+    result = CliRunner().invoke(app, ["eval", str(dataset), "--limit", "16", "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(out.read_text())
+    assert summary["cases"] == 16
+    assert summary["intent_accuracy"] >= 0.75  # full-set figures are in the README; this catches a collapse
+    if name != "intents_dev":  # the intent set carries no answers
+        assert summary["answer_accuracy"] >= 0.6 and summary["retrieval_recall_at_5"] >= 0.8
 
 
 def test_metric_arithmetic_on_a_hand_computed_example():

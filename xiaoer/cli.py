@@ -155,13 +155,22 @@ def eval_command(
     report: Annotated[Path | None, typer.Option("--report", help="Write an HTML report with plots to this folder.")] = None,
     retriever: Annotated[str, typer.Option(help="hybrid, dense or bm25.")] = "hybrid",
     limit: Annotated[int | None, typer.Option(help="Score an evenly spaced sample of this many cases.")] = None,
+    judge: Annotated[bool, typer.Option("--judge", help="Also have the configured LLM grade each answer (needs OPENAI_API_KEY).")] = False,
 ) -> None:
     """Score the real turn pipeline on a labelled dataset (throw-away merchant)."""
     from eval.dataset import DatasetError, load_dataset
+    from eval.judge import LLMJudge
     from eval.runner import run_eval
+    from xiaoer.settings import get_settings
 
     if retriever not in ("hybrid", "dense", "bm25"):
         _fail("--retriever must be hybrid, dense or bm25", code=2)
+    grader = None
+    if judge:
+        try:
+            grader = LLMJudge(get_settings())
+        except ValueError as exc:
+            _fail(f"--judge: {exc}", code=2)
     try:
         data = load_dataset(dataset, limit=limit)
     except DatasetError as exc:
@@ -171,7 +180,9 @@ def eval_command(
         console=err, transient=True,
     ) as progress:
         task = progress.add_task("cases", total=len(data.cases))
-        run = run_eval(data, mode=retriever, progress=lambda done, total: progress.update(task, completed=done))
+        run = run_eval(
+            data, mode=retriever, judge=grader, progress=lambda done, total: progress.update(task, completed=done)
+        )
     summary = run.summary
     table = Table("metric", "value", title=f"{data.name} ({retriever}, {summary['cases']} cases)")
     for key, value in summary.items():
