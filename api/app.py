@@ -8,9 +8,10 @@ from contextlib import asynccontextmanager
 import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from api.errors import install_error_handlers
+from api.errors import JsonBodyLimit, install_error_handlers
 from api.ratelimit import RateLimiter
 from api.routes import agents, chat, live, merchants, pages
 from bot.turn import ShopAssistant
@@ -36,7 +37,6 @@ def create_app(assistant: ShopAssistant | None = None, settings: Settings | None
 
     app = FastAPI(
         title="xiaoer", version="0.1.0", description="Customer-service assistant API (店小蜜-style).", lifespan=lifespan,
-        max_body_size=MAX_REQUEST_BYTES,
     )
     lock = threading.Lock()
     holder: dict[str, ShopAssistant | None] = {"assistant": assistant}
@@ -77,4 +77,9 @@ def create_app(assistant: ShopAssistant | None = None, settings: Settings | None
     app.include_router(live.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
+    # The app-wide body limit as a middleware of ours (not FastAPI's max_body_size, which sits
+    # outside every user middleware), so that JsonBodyLimit, added last and so outermost, sees
+    # its 413 as well as the upload router's.
+    app.add_middleware(RequestBodyLimitMiddleware, max_body_size=MAX_REQUEST_BYTES)
+    app.add_middleware(JsonBodyLimit)
     return app

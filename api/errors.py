@@ -101,3 +101,31 @@ def install_error_handlers(app: FastAPI) -> None:
 
 def _unavailable(detail: str) -> JSONResponse:
     return JSONResponse(status_code=503, content={"detail": detail}, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+class JsonBodyLimit:
+    """Starlette's request-body limit answers 413 in plain text ("Content Too Large");
+    every API error is JSON with a message, so that one is rewritten, naming the limit."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        rewrite = False
+
+        async def send_json(message) -> None:
+            nonlocal rewrite
+            if message["type"] == "http.response.start" and message["status"] == 413:
+                rewrite = dict(message.get("headers", [])).get(b"content-type", b"").startswith(b"text/plain")
+                if rewrite:
+                    return  # sent with the body, once its length is known
+            if rewrite and message["type"] == "http.response.body":
+                limit = scope.get("starlette.max_body_size")
+                detail = f"request body too large: the limit is {limit:,} bytes" if limit else "request body too large"
+                await _json(413, detail)(scope, receive, send)
+                return
+            await send(message)
+
+        await self.app(scope, receive, send_json)
