@@ -12,7 +12,6 @@ import math
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
 
 import numpy as np
 
@@ -39,14 +38,14 @@ PRODUCT_FACTS: dict[str, tuple[str, ...]] = {
 _SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?|[^.\n]+(?:\.(?=\s|$))?")
 
 
-# Sentence vectors of the FAQ answers and passages seen lately: a chunk's text never changes
-# under its id, and the same few chunks answer most questions.
-SENTENCE_CACHE_CHUNKS = 4096
+# Sentence vectors of the FAQ answers and passages seen lately (the same few chunks answer
+# most questions): ~64 MiB of USE vectors at most.
+TEXT_CACHE_SIZE = 32768
 # Share of an English question's similarity taken from the English embedder, when one is set,
-# for the best few candidates, each judged by at most its first dozen sentences.
+# for the best few candidates, each judged by the few sentences USE found closest.
 ENGLISH_EMBEDDER_WEIGHT = 0.25
 ENGLISH_RERANK_DEPTH = 4
-ENGLISH_MAX_SENTENCES = 12
+ENGLISH_MAX_SENTENCES = 3
 # It is asked only when USE leaves the question open: the best two close, or the best one
 # neither sure nor plainly off-topic. On demo_en, Amazon ePQA and Bitext that is 34-63 % of
 # English turns and keeps all but one of the answers asking it every time gains.
@@ -54,33 +53,37 @@ ENGLISH_CLOSE_MARGIN = 0.03
 ENGLISH_OPEN_CONFIDENCE = (0.3, 0.9)
 
 
-class SentenceVectors:
-    """Chunks' sentence vectors under one embedder: a bounded LRU whose misses are embedded
-    in one batch (one call for eight chunks costs about what one call for one does).
-    Keyed by chunk id *and* its texts: ids of another database may repeat, texts differ."""
+class TextVectors:
+    """Vectors of texts under one embedder: a bounded LRU whose misses are embedded in one
+    batch (one call for forty sentences costs little more than one for one)."""
 
-    def __init__(self, embedder: Embedder, texts: Callable[[Chunk], list[str]], size: int = SENTENCE_CACHE_CHUNKS):
-        self.embedder, self.texts, self.size = embedder, texts, size
-        self._cache: OrderedDict[tuple, np.ndarray] = OrderedDict()
+    def __init__(self, embedder: Embedder, size: int = TEXT_CACHE_SIZE) -> None:
+        self.embedder, self.size = embedder, size
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
-    def of(self, chunks: list[Chunk]) -> list[tuple[list[str], np.ndarray]]:
-        keys = [(c.id, tuple(self.texts(c))) for c in chunks]
+    def of(self, texts: list[str]) -> np.ndarray:
         with self._lock:
-            found = {k: self._cache[k] for k in keys if k in self._cache}
-            for k in found:
-                self._cache.move_to_end(k)
-        missing = [k for k in dict.fromkeys(keys) if k not in found]
+            found = {t: self._cache[t] for t in texts if t in self._cache}
+            for t in found:
+                self._cache.move_to_end(t)
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
         if missing:
-            vectors = self.embedder.embed([t for _, texts in missing for t in texts])
-            start = 0
-            for k in missing:
-                found[k], start = vectors[start : start + len(k[1])], start + len(k[1])
+            found.update(zip(missing, self.embedder.embed(missing)))
             with self._lock:
-                self._cache.update((k, found[k]) for k in missing)
+                self._cache.update((t, found[t]) for t in missing)
                 while len(self._cache) > self.size:
                     self._cache.popitem(last=False)
-        return [(list(k[1]), found[k]) for k in keys]
+        return np.stack([found[t] for t in texts])
+
+    def of_groups(self, groups: list[list[str]]) -> list[np.ndarray]:
+        """One batch for several chunks' texts, split back per chunk."""
+        vectors = self.of([t for group in groups for t in group]) if groups else None
+        out, start = [], 0
+        for group in groups:
+            out.append(vectors[start : start + len(group)])
+            start += len(group)
+        return out
 
 
 class ExtractiveAnswerer:
@@ -88,8 +91,8 @@ class ExtractiveAnswerer:
         self.embedder = embedder
         self.threshold = threshold
         self.english_embedder = english_embedder
-        self._sentences = SentenceVectors(embedder, _sentences)
-        self._english = SentenceVectors(english_embedder, _english_texts) if english_embedder else None
+        self._sentences = TextVectors(embedder)
+        self._english = TextVectors(english_embedder) if english_embedder else None
 
     def answer(
         self,
@@ -110,7 +113,8 @@ class ExtractiveAnswerer:
             english_vector = self.english_embedder.embed([question])[0]
             head = sorted(range(len(scores)), key=lambda i: scores[i], reverse=True)[:ENGLISH_RERANK_DEPTH]
             head = [i for i in head if evidence[i].chunk.kind != "product"]
-            for i, (_, vectors) in zip(head, self._english.of([evidence[i].chunk for i in head])):
+            texts = [self._english_texts(evidence[i].chunk, query_vector) for i in head]
+            for i, vectors in zip(head, self._english.of_groups(texts)):
                 english = max(0.0, float((vectors @ english_vector).max()))
                 similarity = similarities[i] + ENGLISH_EMBEDDER_WEIGHT * (english - similarities[i])
                 scores[i] = self.relevance(question, lang, evidence[i], query_tokens, similarity)
@@ -129,9 +133,20 @@ class ExtractiveAnswerer:
         of a long passage is not drowned by the rest."""
         similarities = [max(0.0, ev.hit.similarity or 0.0) for ev in evidence]
         texts = [i for i, ev in enumerate(evidence) if ev.chunk.kind != "product"]
-        for i, (_, vectors) in zip(texts, self._sentences.of([evidence[i].chunk for i in texts])):
+        for i, vectors in zip(texts, self._sentences.of_groups([_sentences(evidence[i].chunk) for i in texts])):
             similarities[i] = max(similarities[i], float((vectors @ query_vector).max()))
         return similarities
+
+    def _english_texts(self, chunk: Chunk, query_vector: np.ndarray) -> list[str]:
+        """What the English embedder judges: the indexed text and the body sentences USE
+        found closest (a long passage is not embedded whole by the slower model)."""
+        sentences = _sentences(chunk)
+        if len(sentences) > ENGLISH_MAX_SENTENCES:
+            closest = np.argsort(-(self._sentences.of(sentences) @ query_vector))[:ENGLISH_MAX_SENTENCES]
+            sentences = [sentences[j] for j in sorted(closest)]
+        # An FAQ's indexed text is its question; a passage's is the whole passage, too long
+        # to be worth the slower model when its closest sentences are there.
+        return ([chunk.embed_text] if chunk.kind == "faq" else []) + sentences
 
     def relevance(self, question: str, lang: str, ev: Evidence, query_tokens: list[str], similarity: float) -> float:
         """How well a chunk matches the question: mostly dense similarity, plus the share
@@ -157,12 +172,12 @@ class ExtractiveAnswerer:
         return self.best_sentences(question, chunk, query_vector)
 
     def best_sentences(self, question: str, chunk: Chunk, query_vector: np.ndarray | None = None, keep: int = 2) -> str:
-        [(sentences, vectors)] = self._sentences.of([chunk])
+        sentences = _sentences(chunk)
         if len(sentences) <= keep:
             return " ".join(sentences).strip() or chunk.text.strip()
         if query_vector is None:
             query_vector = self.embedder.embed([question])[0]
-        top = sorted(np.argsort(-(vectors @ query_vector))[:keep])  # keep the document's order
+        top = sorted(np.argsort(-(self._sentences.of(sentences) @ query_vector))[:keep])  # keep the document's order
         joiner = "" if re.search(r"[\u4e00-\u9fff]", chunk.text) else " "
         return joiner.join(sentences[i] for i in top)
 
@@ -187,9 +202,6 @@ def _sentences(chunk: Chunk) -> list[str]:
     return split_sentences(body) or [body.strip()]
 
 
-def _english_texts(chunk: Chunk) -> list[str]:
-    """What the English embedder judges: the indexed text and the first body sentences."""
-    return [chunk.embed_text] + _sentences(chunk)[:ENGLISH_MAX_SENTENCES]
 
 
 _FACT_TOKENS = {"钱", "价格", "价钱", "库存", "有货", "现货", "尺码", "颜色", "材质", "面料", "price", "cost", "much",
