@@ -83,6 +83,13 @@ def queue_item(page, conversation_id: str):
     return page.locator(f"#queue li[data-conversation='{conversation_id}']")
 
 
+def claim(page, item) -> None:
+    """Open the queued ticket and take it."""
+    item.click()
+    page.click("#claim-btn")
+    expect(page.locator("#ticket-status")).to_have_text("我处理中")
+
+
 # ----------------------------------------------------------------------------- console
 
 
@@ -100,9 +107,7 @@ def test_agent_claims_inserts_a_suggestion_replies_live_and_resolves(live_server
         before = wait.text_content()
         expect(wait).not_to_have_text(before)  # the waiting time counts up live
 
-        item.click()
-        page.click("#claim-btn")
-        expect(page.locator("#ticket-status")).to_have_text("我处理中")
+        claim(page, item)
         expect(page.locator("#ticket-banner")).to_have_text("已接入，可以回复顾客了")
         expect(page.locator("#transcript .msg.shopper").first.locator(".bubble")).to_have_text("转人工")
         expect(page.locator("#summary")).to_contain_text("顾客要求转人工")
@@ -180,9 +185,7 @@ def test_hand_back_returns_the_conversation_to_the_bot(live_server, browser):
     conv = turn["conversation_id"]
     context, page = console_as(browser, live_server, "xiaomei")
     try:
-        queue_item(page, conv).click()
-        page.click("#claim-btn")
-        expect(page.locator("#ticket-status")).to_have_text("我处理中")
+        claim(page, queue_item(page, conv))
         assert chat(live_server, "在吗？", conv)["reply"] == ""  # a person holds it: the bot is silent
 
         page.click("#handback-btn")
@@ -362,9 +365,7 @@ def test_screenshots_of_the_console_and_the_dashboard(live_server, browser):
     conv = turn["conversation_id"]
     context, page = console_as(browser, live_server, "xiaomei")
     try:
-        queue_item(page, conv).click()
-        page.click("#claim-btn")
-        expect(page.locator("#ticket-status")).to_have_text("我处理中")
+        claim(page, queue_item(page, conv))
         page.locator("#suggestions .suggestion").first.click()
         page.click("#send-btn")
         expect(page.locator("#transcript .msg.agent")).to_have_count(1)

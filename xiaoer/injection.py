@@ -58,7 +58,7 @@ def strip_invisible(text: str) -> str:
 def is_instruction_like(sentence: str) -> bool:
     """Does the sentence address a language model? Read as displayed: full-width letters
     and spacing tricks do not hide it."""
-    shown = " ".join(unicodedata.normalize("NFKC", _INVISIBLE.sub("", sentence)).split())
+    shown = " ".join(unicodedata.normalize("NFKC", strip_invisible(sentence)).split())
     return bool(_INSTRUCTION_LIKE.search(shown))
 
 
@@ -66,6 +66,6 @@ def sanitise(text: str) -> tuple[str, list[str]]:
     """``text`` without invisible characters and instruction-like sentences, and the
     sentences dropped."""
     kept, dropped = [], []
-    for sentence in _SENTENCE.split(_INVISIBLE.sub("", text)):
+    for sentence in _SENTENCE.split(strip_invisible(text)):
         (dropped if is_instruction_like(sentence) else kept).append(sentence)
     return ("".join(kept).strip() if dropped else "".join(kept)), [s.strip() for s in dropped]
