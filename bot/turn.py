@@ -79,6 +79,9 @@ class TurnRequest(BaseModel):
     message: ShopperText
     conversation_id: str | None = Field(default=None, max_length=64)
     order_id: str | None = Field(default=None, max_length=64)
+    # The product the shopper is looking at (a product card: SKU or title); it sets the
+    # conversation's focus, so "还有库存吗" is about it.
+    product: str | None = Field(default=None, max_length=200)
     # Quick replies send structured choices; free text is read with fixed patterns instead.
     action: Literal["accept_offer", "decline_offer"] | None = None
     refund_reason: RefundReason | None = None
