@@ -163,7 +163,7 @@ def eval_command(
     from eval.dataset import DatasetError, load_dataset
     from eval.judge import LLMJudge
     from eval.runner import run_eval
-    from eval.table import COLUMNS, markdown_table, summary_row
+    from eval.table import markdown_table
     from xiaoer.settings import get_settings
 
     if retriever not in ("hybrid", "dense", "bm25"):
@@ -207,10 +207,8 @@ def eval_command(
         if summary["answer_accuracy_by_lang"]:
             console.print("answer accuracy by language: " + ", ".join(f"{k} {v}" for k, v in summary["answer_accuracy_by_lang"].items()))
     else:
-        table = Table("dataset", *(heading for heading, _ in COLUMNS), title=f"xiaoer eval ({retriever})")
-        for name, summary in summaries.items():
-            table.add_row(name, *summary_row(summary))
-        console.print(table)
+        # Plain Markdown, unwrapped: eleven columns do not fit a boxed table in 80 characters.
+        console.print(f"xiaoer eval ({retriever})\n" + markdown_table(summaries), soft_wrap=True, markup=False, highlight=False)
     if json_out:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         payload = runs[0].summary if len(runs) == 1 else summaries
