@@ -1,11 +1,11 @@
 """Fit the answerability model (bot/data/answerability.json) and print how well it fits.
 
-Examples come from the demo dev sets only, so figures on those sets are dev figures and the
-blind dev shops stay held out:
+Examples come from the dev sets (the demo shop and the four blind dev shops), so figures on
+those sets are dev figures; the held-out shops (eval/datasets/heldout_*) are never used:
 
-* **positives and plain negatives**: each answerable case of ``eval/datasets/demo_zh`` and
-  ``demo_en``, with the best few candidates the answerer considers; a candidate is right
-  when its reply holds the case's expected answer;
+* **positives and plain negatives**: each single-message case with an expected answer, with
+  the best few candidates the answerer considers (right when the reply holds the expected
+  answer), and each unanswerable (``abstain``) case, whose candidates are all near misses;
 * **mined hard negatives** (the near misses a shop's own knowledge makes): every FAQ row of
   the demo shop asked back with that row removed, so the closest remaining rows (same
   product, same topic, other thing) are exactly the "almost answers" to decline.
@@ -31,7 +31,8 @@ from eval.dataset import load_dataset
 from eval.metrics import answer_matches
 from xiaoer.lang import detect_language
 
-DEV_SETS = ("demo_zh", "demo_en")
+# The held-out shops (eval/datasets/heldout_*) are never fitted on: they are the honest test.
+DEV_SETS = ("demo_zh", "demo_en", "food_snacks", "home_furniture", "pet_supplies", "books_stationery")
 
 
 def candidate_rows(assistant: ShopAssistant, merchant: str, message: str, lang: str, drop: int | None = None):
@@ -58,11 +59,13 @@ def main() -> None:
         assistant.knowledge.ingest_paths(merchant, dataset.knowledge_files)
         try:
             for case in dataset.cases:
-                if not case.answer_contains or case.turns:
+                if not (case.answer_contains or case.abstain) or case.turns or case.safety:
                     continue
                 for c in candidate_rows(assistant, merchant, case.message, case.lang or detect_language(case.message)):
-                    X.append(c.features.vector()); y.append(answer_matches(c.reply, case.answer_contains)); groups.append("case")
-            # Leave-one-out near misses from the shop's own FAQ rows.
+                    # Every candidate for a question the knowledge cannot answer is a near miss.
+                    right = bool(case.answer_contains) and answer_matches(c.reply, case.answer_contains)
+                    X.append(c.features.vector()); y.append(right); groups.append("abstain" if case.abstain else "case")
+            # Leave-one-out near misses from each shop's own FAQ rows.
             from knowledge.models import Chunk
             from xiaoer.db import session_scope
             from sqlalchemy import select

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
+
+import numpy as np
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -20,8 +23,14 @@ from knowledge.parsers import format_price
 from xiaoer.db import session_scope
 from xiaoer.lang import is_cjk
 
+KeyMatcher = Callable[[list[str], str], np.ndarray]  # fact keys, question → similarity per key
+KEY_MEANING = 0.45  # an English question names a Chinese fact key this closely ("protein" → 粗蛋白)
 LINK_THRESHOLD = 0.6  # below this a product name is not taken as named in the question
-FOCUS_SURENESS = 0.8  # a follow-up about the product in focus ("还有货吗") is about it this surely
+FOCUS_SURENESS = 0.8
+# Linking by meaning: the question's vector against each product's names.
+MEANING_LINK = 0.35
+MEANING_MARGIN = 0.06
+MEANING_SURENESS = 0.6  # a follow-up about the product in focus ("还有货吗") is about it this surely
 
 
 def fact_confidence(sureness: float) -> float:
@@ -61,8 +70,10 @@ class FactAnswer:
 class Catalog:
     """Every merchant's products, re-read when the merchant's knowledge version changes."""
 
-    def __init__(self) -> None:
+    def __init__(self, embedder=None) -> None:
+        self.embedder = embedder  # product names by meaning, across languages ("tofu litter" → 豆腐猫砂)
         self._cache: dict[str, tuple[int, list[Product]]] = {}
+        self._name_vectors: dict[str, tuple[int, np.ndarray, list[int]]] = {}
         self._lock = threading.Lock()
 
     def products(self, merchant_id: str) -> list[Product]:
@@ -100,12 +111,56 @@ class Catalog:
         link = self.link(merchant_id, name)
         return link.product if link else None
 
-    def link(self, merchant_id: str, question: str) -> ProductLink | None:
-        """The product the question names, if one clearly is named (by SKU, title or alias)."""
-        scored = sorted(((name_match(question, p), p) for p in self.products(merchant_id)), key=lambda x: x[0], reverse=True)
-        if not scored or scored[0][0] < LINK_THRESHOLD:
+    def link(self, merchant_id: str, question: str, query_vector: np.ndarray | None = None) -> ProductLink | None:
+        """The product the question names, if one clearly is named: by SKU, title or alias
+        in its words, else (an English question about a product named in Chinese) by
+        meaning, when one product's name is clearly closer than every other's."""
+        products = self.products(merchant_id)
+        scored = sorted(((name_match(question, p), i) for i, p in enumerate(products)), reverse=True)
+        if scored and scored[0][0] >= LINK_THRESHOLD:
+            return ProductLink(products[scored[0][1]], scored[0][0])
+        if query_vector is None or self.embedder is None or not products or is_cjk(question):
             return None
-        return ProductLink(scored[0][1], scored[0][0])
+        # Only across languages: an English question, products named in Chinese only.
+        sims = self._names_by_meaning(merchant_id, products) @ query_vector
+        sims = np.where([bool(p.data.get("title_en")) or not is_cjk(p.title("zh")) for p in products], -1.0, sims)
+        order = np.argsort(-sims)
+        best = float(sims[order[0]])
+        second = float(sims[order[1]]) if len(order) > 1 else 0.0
+        if best >= MEANING_LINK and best - second >= MEANING_MARGIN:
+            return ProductLink(products[int(order[0])], MEANING_SURENESS)
+        return None
+
+    def key_similarity(self, keys: list[str], question: str) -> np.ndarray:
+        """Cosine of each fact key to the question's words (the best word), by meaning."""
+        from bot.answerability import content_words
+        from retrieval.tokenize import tokenize
+
+        words = content_words(tokenize(question)) or [question]
+        vectors = self.embedder.embed(keys + words)
+        return (vectors[: len(keys)] @ vectors[len(keys):].T).max(axis=1)
+
+    def _names_by_meaning(self, merchant_id: str, products: list[Product]) -> np.ndarray:
+        """Each product's best-matching name vector row (title, English title, aliases),
+        embedded once per knowledge version."""
+        version = id(products)
+        cached = self._name_vectors.get(merchant_id)
+        if cached is None or cached[0] != version:
+            names, owners = [], []
+            for i, p in enumerate(products):
+                for name in p.names():
+                    names.append(name)
+                    owners.append(i)
+            vectors = self.embedder.embed(names)
+            cached = (version, vectors, owners)
+            self._name_vectors[merchant_id] = cached
+        _, vectors, owners = cached
+        # One row per product: the mean of its names' vectors, normalised.
+        rows = np.zeros((len(products), vectors.shape[1]), dtype=np.float32)
+        for vector, owner in zip(vectors, owners):
+            rows[owner] += vector
+        norms = np.linalg.norm(rows, axis=1, keepdims=True)
+        return rows / np.where(norms == 0, 1, norms)
 
 
 def _residual_words(question: Question, product: Product | None = None) -> list[str]:
@@ -119,7 +174,8 @@ def _residual_words(question: Question, product: Product | None = None) -> list[
         facts = product.data.get("facts") or {}
         covered += " " + " ".join(product.names() + list(facts) + list(facts.values())).casefold()
     covered += " " + " ".join(w + "色" if not w.isascii() else w for w in COLOUR_WORDS) + " 颜色 款 个 件 还有 有货"
-    return [w for w in content_words(tokenize(question.text)) if w.casefold() not in covered]
+    return [w for w in content_words(tokenize(question.text))
+            if w.casefold() not in covered and not (is_cjk(w) and len(_longest_run_text(w.casefold(), covered)) >= 2)]
 
 
 def about_focus(question: Question) -> bool:
@@ -156,10 +212,12 @@ def name_match(question: str, product: Product) -> float:
             if run >= 2:
                 best = max(best, min(1.0, share + 0.15 * (run >= 3)))
         else:
-            words = [w for w in re.split(r"[\s'’\-,]+", n) if len(w) > 2]
+            words = [w for w in re.split(r"[\s'’\-,&]+", n) if len(w) > 2]
             if words:
                 hits = sum(re.search(rf"\b{re.escape(w)}", q) is not None for w in words)
-                best = max(best, hits / len(words) if hits >= min(2, len(words)) else 0.0)
+                # "the adult cat food" names "Chicken & Salmon Grain-Free Adult Cat Food".
+                share = hits / len(words)
+                best = max(best, min(1.0, share + 0.25) if hits >= min(2, len(words)) else 0.0)
     return best
 
 
@@ -188,10 +246,39 @@ def _fact_for(product: Product, attribute: str) -> tuple[str, str] | None:
     return None
 
 
-def _literal_facts(product: Product, question: str) -> list[tuple[str, str]]:
-    """Facts whose own key the question names ("保质期多久" → 保质期)."""
+def _literal_facts(product: Product, question: str, matcher: KeyMatcher | None = None) -> list[tuple[str, str]]:
+    """Facts whose own key the question names: whole ("保质期多久" → 保质期), in part
+    ("蛋白质含量" → 粗蛋白), or, across languages, by meaning ("protein" → 粗蛋白)."""
     q = question.casefold()
-    return [(k, v) for k, v in (product.data.get("facts") or {}).items() if len(k) >= 2 and k.casefold() in q]
+    facts = product.data.get("facts") or {}
+    title = " ".join(product.names()).casefold()
+    named = []
+    for key, value in facts.items():
+        k = key.casefold()
+        if len(k) >= 2 and k in q:
+            named.append((key, value))
+        elif is_cjk(k) and (run := _longest_run_text(k, q)) and len(run) >= 2 and run not in title:
+            named.append((key, value))
+        elif not is_cjk(k) and any(len(w) > 3 and re.search(rf"\b{re.escape(w)}", q) for w in re.split(r"[\s_/-]+", k)):
+            named.append((key, value))
+    if not named and matcher is not None and facts and not is_cjk(question):
+        keys = list(facts)
+        scores = matcher(keys, question)
+        best = int(np.argmax(scores))
+        if scores[best] >= KEY_MEANING:
+            named.append((keys[best], facts[keys[best]]))
+    return named
+
+
+def _longest_run_text(name: str, text: str) -> str:
+    best = ""
+    for i in range(len(name)):
+        for j in range(i + len(best) + 1, len(name) + 1):
+            if name[i:j] in text:
+                best = name[i:j]
+            else:
+                break
+    return best
 
 
 def _list_field(data: dict, key: str, lang: str) -> list[str]:
@@ -204,15 +291,27 @@ def _list_field(data: dict, key: str, lang: str) -> list[str]:
 
 
 def _variant_for(product: Product, question: str) -> dict | None:
+    """The SKU variant the question names: whole, or by the part of its name that sets it
+    apart ("活性炭味的豆腐砂" → 活性炭味 6L; "the 4kg one" → 4kg)."""
     q = question.casefold()
+    title = " ".join(product.names()).casefold()
+    best, best_len = None, 1
     for variant in product.data.get("variants") or []:
         name = str(variant.get("name") or "").casefold()
-        if name and name in q:
+        if not name:
+            continue
+        if name in q:
             return variant
-    return None
+        parts = re.findall(r"[a-z0-9.]+|[\u4e00-\u9fff]+", name)
+        for part in parts:
+            run = part if not is_cjk(part) and re.search(rf"(?<![a-z0-9.]){re.escape(part)}(?![a-z0-9])", q) else (
+                _longest_run_text(part, q) if is_cjk(part) else "")
+            if len(run) > best_len and run not in title:
+                best, best_len = variant, len(run)
+    return best
 
 
-def answer_facts(question: Question, lang: str, product: Product) -> FactAnswer | None:
+def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMatcher | None = None) -> FactAnswer | None:
     """The asked attributes of ``product``, worded for the shopper; None when the record does
     not hold what is asked (the caller declines and hands off)."""
     en = lang == "en"
@@ -220,7 +319,8 @@ def answer_facts(question: Question, lang: str, product: Product) -> FactAnswer 
     data = product.data
     parts: list[str] = []
     asked = list(question.attributes)
-    literal = [kv for kv in _literal_facts(product, question.text) if not any(_fact_for(product, a) == kv for a in asked)]
+    literal = [kv for kv in _literal_facts(product, question.text, matcher if not asked else None)
+               if not any(_fact_for(product, a) == kv for a in asked)]
     if not asked and not literal:
         return None
     variant = _variant_for(product, question.text)

@@ -18,7 +18,7 @@ import numpy as np
 
 from bot.answer_types import Answer, Citation, Evidence
 from bot.answerability import Features, content_words, features, probability
-from bot.catalog import Product, answer_facts, name_match
+from bot.catalog import LINK_THRESHOLD, Product, answer_facts, name_match
 from bot.question import Question, analyse, asked_attributes
 from knowledge.models import Chunk
 from knowledge.parsers import format_price
@@ -217,8 +217,11 @@ class ExtractiveAnswerer:
         if chunk.kind == "product" and chunk.data:
             product = Product(sku=str(chunk.data.get("sku")), data=chunk.data, chunks={chunk.lang: chunk.id}, document=ev.document)
             analysed = analyse(question)
-            if not analysed.attributes:
-                return None  # a product record answers attribute questions only
+            if not analysed.attributes or name_match(question, product) < LINK_THRESHOLD:
+                # A product record answers questions about its attributes, asked of it by name
+                # (the catalog stage has the product in focus): never an accessory's price for
+                # the product the shopper meant.
+                return None
             fact = answer_facts(analysed, lang, product)
             return fact.reply if fact else None
         return self.best_sentences(question, chunk, query_vector)

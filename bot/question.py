@@ -41,7 +41,7 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute("capacity", "容量", ("容量", "容积", "多少ml", "毫升", "几升", "多少升", "capacity", "volume", "how many ml", "litre", "liter"),
               ("容量", "容积", "净含量", "capacity", "volume")),
     Attribute("dimensions", "尺寸", ("尺寸", "多大", "长宽高", "多高", "多长", "多宽", "多厚", "高度", "宽度", "长度", "dimension",
-                                   "how big", "how tall", "how wide", "how long is", "height", "width", "length"),
+                                   "how big", "how tall", "how wide", "height", "width", "length"),
               ("尺寸", "长宽高", "长", "宽", "高", "厚", "dimension", "size", "height", "width", "length")),
     Attribute("shelf_life", "保质期", ("保质期", "过期", "放多久", "能放多久", "shelf life", "expire", "expiry", "best before"),
               ("保质期", "shelf")),

@@ -34,7 +34,7 @@ from bot.conversations import (
     last_question,
 )
 from bot.events import record_event
-from bot.catalog import Catalog, answer_facts, fact_confidence, FOCUS_SURENESS, about_focus, question_has_other_topic
+from bot.catalog import FOCUS_SURENESS, MEANING_SURENESS, Catalog, about_focus, answer_facts, fact_confidence, question_has_other_topic
 from bot.extractive import ExtractiveAnswerer, unsure_answer
 from bot.focus import Focus, read_focus
 from bot.question import analyse
@@ -129,7 +129,7 @@ class ShopAssistant:
         self.knowledge = KnowledgeService(self.retriever)
         english = get_embedder(self.settings.english_embedder) if self.settings.english_embedder else None
         self.extractive = ExtractiveAnswerer(self.retriever.embedder, self.settings.answer_threshold, english)
-        self.catalog = Catalog()
+        self.catalog = Catalog(self.retriever.embedder)
         self.classifier = classifier or IntentClassifier.load_or_train(
             embedder=self.retriever.embedder, cache_dir=self.settings.cache_dir / "intents"
         )
@@ -173,41 +173,55 @@ class ShopAssistant:
         if query_vector is None:
             query_vector = self.retriever.embedder.embed([message])[0]
         question = analyse(message)
-        fact = self._catalog_answer(merchant_id, question, lang, focus)
+        fact = self._catalog_answer(merchant_id, question, lang, focus, query_vector)
         if fact is not None:
             return fact
         grounded, evidence = self._grounded(merchant_id, message, lang, mode, query_vector)
-        if grounded.handoff and focus is not None and focus.question and question.elliptical and not question.attributes:
-            # "运费谁出" after "退货要几天": read it with the question it follows.
-            retry, retry_evidence = self._grounded(merchant_id, f"{focus.question} {message}", lang, mode, None)
-            if not retry.handoff:
-                grounded, evidence = retry, retry_evidence
+        if grounded.handoff and focus is not None and question.elliptical:
+            # A follow-up that leans on the conversation: retrieve with what it leans on (the
+            # product in focus, else the question it follows), but answer the message itself,
+            # so "运费谁出" after "退货要几天" is not answered as "退货要几天".
+            product = self.catalog.find(merchant_id, focus.product)
+            for context in (product.title(lang) if product else None, focus.question):
+                if not context:
+                    continue
+                retry, retry_evidence = self._grounded(merchant_id, message, lang, mode, None, query=f"{context} {message}")
+                if not retry.handoff:
+                    grounded, evidence = retry, retry_evidence
+                    break
         if focus is not None and grounded.focus_product is None:
             grounded.focus_product = focus.product
         if self.llm is not None and not grounded.handoff:
             return self.llm.answer(message, lang, evidence, grounded, on_token=on_token)
         return grounded
 
-    def _grounded(self, merchant_id: str, message: str, lang: str, mode: RetrieverMode, query_vector) -> tuple[Answer, list[Evidence]]:
+    def _grounded(
+        self, merchant_id: str, message: str, lang: str, mode: RetrieverMode, query_vector, query: str | None = None
+    ) -> tuple[Answer, list[Evidence]]:
+        """``query``: what to retrieve with, when it is more than the message."""
+        query = query or message
         if query_vector is None:
-            query_vector = self.retriever.embedder.embed([message])[0]
-        result = self.retriever.search(merchant_id, message, mode=mode, query_vector=query_vector)
+            query_vector = self.retriever.embedder.embed([query])[0]
+        result = self.retriever.search(merchant_id, query, mode=mode, query_vector=query_vector)
         evidence = self._evidence_rows(merchant_id, result)
         return self.extractive.answer(message, lang, evidence, result.query_tokens, query_vector, result.query_idf, result.unseen), evidence
 
-    def _catalog_answer(self, merchant_id: str, question, lang: str, focus: Focus | None) -> Answer | None:
+    def _catalog_answer(self, merchant_id: str, question, lang: str, focus: Focus | None, query_vector) -> Answer | None:
         """A product attribute from the product's own record: the product named in the
         question, else the product in focus when the question names nothing else."""
-        link = self.catalog.link(merchant_id, question.text)
+        link = self.catalog.link(merchant_id, question.text, query_vector)
         product, sureness = (link.product, link.score) if link else (None, 0.0)
         if product is None and focus is not None and focus.product and about_focus(question):
             product, sureness = self.catalog.find(merchant_id, focus.product), FOCUS_SURENESS
         if product is None:
             return None
-        fact = answer_facts(question, lang, product)
+        fact = answer_facts(question, lang, product, self.catalog.key_similarity)
         chunk = product.chunks.get(lang) or next(iter(product.chunks.values()))
         cite = [Citation(document=product.document, chunk=chunk, score=round(sureness, 4), title=product.title(lang)[:200])]
-        if question_has_other_topic(question, product):
+        by_name = link is not None and link.score > MEANING_SURENESS
+        # The question's other words are the product's name in another language when it was
+        # linked by meaning, so only a name-linked question is checked for another topic.
+        if (by_name or link is None) and question_has_other_topic(question, product):
             return None
         if fact is not None:
             return Answer(reply=fact.reply, confidence=fact_confidence(sureness), citations=cite, focus_product=product.sku)
