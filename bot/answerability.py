@@ -52,13 +52,17 @@ class Features:
     match: float = 0.0  # the retriever-side match score (similarity and word coverage blended)
     other_language: bool = False  # the candidate is in another language than the question
     product: bool = False  # the candidate is a product record
+    # Share of the question's content words in the candidate's own question or heading: an
+    # FAQ row is about what its question says, not about every word its answer mentions.
+    title_coverage: float = 0.0
 
     def vector(self) -> list[float]:
         return [self.similarity, self.coverage, self.uncovered, self.unknown, float(not self.ask_fits), self.margin,
-                self.match, float(self.other_language), float(self.product)]
+                self.match, float(self.other_language), float(self.product), self.title_coverage]
 
 
-NAMES = ["similarity", "coverage", "uncovered", "unknown", "ask_mismatch", "margin", "match", "other_language", "product"]
+NAMES = ["similarity", "coverage", "uncovered", "unknown", "ask_mismatch", "margin", "match", "other_language", "product",
+         "title_coverage"]
 
 
 def content_words(tokens: list[str]) -> list[str]:
@@ -84,12 +88,14 @@ def features(
     margin: float,
     soft: dict[str, float],
     unseen: set[str],
+    title_tokens: list[str] | None = None,
     **extra,
 ) -> Features:
     """``soft``: each uncovered word's best cosine to the candidate's words (word vectors)."""
     words = content_words(query_tokens)
     if not words:
-        return Features(similarity, 1.0, 0.0, 0.0, answer_fits(question.ask, answer_text), margin, **extra)
+        return Features(similarity, 1.0, 0.0, 0.0, answer_fits(question.ask, answer_text), margin, title_coverage=1.0, **extra)
+    title_tokens = set(title_tokens or ())
     top = max(query_idf.values(), default=1.0)
     weights = {w: query_idf.get(w, top) for w in words}
     total = sum(weights.values()) or 1.0
@@ -103,6 +109,7 @@ def features(
         unknown=sum(weights[w] for w in unknown) / total,
         ask_fits=answer_fits(question.ask, answer_text),
         margin=margin,
+        title_coverage=sum(w in title_tokens for w in words) / len(words),
         **extra,
     )
 

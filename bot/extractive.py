@@ -23,6 +23,7 @@ from bot.question import Question, analyse, asked_attributes
 from knowledge.models import Chunk
 from knowledge.parsers import format_price
 from retrieval.embedders import Embedder
+from retrieval.tokenize import tokenize
 from xiaoer.lang import is_cjk
 
 UNSURE = {
@@ -48,6 +49,10 @@ ENGLISH_CLOSE_MARGIN = 0.03
 ENGLISH_OPEN_CONFIDENCE = (0.3, 0.9)
 # The best few candidates by match score are judged for answerability; the likeliest wins.
 JUDGE_DEPTH = 3
+# Two different answers within this probability of each other make the turn ambiguous,
+# and an ambiguous answer is capped just below the answer threshold.
+AMBIGUITY_MARGIN = 0.1
+AMBIGUOUS = 0.45
 
 
 class TextVectors:
@@ -114,7 +119,13 @@ class ExtractiveAnswerer:
             return unsure_answer(lang, [], 0.0)
         judged, scores, order = self.candidates(question, lang, evidence, query_tokens, query_vector, query_idf, unseen)
         # The candidate most likely to answer *this* question, not merely the closest one.
-        best = max(judged, key=lambda c: c.probability)
+        ranked = sorted(judged, key=lambda c: c.probability, reverse=True)
+        best = ranked[0]
+        rival = next((c for c in ranked[1:] if c.reply and c.reply != best.reply and c.evidence.chunk.lang == best.evidence.chunk.lang), None)
+        if rival is not None and best.probability - rival.probability < AMBIGUITY_MARGIN:
+            # Two different answers almost equally likely: at most one is right, so neither
+            # is sure enough to send ("几天发货" between the shipping and the delivery FAQ).
+            best = Candidate(best.evidence, best.reply, best.features, min(best.probability, AMBIGUOUS))
         citations = [citation(evidence[i], scores[i]) for i in order[:3] if scores[i] > 0.0]
         if best.evidence is not evidence[order[0]]:
             citations = [citation(best.evidence, best.features.match)] + [c for c in citations if c.chunk != best.evidence.chunk.id][:2]
@@ -161,6 +172,7 @@ class ExtractiveAnswerer:
         missing = [w for w in content_words(query_tokens) if w not in chunk_tokens]
         soft = self.soft_cover(missing, chunk_tokens) if missing else {}
         return features(question, query_tokens, query_idf, chunk_tokens, reply, similarity, margin, soft, unseen,
+                        title_tokens=tokenize(ev.chunk.title),
                         match=scores[i], other_language=ev.chunk.lang != lang, product=ev.chunk.kind == "product")
 
     def soft_cover(self, words: list[str], chunk_tokens: set[str]) -> dict[str, float]:

@@ -107,7 +107,8 @@ def test_the_english_embedder_judges_the_head_of_open_english_questions_only(ass
     assert english.calls[0] == [question]
     assert len(english.calls) - 1 <= ENGLISH_RERANK_DEPTH  # one batch per head chunk, cached after
     assert with_second_opinion.confidence != alone.confidence
-    assert "2-4 days" in with_second_opinion.reply
+    # Beijing is in neither FAQ: the delivery-time row is right, or the bot declines.
+    assert "2-4 days" in with_second_opinion.reply or with_second_opinion.handoff
 
 
 # The demo shop's own near misses (issue 12): each is answered right or declined, never
