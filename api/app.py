@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 import anyio.to_thread
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from fastapi.staticfiles import StaticFiles
@@ -35,7 +36,9 @@ def create_app(assistant: ShopAssistant | None = None, settings: Settings | None
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
         yield
 
-    app = FastAPI(
+    # FastAPIOffline: /docs and /redoc load Swagger UI and ReDoc from files the package ships
+    # (not from a CDN), so the API docs work on a machine with no internet.
+    app = FastAPIOffline(
         title="xiaoer", version="0.1.0", description="Customer-service assistant API (店小蜜-style).", lifespan=lifespan,
     )
     lock = threading.Lock()
