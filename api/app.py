@@ -68,7 +68,7 @@ def create_app(assistant: ShopAssistant | None = None, settings: Settings | None
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict:
-        return {"status": "ok"}
+        return {"status": "ok", "service": "xiaoer"}  # `xiaoer ask` looks for this
 
     app.include_router(chat.router)
     app.include_router(

@@ -32,6 +32,8 @@ def xiaoer_home(tmp_path_factory) -> Path:
     os.environ["XIAOER_HOME"] = str(home)
     for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "DATABASE_URL", "CHROMA_HOST", "XIAOER_EMBEDDER", "XIAOER_LLM_MODEL"):
         os.environ.pop(var, None)
+    # `xiaoer ask` runs in the test process, never against a server someone left on :8000.
+    os.environ["XIAOER_URL"] = "off"
     reset_settings()
     reset_engines()
     return home
