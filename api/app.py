@@ -36,9 +36,11 @@ def create_app(assistant: ShopAssistant | None = None, settings: Settings | None
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
         yield
 
-    # FastAPIOffline: /docs and /redoc load Swagger UI and ReDoc from files the package ships
-    # (not from a CDN), so the API docs work on a machine with no internet.
+    # FastAPIOffline: /docs loads Swagger UI from files the package ships, not from a CDN,
+    # so the API docs work with no internet. No /redoc: its bundle still fetches a logo
+    # from the CDN, and Swagger UI shows the same schema.
     app = FastAPIOffline(
+        redoc_url=None,
         title="xiaoer", version="0.1.0", description="Customer-service assistant API (店小蜜-style).", lifespan=lifespan,
     )
     lock = threading.Lock()
