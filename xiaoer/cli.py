@@ -171,17 +171,20 @@ def _ask_here(body: dict, retriever: str) -> dict:
 
 @app.command("eval")
 def eval_command(
-    dataset: Annotated[Path, typer.Argument(help="Dataset folder with knowledge/ and cases.jsonl.")],
-    json_out: Annotated[Path | None, typer.Option("--json", help="Write the metrics as JSON to this file.")] = None,
-    report: Annotated[Path | None, typer.Option("--report", help="Write an HTML report with plots to this folder.")] = None,
+    datasets: Annotated[list[Path], typer.Argument(help="Dataset folders, each with knowledge/ and cases.jsonl.")],
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the metrics as JSON to this file (several sets: name → metrics).")] = None,
+    report: Annotated[Path | None, typer.Option("--report", help="Write an HTML report with plots to this folder (several sets: one subfolder each).")] = None,
+    markdown: Annotated[Path | None, typer.Option("--markdown", help="Write one table row per dataset as Markdown to this file.")] = None,
     retriever: Annotated[str, typer.Option(help="hybrid, dense or bm25.")] = "hybrid",
     limit: Annotated[int | None, typer.Option(help="Score an evenly spaced sample of this many cases.")] = None,
     judge: Annotated[bool, typer.Option("--judge", help="Also have the configured LLM grade each answer (needs OPENAI_API_KEY).")] = False,
 ) -> None:
-    """Score the real turn pipeline on a labelled dataset (throw-away merchant)."""
+    """Score the real turn pipeline on labelled datasets (a throw-away merchant each)."""
+    from bot.turn import ShopAssistant
     from eval.dataset import DatasetError, load_dataset
     from eval.judge import LLMJudge
     from eval.runner import run_eval
+    from eval.table import markdown_table
     from xiaoer.settings import get_settings
 
     if retriever not in ("hybrid", "dense", "bm25"):
@@ -192,32 +195,54 @@ def eval_command(
             grader = LLMJudge(get_settings())
         except ValueError as exc:
             _fail(f"--judge: {exc}", code=2)
-    try:
-        data = load_dataset(dataset, limit=limit)
+    try:  # every set is checked before the first one runs
+        loaded = [load_dataset(folder, limit=limit) for folder in datasets]
     except DatasetError as exc:
         _fail(str(exc), code=2)
-    with Progress(
-        TextColumn(f"[bold]{data.name}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-        console=err, transient=True,
-    ) as progress:
-        task = progress.add_task("cases", total=len(data.cases))
-        run = run_eval(
-            data, mode=retriever, judge=grader, progress=lambda done, total: progress.update(task, completed=done)
-        )
-    summary = run.summary
-    table = Table("metric", "value", title=f"{data.name} ({retriever}, {summary['cases']} cases)")
-    for key, value in summary.items():
-        if key in ("intent_per_label", "intent_confusion", "intent_labels"):
-            continue
-        table.add_row(key, "-" if value is None else f"{value}")
-    console.print(table)
+    names = [data.name for data in loaded]
+    if len(set(names)) < len(names):
+        _fail(f"datasets need distinct folder names, got {', '.join(names)}", code=2)
+    assistant = ShopAssistant()
+    runs = []
+    for data in loaded:
+        with Progress(
+            TextColumn(f"[bold]{data.name}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+            console=err, transient=True,
+        ) as progress:
+            task = progress.add_task("cases", total=len(data.cases))
+            runs.append(run_eval(
+                data, mode=retriever, assistant=assistant, judge=grader,
+                progress=lambda done, total: progress.update(task, completed=done),
+            ))
+    summaries = {run.dataset: run.summary for run in runs}
+    if len(runs) == 1:
+        summary = runs[0].summary
+        table = Table("metric", "value", title=f"{runs[0].dataset} ({retriever}, {summary['cases']} cases)")
+        for key, value in summary.items():
+            if key == "shop" or isinstance(value, (dict, list)):  # the shop below; curves and bins: --json, --report
+                continue
+            table.add_row(key, "-" if value is None else f"{value}")
+        console.print(table)
+        if summary["shop"]:
+            console.print(f"shop: {json.dumps(summary['shop'], ensure_ascii=False)}")
+        if summary["answer_accuracy_by_lang"]:
+            console.print("answer accuracy by language: " + ", ".join(f"{k} {v}" for k, v in summary["answer_accuracy_by_lang"].items()))
+    else:
+        # Plain Markdown, unwrapped: eleven columns do not fit a boxed table in 80 characters.
+        console.print(f"xiaoer eval ({retriever})\n" + markdown_table(summaries), soft_wrap=True, markup=False, highlight=False)
     if json_out:
         json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
+        payload = runs[0].summary if len(runs) == 1 else summaries
+        json_out.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
+    if markdown:
+        markdown.parent.mkdir(parents=True, exist_ok=True)
+        markdown.write_text(markdown_table(summaries), encoding="utf-8")
+        console.print(f"table: {markdown}")
     if report:
         from eval.report import write_report
 
-        console.print(f"report: {write_report(run, report)}")
+        for run in runs:
+            console.print(f"report: {write_report(run, report if len(runs) == 1 else report / run.dataset)}")
 
 
 @app.command("metrics")
