@@ -13,7 +13,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 app = typer.Typer(help="xiaoer: an offline-first customer-service assistant for online shops.", no_args_is_help=True)
-console = Console()
+# Piped into a file or a program, output is as wide as its content: rich's 80-column
+# default for a non-terminal cut table cells short ("resoluti…").
+console = Console() if sys.stdout.isatty() else Console(width=100_000)
 err = Console(stderr=True)
 
 MerchantOpt = Annotated[str, typer.Option("--merchant", "-m", help="Merchant id (letters, digits, - and _).", envvar="XIAOER_MERCHANT")]
@@ -114,38 +116,57 @@ def ask(
     question: Annotated[str, typer.Argument(help="The shopper's message.")],
     merchant: MerchantOpt,
     as_json: Annotated[bool, typer.Option("--json", help="Print the turn result as one JSON object.")] = False,
-    retriever: Annotated[str, typer.Option(help="hybrid, dense or bm25.")] = "hybrid",
+    retriever: Annotated[str, typer.Option(help="hybrid, dense or bm25 (not hybrid: always in this process).")] = "hybrid",
     conversation: Annotated[str | None, typer.Option(help="Continue this conversation (its id is in the JSON output).")] = None,
     order: Annotated[str | None, typer.Option(help="The shopper's order id (offers are priced from the merchant's order record).")] = None,
 ) -> None:
-    """Send one shopper message to MERCHANT (a new conversation unless --conversation is given)."""
-    from bot.turn import TurnRequest
+    """Send one shopper message to MERCHANT (a new conversation unless --conversation is given).
+
+    Uses the xiaoer server at XIAOER_URL, or one answering on 127.0.0.1:8000, and otherwise
+    runs the turn in this process (loading the models first: seconds). XIAOER_URL=off
+    always runs it here."""
+    from xiaoer.remote import ServerError, post_turn, server_url
 
     if not question.strip():
         _fail("the question is empty", code=2)
     if retriever not in ("hybrid", "dense", "bm25"):
         _fail("--retriever must be hybrid, dense or bm25", code=2)
-    from bot.conversations import ConversationNotFound
-
-    _require_merchant(merchant)
-    request = TurnRequest(merchant_id=merchant, message=question, conversation_id=conversation, order_id=order)
-    try:
-        result = _assistant().handle(request, mode=retriever)
-    except ConversationNotFound:
-        _fail(f"merchant {merchant!r} has no conversation {conversation!r}", code=2)
+    body = {"merchant_id": merchant, "message": question, "conversation_id": conversation, "order_id": order}
+    url = server_url() if retriever == "hybrid" else None  # the server always retrieves hybrid
+    if url:
+        try:
+            result = post_turn(url, body)
+        except ServerError as exc:
+            _fail(str(exc), code=2 if exc.status and exc.status < 500 else 3)
+    else:
+        result = _ask_here(body, retriever)
     if as_json:
-        payload = result.model_dump(include={"reply", "intent", "confidence", "offer", "handoff", "conversation_id"})
-        payload["citations"] = [c.model_dump(include={"document", "chunk", "score"}) for c in result.citations]
+        payload = {key: result.get(key) for key in ("reply", "intent", "confidence", "offer", "handoff", "conversation_id")}
+        payload["citations"] = [{key: c[key] for key in ("document", "chunk", "score")} for c in result["citations"]]
         print(json.dumps(payload, ensure_ascii=False))
         return
-    console.print(result.reply)
-    for i, c in enumerate(result.citations, start=1):
-        console.print(f"  [dim][{i}] {c.document} #{c.chunk} ({c.score:.2f})[/]")
-    if result.offer:
-        console.print(f"  [dim]offer #{result.offer['id']}: {result.offer['kind']} {result.offer['amount']} ({result.offer['status']})[/]")
-    handoff_note = f" · handoff: {result.handoff['reason']} (ticket {result.handoff['ticket_id']})" if result.handoff else ""
-    console.print(f"  [dim]intent {result.intent} · confidence {result.confidence:.2f}{handoff_note}[/]")
-    console.print(f"  [dim]conversation {result.conversation_id}[/]")
+    console.print(result["reply"])
+    for i, c in enumerate(result["citations"], start=1):
+        console.print(f"  [dim][{i}] {c['document']} #{c['chunk']} ({c['score']:.2f})[/]")
+    offer, handoff = result["offer"], result["handoff"]
+    if offer:
+        console.print(f"  [dim]offer #{offer['id']}: {offer['kind']} {offer['amount']} ({offer['status']})[/]")
+    handoff_note = f" · handoff: {handoff['reason']} (ticket {handoff['ticket_id']})" if handoff else ""
+    console.print(f"  [dim]intent {result['intent']} · confidence {result['confidence']:.2f}{handoff_note}[/]")
+    console.print(f"  [dim]conversation {result['conversation_id']}[/]")
+
+
+def _ask_here(body: dict, retriever: str) -> dict:
+    """One turn in this process; the TurnResult as the server would send it."""
+    from bot.conversations import ConversationNotFound
+    from bot.turn import TurnRequest
+
+    _require_merchant(body["merchant_id"])
+    try:
+        result = _assistant().handle(TurnRequest(**body), mode=retriever)
+    except ConversationNotFound:
+        _fail(f"merchant {body['merchant_id']!r} has no conversation {body['conversation_id']!r}", code=2)
+    return result.model_dump(mode="json")
 
 
 @app.command("eval")
@@ -487,25 +508,25 @@ def demo(
     serve(host=host, port=port)
 
 
-def main() -> None:  # pragma: no cover
-    app()
-
-
 def main() -> None:
     """The console script: a store that cannot be reached is one clear line and exit code 3,
     not a traceback (the command changed nothing; run it again once the store is back)."""
-    from sqlalchemy.exc import OperationalError
-
-    from retrieval.vector_store import VectorStoreUnavailable
-
     try:
         app()
-    except VectorStoreUnavailable as exc:
-        err.print(f"[bold red]error:[/] {exc}; nothing was changed, retry once it is back")
-        sys.exit(3)
-    except OperationalError as exc:
-        err.print(f"[bold red]error:[/] the database is unavailable ({exc.orig}); nothing was changed, retry shortly")
-        sys.exit(3)
+    except Exception as exc:
+        # Imported only now: a command that never touches the stores (ask through a
+        # server) should not pay for importing them.
+        from sqlalchemy.exc import OperationalError
+
+        from retrieval.vector_store import VectorStoreUnavailable
+
+        if isinstance(exc, VectorStoreUnavailable):
+            err.print(f"[bold red]error:[/] {exc}; nothing was changed, retry once it is back")
+            sys.exit(3)
+        if isinstance(exc, OperationalError):
+            err.print(f"[bold red]error:[/] the database is unavailable ({exc.orig}); nothing was changed, retry shortly")
+            sys.exit(3)
+        raise
 
 
 if __name__ == "__main__":  # pragma: no cover
