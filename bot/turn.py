@@ -165,11 +165,12 @@ class ShopAssistant:
         query_vector: np.ndarray | None = None,
         on_token: Callable[[str], None] | None = None,
         focus: Focus | None = None,
+        use_llm: bool = True,
     ) -> Answer:
         """Catalog facts first (a named product, or the product in focus, and an attribute
         asked), then the merchant's FAQ and documents, each only when it answers *this*
         question (bot/answerability.py). The LLM, when configured, is asked only when the
-        grounded answer passed that gate."""
+        grounded answer passed that gate (and ``use_llm``: re-checking gaps needs only the gate)."""
         if query_vector is None:
             query_vector = self.retriever.embedder.embed([message])[0]
         question = analyse(message)
@@ -191,7 +192,7 @@ class ShopAssistant:
                     break
         if focus is not None and grounded.focus_product is None:
             grounded.focus_product = focus.product
-        if self.llm is not None and not grounded.handoff:
+        if self.llm is not None and use_llm and not grounded.handoff:
             return self.llm.answer(message, lang, evidence, grounded, on_token=on_token)
         return grounded
 

@@ -2,7 +2,8 @@
 merchant sees "23 shoppers asked about cash on delivery" rather than 23 log lines.
 
 Source: ``unanswered`` events (``data.question``, ``data.reason``, value = confidence) of
-one merchant whose ``created_at`` falls in ``[since, until)``.
+one merchant whose ``created_at`` falls in ``[since, until)``, less those of phrasings the
+merchant's knowledge has answered since (``closed_gaps``, knowledge/loop.py closes them).
 
 Grouping: questions that are the same after Unicode NFKC, whitespace collapsing and
 casefolding are one phrasing (so they always share a group). Phrasings are embedded once
@@ -26,7 +27,11 @@ from datetime import datetime
 import numpy as np
 from pydantic import BaseModel
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from handoff.metrics import EventRecord, load_events
+from handoff.models import ClosedGap
 from xiaoer.lang import detect_language
 
 MAX_EXAMPLES = 5
@@ -165,5 +170,35 @@ def knowledge_gaps(
     from xiaoer.db import session_scope
 
     with session_scope() as session:
-        events = load_events(session, merchant_id, since=since, until=until, kinds=["unanswered"])
+        events = open_gap_events(session, merchant_id, since=since, until=until)
     return group_questions(events, embedder, threshold=threshold, limit=limit)
+
+
+def open_gap_events(
+    session: Session, merchant_id: str, *, since: datetime | None = None, until: datetime | None = None
+) -> list[EventRecord]:
+    """``unanswered`` events in ``[since, until)`` whose phrasing is not closed (or went
+    unanswered again after it was closed)."""
+    closed = dict(
+        session.execute(select(ClosedGap.question_key, ClosedGap.closed_at).where(ClosedGap.merchant_id == merchant_id)).all()
+    )
+    events = load_events(session, merchant_id, since=since, until=until, kinds=["unanswered"])
+    return [e for e in events if e.created_at > closed.get(question_key(str(e.get("question") or "")), datetime.min)]
+
+
+def open_gap_questions(session: Session, merchant_id: str, *, since: datetime | None = None) -> list[str]:
+    """Each open phrasing once (as first asked), most recently asked first."""
+    return [p.text for p in sorted(_phrasings(open_gap_events(session, merchant_id, since=since)), key=lambda p: p.last_seen, reverse=True)]
+
+
+def close_gaps(session: Session, merchant_id: str, questions: Iterable[str], *, now: datetime | None = None) -> None:
+    """Mark these phrasings answered as of ``now``."""
+    from xiaoer.db import utcnow
+
+    now = now or utcnow()
+    for key in {question_key(q) for q in questions}:
+        row = session.get(ClosedGap, (merchant_id, key))
+        if row is None:
+            session.add(ClosedGap(merchant_id=merchant_id, question_key=key, closed_at=now))
+        else:
+            row.closed_at = now

@@ -53,3 +53,15 @@ class HandoffTicket(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class ClosedGap(Base):
+    """A gap phrasing (``handoff.gaps.question_key``) that the merchant's knowledge now
+    answers. Its ``unanswered`` events up to ``closed_at`` leave the gap list; the same
+    question going unanswered again later opens it again."""
+
+    __tablename__ = "closed_gaps"
+
+    merchant_id: Mapped[str] = mapped_column(ForeignKey("merchants.id", ondelete="CASCADE"), primary_key=True)
+    question_key: Mapped[str] = mapped_column(Text, primary_key=True)
+    closed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

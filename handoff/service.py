@@ -194,6 +194,9 @@ def resolve(session: Session, merchant_id: str, ticket_id: int, agent: Agent) ->
         session, merchant_id, "ticket_resolved", conversation_id=conversation.id, agent_id=agent.id,
         value=(now - ticket.claimed_at).total_seconds(), data={"ticket_id": ticket.id},
     )
+    from knowledge.loop import draft_from_ticket  # the knowledge loop: a gap's answer becomes a draft FAQ
+
+    draft_from_ticket(session, ticket)
     return ticket
 
 

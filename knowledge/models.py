@@ -72,3 +72,24 @@ class Chunk(Base):
     search_tokens: Mapped[str] = mapped_column(Text, default="")
 
     document: Mapped[Document] = relationship(back_populates="chunks")
+
+
+class LearnedFaq(Base):
+    """An FAQ row the merchant taught the bot from a knowledge gap: written by hand
+    ("add answer", approved at once) or drafted from an agent's reply when a ticket that
+    began as a gap was resolved (a draft until the merchant approves it). Approved rows
+    make up one FAQ document per merchant (knowledge/loop.py); a rejected draft is deleted."""
+
+    __tablename__ = "learned_faqs"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    merchant_id: Mapped[str] = mapped_column(ForeignKey("merchants.id", ondelete="CASCADE"), index=True)
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft | approved
+    source: Mapped[str] = mapped_column(String(16))  # merchant | agent
+    conversation_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    agent_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)

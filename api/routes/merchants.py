@@ -20,6 +20,7 @@ from handoff.metrics import MerchantMetrics, merchant_metrics
 from handoff.models import Agent
 from handoff.service import create_agent
 from knowledge import repository
+from knowledge.loop import recheck_gaps
 from knowledge.models import MerchantKey
 from knowledge.service import DocumentInfo, IngestedFile
 from xiaoer.db import utcnow
@@ -66,6 +67,7 @@ class MerchantProfile(BaseModel):
 
 class UploadReport(BaseModel):
     files: list[IngestedFile]
+    closed_gaps: list[str] = Field(default=[], description="Gap questions the new knowledge answers.")
 
 
 class OrdersImported(BaseModel):
@@ -116,7 +118,8 @@ async def upload_documents(
         batch.append((upload.filename or "upload", raw))
     # Parsing and embedding take seconds: off the event loop, so chats and sockets carry on.
     report = await run_in_threadpool(assistant.knowledge.ingest_files, merchant_id, batch)
-    return UploadReport(files=report.files)
+    closed = await run_in_threadpool(recheck_gaps, assistant, merchant_id) if any(f.status != "unchanged" for f in report.files) else []
+    return UploadReport(files=report.files, closed_gaps=closed)
 
 
 @router.delete("/{merchant_id}/documents/{document}", status_code=204)
