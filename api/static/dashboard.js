@@ -33,6 +33,10 @@
       tierRule: '专家：应答率 ≥95% 且解决率 ≥90%；资深：≥90% / ≥80%；高级：≥80% / ≥70%；接入满 5 单才认证。',
       gaps: '知识缺口', gapsHint: '机器人答不上来的问题，按意思归类；补充到知识库即可', gapsEmpty: '暂无知识缺口，机器人都答上来了',
       askedN: '{n} 次', lastSeen: '最近 {t}', alsoAsked: '类似问法：',
+      addAnswer: '添加答案', answerPlaceholder: '写下机器人以后该怎么回答这个问题', saveAnswer: '保存并入库',
+      learned: '已入库，机器人学会了', gapsClosed: '已关闭 {n} 个知识缺口',
+      drafts: '待审核答案', draftsHint: '客服解决知识缺口时的回复（已隐去个人信息），修改后通过即入库', draftsEmpty: '暂无待审核的答案',
+      draftQuestion: '问题', draftAnswer: '答案', approve: '通过并入库', reject: '驳回', rejected: '已驳回', draftBy: '客服 {a} 的回复',
       knowledgeTitle: '知识库', dropTitle: '拖拽文件到这里，或点击选择',
       dropHint: 'FAQ .csv（问题,答案）、.md/.txt、商品目录 .json/.csv、.pdf；一批中有一个文件出错则全部不入库',
       documents: '文档', docName: '文件名', docKind: '类型', docChunks: '知识段', docSize: '大小', documentsEmpty: '还没有文档，先上传一份 FAQ 吧。',
@@ -71,6 +75,11 @@
       tierRule: 'Master: response ≥95% and resolution ≥90%; expert: ≥90% / ≥80%; senior: ≥80% / ≥70%; at least 5 claimed tickets.',
       gaps: 'Knowledge gaps', gapsHint: 'questions the bot could not answer, grouped by meaning: add them to your knowledge',
       gapsEmpty: 'No gaps: the bot answered everything', askedN: '×{n}', lastSeen: 'last {t}', alsoAsked: 'Also asked: ',
+      addAnswer: 'Add answer', answerPlaceholder: 'How should the bot answer this from now on?', saveAnswer: 'Save to knowledge',
+      learned: 'Stored: the bot knows it now', gapsClosed: '{n} gap(s) closed',
+      drafts: 'Draft answers', draftsHint: "agents' replies that settled a knowledge gap (personal data masked): edit, then approve to add them",
+      draftsEmpty: 'No drafts to review', draftQuestion: 'Question', draftAnswer: 'Answer', approve: 'Approve', reject: 'Reject',
+      rejected: 'Rejected', draftBy: 'reply by agent {a}',
       knowledgeTitle: 'Knowledge', dropTitle: 'Drop files here, or click to choose',
       dropHint: 'FAQ .csv (question,answer), .md/.txt, catalog .json/.csv, .pdf; if one file in a batch is bad, nothing is stored',
       documents: 'Documents', docName: 'File', docKind: 'Kind', docChunks: 'Chunks', docSize: 'Size', documentsEmpty: 'No documents yet: upload an FAQ first.',
@@ -140,6 +149,7 @@
     tab: 'score',
     metrics: null,
     gaps: [],
+    drafts: [],
     documents: [],
     policy: null,
     mode: 'form',
@@ -267,6 +277,7 @@
     renderShop();
     if (state.metrics) renderMetrics();
     renderGaps();
+    renderDrafts();
     renderDocuments();
     buildRules();  // keeps the values being edited
   }
@@ -296,7 +307,7 @@
 
   function signOut(message) {
     localStorage.removeItem(STORE);
-    Object.assign(state, { key: '', profile: null, metrics: null, gaps: [], documents: [], policy: null });
+    Object.assign(state, { key: '', profile: null, metrics: null, gaps: [], drafts: [], documents: [], policy: null });
     $('#app').hidden = true;
     $('#tabs').hidden = true;
     $('#signout').hidden = true;
@@ -326,15 +337,18 @@
     const days = $('#period').value;
     const err = $('#score-error');
     try {
-      const [metrics, gaps] = await Promise.all([
+      const [metrics, gaps, drafts] = await Promise.all([
         api('GET', `${base()}/metrics?days=${days}`),
         api('GET', `${base()}/gaps?days=${days}&limit=20`),
+        api('GET', `${base()}/drafts`),
       ]);
       state.metrics = metrics;
       state.gaps = gaps;
+      state.drafts = drafts;
       err.hidden = true;
       renderMetrics();
       renderGaps();
+      renderDrafts();
     } catch (e) {
       err.textContent = e.message;
       err.hidden = false;
@@ -506,9 +520,76 @@
           others.length ? el('div', { class: 'gap-examples', text: t('alsoAsked') + others.join(' · ') }) : null),
         el('div', { class: 'gap-meta' },
           el('div', {}, ...g.reasons.map((r) => el('span', { class: 'tag', text: label(GAP_REASONS, r) }))),
-          el('div', { text: t('lastSeen', { t: when(g.last_seen) }) })));
+          el('div', { text: t('lastSeen', { t: when(g.last_seen) }) }),
+          el('button', { type: 'button', class: 'btn small gap-add', text: t('addAnswer'), onclick: (e) => openAnswerForm(e.target.closest('li'), g.question) })));
     }));
     $('#gaps-empty').hidden = state.gaps.length > 0 || !state.metrics;
+  }
+
+  // The knowledge loop: an answer written for a gap, or an agent's reply approved, is
+  // ingested at once; the API re-asks the open gaps and says which it closed.
+  function openAnswerForm(item, question) {
+    if (item.querySelector('.gap-form')) return;
+    const answer = el('textarea', { class: 'gap-answer', rows: '3', maxlength: '2000', placeholder: t('answerPlaceholder') });
+    const error = el('p', { class: 'error', hidden: true });
+    const form = el('form', { class: 'gap-form' }, answer, error,
+      el('div', { class: 'form-foot' },
+        el('button', { type: 'button', class: 'btn ghost small', text: t('cancel'), onclick: () => form.remove() }),
+        el('button', { type: 'submit', class: 'btn primary small', text: t('saveAnswer') })));
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      learn(form, error, () => api('POST', `${base()}/gaps/answer`, { question, answer: answer.value }));
+    });
+    item.append(form);
+    answer.focus();
+  }
+
+  async function learn(form, error, call) {
+    for (const b of form.querySelectorAll('button')) b.disabled = true;
+    try {
+      const result = await call();
+      toast(t('learned') + (result.closed_gaps.length ? ' · ' + t('gapsClosed', { n: result.closed_gaps.length }) : ''));
+      await loadScore();
+    } catch (e) {
+      error.textContent = e.message;
+      error.hidden = false;
+      for (const b of form.querySelectorAll('button')) b.disabled = false;
+    }
+  }
+
+  function renderDrafts() {
+    $('#drafts').replaceChildren(...state.drafts.map((d) => {
+      const question = el('input', { class: 'draft-question', value: d.question, maxlength: '500', 'aria-label': t('draftQuestion') });
+      const answer = el('textarea', { class: 'draft-answer', rows: '3', maxlength: '2000', 'aria-label': t('draftAnswer') });
+      answer.value = d.answer;
+      const error = el('p', { class: 'error', hidden: true });
+      const form = el('form', { class: 'draft', dataset: { draft: String(d.id) } },
+        el('label', {}, el('span', { class: 'muted small', text: t('draftQuestion') }), question),
+        el('label', {}, el('span', { class: 'muted small', text: t('draftAnswer') }), answer),
+        error,
+        el('div', { class: 'form-foot' },
+          el('span', { class: 'muted small draft-meta', text: (d.agent_id ? t('draftBy', { a: d.agent_id }) + ' · ' : '') + when(d.created_at) }),
+          el('button', { type: 'button', class: 'btn danger small draft-reject', text: t('reject'), onclick: () => rejectDraft(d.id, form, error) }),
+          el('button', { type: 'submit', class: 'btn primary small draft-approve', text: t('approve') })));
+      form.addEventListener('submit', (e) => {
+        e.preventDefault();
+        learn(form, error, () => api('POST', `${base()}/drafts/${d.id}/approve`, { question: question.value, answer: answer.value }));
+      });
+      return el('li', {}, form);
+    }));
+    $('#drafts-empty').hidden = state.drafts.length > 0 || !state.metrics;
+  }
+
+  async function rejectDraft(id, form, error) {
+    try {
+      await api('POST', `${base()}/drafts/${id}/reject`);
+      toast(t('rejected'));
+      state.drafts = state.drafts.filter((d) => d.id !== id);
+      renderDrafts();
+    } catch (e) {
+      error.textContent = e.message;
+      error.hidden = false;
+    }
   }
 
   // ------------------------------------------------------------------ knowledge
@@ -576,6 +657,7 @@
       if (xhr.status >= 200 && xhr.status < 300 && data) {
         setProgress(t('uploadDone'), 1, 'done');
         showUploadResult(t('uploadOk', { n: data.files.length }), data.files);
+        if (data.closed_gaps && data.closed_gaps.length) toast(t('gapsClosed', { n: data.closed_gaps.length }));
         loadDocuments();
       } else {
         setProgress(t('uploadFailed'), 1, 'failed');
