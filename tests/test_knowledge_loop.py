@@ -4,6 +4,7 @@ answered from it."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from tests.conftest import FAQ, make_merchant, upload
@@ -162,3 +163,22 @@ def test_a_closed_gap_reopens_when_the_question_goes_unanswered_again(merchant_i
         unanswered(session, "Ship to Mars?", now)
     with session_scope() as session:
         assert [e.get("question") for e in open_gap_events(session, merchant_id)] == ["Gift cards?", "Ship to Mars?"]
+
+
+def test_cli_ingest_closes_the_gaps_it_answers(tmp_path, merchant_id):
+    from typer.testing import CliRunner
+
+    from xiaoer.cli import app
+
+    runner = CliRunner()
+    faq = tmp_path / "faq.csv"
+    faq.write_text("question,answer\nDo you gift wrap?,Yes, gift wrap is free.\n", encoding="utf-8")
+    assert runner.invoke(app, ["ingest", "--merchant", merchant_id, str(faq)]).exit_code == 0
+    asked = runner.invoke(app, ["ask", "--merchant", merchant_id, MARS, "--json"])
+    assert asked.exit_code == 0 and json.loads(asked.stdout)["handoff"] is not None
+
+    mars = tmp_path / "mars.csv"
+    mars.write_text(f"question,answer\n{MARS},No: we deliver on Earth only.\n", encoding="utf-8")
+    result = runner.invoke(app, ["ingest", "--merchant", merchant_id, str(mars)])
+    assert result.exit_code == 0, result.output
+    assert f"gap closed: {MARS}" in result.output

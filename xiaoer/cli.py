@@ -76,8 +76,14 @@ def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders: FAQ .csv, .md/.txt, catalog .json/.csv, .pdf.")],
     merchant: MerchantOpt,
 ) -> None:
-    """Add or replace knowledge files for a merchant (a changed file replaces its old chunks)."""
-    _ingest(_assistant(), merchant, paths)
+    """Add or replace knowledge files for a merchant (a changed file replaces its old chunks);
+    knowledge gaps the new knowledge answers are closed."""
+    from knowledge.loop import recheck_gaps
+
+    assistant = _assistant()
+    _ingest(assistant, merchant, paths)
+    for question in recheck_gaps(assistant, merchant):
+        console.print(f"[green]✓[/] gap closed: {question}")
 
 
 @app.command()
