@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from handoff.metrics import EventRecord, load_events
 from handoff.models import ClosedGap
 from xiaoer.lang import detect_language
+from xiaoer.privacy import mask_pii
 
 MAX_EXAMPLES = 5
 
@@ -183,7 +184,13 @@ def open_gap_events(
         session.execute(select(ClosedGap.question_key, ClosedGap.closed_at).where(ClosedGap.merchant_id == merchant_id)).all()
     )
     events = load_events(session, merchant_id, since=since, until=until, kinds=["unanswered"])
-    return [e for e in events if e.created_at > closed.get(question_key(str(e.get("question") or "")), datetime.min)]
+    return [e for e in events if e.created_at > closed.get(_closed_key(str(e.get("question") or "")), datetime.min)]
+
+
+def _closed_key(question: str) -> str:
+    """The key a closed phrasing is stored under: masked, so ``closed_gaps`` keeps no
+    shopper's personal data, and the same before and after ``xiaoer purge`` masks events."""
+    return question_key(mask_pii(question))
 
 
 def open_gap_questions(session: Session, merchant_id: str, *, since: datetime | None = None) -> list[str]:
@@ -196,7 +203,7 @@ def close_gaps(session: Session, merchant_id: str, questions: Iterable[str], *, 
     from xiaoer.db import utcnow
 
     now = now or utcnow()
-    for key in {question_key(q) for q in questions}:
+    for key in {_closed_key(q) for q in questions}:
         row = session.get(ClosedGap, (merchant_id, key))
         if row is None:
             session.add(ClosedGap(merchant_id=merchant_id, question_key=key, closed_at=now))

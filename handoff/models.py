@@ -56,8 +56,8 @@ class HandoffTicket(Base):
 
 
 class ClosedGap(Base):
-    """A gap phrasing (``handoff.gaps.question_key``) that the merchant's knowledge now
-    answers. Its ``unanswered`` events up to ``closed_at`` leave the gap list; the same
+    """A gap phrasing (``handoff.gaps.question_key`` of the PII-masked question) that the
+    merchant's knowledge now answers. Its ``unanswered`` events up to ``closed_at`` leave the gap list; the same
     question going unanswered again later opens it again."""
 
     __tablename__ = "closed_gaps"

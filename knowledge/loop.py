@@ -80,7 +80,10 @@ def _clean(question: str, answer: str) -> tuple[str, str]:
 def draft_from_ticket(session: Session, ticket: HandoffTicket) -> LearnedFaq | None:
     """A draft FAQ from a resolved ticket whose conversation began as a gap: the first
     unanswered question and the resolving agent's replies, PII masked. None when the
-    conversation was no gap or the agent wrote nothing."""
+    conversation was no gap, already left a draft (a second ticket) or the agent wrote
+    nothing."""
+    if session.scalar(select(LearnedFaq.id).where(LearnedFaq.conversation_id == ticket.conversation_id).limit(1)):
+        return None
     question = session.scalar(
         select(MetricEvent.data)
         .where(MetricEvent.conversation_id == ticket.conversation_id, MetricEvent.kind == "unanswered")

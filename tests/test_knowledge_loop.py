@@ -144,7 +144,10 @@ def test_loop_routes_need_the_merchants_key_and_clear_input(client, merchant_id)
 
 def test_a_closed_gap_reopens_when_the_question_goes_unanswered_again(merchant_id, assistant):
     from bot.events import record_event
+    from sqlalchemy import select
+
     from handoff.gaps import close_gaps, open_gap_events
+    from handoff.models import ClosedGap
     from knowledge.models import Merchant
     from xiaoer.db import session_scope, utcnow
 
@@ -163,6 +166,16 @@ def test_a_closed_gap_reopens_when_the_question_goes_unanswered_again(merchant_i
         unanswered(session, "Ship to Mars?", now)
     with session_scope() as session:
         assert [e.get("question") for e in open_gap_events(session, merchant_id)] == ["Gift cards?", "Ship to Mars?"]
+
+    # Closed phrasings are stored masked: no shopper's phone number is kept, and the gap
+    # stays closed after `xiaoer purge` masks the event.
+    with session_scope() as session:
+        unanswered(session, "Call me on 13812345678 about Mars", now - timedelta(hours=2))
+        close_gaps(session, merchant_id, ["Call me on 13812345678 about Mars"], now=now - timedelta(hours=1))
+    with session_scope() as session:
+        keys = session.scalars(select(ClosedGap.question_key).where(ClosedGap.merchant_id == merchant_id)).all()
+        assert "call me on [phone] about mars" in keys and not any("13812345678" in k for k in keys)
+        assert "Call me on 13812345678 about Mars" not in [e.get("question") for e in open_gap_events(session, merchant_id)]
 
 
 def test_cli_ingest_closes_the_gaps_it_answers(tmp_path, merchant_id):
