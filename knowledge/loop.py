@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
+from collections import defaultdict
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel, Field
@@ -36,6 +38,9 @@ DRAFT, APPROVED = "draft", "approved"
 RECHECK_DAYS = 366
 MAX_QUESTION_CHARS = 500
 MAX_ANSWER_CHARS = 2000
+# One learning at a time per merchant in this process: two approvals at once would each
+# rebuild the document without the other's row.
+_learning: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
 
 
 class DraftNotFound(LookupError):
@@ -153,14 +158,14 @@ def _approved_rows(merchant_id: str) -> list[tuple[str, str]]:
 def _learn(assistant, merchant_id: str, store) -> LoopResult:
     """Ingest the learned FAQ with one more row, then store that row (``store(session)``
     returns it, approved). Ingest first: if it fails, nothing is approved."""
-    with session_scope() as session:
-        row = store(session)
-        pending = (row.question, row.answer)
-        session.rollback()  # only validated here; stored after the ingest succeeds
-    assistant.knowledge.ingest_files(merchant_id, [(LEARNED_DOCUMENT, learned_csv(_approved_rows(merchant_id) + [pending]))])
-    with session_scope() as session:
-        row = store(session)
-        faq = _out(row)
+    with _learning[merchant_id]:
+        with session_scope() as session:
+            row = store(session)
+            pending = (row.question, row.answer)
+            session.rollback()  # only validated here; stored after the ingest succeeds
+        assistant.knowledge.ingest_files(merchant_id, [(LEARNED_DOCUMENT, learned_csv(_approved_rows(merchant_id) + [pending]))])
+        with session_scope() as session:
+            faq = _out(store(session))
     return LoopResult(faq=faq, closed_gaps=recheck_gaps(assistant, merchant_id))
 
 
