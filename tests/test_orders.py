@@ -1,0 +1,75 @@
+"""Order records with logistics (issue 14): import, storage, masking."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import pytest
+
+from bot.orders import OrderImportError, parse_orders, stored_order, stored_orders_of, upsert_orders
+from knowledge import repository
+from xiaoer.db import session_scope
+from xiaoer.demo import DEMO_ORDERS
+from xiaoer.privacy import mask_address
+
+FULL = {
+    "order_id": "T100", "amount": 199, "status": "shipped", "items": ["晨风速干T恤 L"],
+    "shopper_id": "u-1", "phone": "138-0013-8000", "created_at": "2026-12-01T08:00:00+08:00",
+    "paid_at": "2026-12-01T00:05:00", "promised_ship_by": "2026-12-03T00:00:00", "shipped_at": "2026-12-02T03:00:00",
+    "carrier": "顺丰速运", "tracking_no": "SF1234567890",
+    "events": [
+        {"time": "2026-12-03T01:00:00", "location": "杭州", "description": "已到达杭州转运中心"},
+        {"time": "2026-12-02T03:00:00", "location": "广州", "description": "已揽收"},
+    ],
+    "refund": {"status": "processing", "amount": 50, "updated_at": "2026-12-03T00:00:00"},
+    "address": "浙江省杭州市西湖区文三路100号3幢501室",
+}
+
+
+def test_full_record_round_trips_through_the_table(merchant_id):
+    record = parse_orders("o.json", json.dumps([FULL]).encode())[0]
+    assert record.created_at == datetime(2026, 12, 1, 0, 0)  # +08:00 stored as UTC
+    assert record.phone_last4 == "8000" and "phone" not in record.model_dump()
+    assert [e.description for e in record.events] == ["已揽收", "已到达杭州转运中心"]  # oldest first
+    with session_scope() as s:
+        repository.get_or_create_merchant(s, merchant_id, "Shop")
+        upsert_orders(s, merchant_id, [record])
+    with session_scope() as s:
+        stored = stored_order(s, merchant_id, "T100")
+        mine = stored_orders_of(s, merchant_id, "u-1")
+        others = stored_orders_of(s, merchant_id, "u-2")
+    assert stored == record
+    assert [o.order_id for o in mine] == ["T100"] and others == []
+    assert stored.latest_event.location == "杭州" and stored.refund.amount == 50
+
+
+def test_csv_with_logistics_columns_and_existing_files_keep_working():
+    csv_text = (
+        "order_id,amount,status,shopper_id,carrier,tracking_no,events,refund\n"
+        'A1,99,shipped,u-9,中通,ZT1,"[{""time"": ""2026-12-01T00:00:00"", ""description"": ""已揽收""}]",\n'
+        "A2,10,paid,,,,,\n"
+    )
+    a1, a2 = parse_orders("o.csv", csv_text.encode())
+    assert a1.events[0].description == "已揽收" and a1.refund is None and a1.shopper_id == "u-9"
+    assert a2.status == "paid" and a2.carrier is None and a2.events == []
+    demo = parse_orders(DEMO_ORDERS.name, DEMO_ORDERS.read_bytes())
+    assert demo and all(o.amount > 0 for o in demo)
+
+
+@pytest.mark.parametrize("row, message", [
+    ({"order_id": "A", "amount": 1, "status": "lost"}, "status"),
+    ({"order_id": "A", "amount": 1, "events": [{"time": "yesterday", "description": "x"}]}, "events.0.time"),
+    ({"order_id": "A", "amount": 1, "phone_last4": "12"}, "phone_last4"),
+])
+def test_bad_logistics_fields_name_the_row(row, message):
+    with pytest.raises(OrderImportError, match=f"order 1: .*{message}"):
+        parse_orders("o.json", json.dumps([row]).encode())
+    with pytest.raises(OrderImportError, match="order 1: column 'events' must hold JSON"):
+        parse_orders("o.csv", b"order_id,amount,events\nA,1,[oops\n")
+
+
+def test_address_is_masked_to_its_region():
+    assert mask_address("浙江省杭州市西湖区文三路100号3幢501室") == "浙江省杭州市西湖区****"
+    assert mask_address("12 Baker Street, London NW1 6XE, UK") == "****, London NW1 6XE, UK"
+    assert "Baker" not in mask_address("12 Baker Street")
