@@ -37,6 +37,7 @@ from bot.events import record_event
 from bot.extractive import ExtractiveAnswerer
 from bot.intents import Intent, IntentClassifier
 from bot.models import OWNER_BOT, OWNER_HUMAN, OWNER_QUEUED, RECOVERY_ASKED_REASON, RECOVERY_DONE, RECOVERY_OFFERED, Conversation
+from bot.order_turn import OrderTurn, apply_order_turn, read_order_turn
 from bot.recovery import RecoveryOffer, RefundReason, conversation_offer, decide_offer, get_order, load_policy, make_offer
 from bot.router import ConversationState, Route, route
 from bot.sentiment import anger
@@ -85,6 +86,9 @@ class TurnRequest(BaseModel):
     # Quick replies send structured choices; free text is read with fixed patterns instead.
     action: Literal["accept_offer", "decline_offer"] | None = None
     refund_reason: RefundReason | None = None
+    # A signed-in shopper: the merchant's page signs shopper_id (bot/order_access.py).
+    shopper_id: str | None = Field(default=None, max_length=128)
+    shopper_hmac: str | None = Field(default=None, max_length=128)
 
 
 class QuickReply(BaseModel):
@@ -210,6 +214,11 @@ class ShopAssistant:
         intent, vector = self.classify(message)
         state = self._state(request, vector)
         lang = detect_language(message) if has_letters(message) or not state.lang else state.lang
+        order_turn = read_order_turn(
+            request.merchant_id, request.conversation_id, message, intent.label,
+            shopper_id=request.shopper_id, shopper_hmac=request.shopper_hmac, order_id=request.order_id,
+        )
+        state.order_question = order_turn is not None
         plan = route(state, intent, message, anger(message), action=request.action, chosen_reason=request.refund_reason)
 
         answer: Answer | None = None
@@ -228,7 +237,7 @@ class ShopAssistant:
                 suggestions = self.suggestions(request.merchant_id, state.last_question, lang)
             else:
                 suggestions = self.suggestions(request.merchant_id, message, lang, vector)
-        return self._commit(request, message, lang, intent, plan, answer, suggestions)
+        return self._commit(request, message, lang, intent, plan, answer, suggestions, order_turn)
 
     def _state(self, request: TurnRequest, vector: np.ndarray) -> ConversationState:
         """Read-only look at the conversation before routing."""
@@ -284,6 +293,7 @@ class ShopAssistant:
         plan: Route,
         answer: Answer | None,
         suggestions: list[dict],
+        order_turn: OrderTurn | None = None,
     ) -> TurnResult:
         merchant_id = request.merchant_id
         with session_scope() as session:
@@ -302,7 +312,10 @@ class ShopAssistant:
                 # A person holds the conversation (maybe since this turn began): stay silent.
                 return self._result(conversation, intent, lang, "", 0.0, route="silent", ticket=handoff.open_ticket(session, conversation.id))
 
-            result = self._apply(session, conversation, policy, request, message, lang, intent, plan, answer, suggestions)
+            if plan.kind == "order":
+                result = self._apply_order(session, conversation, policy, lang, intent, order_turn)
+            else:
+                result = self._apply(session, conversation, policy, request, message, lang, intent, plan, answer, suggestions)
             if prefix:
                 result.reply = f"{prefix}\n{result.reply}"
             add_message(
@@ -395,6 +408,15 @@ class ShopAssistant:
         result = self._result(conversation, intent, lang, reply, answer.confidence, route="answer", ticket=ticket)
         result.citations, result.answerer = answer.citations, answer.answerer
         return result
+
+    def _apply_order(self, session, conversation, policy, lang, intent, order_turn: OrderTurn) -> TurnResult:
+        outcome = apply_order_turn(session, conversation, order_turn, lang, policy)
+        ticket = self._escalate(session, conversation, outcome.escalate, []) if outcome.escalate else None
+        reply = outcome.reply
+        if ticket is not None:
+            reply = f"{reply}\n{replies.HOLDING[lang].format(minutes=_minutes(policy.queue_timeout_minutes))}"
+        quick = [QuickReply(label=label, action=action) for label, action in outcome.quick]
+        return self._result(conversation, intent, lang, reply, 1.0, route="order", offer=outcome.offer, ticket=ticket, quick_replies=quick)
 
     def _escalate(self, session, conversation: Conversation, reason: str, suggestions: list[dict]):
         from bot.conversations import history

@@ -73,3 +73,35 @@ def test_address_is_masked_to_its_region():
     assert mask_address("浙江省杭州市西湖区文三路100号3幢501室") == "浙江省杭州市西湖区****"
     assert mask_address("12 Baker Street, London NW1 6XE, UK") == "****, London NW1 6XE, UK"
     assert "Baker" not in mask_address("12 Baker Street")
+
+
+def test_api_import_identity_secret_and_verified_chat(client, merchant_id):
+    from bot.order_access import sign_shopper
+    from tests.conftest import make_merchant
+
+    key = make_merchant(client, merchant_id)
+    order = {**FULL, "promised_delivery_by": "2099-01-01T00:00:00", "events": [
+        {"time": datetime.utcnow().isoformat(), "location": "杭州", "description": "派送中"}]}
+    r = client.post(f"/v1/merchants/{merchant_id}/orders", headers=key,
+                    files={"file": ("orders.json", json.dumps([order]).encode())})
+    assert r.json() == {"imported": 1}
+    secret = client.get(f"/v1/merchants/{merchant_id}/identity", headers=key).json()["secret"]
+    assert client.get(f"/v1/merchants/{merchant_id}/identity", headers=key).json()["secret"] == secret
+    assert client.get(f"/v1/merchants/{merchant_id}/identity").status_code == 401
+
+    def chat(**who):
+        return client.post("/v1/chat", json={"merchant_id": merchant_id, "message": "我的快递到哪了", **who}).json()
+
+    signed = chat(shopper_id="u-1", shopper_hmac=sign_shopper(secret, "u-1"))
+    assert signed["route"] == "order" and "SF1234567890" in signed["reply"] and "派送中" in signed["reply"]
+    assert "文三路" not in signed["reply"]
+    forged = chat(shopper_id="u-1", shopper_hmac=sign_shopper("guess-guess-guess", "u-1"))
+    assert "SF1234567890" not in forged["reply"] and "订单号" in forged["reply"]
+
+    rotated = client.put(f"/v1/merchants/{merchant_id}/identity", headers=key, json={}).json()["secret"]
+    assert rotated != secret
+    assert "SF1234567890" not in chat(shopper_id="u-1", shopper_hmac=sign_shopper(secret, "u-1"))["reply"]
+    bad = client.put(f"/v1/merchants/{merchant_id}/identity", headers=key, json={"secret": "short"})
+    assert bad.status_code == 422
+    unsigned = client.put(f"/v1/merchants/{merchant_id}/order-source", headers=key, json={"url": "http://127.0.0.1:9/x"})
+    assert unsigned.status_code == 422 and "secret" in unsigned.text
