@@ -45,13 +45,15 @@ _TOPICS: tuple[tuple[Topic, re.Pattern[str]], ...] = (
     ("arrive", _rx(
         r"什么时候(能)?(到|送到|送达)|几天(能)?到|多久(能)?(到|送到)|哪天(能)?到|能到吗|何时(能)?到|预计.{0,4}(到|送达)|送达时间|"
         r"还没(收)?到|怎么还不到|"
+        r"(hasn'?t|has not|didn'?t|not) (yet )?(arrived|come|shown up|turned up)|"
         r"when (will|does|should|is) (it|my (order|package|parcel))( \w+)? (arrive|get here|be delivered|come|due)|"
         r"\barriv(e|al)\b|delivery date|\beta\b|get here"
     )),
     ("ship", _rx(
         r"(什么时候|何时|几时|多久|还没|怎么还不|还不|为什么没|为啥没|没有|能不能)发货|发货了(吗|没)|发了(吗|没)|发出(了吗|去了吗|了没)|还没发|"
         r"(has|have|did) (it|my order|you|the order) (been )?(ship|sent|dispatch)|when (will|do|did) you (ship|send)|"
-        r"when (will|does|is) (it|my order) (ship|be shipped|be sent)|not (yet )?shipped|hasn'?t (been )?(shipped|sent)|\bdispatch"
+        r"when (will|does|is) (it|my order) (ship|be shipped|be sent)|until (it|my order) (ships|is shipped)|"
+        r"(it|order) (shipped|been sent) (yet)?|not (yet )?shipped|hasn'?t (been )?(shipped|sent)|\bdispatch"
     )),
     ("where", _rx(
         r"到哪(了|里了|儿了|里)?|在哪(了|里|儿)?|物流(信息|状态|进度|到哪|怎么|呢)|查(一下|下)?(物流|快递|订单)|快递(单号|到哪|信息|呢)|"

@@ -35,7 +35,7 @@ class OrderConversation(Base):
     merchant_id: Mapped[str] = mapped_column(String(64), index=True)
     shopper_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
     unlocked: Mapped[list] = mapped_column(JSON, default=list)
-    # check (phone digits) | pick (which order) | address (the new one) | confirm (an action)
+    # number | check (phone digits) | pick (which order) | address (the new one) | confirm (an action)
     awaiting: Mapped[str | None] = mapped_column(String(16), nullable=True)
     pending: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # {order_id, topic, action, address, candidates}
     failed_checks: Mapped[int] = mapped_column(Integer, default=0)

@@ -12,6 +12,8 @@ Two halves, like the rest of the turn:
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -42,6 +44,7 @@ SHOWS_ORDER = ("answer", "restate", "confirmed", "blocked", "ask_address")
 
 _PERSONAL = re.compile(r"我|俺|\bmy\b|\bi\b|\bi'|\bme\b|\bmine\b", re.IGNORECASE)
 _GENERAL = re.compile(r"一般|通常|平时|你们|贵店|\busually\b|\bnormally\b|\btypically\b|\bdo you\b|\byour shop\b", re.IGNORECASE)
+_HOW_TO = re.compile(r"怎么|如何|怎样|\bhow (do|can|should) i\b|\bhow to\b", re.IGNORECASE)
 _ORDER_WORD = re.compile(r"订单|单号|快递|物流|包裹|\border\b|\bparcel\b|\bpackage\b|\btracking\b", re.IGNORECASE)
 PICK_LIMIT = 5
 
@@ -59,6 +62,7 @@ class OrderTurn:
     unlock: bool = False  # the phone check passed for ``order``
     missed: bool = False  # an order number that was not found (or not the shopper's)
     failed_check: bool = False
+    sent: bool = False  # a confirmed action the merchant's order system accepted
 
 
 @dataclass
@@ -103,6 +107,9 @@ def read_order_turn(
         turn = _next_step(source, flow, shopper, message, intent, order_id or flow.focus, now or utcnow())
     except SourceUnavailable:
         turn = OrderTurn("source_down", topic=text.detect_topic(message))
+    if turn is not None and turn.step == "confirmed":  # before the write transaction: it may be an HTTP call
+        kind = _ACTION_KINDS[turn.topic]
+        turn.sent = source.send_action(turn.order.order_id, kind, _payload(turn), _action_key(merchant_id, turn.order.order_id, kind, _payload(turn)))
     if turn is not None and shopper and shopper != flow.shopper_id:
         turn.shopper_id = shopper
     return turn
@@ -136,6 +143,10 @@ def _next_step(
                 if yes and blocked is not None:  # the order moved on since the restatement
                     return OrderTurn("blocked", topic=pending["topic"], order=order)
                 return OrderTurn("confirmed" if yes else "refused", topic=pending["topic"], order=order, address=pending.get("address"))
+    if flow.awaiting in ("address", "confirm") and pending.get("order_id") and text.read_confirmation(message) is False:
+        order = source.order(pending["order_id"])
+        if order is not None and may_see(order, shopper, flow.unlocked):
+            return OrderTurn("refused", topic=pending.get("topic"), order=order)
     if flow.awaiting == "address" and pending.get("order_id") and not numbers and topic in (None, "address"):
         order = source.order(pending["order_id"])
         if order is not None and may_see(order, shopper, flow.unlocked) and len(message.strip()) >= 6:
@@ -165,13 +176,14 @@ def _next_step(
             if order is not None and may_see(order, shopper, flow.unlocked):
                 return _about(order, topic or pending.get("topic") or "status", now)
 
+    if flow.awaiting == "number" and len(numbers) == 1:  # the order number the bot asked for
+        return _by_number(source, numbers[0], shopper, flow, topic or pending.get("topic") or "status", now)
+
     # --- a new question about an order
     if not _is_order_question(topic, numbers, shopper, hinted, flow, message, intent):
         return None
     topic = topic or "status"
     if numbers:
-        if flow.misses >= MAX_MISSES or flow.failed_checks >= MAX_FAILED_CHECKS:
-            return OrderTurn("too_many")
         return _by_number(source, numbers[0], shopper, flow, topic, now)
     if hinted:
         order = source.order(hinted)
@@ -199,8 +211,9 @@ def _is_order_question(topic, numbers, shopper, hinted, flow: _Flow, message: st
         return False  # "你们一般几天发货": a shipping-policy question for the knowledge base
     if shopper or hinted or flow.unlocked:
         return True
-    # Anonymous, no number: only a question plainly about the shopper's own order.
-    return topic in ("where", "refund", "cancel", "address", "urge", "status") and bool(_PERSONAL.search(message))
+    # Anonymous, no number: only a question plainly about the shopper's own order ("how do
+    # I track my order?" is a how-to for the knowledge base).
+    return topic in ("where", "refund", "cancel", "address", "urge") and bool(_PERSONAL.search(message)) and not _HOW_TO.search(message)
 
 
 def _relevant(order: OrderRecord, topic: Topic) -> bool:
@@ -215,6 +228,8 @@ def _relevant(order: OrderRecord, topic: Topic) -> bool:
 
 
 def _by_number(source: OrderSource, number: str, shopper: str | None, flow: _Flow, topic: Topic, now: datetime) -> OrderTurn:
+    if flow.misses >= MAX_MISSES or flow.failed_checks >= MAX_FAILED_CHECKS:
+        return OrderTurn("too_many")
     order = source.order(number)
     if order is None:
         return OrderTurn("not_found", topic=topic, order_id=number, missed=True)
@@ -301,6 +316,7 @@ def _reply(session, conversation, flow: OrderConversation, turn: OrderTurn, lang
     if step == "not_found":
         return OrderOutcome(text.NOT_FOUND[lang].format(order_id=turn.order_id))
     if step == "ask_number":
+        flow.awaiting, flow.pending = "number", {"topic": turn.topic}
         return OrderOutcome(text.ASK_ORDER_NUMBER[lang])
     if step == "no_orders":
         return OrderOutcome(text.NO_ORDERS[lang])
@@ -338,20 +354,31 @@ _ACTION_KINDS = {"cancel": "cancel", "address": "change_address", "urge": "urge"
 def _record_action(session: Session, conversation: Conversation, order: OrderRecord, turn: OrderTurn) -> bool:
     """Record the confirmed action; False when the same action on the order already was."""
     kind = _ACTION_KINDS[turn.topic]
-    payload = {"address": turn.address} if turn.address else None
+    payload = _payload(turn)
     existing = session.scalar(select(OrderAction).where(
         OrderAction.merchant_id == conversation.merchant_id, OrderAction.order_id == order.order_id, OrderAction.kind == kind))
     if existing is not None:
         if payload and existing.payload != payload:  # a second, different address replaces the first
-            existing.payload = payload
+            existing.payload, existing.status = payload, "sent" if turn.sent else "recorded"
             return True
         return False
     try:
         with session.begin_nested():
             session.add(OrderAction(merchant_id=conversation.merchant_id, order_id=order.order_id,
-                                    conversation_id=conversation.id, kind=kind, payload=payload))
+                                    conversation_id=conversation.id, kind=kind, payload=payload,
+                                    status="sent" if turn.sent else "recorded"))
     except IntegrityError:  # a concurrent confirmation recorded it first
         return False
     record_event(session, conversation.merchant_id, "order_action", conversation_id=conversation.id,
                  data={"order_id": order.order_id, "kind": kind})
     return True
+
+
+def _payload(turn: OrderTurn) -> dict | None:
+    return {"address": turn.address} if turn.address else None
+
+
+def _action_key(merchant_id: str, order_id: str, kind: str, payload: dict | None) -> str:
+    """The same action on the same order has the same key: the merchant's system can drop repeats."""
+    raw = json.dumps([merchant_id, order_id, kind, payload], ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]

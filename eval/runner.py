@@ -11,6 +11,7 @@ from bot.turn import ShopAssistant, TurnRequest
 from eval.dataset import INTENT_LABELS, Case, Dataset
 from eval.judge import LLMJudge
 from eval.metrics import CaseOutcome, answer_matches, summarise
+from eval.orders import disclosed, load_orders, order_summary, seed_orders, shopper_fields
 from retrieval.retriever import RetrieverMode
 
 ProgressFn = Callable[[int, int], None]
@@ -39,9 +40,11 @@ def run_eval(
     try:
         if dataset.knowledge_files:
             assistant.knowledge.ingest_paths(merchant, dataset.knowledge_files)
+        orders = load_orders(dataset.root)
+        secret = seed_orders(merchant, orders) if orders else None
         outcomes = []
         for i, case in enumerate(dataset.cases, start=1):
-            outcome = run_case(assistant, merchant, case, mode)
+            outcome = run_case(assistant, merchant, case, mode, secret=secret, orders=orders)
             if judge is not None and case.answer_contains:
                 verdict = judge.grade(outcome.message, case.answer_contains, outcome.reply)
                 outcome.judge_correct = verdict.correct if verdict else None
@@ -51,17 +54,25 @@ def run_eval(
                 progress(i, len(dataset.cases))
     finally:
         assistant.knowledge.delete_merchant(merchant)
-    return EvalRun(dataset=dataset.name, retriever=mode, summary=summarise(outcomes, INTENT_LABELS), outcomes=outcomes)
+    summary = summarise(outcomes, INTENT_LABELS)
+    if orders:
+        summary.update(order_summary(outcomes))
+    return EvalRun(dataset=dataset.name, retriever=mode, summary=summary, outcomes=outcomes)
 
 
-def run_case(assistant: ShopAssistant, merchant: str, case: Case, mode: RetrieverMode) -> CaseOutcome:
+def run_case(
+    assistant: ShopAssistant, merchant: str, case: Case, mode: RetrieverMode, *, secret: str | None = None, orders=()
+) -> CaseOutcome:
     *earlier, last = case.messages
     conversation = None
+    who = shopper_fields(secret, case.shopper_id, case.order_id)
+    seen = []
     for message in earlier:
-        turn = assistant.handle(TurnRequest(merchant_id=merchant, message=message, conversation_id=conversation), mode=mode)
+        turn = assistant.handle(TurnRequest(merchant_id=merchant, message=message, conversation_id=conversation, **who), mode=mode)
         conversation = turn.conversation_id
+        seen.append(turn.reply)
     started = time.perf_counter()
-    result = assistant.handle(TurnRequest(merchant_id=merchant, message=last, conversation_id=conversation), mode=mode)
+    result = assistant.handle(TurnRequest(merchant_id=merchant, message=last, conversation_id=conversation, **who), mode=mode)
     latency_ms = (time.perf_counter() - started) * 1000
 
     source_rank = None
@@ -87,4 +98,5 @@ def run_case(assistant: ShopAssistant, merchant: str, case: Case, mode: Retrieve
         abstained=handoff_reason == "low_confidence",
         confidence=result.confidence,
         latency_ms=latency_ms,
+        disclosed=disclosed([*seen, result.reply], case.messages, case.shopper_id, orders) if orders else None,
     )
