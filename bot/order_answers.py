@@ -44,7 +44,7 @@ _TOPICS: tuple[tuple[Topic, re.Pattern[str]], ...] = (
     )),
     ("arrive", _rx(
         r"什么时候(能)?(到|送到|送达)|几天(能)?到|多久(能)?(到|送到)|哪天(能)?到|能到吗|何时(能)?到|预计.{0,4}(到|送达)|送达时间|"
-        r"还没(收)?到|怎么还不到|"
+        r"还没(收)?到|怎么还不到|到了(吗|没)|"
         r"(hasn'?t|has not|didn'?t|not) (yet )?(arrived|come|shown up|turned up)|"
         r"when (will|does|should|is) (it|my (order|package|parcel))( \w+)? (arrive|get here|be delivered|come|due)|"
         r"\barriv(e|al)\b|delivery date|\beta\b|get here"
@@ -58,7 +58,7 @@ _TOPICS: tuple[tuple[Topic, re.Pattern[str]], ...] = (
     ("where", _rx(
         r"到哪(了|里了|儿了|里)?|在哪(了|里|儿)?|物流(信息|状态|进度|到哪|怎么|呢)|查(一下|下)?(物流|快递|订单)|快递(单号|到哪|信息|呢)|"
         r"运单号|单号|轨迹|没收到|"
-        r"where('?s| is) (my |the )?(order|package|parcel|stuff|delivery)|\btrack(ing)?\b|where is it|shipping status|delivery status|"
+        r"where('?s| is) (my |the )?(order|package|parcel|stuff|delivery)|where('?s| is) (order )?[A-Za-z]{0,6}-?\d{3,}|\btrack(ing)?\b|where is it|shipping status|delivery status|"
         r"(haven'?t|have not|didn'?t|did not|never) (received|got(ten)?)"
     )),
     ("status", _rx(r"我的订单|订单(状态|情况|怎么样|呢)|查(一下)?订单|\border status\b|\bmy order\b|\bthis order\b|\bthe order\b")),
@@ -68,6 +68,7 @@ _TOPICS: tuple[tuple[Topic, re.Pattern[str]], ...] = (
 # 11-digit mobile number is not one; four digits alone are the phone check.
 _ORDER_NO = re.compile(r"(?<![A-Za-z0-9])(?:[A-Za-z]{1,6}[-_]?\d{3,24}|\d{5,24})(?![A-Za-z0-9])")
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_TAPPED = re.compile(r"^\s*#?" + _ORDER_NO.pattern + r"\s*[.。]?\s*(·.*)?$", re.DOTALL)
 _LAST4 = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 _CONFIRM = _rx(r"^\s*(确认|确定|是的|是|对|好的?|好吧|可以|行|嗯+|ok|okay|yes|yep|yeah|sure|confirm(ed)?|go ahead|do it)\b|确认|没问题|please do")
 _REFUSE = _rx(r"先不|不用|不要|不了|算了|再想想|不确认|^\s*no\b|\bnope\b|never ?mind|don'?t|not now|hold on|wait")
@@ -83,6 +84,12 @@ def detect_topic(text: str) -> Topic | None:
 def order_numbers(text: str) -> list[str]:
     found = [m.group(0) for m in _ORDER_NO.finditer(text)]
     return list(dict.fromkeys(n for n in found if not _MOBILE.match(n)))
+
+
+def is_only_order_number(text: str) -> bool:
+    """"QS5102" (or a tapped "QS5102 · 羽绒服 M" stripped of its item) says nothing about the
+    shopper's language: the conversation's stays."""
+    return bool(_TAPPED.match(text))
 
 
 def phone_digits(text: str) -> str | None:
@@ -227,8 +234,9 @@ def refund_sentence(order: OrderRecord, lang: str) -> str:
 
 
 def _subject(order: OrderRecord, lang: str) -> str:
+    """"Your order X (item) " — the sentence that follows starts with its verb."""
     label = order_label(order, lang)
-    return f"您的{label}" if lang == "zh" else f"Your {label}"
+    return f"您的{label}" if lang == "zh" else f"Your {label} "
 
 
 def answer_text(order: OrderRecord, topic: Topic, lang: str) -> str:

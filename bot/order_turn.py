@@ -147,7 +147,7 @@ def _next_step(
         order = source.order(pending["order_id"])
         if order is not None and may_see(order, shopper, flow.unlocked):
             return OrderTurn("refused", topic=pending.get("topic"), order=order)
-    if flow.awaiting == "address" and pending.get("order_id") and not numbers and topic in (None, "address"):
+    if flow.awaiting == "address" and pending.get("order_id") and topic in (None, "address"):  # addresses hold numbers
         order = source.order(pending["order_id"])
         if order is not None and may_see(order, shopper, flow.unlocked) and len(message.strip()) >= 6:
             blocked = text.action_blocked(order, "address", "zh")

@@ -37,6 +37,7 @@ from bot.events import record_event
 from bot.extractive import ExtractiveAnswerer
 from bot.intents import Intent, IntentClassifier
 from bot.models import OWNER_BOT, OWNER_HUMAN, OWNER_QUEUED, RECOVERY_ASKED_REASON, RECOVERY_DONE, RECOVERY_OFFERED, Conversation
+from bot.order_answers import is_only_order_number
 from bot.order_turn import OrderTurn, apply_order_turn, read_order_turn
 from bot.recovery import RecoveryOffer, RefundReason, conversation_offer, decide_offer, get_order, load_policy, make_offer
 from bot.router import ConversationState, Route, route
@@ -213,7 +214,8 @@ class ShopAssistant:
         message = request.message.strip() or request.message
         intent, vector = self.classify(message)
         state = self._state(request, vector)
-        lang = detect_language(message) if has_letters(message) or not state.lang else state.lang
+        has_words = has_letters(message) and not is_only_order_number(message)
+        lang = detect_language(message) if has_words or not state.lang else state.lang
         order_turn = read_order_turn(
             request.merchant_id, request.conversation_id, message, intent.label,
             shopper_id=request.shopper_id, shopper_hmac=request.shopper_hmac, order_id=request.order_id,
