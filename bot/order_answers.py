@@ -11,7 +11,9 @@ import re
 from datetime import datetime, timedelta
 from typing import Literal
 
-from bot.orders import OrderRecord
+from pydantic import BaseModel
+
+from bot.orders import OrderRecord, RefundState, TrackingEvent
 from xiaoer.privacy import mask_address
 
 Topic = Literal["address", "cancel", "urge", "refund", "arrive", "ship", "where", "status"]
@@ -388,3 +390,37 @@ TOO_MANY_TRIES = {
     "zh": "核对失败次数较多，为了您的账户安全，我帮您转人工客服处理。",
     "en": "Too many attempts didn't match; for your security I'm passing you to a colleague.",
 }
+
+
+# ----------------------------------------------------------------------------- the agent's view
+
+
+class OrderCard(BaseModel):
+    """The conversation's order as the agent console shows it: the address masked, the
+    logistics timeline newest first, and whether the abnormal rule fires."""
+
+    order_id: str
+    status: str
+    amount: float
+    items: list[str]
+    carrier: str | None
+    tracking_no: str | None
+    address: str | None
+    promised_ship_by: datetime | None
+    shipped_at: datetime | None
+    promised_delivery_by: datetime | None
+    delivered_at: datetime | None
+    refund: RefundState | None
+    abnormal: str | None
+    timeline: list[TrackingEvent]
+
+
+def order_card(order: OrderRecord, now: datetime) -> OrderCard:
+    return OrderCard(
+        **order.model_dump(include={"order_id", "status", "amount", "items", "carrier", "tracking_no", "promised_ship_by",
+                                    "shipped_at", "promised_delivery_by", "delivered_at"}),
+        refund=order.refund,
+        address=mask_address(order.address) if order.address else None,
+        abnormal=abnormal(order, now),
+        timeline=list(reversed(order.events)),
+    )

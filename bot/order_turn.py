@@ -382,3 +382,18 @@ def _action_key(merchant_id: str, order_id: str, kind: str, payload: dict | None
     """The same action on the same order has the same key: the merchant's system can drop repeats."""
     raw = json.dumps([merchant_id, order_id, kind, payload], ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+def conversation_order(merchant_id: str, conversation_id: str) -> text.OrderCard | None:
+    """The conversation's order for the agent console, or None (no order, or the source is down)."""
+    with session_scope() as session:
+        order_id = session.scalar(select(Conversation.order_id).where(Conversation.id == conversation_id))
+        settings = session.get(OrderSettings, merchant_id)
+    if not order_id:
+        return None
+    source = source_for(merchant_id, settings.source_url if settings else None, settings.source_secret if settings else None)
+    try:
+        order = source.order(order_id)
+    except SourceUnavailable:
+        return None
+    return text.order_card(order, utcnow()) if order else None

@@ -105,3 +105,28 @@ def test_api_import_identity_secret_and_verified_chat(client, merchant_id):
     assert bad.status_code == 422
     unsigned = client.put(f"/v1/merchants/{merchant_id}/order-source", headers=key, json={"url": "http://127.0.0.1:9/x"})
     assert unsigned.status_code == 422 and "secret" in unsigned.text
+
+
+def test_agent_sees_the_order_with_its_timeline_and_the_summary_names_it(client, merchant_id):
+    from bot.order_access import sign_shopper
+    from tests.conftest import make_merchant
+
+    key = make_merchant(client, merchant_id)
+    stuck = {**FULL, "order_id": "STUCK1", "events": [  # last event long ago: abnormal
+        {"time": "2026-01-02T03:00:00", "location": "广州", "description": "已揽收"},
+        {"time": "2026-01-03T01:00:00", "location": "杭州", "description": "已到达杭州转运中心"}]}
+    client.post(f"/v1/merchants/{merchant_id}/orders", headers=key, files={"file": ("o.json", json.dumps([stuck]).encode())})
+    policy = client.get(f"/v1/merchants/{merchant_id}/policy", headers=key).json()
+    policy["reasons"]["late_delivery"] = {"kind": "none"}
+    assert client.put(f"/v1/merchants/{merchant_id}/policy", headers=key, json=policy).status_code == 200
+    secret = client.get(f"/v1/merchants/{merchant_id}/identity", headers=key).json()["secret"]
+    turn = client.post("/v1/chat", json={"merchant_id": merchant_id, "message": "我的快递到哪了",
+                                         "shopper_id": "u-1", "shopper_hmac": sign_shopper(secret, "u-1")}).json()
+    assert turn["handoff"]["reason"] == "abnormal_order"
+    agent = client.post(f"/v1/merchants/{merchant_id}/agents", headers=key, json={"id": f"{merchant_id}-a", "name": "Ann"}).json()
+    detail = client.get(f"/v1/agent/tickets/{turn['handoff']['ticket_id']}", headers={"X-Agent-Key": agent["api_key"]}).json()
+    assert "STUCK1" in detail["summary"]
+    order = detail["order"]
+    assert order["order_id"] == "STUCK1" and order["abnormal"] == "stuck" and order["tracking_no"] == "SF1234567890"
+    assert [e["description"] for e in order["timeline"]] == ["已到达杭州转运中心", "已揽收"]  # newest first
+    assert order["address"] == "浙江省杭州市西湖区****"

@@ -272,6 +272,10 @@ def metrics_command(
     table.add_row(str(r.offers_made), str(r.offers_accepted), str(r.offers_declined), _pct(r.recovery_rate),
                   f"{r.amount_saved:,.2f}", f"{r.compensation_given:,.2f}")
     console.print(table)
+    o = m.orders
+    table = Table("orders looked up", "abnormal found", "actions taken", "bot-resolved with an order", "share", title="orders")
+    table.add_row(str(o.lookups), str(o.abnormal), str(o.actions), str(o.bot_resolved_with_order), _pct(o.share_of_bot_resolved))
+    console.print(table)
     table = Table("agent", "tickets", "resolved", "response", "resolution", "handling", "tier", title="agents")
     for a in m.agents:
         handling = "-" if a.avg_handling_seconds is None else f"{a.avg_handling_seconds / 60:.1f} min"
