@@ -130,3 +130,38 @@ def test_agent_sees_the_order_with_its_timeline_and_the_summary_names_it(client,
     assert order["order_id"] == "STUCK1" and order["abnormal"] == "stuck" and order["tracking_no"] == "SF1234567890"
     assert [e["description"] for e in order["timeline"]] == ["已到达杭州转运中心", "已揽收"]  # newest first
     assert order["address"] == "浙江省杭州市西湖区****"
+
+
+def test_eval_orders_are_moved_to_now_and_disclosures_are_caught(tmp_path):
+    from eval.orders import disclosed, load_orders
+    from xiaoer.db import utcnow
+
+    (tmp_path / "orders.json").write_text(json.dumps({"as_of": "2020-01-01T12:00:00", "orders": [
+        {"order_id": "A1", "amount": 1, "status": "shipped", "shopper_id": "amy", "phone": "5550134", "tracking_no": "TRK1",
+         "shipped_at": "2020-01-01T10:00:00", "events": [{"time": "2020-01-01T11:00:00", "description": "picked up"}]},
+    ]}))
+    (order,) = load_orders(tmp_path)
+    assert abs((utcnow() - order.shipped_at).total_seconds() - 7200) < 60  # still "two hours ago"
+    assert abs((utcnow() - order.events[0].time).total_seconds() - 3600) < 60
+    assert disclosed(["Your parcel TRK1 is on its way"], ["where is A1"], "ben", [order])
+    assert disclosed(["picked up"], ["where is A1"], None, [order])
+    assert not disclosed(["Your parcel TRK1"], ["where is A1"], "amy", [order])  # her own
+    assert not disclosed(["TRK1"], ["where is A1", "0134"], None, [order])  # passed the phone check
+    assert load_orders(tmp_path / "none") == []
+
+
+def test_eval_runs_the_order_dev_set(tmp_path):
+    from typer.testing import CliRunner
+
+    from eval.dataset import load_dataset
+    from tests.conftest import REPO
+    from xiaoer.cli import app
+
+    dataset = REPO / "eval" / "datasets" / "orders_dev"
+    assert len(load_dataset(dataset).cases) >= 60
+    out = tmp_path / "out.json"
+    result = CliRunner().invoke(app, ["eval", str(dataset), "--limit", "16", "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(out.read_text())
+    assert summary["order_disclosures"] == 0  # full-set figures are in the README
+    assert summary["answer_accuracy"] >= 0.8
