@@ -63,6 +63,7 @@ class OrderTurn:
     missed: bool = False  # an order number that was not found (or not the shopper's)
     failed_check: bool = False
     sent: bool = False  # a confirmed action the merchant's order system accepted
+    source: OrderSource | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -107,12 +108,20 @@ def read_order_turn(
         turn = _next_step(source, flow, shopper, message, intent, order_id or flow.focus, now or utcnow())
     except SourceUnavailable:
         turn = OrderTurn("source_down", topic=text.detect_topic(message))
-    if turn is not None and turn.step == "confirmed":  # before the write transaction: it may be an HTTP call
-        kind = _ACTION_KINDS[turn.topic]
-        turn.sent = source.send_action(turn.order.order_id, kind, _payload(turn), _action_key(merchant_id, turn.order.order_id, kind, _payload(turn)))
+    if turn is not None:
+        turn.source = source
     if turn is not None and shopper and shopper != flow.shopper_id:
         turn.shopper_id = shopper
     return turn
+
+
+def send_confirmed_action(merchant_id: str, turn: OrderTurn) -> None:
+    """Pass a confirmed action to the merchant's order system (an HTTP call with a
+    connector), once the turn is routed to it and before the write transaction."""
+    if turn.step != "confirmed" or turn.source is None:
+        return
+    kind, payload = _ACTION_KINDS[turn.topic], _payload(turn)
+    turn.sent = turn.source.send_action(turn.order.order_id, kind, payload, _action_key(merchant_id, turn.order.order_id, kind, payload))
 
 
 def _read_flow(session: Session, conversation_id: str | None) -> _Flow:

@@ -38,7 +38,7 @@ from bot.extractive import ExtractiveAnswerer
 from bot.intents import Intent, IntentClassifier
 from bot.models import OWNER_BOT, OWNER_HUMAN, OWNER_QUEUED, RECOVERY_ASKED_REASON, RECOVERY_DONE, RECOVERY_OFFERED, Conversation
 from bot.order_answers import is_only_order_number
-from bot.order_turn import OrderTurn, apply_order_turn, read_order_turn
+from bot.order_turn import OrderTurn, apply_order_turn, read_order_turn, send_confirmed_action
 from bot.recovery import RecoveryOffer, RefundReason, conversation_offer, decide_offer, get_order, load_policy, make_offer
 from bot.router import ConversationState, Route, route
 from bot.sentiment import anger
@@ -216,12 +216,15 @@ class ShopAssistant:
         state = self._state(request, vector)
         has_words = has_letters(message) and not is_only_order_number(message)
         lang = detect_language(message) if has_words or not state.lang else state.lang
-        order_turn = read_order_turn(
+        person_holds = state.owner in (OWNER_QUEUED, OWNER_HUMAN) and not state.queue_expired
+        order_turn = None if person_holds else read_order_turn(
             request.merchant_id, request.conversation_id, message, intent.label,
             shopper_id=request.shopper_id, shopper_hmac=request.shopper_hmac, order_id=request.order_id,
         )
         state.order_question = order_turn is not None
         plan = route(state, intent, message, anger(message), action=request.action, chosen_reason=request.refund_reason)
+        if plan.kind == "order":
+            send_confirmed_action(request.merchant_id, order_turn)  # may be an HTTP call: before the transaction
 
         answer: Answer | None = None
         # A first refund request also gets the merchant's own refund answer when retrieval is
