@@ -39,6 +39,14 @@ def sign_shopper(secret: str, shopper_id: str) -> str:
     return hmac.new(secret.encode(), shopper_id.encode(), hashlib.sha256).hexdigest()
 
 
+def shopper_fields(secret: str | None, shopper_id: str | None, order_id: str | None = None) -> dict:
+    """The TurnRequest fields a merchant's page sends for a signed-in shopper (and the order in view)."""
+    fields: dict = {"order_id": order_id} if order_id else {}
+    if secret and shopper_id:
+        fields.update(shopper_id=shopper_id, shopper_hmac=sign_shopper(secret, shopper_id))
+    return fields
+
+
 def verified_shopper(secret: str | None, shopper_id: str | None, shopper_hmac: str | None) -> str | None:
     """The shopper id if its HMAC is right, else None (a forged or missing one is anonymous)."""
     if not secret or not shopper_id or not shopper_hmac:

@@ -213,7 +213,11 @@ def _next_step(
 
 def _is_order_question(topic, numbers, shopper, hinted, flow: _Flow, message: str, intent: str) -> bool:
     if numbers:
-        return topic is not None or intent in ("logistics", "refund", "aftersale") or bool(_ORDER_WORD.search(message))
+        if topic is not None:
+            return True
+        if intent in ("refund", "exchange", "complaint", "human"):
+            return False  # "我要退款，订单QS1001": the recovery flow, not a status answer
+        return intent in ("logistics", "aftersale") or bool(_ORDER_WORD.search(message))
     if topic is None:
         return False
     if _GENERAL.search(message) and not _PERSONAL.search(message):

@@ -12,7 +12,7 @@ import json
 from datetime import datetime
 from pathlib import Path
 
-from bot.order_access import order_settings, sign_shopper
+from bot.order_access import order_settings
 from bot.orders import OrderRecord, parse_orders, upsert_orders
 from xiaoer.db import session_scope, utcnow
 
@@ -46,14 +46,6 @@ def seed_orders(merchant_id: str, records: list[OrderRecord]) -> str:
     with session_scope() as session:
         upsert_orders(session, merchant_id, records)
         return order_settings(session, merchant_id).identity_secret
-
-
-def shopper_fields(secret: str | None, shopper_id: str | None, order_id: str | None) -> dict:
-    """What a merchant's page sends for a signed-in shopper (and the order in view)."""
-    fields: dict = {"order_id": order_id} if order_id else {}
-    if secret and shopper_id:
-        fields.update(shopper_id=shopper_id, shopper_hmac=sign_shopper(secret, shopper_id))
-    return fields
 
 
 def disclosed(replies: list[str], turns: list[str], shopper_id: str | None, records: list[OrderRecord]) -> bool:

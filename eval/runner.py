@@ -7,11 +7,12 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.order_access import shopper_fields
 from bot.turn import ShopAssistant, TurnRequest
 from eval.dataset import INTENT_LABELS, Case, Dataset
 from eval.judge import LLMJudge
 from eval.metrics import CaseOutcome, answer_matches, summarise
-from eval.orders import disclosed, load_orders, order_summary, seed_orders, shopper_fields
+from eval.orders import disclosed, load_orders, order_summary, seed_orders
 from retrieval.retriever import RetrieverMode
 
 ProgressFn = Callable[[int, int], None]

@@ -258,3 +258,9 @@ def test_after_shipment_explains_why_not_and_what_instead(assistant, shop):
         assert s.scalar(select(OrderAction).where(OrderAction.merchant_id == merchant)) is None
         conv = s.get(Conversation, r.conversation_id)
         assert conv.order_id == "QS2001"
+
+
+def test_a_refund_request_naming_the_order_still_goes_to_recovery(assistant, shop):
+    merchant, secret = shop
+    r = say(assistant, merchant, "我要退款，订单QS2002", **as_shopper(secret, "alice"))
+    assert r.route in ("ask_reason", "recovery") and "QS2002" not in r.reply

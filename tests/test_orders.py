@@ -165,3 +165,20 @@ def test_eval_runs_the_order_dev_set(tmp_path):
     summary = json.loads(out.read_text())
     assert summary["order_disclosures"] == 0  # full-set figures are in the README
     assert summary["answer_accuracy"] >= 0.8
+
+
+def test_cli_imports_logistics_and_asks_as_a_signed_in_shopper(tmp_path, merchant_id, assistant):
+    from typer.testing import CliRunner
+
+    from xiaoer import cli
+
+    assistant.knowledge.ensure_merchant(merchant_id)
+    path = tmp_path / "orders.json"
+    order = {**FULL, "promised_delivery_by": "2099-01-01T00:00:00"}
+    path.write_text(json.dumps([order], ensure_ascii=False), encoding="utf-8")
+    runner = CliRunner()
+    assert runner.invoke(cli.app, ["orders", "--merchant", merchant_id, str(path)]).exit_code == 0
+    signed = runner.invoke(cli.app, ["ask", "-m", merchant_id, "T100 什么时候到", "--shopper", "u-1", "--json"])
+    assert signed.exit_code == 0 and "SF1234567890" in signed.output
+    anonymous = runner.invoke(cli.app, ["ask", "-m", merchant_id, "T100 什么时候到", "--json"])
+    assert "SF1234567890" not in anonymous.output and "后四位" in anonymous.output

@@ -117,6 +117,7 @@ def ask(
     retriever: Annotated[str, typer.Option(help="hybrid, dense or bm25.")] = "hybrid",
     conversation: Annotated[str | None, typer.Option(help="Continue this conversation (its id is in the JSON output).")] = None,
     order: Annotated[str | None, typer.Option(help="The shopper's order id (offers are priced from the merchant's order record).")] = None,
+    shopper: Annotated[str | None, typer.Option(help="Ask as this signed-in shopper (signed with the merchant's identity secret): the bot may read their orders.")] = None,
 ) -> None:
     """Send one shopper message to MERCHANT (a new conversation unless --conversation is given)."""
     from bot.turn import TurnRequest
@@ -128,7 +129,7 @@ def ask(
     from bot.conversations import ConversationNotFound
 
     _require_merchant(merchant)
-    request = TurnRequest(merchant_id=merchant, message=question, conversation_id=conversation, order_id=order)
+    request = TurnRequest(merchant_id=merchant, message=question, conversation_id=conversation, order_id=order, **_signed(merchant, shopper))
     try:
         result = _assistant().handle(request, mode=retriever)
     except ConversationNotFound:
@@ -331,12 +332,25 @@ def policy_set(
     console.print(f"policy set for {merchant}")
 
 
+def _signed(merchant: str, shopper: str | None) -> dict:
+    """The shopper fields a merchant's page would send for a signed-in ``shopper``."""
+    if not shopper:
+        return {}
+    from bot.order_access import order_settings, shopper_fields
+    from xiaoer.db import session_scope
+
+    with session_scope() as session:
+        secret = order_settings(session, merchant).identity_secret
+    return shopper_fields(secret, shopper)
+
+
 @app.command("orders")
 def orders_import(
-    file: Annotated[Path, typer.Argument(help="Orders as .json or .csv: order_id, amount, optional status and items.")],
+    file: Annotated[Path, typer.Argument(help="Orders as .json or .csv: order_id, amount, optional status, items, shopper_id, "
+                                             "phone, carrier, tracking_no, events, refund, address and times (README: Orders and logistics).")],
     merchant: MerchantOpt,
 ) -> None:
-    """Import or update order records (offer amounts and the high-value rule read them)."""
+    """Import or update order records (offers, the high-value rule and order answers read them)."""
     from bot.orders import OrderImportError, parse_orders, upsert_orders
     from xiaoer.db import session_scope
 
