@@ -205,7 +205,10 @@ def _next_step(
     orders = source.orders_of(shopper)
     if not orders:
         return OrderTurn("no_orders", topic=topic)
-    relevant = [o for o in orders if _relevant(o, topic)] or orders
+    relevant = [o for o in orders if _relevant(o, topic)]
+    if not relevant and topic == "refund":
+        return None  # "退款多久到账" with no refund under way: the refund policy, from knowledge
+    relevant = relevant or orders
     if len(relevant) == 1:
         return _about(relevant[0], topic, now)
     return OrderTurn("pick", topic=topic, candidates=relevant[:PICK_LIMIT])

@@ -264,3 +264,10 @@ def test_a_refund_request_naming_the_order_still_goes_to_recovery(assistant, sho
     merchant, secret = shop
     r = say(assistant, merchant, "我要退款，订单QS2002", **as_shopper(secret, "alice"))
     assert r.route in ("ask_reason", "recovery") and "QS2002" not in r.reply
+
+
+def test_refund_question_without_a_refund_under_way_is_answered_from_knowledge(assistant, shop):
+    merchant, secret = shop
+    r = say(assistant, merchant, "退款多久到账", **as_shopper(secret, "alice"))
+    assert r.route != "order"
+    assert say(assistant, merchant, "退款多久到账", **as_shopper(secret, "bob")).route == "order"
