@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.order_access import shopper_fields
-from bot.turn import ShopAssistant, TurnRequest
+from bot.turn import ShopAssistant, TurnRequest, TurnResult
 from eval.dataset import INTENT_LABELS, Case, Dataset
 from eval.judge import LLMJudge
 from eval.metrics import CaseOutcome, answer_matches, summarise
@@ -37,7 +37,9 @@ def run_eval(
     """``judge``: also have an LLM grade every case with `answer_contains`."""
     assistant = assistant or ShopAssistant()
     merchant = f"eval-{uuid.uuid4().hex[:12]}"
-    assistant.knowledge.ensure_merchant(merchant, f"eval {dataset.name}")
+    shop_name = dataset.shop.name if dataset.shop and dataset.shop.name else dataset.name
+    # The shop's category stays on the dataset (and in the summary) until merchants have one.
+    assistant.knowledge.ensure_merchant(merchant, f"eval {shop_name}")
     try:
         if dataset.knowledge_files:
             assistant.knowledge.ingest_paths(merchant, dataset.knowledge_files)
@@ -55,10 +57,20 @@ def run_eval(
                 progress(i, len(dataset.cases))
     finally:
         assistant.knowledge.delete_merchant(merchant)
-    summary = summarise(outcomes, INTENT_LABELS)
+    summary = {
+        "shop": dataset.shop.model_dump(exclude_none=True) if dataset.shop else None,
+        **summarise(outcomes, INTENT_LABELS),
+    }
     if orders:
         summary.update(order_summary(outcomes))
     return EvalRun(dataset=dataset.name, retriever=mode, summary=summary, outcomes=outcomes)
+
+
+def answered(result: TurnResult) -> bool:
+    """The shopper got an answer: the turn went the answer route and handed nothing off.
+    A low-confidence decline, an answer followed by a handoff, an escalation, small talk and
+    the refund flow are not answers."""
+    return result.route == "answer" and result.handoff is None
 
 
 def run_case(
@@ -69,11 +81,13 @@ def run_case(
     who = shopper_fields(secret, case.shopper_id, case.order_id)
     seen = []
     for message in earlier:
-        turn = assistant.handle(TurnRequest(merchant_id=merchant, message=message, conversation_id=conversation, **who), mode=mode)
+        request = TurnRequest(merchant_id=merchant, message=message, conversation_id=conversation, product=case.product, **who)
+        turn = assistant.handle(request, mode=mode)
         conversation = turn.conversation_id
         seen.append(turn.reply)
     started = time.perf_counter()
-    result = assistant.handle(TurnRequest(merchant_id=merchant, message=last, conversation_id=conversation, **who), mode=mode)
+    request = TurnRequest(merchant_id=merchant, message=last, conversation_id=conversation, product=case.product, **who)
+    result = assistant.handle(request, mode=mode)
     latency_ms = (time.perf_counter() - started) * 1000
 
     source_rank = None
@@ -96,7 +110,12 @@ def run_case(
         handoff_pred=result.handoff is not None,
         refund_gold=case.gold_refund,
         abstain_gold=case.abstain,
-        abstained=handoff_reason == "low_confidence",
+        abstained=result.route == "answer" and result.handoff is not None,
+        answered=answered(result),
+        route=result.route,
+        product=case.product,
+        safety_gold=case.safety,
+        safety_pred=handoff_reason == "safety",
         confidence=result.confidence,
         latency_ms=latency_ms,
         disclosed=disclosed([*seen, result.reply], case.messages, case.shopper_id, orders) if orders else None,
