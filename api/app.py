@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.errors import JsonBodyLimit, install_error_handlers
 from api.ratelimit import RateLimiter
-from api.routes import agents, chat, live, merchants, pages
+from api.routes import agents, chat, live, merchants, orders, pages
 from bot.turn import ShopAssistant
 from xiaoer.privacy import install_log_filter
 from xiaoer.settings import Settings, get_settings
@@ -78,6 +78,7 @@ def create_app(assistant: ShopAssistant | None = None, settings: Settings | None
         max_body_size=settings.max_upload_request_bytes,
         form_limits={"max_files": settings.max_upload_files},
     )
+    app.include_router(orders.router)
     app.include_router(agents.router)
     app.include_router(live.router)
     app.include_router(pages.router)

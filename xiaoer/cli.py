@@ -119,6 +119,7 @@ def ask(
     retriever: Annotated[str, typer.Option(help="hybrid, dense or bm25 (not hybrid: always in this process).")] = "hybrid",
     conversation: Annotated[str | None, typer.Option(help="Continue this conversation (its id is in the JSON output).")] = None,
     order: Annotated[str | None, typer.Option(help="The shopper's order id (offers are priced from the merchant's order record).")] = None,
+    shopper: Annotated[str | None, typer.Option(help="Ask as this signed-in shopper (signed with the merchant's identity secret): the bot may read their orders.")] = None,
 ) -> None:
     """Send one shopper message to MERCHANT (a new conversation unless --conversation is given).
 
@@ -131,7 +132,7 @@ def ask(
         _fail("the question is empty", code=2)
     if retriever not in ("hybrid", "dense", "bm25"):
         _fail("--retriever must be hybrid, dense or bm25", code=2)
-    body = {"merchant_id": merchant, "message": question, "conversation_id": conversation, "order_id": order}
+    body = {"merchant_id": merchant, "message": question, "conversation_id": conversation, "order_id": order, **_signed(merchant, shopper)}
     url = server_url() if retriever == "hybrid" else None  # the server always retrieves hybrid
     if url:
         try:
@@ -318,6 +319,10 @@ def metrics_command(
     table.add_row(str(r.offers_made), str(r.offers_accepted), str(r.offers_declined), _pct(r.recovery_rate),
                   f"{r.amount_saved:,.2f}", f"{r.compensation_given:,.2f}")
     console.print(table)
+    o = m.orders
+    table = Table("orders looked up", "abnormal found", "actions taken", "bot-resolved with an order", "share", title="orders")
+    table.add_row(str(o.lookups), str(o.abnormal), str(o.actions), str(o.bot_resolved_with_order), _pct(o.share_of_bot_resolved))
+    console.print(table)
     table = Table("agent", "tickets", "resolved", "response", "resolution", "handling", "tier", title="agents")
     for a in m.agents:
         handling = "-" if a.avg_handling_seconds is None else f"{a.avg_handling_seconds / 60:.1f} min"
@@ -373,12 +378,26 @@ def policy_set(
     console.print(f"policy set for {merchant}")
 
 
+def _signed(merchant: str, shopper: str | None) -> dict:
+    """The shopper fields a merchant's page would send for a signed-in ``shopper``."""
+    if not shopper:
+        return {}
+    from bot.order_access import order_settings, shopper_fields
+    from xiaoer.db import session_scope
+
+    _require_merchant(merchant)
+    with session_scope() as session:
+        secret = order_settings(session, merchant).identity_secret
+    return shopper_fields(secret, shopper)
+
+
 @app.command("orders")
 def orders_import(
-    file: Annotated[Path, typer.Argument(help="Orders as .json or .csv: order_id, amount, optional status and items.")],
+    file: Annotated[Path, typer.Argument(help="Orders as .json or .csv: order_id, amount, optional status, items, shopper_id, "
+                                             "phone, carrier, tracking_no, events, refund, address and times (README: Orders and logistics).")],
     merchant: MerchantOpt,
 ) -> None:
-    """Import or update order records (offer amounts and the high-value rule read them)."""
+    """Import or update order records (offers, the high-value rule and order answers read them)."""
     from bot.orders import OrderImportError, parse_orders, upsert_orders
     from xiaoer.db import session_scope
 

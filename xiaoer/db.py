@@ -66,6 +66,7 @@ def get_engine() -> Engine:
 def _create_tables(engine: Engine) -> None:
     # Import every module that declares tables so metadata is complete.
     import bot.models  # noqa: F401
+    import bot.order_models  # noqa: F401
     import handoff.models  # noqa: F401
     import knowledge.models  # noqa: F401
 
