@@ -136,6 +136,38 @@ def live_server(tmp_path_factory) -> LiveServer:
 
 
 @pytest.fixture(scope="session")
+def postgres_server():
+    """A throw-away Postgres (initdb in a temporary folder) for the whole session; skipped
+    when Debian's postgresql is not installed (.ci/run installs it)."""
+    from xiaoer.localstack import Postgres, postgres_available
+
+    if not postgres_available():
+        pytest.skip("Postgres is not installed (apt-get install postgresql)")
+    server = Postgres().start()  # in /tmp: pytest's folders are closed to the unprivileged user
+    yield server
+    server.remove()
+
+
+def use_database(url: str | None) -> None:
+    """Point every later session_scope() of this process at ``url`` (None = the SQLite default)."""
+    if url:
+        os.environ["DATABASE_URL"] = url
+    else:
+        os.environ.pop("DATABASE_URL", None)
+    reset_settings()
+    reset_engines()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database(request) -> str:
+    """Run the test once on the SQLite default and once on Postgres (when installed)."""
+    if request.param == "postgres":
+        use_database(request.getfixturevalue("postgres_server").url)
+    yield request.param
+    use_database(None)
+
+
+@pytest.fixture(scope="session")
 def browser():
     """Headless Debian Chromium driven by Playwright; only 127.0.0.1 is ever loaded."""
     from playwright.sync_api import sync_playwright
