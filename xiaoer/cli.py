@@ -288,6 +288,47 @@ def metrics_command(
     console.print(table)
 
 
+db_app = typer.Typer(help="The SQL schema: alembic migrations (DATABASE_URL, or SQLite under XIAOER_HOME).", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+def _raw_engine():
+    """The engine without the migrate-on-first-use of get_engine()."""
+    from xiaoer.db import get_settings, _engine_for
+
+    settings = get_settings()
+    if settings.sqlalchemy_url.startswith("sqlite"):
+        settings.home.mkdir(parents=True, exist_ok=True)
+    return _engine_for(settings.sqlalchemy_url, ())
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Migrate the database (run once at deploy; processes also upgrade on first use, under a lock)."""
+    from xiaoer.schema import upgrade
+
+    typer.echo(f"database at revision {upgrade(_raw_engine(), revision)}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the database's revision and the newest one the code knows."""
+    from xiaoer.schema import current, head
+
+    with _raw_engine().connect() as connection:
+        typer.echo(f"database: {current(connection) or 'empty'}; code: {head()}")
+
+
+@db_app.command("revision")
+def db_revision(message: Annotated[str, typer.Argument(help="What the migration does.")]) -> None:
+    """Write a new migration for what the models changed since the database's revision."""
+    from xiaoer.schema import new_revision, upgrade
+
+    engine = _raw_engine()
+    upgrade(engine)
+    new_revision(engine, message)
+
+
 policy_app = typer.Typer(help="The merchant's order-recovery (挽单) policy.", no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
 
