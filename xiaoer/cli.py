@@ -431,10 +431,18 @@ def log_config() -> dict:
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
-    workers: Annotated[int, typer.Option(min=1, help="Worker processes (rate limits are then counted per worker).")] = 1,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes (more than 1 needs CHROMA_HOST; rate limits are shared only with XIAOER_REDIS_URL).")] = 1,
 ) -> None:
     """Serve the API (and the web pages) with uvicorn."""
     import uvicorn
+
+    from xiaoer.settings import get_settings
+
+    if workers > 1 and not get_settings().chroma_host:
+        # Chroma's embedded store is not process-safe: a second worker's copy goes stale
+        # and fails on ids the first one wrote.
+        _fail("--workers > 1 needs a Chroma server (CHROMA_HOST, e.g. `chroma run`): "
+              "the embedded store under XIAOER_HOME is safe for one process only.", 2)
 
     from api.app import MAX_REQUEST_BYTES
 

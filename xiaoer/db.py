@@ -5,12 +5,14 @@ SQLite under ``XIAOER_HOME`` by default; ``DATABASE_URL`` switches to Postgres.
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from functools import lru_cache
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -112,3 +114,36 @@ def reset_engines() -> None:
     _initialised.clear()
     _engine_for.cache_clear()
     _sessionmaker_for.cache_clear()
+
+
+@contextmanager
+def named_lock(engine: Engine, name: str, *, wait: bool = True) -> Iterator[bool]:
+    """A lock shared by every process using ``engine``'s database: a Postgres advisory lock
+    (held by a connection of its own), or a file lock beside a SQLite file. Yields whether
+    it was taken: always with ``wait``, else only if nobody held it."""
+    digest = hashlib.blake2b(name.encode(), digest_size=8).digest()
+    if engine.dialect.name == "postgresql":
+        key = int.from_bytes(digest, "big", signed=True)
+        with engine.connect() as connection:
+            sql = "SELECT pg_advisory_lock(:k)" if wait else "SELECT pg_try_advisory_lock(:k)"
+            taken = connection.execute(text(sql), {"k": key}).scalar() is not False
+            connection.commit()
+            try:
+                yield taken
+            finally:
+                if taken:
+                    connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                    connection.commit()
+    elif engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+        with open(f"{engine.url.database}.lock-{digest.hex()}", "a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+    else:  # one process (in-memory SQLite): nothing to share with
+        yield True

@@ -9,7 +9,6 @@ instead of racing to create the same tables. A database made by the old ``create
 
 from __future__ import annotations
 
-import fcntl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -20,13 +19,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import MetaData, inspect, text
+
+from sqlalchemy import MetaData, inspect
 from sqlalchemy.engine import Connection, Engine
+
+from xiaoer.db import named_lock
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 BASELINE = "0001"  # the schema create_all made before migrations existed
-# Any fixed 64-bit number: the key every xiaoer process takes the migration lock on.
-_ADVISORY_LOCK_KEY = 0x7869616F6572  # "xiaoer"
 
 
 def all_tables() -> MetaData:
@@ -57,27 +57,9 @@ def current(connection: Connection) -> str | None:
 
 @contextmanager
 def migration_lock(engine: Engine) -> Iterator[Connection]:
-    """A connection holding the one-migrator-at-a-time lock."""
-    if engine.dialect.name == "postgresql":
-        with engine.connect() as connection:
-            connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _ADVISORY_LOCK_KEY})
-            connection.commit()
-            try:
-                yield connection
-            finally:
-                connection.rollback()
-                connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _ADVISORY_LOCK_KEY})
-                connection.commit()
-    elif engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
-        with open(f"{engine.url.database}.migrate-lock", "a") as lock, engine.connect() as connection:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield connection
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
-    else:
-        with engine.connect() as connection:
-            yield connection
+    """A connection to migrate on, while holding the one-migrator-at-a-time lock."""
+    with named_lock(engine, "xiaoer:migrate"), engine.connect() as connection:
+        yield connection
 
 
 def upgrade(engine: Engine, revision: str = "head") -> str:

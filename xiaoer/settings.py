@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     db_max_overflow: int = Field(default=10, ge=0)
     chroma_host: str | None = Field(default=None, validation_alias=AliasChoices("CHROMA_HOST", "XIAOER_CHROMA_HOST"))
     chroma_port: int = Field(default=8000, validation_alias=AliasChoices("CHROMA_PORT", "XIAOER_CHROMA_PORT"))
+    chroma_prefix: str = Field(
+        default="xiaoer", pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$",
+        description="Starts every Chroma collection name: deployments sharing one Chroma server each use their own.",
+    )
 
     embedder: str = Field(default="use", description="'use' (multilingual USE v3), 'minilm', or 'st:<path>'.")
     st_model_path: Path | None = Field(default=None, description="Sentence-transformers model folder for 'st'.")
