@@ -15,6 +15,7 @@ from api.errors import JsonBodyLimit, install_error_handlers
 from api.ratelimit import RateLimiter
 from api.routes import agents, chat, live, merchants, pages
 from bot.turn import ShopAssistant
+from xiaoer.livebus import LiveBus
 from xiaoer.privacy import install_log_filter
 from xiaoer.settings import Settings, get_settings
 
@@ -33,7 +34,14 @@ def create_app(assistant: ShopAssistant | None = None, settings: Settings | None
     async def lifespan(_app: FastAPI):
         # Sync routes and the WebSocket's turns run in this pool (anyio's default is 40).
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
+        bus = None
+        if settings.redis_url:
+            bus = LiveBus(settings.redis_url, settings.chroma_prefix)
+            bus.start()
+        _app.state.live_bus = bus
         yield
+        if bus is not None:
+            await bus.stop()
 
     app = FastAPI(
         title="xiaoer", version="0.1.0", description="Customer-service assistant API (店小蜜-style).", lifespan=lifespan,

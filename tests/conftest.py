@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,6 +84,29 @@ def make_merchant(client, merchant_id) -> dict[str, str]:
     r = client.post("/v1/merchants", json={"id": merchant_id, "name": "Shop"}, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
     assert r.status_code == 201, r.text
     return {"X-Api-Key": r.json()["api_key"]}
+
+
+@contextmanager
+def app_client(assistant, **settings):
+    """The API in process on these settings (merchant creation on with ADMIN_TOKEN)."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from xiaoer.settings import Settings, get_settings
+
+    config = Settings(**{"home": get_settings().home, "admin_token": ADMIN_TOKEN, **settings})
+    app = create_app(assistant, config)
+    app.dependency_overrides[get_settings] = lambda: config
+    with TestClient(app) as client:
+        yield client
+
+
+def shop_with_agent(client, merchant_id) -> tuple[dict[str, str], dict[str, str]]:
+    """A new merchant and one agent of theirs: the merchant's and the agent's key headers."""
+    key = make_merchant(client, merchant_id)
+    r = client.post(f"/v1/merchants/{merchant_id}/agents", headers=key, json={"id": f"{merchant_id}-amy", "name": "Amy"})
+    assert r.status_code == 201, r.text
+    return key, {"X-Agent-Key": r.json()["api_key"]}
 
 
 def upload(client, merchant_id, key, *files):

@@ -14,11 +14,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, inspect
 
-from tests.conftest import ADMIN_TOKEN, make_merchant, use_database
+from tests.conftest import app_client, shop_with_agent, use_database
 from xiaoer import schema
 from xiaoer.db import get_engine
 from xiaoer.localstack import free_port
-from xiaoer.settings import Settings, get_settings
 
 FIRST_USE = (
     "from xiaoer.db import session_scope\n"
@@ -91,15 +90,8 @@ def quick_postgres(postgres_server, monkeypatch):
 def test_postgres_lock_timeout_is_a_503_with_retry_after_and_the_write_is_not_half_done(
     assistant, quick_postgres, merchant_id
 ):
-    from api.app import create_app
-
-    settings = Settings(home=get_settings().home, admin_token=ADMIN_TOKEN)
-    app = create_app(assistant, settings)
-    app.dependency_overrides[get_settings] = lambda: settings
-    with TestClient(app) as client:
-        key = make_merchant(client, merchant_id)
-        agent = {"X-Agent-Key": client.post(f"/v1/merchants/{merchant_id}/agents", headers=key,
-                                            json={"id": f"{merchant_id}-amy", "name": "Amy"}).json()["api_key"]}
+    with app_client(assistant) as client:
+        _key, agent = shop_with_agent(client, merchant_id)
         ticket = client.post("/v1/chat", json={"merchant_id": merchant_id, "message": "转人工"}).json()["handoff"]["ticket_id"]
         dsn = f"host=127.0.0.1 port={quick_postgres.port} user={quick_postgres.user} dbname={quick_postgres.database}"
         with closing(psycopg.connect(dsn)) as other:  # another transaction holds the ticket's row

@@ -88,6 +88,22 @@ def get_engine() -> Engine:
     return engine
 
 
+def after_commit(session: Session, callback) -> None:
+    """Run ``callback()`` once ``session``'s transaction has committed (dropped on rollback)."""
+    session.info.setdefault("after_commit", []).append(callback)
+
+
+@event.listens_for(Session, "after_commit")
+def _run_after_commit(session: Session) -> None:
+    for callback in session.info.pop("after_commit", []):
+        callback()
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_after_commit(session: Session) -> None:
+    session.info.pop("after_commit", None)
+
+
 @lru_cache(maxsize=8)
 def _sessionmaker_for(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)

@@ -41,7 +41,13 @@ class Settings(BaseSettings):
     chroma_port: int = Field(default=8000, validation_alias=AliasChoices("CHROMA_PORT", "XIAOER_CHROMA_PORT"))
     chroma_prefix: str = Field(
         default="xiaoer", pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$",
-        description="Starts every Chroma collection name: deployments sharing one Chroma server each use their own.",
+        description="Starts every Chroma collection name and Redis key: deployments sharing one Chroma or Redis "
+        "server each use their own.",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="redis://host:port/db: live messages reach shopper sockets on every host at once, and rate "
+        "limits are counted together; unset = each process polls SQL and counts alone.",
     )
 
     embedder: str = Field(default="use", description="'use' (multilingual USE v3), 'minilm', or 'st:<path>'.")

@@ -19,14 +19,17 @@ Protocol (JSON text frames)::
 A frame over 1 MiB closes the socket (1009, `xiaoer serve`'s ws_max_size).
 
 Connect to ``/v1/ws/chat?merchant_id=M[&conversation_id=C]``; the first ``result`` carries
-the conversation id to reconnect with. Agent messages are found by polling the database
-(every ``POLL_SECONDS``), which works with any number of API workers; Postgres
-LISTEN/NOTIFY could replace the poll without changing the protocol.
+the conversation id to reconnect with. Agent messages are read from SQL when a Redis
+notice says the conversation has a new one (``xiaoer.livebus``, any number of hosts),
+with a slow catch-up poll besides; without Redis, by polling every ``POLL_SECONDS``.
+A client that reconnects reads what it missed from the transcript
+(``GET /v1/conversations/{id}/messages``) and gets only newer messages pushed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import random
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -47,12 +50,14 @@ from bot.models import Message
 from bot.turn import TurnRequest, UnknownMerchant
 from knowledge import repository
 from xiaoer.db import session_scope, utcnow
+from xiaoer.livebus import PUSHED_ROLES
 
 router = APIRouter(tags=["shoppers"])
 
-POLL_SECONDS = 0.5
-# Written outside a shopper's turn: an agent's words, and notices such as "resolved".
-PUSHED_ROLES = ("agent", "system")
+POLL_SECONDS = 0.5  # without Redis (or while it is away): how often a socket reads SQL
+# With Redis a socket reads SQL when told to, and this often besides (spread out so that
+# sockets opened together do not poll together), for a notice pub/sub may have dropped.
+CATCH_UP_SECONDS = 30.0
 _PIECE = re.compile(r"[\u4e00-\u9fff]{1,3}|\S+\s*|\s+")  # ~a token: 1-3 Chinese characters or one word
 
 
@@ -135,9 +140,30 @@ async def chat_socket(
         async with send_lock:
             await websocket.send_json(payload)
 
+    bus = getattr(websocket.app.state, "live_bus", None)
+    woken = asyncio.Event()
+    watched: list[str] = []
+
+    async def next_look() -> None:
+        """Until it is time to read SQL again: a notice, the catch-up poll, or the short
+        poll while there is no Redis subscription."""
+        if bus is None or not bus.connected or not state["conversation"]:
+            await asyncio.sleep(POLL_SECONDS)
+            return
+        if watched != [state["conversation"]]:
+            for conversation in watched:
+                bus.unwatch(conversation, woken)
+            watched[:] = [state["conversation"]]
+            bus.watch(state["conversation"], woken)
+        try:
+            await asyncio.wait_for(woken.wait(), CATCH_UP_SECONDS * random.uniform(0.8, 1.2))
+        except asyncio.TimeoutError:
+            pass
+        woken.clear()
+
     async def push_agent_messages() -> None:
         while True:
-            await asyncio.sleep(POLL_SECONDS)
+            await next_look()
             if not state["conversation"]:
                 continue
             try:
@@ -197,3 +223,5 @@ async def chat_socket(
         pass
     finally:
         pusher.cancel()
+        for conversation in watched:
+            bus.unwatch(conversation, woken)
