@@ -174,3 +174,100 @@ def chroma_server(folder: Path, port: int | None = None) -> Process:
     port = port or free_port()
     argv = [executable, "run", "--path", str(folder / "chroma"), "--host", "127.0.0.1", "--port", str(port)]
     return Process(argv, port, folder / "chroma.log", env={**os.environ, "ANONYMIZED_TELEMETRY": "False"})
+
+
+def xiaoer_host(folder: Path, env: dict, port: int | None = None) -> Process:
+    """One `xiaoer serve` (a "host": its own XIAOER_HOME for caches, shared servers in env)."""
+    import sys
+
+    port = port or free_port()
+    folder.mkdir(parents=True, exist_ok=True)
+    argv = [sys.executable, "-m", "xiaoer.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    return Process(argv, port, folder / "xiaoer.log", env={**env, "XIAOER_HOME": str(folder)})
+
+
+class Stack:
+    """Postgres, Redis, a Chroma server and ``hosts`` xiaoer servers on this box: the
+    deploy/compose.yaml set-up without containers (and without the proxy: each host has
+    its own port)."""
+
+    def __init__(self, folder: Path | None = None, hosts: int = 2, extra_env: dict | None = None) -> None:
+        self.folder = Path(folder or tempfile.mkdtemp(prefix="xiaoer-stack-"))
+        self.postgres = Postgres()  # in its own /tmp folder: the unprivileged user must reach it
+        self.redis = redis_server(self._dir("redis"))
+        self.chroma = chroma_server(self._dir("chroma"))
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": self.postgres.url,
+            "CHROMA_HOST": "127.0.0.1",
+            "CHROMA_PORT": str(self.chroma.port),
+            "XIAOER_REDIS_URL": f"redis://127.0.0.1:{self.redis.port}/0",
+            "ANONYMIZED_TELEMETRY": "False",
+            **(extra_env or {}),
+        }
+        for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
+            self.env.pop(var, None)
+        self.hosts = [xiaoer_host(self._dir(f"host-{chr(97 + i)}"), self.env) for i in range(hosts)]
+
+    def _dir(self, name: str) -> Path:
+        path = self.folder / name
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    @property
+    def bases(self) -> list[str]:
+        return [f"http://127.0.0.1:{h.port}" for h in self.hosts]
+
+    def start(self) -> "Stack":
+        """The servers, then every host at once (on an empty database: they race to migrate it)."""
+        try:
+            self.postgres.start()
+            self.redis.start()
+            self.chroma.start()
+            for host in self.hosts:
+                with open(host.log, "ab") as out:
+                    host.process = subprocess.Popen(
+                        host.argv, env=host.env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                        start_new_session=True,
+                    )
+            for host in self.hosts:
+                try:
+                    wait_for_port(host.port, 120, host.process)
+                except StackError as exc:
+                    raise StackError(f"xiaoer on {host.port} did not come up ({exc}):\n"
+                                     f"{host.log.read_text(errors='replace')[-3000:]}") from exc
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        for process in (*self.hosts, self.chroma, self.redis):
+            process.kill()
+        self.postgres.remove()
+
+
+def main() -> None:  # pragma: no cover - deploy/local-stack.sh
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Start Postgres, Redis, Chroma and N xiaoer hosts on 127.0.0.1.")
+    parser.add_argument("--hosts", type=int, default=2)
+    parser.add_argument("--folder", type=Path, help="Where logs and data go (default: a new temporary folder).")
+    args = parser.parse_args()
+    stack = Stack(args.folder, args.hosts).start()
+    print(f"postgres  {stack.postgres.url}")
+    print(f"redis     {stack.env['XIAOER_REDIS_URL']}")
+    print(f"chroma    http://127.0.0.1:{stack.chroma.port}")
+    for base in stack.bases:
+        print(f"xiaoer    {base}")
+    print(f"logs      {stack.folder}  (Ctrl-C stops everything)", flush=True)
+    stopping = {signal.SIGINT, signal.SIGTERM}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stopping)
+    try:
+        signal.sigwait(stopping)
+    finally:
+        stack.stop()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
