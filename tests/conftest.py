@@ -31,7 +31,8 @@ _counter = itertools.count()
 def xiaoer_home(tmp_path_factory) -> Path:
     home = tmp_path_factory.mktemp("xiaoer-home")
     os.environ["XIAOER_HOME"] = str(home)
-    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "DATABASE_URL", "CHROMA_HOST", "XIAOER_EMBEDDER", "XIAOER_LLM_MODEL"):
+    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "DATABASE_URL", "CHROMA_HOST", "XIAOER_REDIS_URL", "XIAOER_EMBEDDER",
+                "XIAOER_LLM_MODEL"):
         os.environ.pop(var, None)
     reset_settings()
     reset_engines()

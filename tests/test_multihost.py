@@ -168,6 +168,45 @@ def test_rate_limits_hold_across_hosts(stack, shop):
     assert statuses.count(200) == PER_IP and statuses.count(429) == 6
 
 
+def test_a_claim_on_a_racing_the_queue_timeout_on_b_is_never_lost(stack):
+    """The issue's lost update: a shopper's message on B expires the ticket while an agent
+    on A claims it. Whichever wins, the other is refused, and a 200 claim holds."""
+    a, b = stack.bases
+    with client(a) as http:
+        r = http.post("/v1/merchants", json={"id": "racer", "name": "Racer"}, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+        key = {"X-Api-Key": r.json()["api_key"]}
+        policy = http.get("/v1/merchants/racer/policy", headers=key).json()
+        assert http.put("/v1/merchants/racer/policy", headers=key, json={**policy, "queue_timeout_minutes": 0.005}).status_code == 200
+        agent = {"X-Agent-Key": http.post("/v1/merchants/racer/agents", headers=key,
+                                          json={"id": "racer-ann", "name": "Ann"}).json()["api_key"]}
+    outcomes: Counter = Counter()
+    with client(a) as on_a, client(b) as on_b:
+        for _ in range(6):
+            turn = chat(on_b, "racer", "转人工").json()
+            conversation, ticket = turn["conversation_id"], turn["handoff"]["ticket_id"]
+            time.sleep(0.4)  # past the 0.3 s queue timeout
+            results: dict[str, httpx.Response] = {}
+            racers = [
+                threading.Thread(target=lambda: results.__setitem__(
+                    "claim", on_a.post(f"/v1/agent/tickets/{ticket}/claim", headers=agent))),
+                threading.Thread(target=lambda: results.__setitem__(
+                    "shopper", chat(on_b, "racer", "还在吗？", conversation))),
+            ]
+            for t in racers:
+                t.start()
+            for t in racers:
+                t.join(timeout=60)
+            assert results["shopper"].status_code == 200 and results["claim"].status_code in (200, 409)
+            status = on_a.get(f"/v1/agent/tickets/{ticket}", headers=agent).json()["status"]
+            if results["claim"].status_code == 200:
+                assert status == "claimed"
+                assert on_a.post(f"/v1/agent/tickets/{ticket}/messages", headers=agent, json={"text": "Ann here"}).status_code == 201
+            else:
+                assert status == "handed_back"
+            outcomes[status] += 1
+    assert sum(outcomes.values()) == 6
+
+
 def test_kill_9_of_one_host_mid_traffic_loses_no_acknowledged_message(stack, shop):
     """Shoppers on both hosts; host B is SIGKILLed under them. Every message answered 200
     is in Postgres. (Runs last: B stays down.)"""
