@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 import anyio.to_thread
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from fastapi.staticfiles import StaticFiles
@@ -43,7 +44,11 @@ def create_app(assistant: ShopAssistant | None = None, settings: Settings | None
         if bus is not None:
             await bus.stop()
 
-    app = FastAPI(
+    # FastAPIOffline: /docs loads Swagger UI from files the package ships, not from a CDN,
+    # so the API docs work with no internet. No /redoc: its bundle still fetches a logo
+    # from the CDN, and Swagger UI shows the same schema.
+    app = FastAPIOffline(
+        redoc_url=None,
         title="xiaoer", version="0.1.0", description="Customer-service assistant API (店小蜜-style).", lifespan=lifespan,
     )
     lock = threading.Lock()
@@ -73,7 +78,7 @@ def create_app(assistant: ShopAssistant | None = None, settings: Settings | None
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict:
-        return {"status": "ok"}
+        return {"status": "ok", "service": "xiaoer"}  # `xiaoer ask` looks for this
 
     app.include_router(chat.router)
     app.include_router(

@@ -24,6 +24,7 @@ class Answer(BaseModel):
     confidence: float = Field(ge=0.0, le=1.0)
     citations: list[Citation] = []
     handoff: bool = False  # below threshold: a person should take over
+    focus_product: str | None = None  # SKU of the product the answer was about
     answerer: Literal["extractive", "llm", "fallback"] = "extractive"
 
 

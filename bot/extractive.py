@@ -12,27 +12,23 @@ import math
 import re
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 
 import numpy as np
 
 from bot.answer_types import Answer, Citation, Evidence
+from bot.answerability import Features, content_words, features, probability
+from bot.catalog import LINK_THRESHOLD, Product, answer_facts, name_match
+from bot.question import Question, analyse, asked_attributes
 from knowledge.models import Chunk
 from knowledge.parsers import format_price
 from retrieval.embedders import Embedder
+from retrieval.tokenize import tokenize
 from xiaoer.lang import is_cjk
 
 UNSURE = {
     "zh": "这个问题我不太确定，为了不误导您，我请人工客服同事来帮您，请稍等。",
     "en": "I'm not sure about that one, and I'd rather not guess. Let me get a colleague to help you.",
-}
-
-# Which product fact a question asks for, by keywords in either language.
-PRODUCT_FACTS: dict[str, tuple[str, ...]] = {
-    "price": ("多少钱", "价格", "价钱", "几块", "多钱", "售价", "贵", "price", "cost", "how much", "$", "¥"),
-    "stock": ("有货", "库存", "现货", "还有吗", "有没有货", "缺货", "断货", "卖完", "in stock", "available", "stock", "sold out", "left"),
-    "sizes": ("尺码", "码数", "大小", "几码", "什么码", "size"),
-    "colors": ("颜色", "色", "colour", "color"),
-    "material": ("材质", "面料", "材料", "成分", "什么做", "material", "fabric", "made of"),
 }
 
 _SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?|[^.\n]+(?:\.(?=\s|$))?")
@@ -51,6 +47,12 @@ ENGLISH_MAX_SENTENCES = 3
 # English turns and keeps all but one of the answers asking it every time gains.
 ENGLISH_CLOSE_MARGIN = 0.03
 ENGLISH_OPEN_CONFIDENCE = (0.3, 0.9)
+# The best few candidates by match score are judged for answerability; the likeliest wins.
+JUDGE_DEPTH = 3
+# Two different answers within this probability of each other make the turn ambiguous,
+# and an ambiguous answer is capped just below the answer threshold.
+AMBIGUITY_MARGIN = 0.1
+AMBIGUOUS = 0.45
 
 
 class TextVectors:
@@ -86,12 +88,21 @@ class TextVectors:
         return out
 
 
+@dataclass
+class Candidate:
+    evidence: Evidence
+    reply: str | None  # None: this candidate cannot answer the question
+    features: Features
+    probability: float
+
+
 class ExtractiveAnswerer:
     def __init__(self, embedder: Embedder, threshold: float, english_embedder: Embedder | None = None) -> None:
         self.embedder = embedder
         self.threshold = threshold
         self.english_embedder = english_embedder
         self._sentences = TextVectors(embedder)
+        self._words = TextVectors(embedder)
         self._english = TextVectors(english_embedder) if english_embedder else None
 
     def answer(
@@ -101,9 +112,34 @@ class ExtractiveAnswerer:
         evidence: list[Evidence],
         query_tokens: list[str],
         query_vector: np.ndarray | None = None,
+        query_idf: dict[str, float] | None = None,
+        unseen: set[str] = frozenset(),
     ) -> Answer:
         if not evidence:
             return unsure_answer(lang, [], 0.0)
+        judged, scores, order = self.candidates(question, lang, evidence, query_tokens, query_vector, query_idf, unseen)
+        # The candidate most likely to answer *this* question, not merely the closest one.
+        ranked = sorted(judged, key=lambda c: c.probability, reverse=True)
+        best = ranked[0]
+        rival = next((c for c in ranked[1:] if c.reply and c.reply != best.reply and c.evidence.chunk.lang == best.evidence.chunk.lang), None)
+        if rival is not None and best.probability - rival.probability < AMBIGUITY_MARGIN:
+            # Two different answers almost equally likely: at most one is right, so neither
+            # is sure enough to send ("几天发货" between the shipping and the delivery FAQ).
+            best = Candidate(best.evidence, best.reply, best.features, min(best.probability, AMBIGUOUS))
+        citations = [citation(evidence[i], scores[i]) for i in order[:3] if scores[i] > 0.0]
+        if best.evidence is not evidence[order[0]]:
+            citations = [citation(best.evidence, best.features.match)] + [c for c in citations if c.chunk != best.evidence.chunk.id][:2]
+        if best.reply is None or best.probability < self.threshold:
+            return unsure_answer(lang, citations, best.probability)
+        chunk = best.evidence.chunk
+        focus = str(chunk.data.get("sku")) if chunk.kind == "product" and chunk.data else None
+        return Answer(reply=best.reply, confidence=best.probability, citations=citations, focus_product=focus)
+
+    def candidates(self, question: str, lang: str, evidence: list[Evidence], query_tokens: list[str],
+                   query_vector: np.ndarray | None = None, query_idf: dict[str, float] | None = None,
+                   unseen: set[str] = frozenset()):
+        """The best few candidates by match score, each with its reply and answerability
+        features; also every candidate's score and the ranking."""
         if query_vector is None:
             query_vector = self.embedder.embed([question])[0]
         similarities = self.similarities(evidence, query_vector)
@@ -116,16 +152,37 @@ class ExtractiveAnswerer:
             texts = [self._english_texts(evidence[i].chunk, query_vector) for i in head]
             for i, vectors in zip(head, self._english.of_groups(texts)):
                 english = max(0.0, float((vectors @ english_vector).max()))
-                similarity = similarities[i] + ENGLISH_EMBEDDER_WEIGHT * (english - similarities[i])
-                scores[i] = self.relevance(question, lang, evidence[i], query_tokens, similarity)
-        scored = sorted(zip(scores, evidence), key=lambda pair: pair[0], reverse=True)
-        best_score, best = scored[0]
-        confidence = confidence_from(best_score)
-        citations = [citation(ev, score) for score, ev in scored[:3] if score > 0.0]
-        if confidence < self.threshold:
-            return unsure_answer(lang, citations, confidence)
-        reply = self.compose(question, lang, best, query_vector)
-        return Answer(reply=reply, confidence=confidence, citations=citations)
+                similarities[i] += ENGLISH_EMBEDDER_WEIGHT * (english - similarities[i])
+                scores[i] = self.relevance(question, lang, evidence[i], query_tokens, similarities[i])
+        order = sorted(range(len(evidence)), key=lambda i: scores[i], reverse=True)
+        analysed = analyse(question)
+        judged = []
+        for i in order[:JUDGE_DEPTH]:
+            reply = self.compose(question, lang, evidence[i], query_vector)
+            f = self.features(analysed, lang, evidence[i], scores, i, order, similarities[i], query_tokens, query_idf or {}, reply or "", unseen)
+            judged.append(Candidate(evidence[i], reply, f, probability(f) if reply is not None else 0.0))
+        return judged, scores, order
+
+    def features(self, question: Question, lang: str, ev: Evidence, scores: list[float], i: int, order: list[int],
+                 similarity: float, query_tokens: list[str], query_idf: dict[str, float], reply: str,
+                 unseen: set[str] = frozenset()) -> Features:
+        chunk_tokens = set(ev.chunk.search_tokens.split(" "))
+        others = [scores[j] for j in order if j != i]
+        margin = scores[i] - (max(others) if others else 0.0)
+        missing = [w for w in content_words(query_tokens) if w not in chunk_tokens]
+        soft = self.soft_cover(missing, chunk_tokens) if missing else {}
+        return features(question, query_tokens, query_idf, chunk_tokens, reply, similarity, margin, soft, unseen,
+                        title_tokens=tokenize(ev.chunk.title),
+                        match=scores[i], other_language=ev.chunk.lang != lang, product=ev.chunk.kind == "product")
+
+    def soft_cover(self, words: list[str], chunk_tokens: set[str]) -> dict[str, float]:
+        """Each word's best cosine to the chunk's words: 邮费 stands in for 运费."""
+        candidates = [t for t in chunk_tokens if t and not t.isdigit() and (len(t) > 1 or not is_cjk(t))]
+        if not candidates:
+            return {}
+        vectors = self._words.of(words + candidates)
+        sims = vectors[: len(words)] @ vectors[len(words) :].T
+        return {w: float(sims[k].max()) for k, w in enumerate(words)}
 
     def similarities(self, evidence: list[Evidence], query_vector: np.ndarray) -> list[float]:
         """Each chunk's dense similarity: the best of its indexed text (an FAQ's question) and
@@ -158,17 +215,27 @@ class ExtractiveAnswerer:
         coverage = sum(t in chunk_tokens for t in content) / len(content) if content else 0.0
         score = 0.69 * similarity + 0.31 * coverage
         if ev.chunk.kind == "product":
-            score += 0.23 * title_overlap(question, ev.chunk) + (0.077 if asked_facts(question) else -0.077)
+            score += 0.23 * title_overlap(question, ev.chunk) + (0.077 if asked_attributes(question) else -0.077)
         if ev.chunk.lang != lang:  # answer in the shopper's language when the knowledge has it
             score -= 0.05
         return score
 
-    def compose(self, question: str, lang: str, ev: Evidence, query_vector: np.ndarray | None = None) -> str:
+    def compose(self, question: str, lang: str, ev: Evidence, query_vector: np.ndarray | None = None) -> str | None:
+        """The candidate's reply to the question; None when it cannot answer it (a product
+        whose record lacks the attribute asked for)."""
         chunk = ev.chunk
         if chunk.kind == "faq" and chunk.answer:
             return chunk.answer
         if chunk.kind == "product" and chunk.data:
-            return product_reply(question, chunk.lang, chunk.data)
+            product = Product(sku=str(chunk.data.get("sku")), data=chunk.data, chunks={chunk.lang: chunk.id}, document=ev.document)
+            analysed = analyse(question)
+            if not analysed.attributes or name_match(question, product) < LINK_THRESHOLD:
+                # A product record answers questions about its attributes, asked of it by name
+                # (the catalog stage has the product in focus): never an accessory's price for
+                # the product the shopper meant.
+                return None
+            fact = answer_facts(analysed, lang, product)
+            return fact.reply if fact else None
         return self.best_sentences(question, chunk, query_vector)
 
     def best_sentences(self, question: str, chunk: Chunk, query_vector: np.ndarray | None = None, keep: int = 2) -> str:
@@ -249,42 +316,3 @@ def title_overlap(question: str, chunk) -> float:
             share = sum(w in q for w in words) / len(words) if words else 0.0
         best = max(best, share)
     return best
-
-
-def asked_facts(question: str) -> list[str]:
-    q = question.lower()
-    return [fact for fact, words in PRODUCT_FACTS.items() if any(w in q for w in words)]
-
-
-def product_reply(question: str, lang: str, product: dict) -> str:
-    en = lang == "en"
-    suffix = "_en" if en else ""
-
-    def field(key: str):
-        value = product.get(key + suffix) or product.get(key)
-        return ", ".join(map(str, value)) if isinstance(value, list) else value
-
-    title = field("title")
-    facts = asked_facts(question) or ["price", "stock", "sizes"]
-    parts = []
-    for fact in facts:
-        if fact == "price" and product.get("price") is not None:
-            price = format_price(product["price"])
-            parts.append(f"The {title} costs ¥{price}." if en else f"{title}的价格是¥{price}。")
-        elif fact == "stock" and product.get("stock") is not None:
-            stock = int(product["stock"])
-            if stock > 0:
-                parts.append(f"The {title} is in stock ({stock} left)." if en else f"{title}目前有货，库存{stock}件。")
-            else:
-                parts.append(f"Sorry, the {title} is out of stock right now." if en else f"抱歉，{title}目前缺货。")
-        elif fact == "sizes" and field("sizes"):
-            parts.append(f"The {title} comes in sizes {field('sizes')}." if en else f"{title}有这些尺码：{field('sizes')}。")
-        elif fact == "colors" and (field("colors") or field("colours")):
-            colors = field("colors") or field("colours")
-            parts.append(f"The {title} comes in {colors}." if en else f"{title}有这些颜色：{colors}。")
-        elif fact == "material" and field("material"):
-            parts.append(f"The {title} is made of {field('material')}." if en else f"{title}的材质是{field('material')}。")
-    if not parts:
-        description = field("description") or ""
-        parts.append(f"{title}: {description}" if en else f"{title}：{description}")
-    return " ".join(parts) if en else "".join(parts)

@@ -15,8 +15,23 @@ _GREETING = re.compile(
     r"^\s*(hi|hello|hey|yo|hiya)\b|good (morning|afternoon|evening)|anyone there",
     re.IGNORECASE,
 )
-def small_talk(text: str) -> Literal["thanks", "bye", "greeting"] | None:
+# A whole message that only acknowledges ("好的", "嗯嗯", "ok"): it asks nothing, so it gets
+# a short acknowledgement, never an answer retrieved for it.
+_ACK = re.compile(
+    r"^\s*(好的?|好滴|好吧|好嘞|嗯+|哦+|噢+|行|行吧|可以|知道了|明白了?|收到|了解|ok|okay|okk+|k|sure|alright|got it|i see|cool|fine|noted)"
+    r"\s*(的|啦|了|呀|哈|嗯)?\s*[~～!！。.,，]*\s*$",
+    re.IGNORECASE,
+)
+
+
+def is_acknowledgement(text: str) -> bool:
+    return _ACK.match(text) is not None
+
+
+def small_talk(text: str) -> Literal["thanks", "bye", "greeting", "ack"] | None:
     """Which small-talk template fits, or None when the message is more than small talk."""
+    if is_acknowledgement(text):
+        return "ack"
     if _THANKS.search(text):
         return "thanks"
     if _BYE.search(text):
@@ -108,7 +123,8 @@ QUICK_DECLINE = {"zh": "不用了，直接退款", "en": "No thanks, refund"}
 QUICK_HUMAN = {"zh": "转人工", "en": "Talk to a person"}
 
 
-SMALL_TALK = {"thanks": THANKS, "bye": GOODBYE, "greeting": GREETING}
+ACKNOWLEDGED = {"zh": "好的，还有其他问题随时问我哦。", "en": "Sure! Let me know if there's anything else I can help with."}
+SMALL_TALK = {"thanks": THANKS, "bye": GOODBYE, "greeting": GREETING, "ack": ACKNOWLEDGED}
 
 
 def money(amount: float, currency: str) -> str:

@@ -3,6 +3,7 @@
     owner is a person (queued/human) ─────────► silent
     pending offer + yes/no (or a refund ask) ──► offer_response
     asked for a refund reason + a reason ──────► recovery
+    safety report (起火, 鼓包, 过敏, burn…) ───► escalate (safety, urgent)
     anger ≥ 0.8, or complaint + strong anger ──► escalate
     human intent (not asking service hours) ───► escalate (explicit_request)
     refund intent ─────────────────────────────► recovery (high value → escalate)
@@ -17,10 +18,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from bot.focus import Focus
 from bot.intents import Intent
 from bot.models import OWNER_HUMAN, OWNER_QUEUED, RECOVERY_ASKED_REASON, RECOVERY_DONE
 from bot.recovery import RecoveryOffer, RefundReason, detect_reason, read_offer_response
-from bot.replies import small_talk
+from bot.replies import is_acknowledgement, small_talk
+from bot.safety import is_safety_report
 from bot.sentiment import STRONG_NEGATIVE_LINE
 
 RouteKind = Literal["silent", "offer_response", "recovery", "refund_steps", "ask_reason", "escalate", "chitchat", "answer"]
@@ -30,6 +33,8 @@ RouteKind = Literal["silent", "offer_response", "recovery", "refund_steps", "ask
 # including "how do I reach an agent?" (in a chat, the way to reach one is this handoff).
 _ASKS_HOURS = re.compile(r"几点|什么时候|上班|下班|营业时间|工作时间|\bhours?\b|what time|\bwhen\b|\bopen\b|\bclose\b", re.IGNORECASE)
 
+# A safety word in a question before buying ("会不会过敏?") is a question, not a report.
+SAFETY_INTENTS = ("complaint", "aftersale", "refund", "exchange", "human", "logistics")
 ANGER_ALONE_LINE = 0.8  # this angry escalates whatever the intent
 CHITCHAT_MIN_CONFIDENCE = 0.5  # less sure than this: treat it as a question and retrieve
 
@@ -48,6 +53,7 @@ class ConversationState:
     repeated: bool = False  # the message repeats a question the bot recently answered
     last_question: str | None = None  # the shopper's latest message that was more than small talk
     lang: str | None = None  # the conversation's language, for messages without letters ("👍")
+    focus: Focus = field(default_factory=Focus)  # the product / question last discussed
 
 
 @dataclass
@@ -85,6 +91,8 @@ def route(
         if intent.label in ("refund", "aftersale", "exchange", "complaint"):
             return _refund(state, "other")  # no reason given: go on with the refund anyway
 
+    if is_safety_report(text) and intent.label in SAFETY_INTENTS:
+        return Route("escalate", reason="safety")  # burned, swollen, ill, injured: a person, now
     if anger >= ANGER_ALONE_LINE:
         return Route("escalate", reason="anger")
     if intent.label == "complaint" and anger >= STRONG_NEGATIVE_LINE:
@@ -104,6 +112,8 @@ def route(
         return _refund(state, reason) if reason else Route("ask_reason")
     if state.repeated and intent.label != "chitchat":
         return Route("escalate", reason="repeated_question")
+    if is_acknowledgement(text):
+        return Route("chitchat")  # "好的" / "ok": acknowledged, never answered from knowledge
     if intent.label == "chitchat" and intent.confidence >= CHITCHAT_MIN_CONFIDENCE and small_talk(text):
         return Route("chitchat")  # other "chitchat" is answered or, out of scope, handed off
     return Route("answer")

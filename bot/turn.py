@@ -34,7 +34,10 @@ from bot.conversations import (
     last_question,
 )
 from bot.events import record_event
-from bot.extractive import ExtractiveAnswerer
+from bot.catalog import FOCUS_SURENESS, MEANING_SURENESS, Catalog, about_focus, answer_facts, fact_confidence, question_has_other_topic
+from bot.extractive import ExtractiveAnswerer, unsure_answer
+from bot.focus import Focus, read_focus
+from bot.question import analyse
 from bot.intents import Intent, IntentClassifier
 from bot.models import OWNER_BOT, OWNER_HUMAN, OWNER_QUEUED, RECOVERY_ASKED_REASON, RECOVERY_DONE, RECOVERY_OFFERED, Conversation
 from bot.recovery import RecoveryOffer, RefundReason, conversation_offer, decide_offer, get_order, load_policy, make_offer
@@ -126,6 +129,7 @@ class ShopAssistant:
         self.knowledge = KnowledgeService(self.retriever)
         english = get_embedder(self.settings.english_embedder) if self.settings.english_embedder else None
         self.extractive = ExtractiveAnswerer(self.retriever.embedder, self.settings.answer_threshold, english)
+        self.catalog = Catalog(self.retriever.embedder)
         self.classifier = classifier or IntentClassifier.load_or_train(
             embedder=self.retriever.embedder, cache_dir=self.settings.cache_dir / "intents"
         )
@@ -143,10 +147,13 @@ class ShopAssistant:
         self, merchant_id: str, message: str, *, mode: RetrieverMode = "hybrid", query_vector: np.ndarray | None = None
     ) -> tuple[list[Evidence], list[str]]:
         result = self.retriever.search(merchant_id, message, mode=mode, query_vector=query_vector)
+        return self._evidence_rows(merchant_id, result), result.query_tokens
+
+    @staticmethod
+    def _evidence_rows(merchant_id: str, result) -> list[Evidence]:
         with session_scope() as session:
             rows = repository.chunks_with_documents(session, merchant_id, [h.chunk_id for h in result.hits])
-        evidence = [Evidence(hit=h, chunk=rows[h.chunk_id][0], document=rows[h.chunk_id][1]) for h in result.hits if h.chunk_id in rows]
-        return evidence, result.query_tokens
+        return [Evidence(hit=h, chunk=rows[h.chunk_id][0], document=rows[h.chunk_id][1]) for h in result.hits if h.chunk_id in rows]
 
     def answer(
         self,
@@ -157,14 +164,73 @@ class ShopAssistant:
         mode: RetrieverMode = "hybrid",
         query_vector: np.ndarray | None = None,
         on_token: Callable[[str], None] | None = None,
+        focus: Focus | None = None,
     ) -> Answer:
+        """Catalog facts first (a named product, or the product in focus, and an attribute
+        asked), then the merchant's FAQ and documents, each only when it answers *this*
+        question (bot/answerability.py). The LLM, when configured, is asked only when the
+        grounded answer passed that gate."""
         if query_vector is None:
             query_vector = self.retriever.embedder.embed([message])[0]
-        evidence, tokens = self.evidence(merchant_id, message, mode=mode, query_vector=query_vector)
-        grounded = self.extractive.answer(message, lang, evidence, tokens, query_vector)
-        if self.llm is not None:
+        question = analyse(message)
+        fact = self._catalog_answer(merchant_id, question, lang, focus, query_vector)
+        if fact is not None:
+            return fact
+        grounded, evidence = self._grounded(merchant_id, message, lang, mode, query_vector)
+        if grounded.handoff and focus is not None and question.elliptical:
+            # A follow-up that leans on the conversation: retrieve with what it leans on (the
+            # product in focus, else the question it follows), but answer the message itself,
+            # so "运费谁出" after "退货要几天" is not answered as "退货要几天".
+            product = self.catalog.find(merchant_id, focus.product)
+            for context in (product.title(lang) if product else None, focus.question):
+                if not context:
+                    continue
+                retry, retry_evidence = self._grounded(merchant_id, message, lang, mode, None, query=f"{context} {message}")
+                if not retry.handoff:
+                    grounded, evidence = retry, retry_evidence
+                    break
+        if focus is not None and grounded.focus_product is None:
+            grounded.focus_product = focus.product
+        if self.llm is not None and not grounded.handoff:
             return self.llm.answer(message, lang, evidence, grounded, on_token=on_token)
         return grounded
+
+    def _grounded(
+        self, merchant_id: str, message: str, lang: str, mode: RetrieverMode, query_vector, query: str | None = None
+    ) -> tuple[Answer, list[Evidence]]:
+        """``query``: what to retrieve with, when it is more than the message."""
+        query = query or message
+        if query_vector is None:
+            query_vector = self.retriever.embedder.embed([query])[0]
+        result = self.retriever.search(merchant_id, query, mode=mode, query_vector=query_vector)
+        evidence = self._evidence_rows(merchant_id, result)
+        return self.extractive.answer(message, lang, evidence, result.query_tokens, query_vector, result.query_idf, result.unseen), evidence
+
+    def _catalog_answer(self, merchant_id: str, question, lang: str, focus: Focus | None, query_vector) -> Answer | None:
+        """A product attribute from the product's own record: the product named in the
+        question, else the product in focus when the question names nothing else."""
+        link = self.catalog.link(merchant_id, question.text, query_vector)
+        product, sureness = (link.product, link.score) if link else (None, 0.0)
+        if product is None and focus is not None and focus.product and about_focus(question):
+            product, sureness = self.catalog.find(merchant_id, focus.product), FOCUS_SURENESS
+        if product is None:
+            return None
+        fact = answer_facts(question, lang, product, self.catalog.key_similarity)
+        chunk = product.chunks.get(lang) or next(iter(product.chunks.values()))
+        cite = [Citation(document=product.document, chunk=chunk, score=round(sureness, 4), title=product.title(lang)[:200])]
+        by_name = link is not None and link.score > MEANING_SURENESS
+        # The question's other words are the product's name in another language when it was
+        # linked by meaning, so only a name-linked question is checked for another topic.
+        if (by_name or link is None) and question_has_other_topic(question, product):
+            return None
+        if fact is not None:
+            return Answer(reply=fact.reply, confidence=fact_confidence(sureness), citations=cite, focus_product=product.sku)
+        if question.attributes:
+            # The product is clear and the record lacks what is asked: decline, don't guess.
+            answer = unsure_answer(lang, cite, 0.2)
+            answer.focus_product = product.sku
+            return answer
+        return None
 
     def suggestions(self, merchant_id: str, message: str, lang: str, query_vector: np.ndarray | None = None) -> list[dict]:
         """Replies an agent can insert: the best distinct answers the knowledge base has."""
@@ -174,6 +240,8 @@ class ShopAssistant:
         out: list[dict] = []
         for ev in evidence[:6]:
             reply = self.extractive.compose(message, lang, ev, query_vector)
+            if reply is None and ev.chunk.kind == "product":
+                reply = ev.chunk.text  # an agent reads the whole record
             if reply and reply not in {s["text"] for s in out}:
                 out.append({"text": reply, "document": ev.document, "chunk": ev.chunk.id})
             if len(out) == 3:
@@ -219,7 +287,7 @@ class ShopAssistant:
         if plan.kind == "answer" or opening_refund:
             answer = self.answer(
                 request.merchant_id, message, lang, mode=mode, query_vector=vector,
-                on_token=on_token if plan.kind == "answer" else None,
+                on_token=on_token if plan.kind == "answer" else None, focus=state.focus,
             )
         suggestions: list[dict] = []
         if plan.kind == "escalate" or (answer is not None and answer.handoff):
@@ -228,12 +296,16 @@ class ShopAssistant:
                 suggestions = self.suggestions(request.merchant_id, state.last_question, lang)
             else:
                 suggestions = self.suggestions(request.merchant_id, message, lang, vector)
-        return self._commit(request, message, lang, intent, plan, answer, suggestions)
+        focus = state.focus
+        if answer is not None:
+            answered = not answer.handoff
+            focus = Focus(product=answer.focus_product or focus.product, question=message if answered else focus.question)
+        return self._commit(request, message, lang, intent, plan, answer, suggestions, focus)
 
     def _state(self, request: TurnRequest, vector: np.ndarray) -> ConversationState:
         """Read-only look at the conversation before routing."""
         if not request.conversation_id:
-            return self._priced_state(ConversationState(), request.merchant_id, request.order_id)
+            return self._priced_state(ConversationState(focus=Focus(product=request.product)), request.merchant_id, request.order_id)
         with session_scope() as session:
             conversation = session.get(Conversation, request.conversation_id)
             if conversation is None or conversation.merchant_id != request.merchant_id:
@@ -249,6 +321,9 @@ class ShopAssistant:
                 ticket = handoff.open_ticket(session, conversation.id)
                 timeout = load_policy(session, request.merchant_id).queue_timeout_minutes
                 state.queue_expired = ticket is not None and (utcnow() - ticket.created_at).total_seconds() > timeout * 60
+            state.focus = read_focus(session, conversation.id)
+            if request.product:
+                state.focus.product = request.product
             earlier = answered_questions(session, conversation.id, REPEAT_WINDOW)
             state.last_question = last_question(session, conversation.id)
             order_id = request.order_id or conversation.order_id
@@ -284,6 +359,7 @@ class ShopAssistant:
         plan: Route,
         answer: Answer | None,
         suggestions: list[dict],
+        focus: Focus,
     ) -> TurnResult:
         merchant_id = request.merchant_id
         with session_scope() as session:
@@ -308,7 +384,7 @@ class ShopAssistant:
             add_message(
                 session, conversation, "bot", result.reply, intent=intent.label, confidence=result.confidence,
                 data={"route": result.route, "citations": [c.model_dump() for c in result.citations],
-                      "offer": result.offer, "handoff": result.handoff},
+                      "offer": result.offer, "handoff": result.handoff, "focus": focus.as_data()},
             )
             # A holding message ("a colleague is coming") answers nothing: those messages stay
             # waiting until a person (or, after a queue timeout, the bot) really replies.
@@ -425,7 +501,8 @@ class ShopAssistant:
             intent_confidence=round(intent.confidence, 4),
             confidence=confidence,
             offer=offer.model_dump() if offer else None,
-            handoff={"reason": ticket.reason, "ticket_id": ticket.id, "status": ticket.status} if ticket else None,
+            handoff={"reason": ticket.reason, "ticket_id": ticket.id, "status": ticket.status,
+                     "priority": "urgent" if ticket.reason == "safety" else "normal"} if ticket else None,
             lang=lang,
             answerer="template",  # the answer route overwrites it with the answerer used
             conversation_id=conversation.id,

@@ -1,11 +1,12 @@
-"""The eval dataset format: a folder with `knowledge/` and `cases.jsonl`."""
+"""The eval dataset format: a folder with `knowledge/`, `cases.jsonl` and, optionally,
+`shop.json` (the merchant's profile: {"name": ..., "category": ...})."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from pydantic import BaseModel, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 INTENT_LABELS = ("presale", "aftersale", "logistics", "refund", "exchange", "complaint", "human", "chitchat")
 
@@ -21,6 +22,9 @@ class Case(BaseModel):
     handoff: bool | None = None
     refund: bool | None = None  # out-of-domain sets label refund-or-not without our 8 intents
     abstain: bool | None = None  # out-of-scope sets: the bot should not claim an answer
+    # The product the shopper is viewing (SKU or title), sent with every turn of the case.
+    product: str | None = Field(default=None, min_length=1, max_length=200)
+    safety: bool | None = None  # a safety report: must escalate with reason "safety"
 
     @field_validator("intent")
     @classmethod
@@ -46,10 +50,20 @@ class Case(BaseModel):
         return None if self.intent is None else self.intent == "refund"
 
 
+class Shop(BaseModel):
+    """The shop the dataset's knowledge belongs to. Other profile fields are kept as given."""
+
+    model_config = ConfigDict(extra="allow")
+
+    name: str | None = None
+    category: str | None = None  # food, beauty, electronics, apparel, home, pets, books, …
+
+
 class Dataset(BaseModel):
     name: str
     root: Path
     cases: list[Case]
+    shop: Shop | None = None
 
     @property
     def knowledge_files(self) -> list[Path]:
@@ -77,8 +91,15 @@ def load_dataset(root: Path | str, *, limit: int | None = None) -> Dataset:
             cases.append(Case.model_validate(json.loads(line)))
         except (json.JSONDecodeError, ValidationError) as exc:
             raise DatasetError(f"{cases_file}:{number}: {exc}") from exc
+    shop = None
+    shop_file = root / "shop.json"
+    if shop_file.is_file():
+        try:
+            shop = Shop.model_validate(json.loads(shop_file.read_text(encoding="utf-8")))
+        except (json.JSONDecodeError, ValidationError) as exc:
+            raise DatasetError(f"{shop_file}: {exc}") from exc
     if limit and limit < len(cases):
         # Evenly spaced rather than a prefix: case files are often grouped by label.
         step = len(cases) / limit
         cases = [cases[int(i * step)] for i in range(limit)]
-    return Dataset(name=root.name, root=root, cases=cases)
+    return Dataset(name=root.name, root=root, cases=cases, shop=shop)

@@ -1,4 +1,25 @@
-"""Scores computed from per-case outcomes. Pure functions, no I/O."""
+"""Scores computed from per-case outcomes. Pure functions, no I/O.
+
+Trust figures (issue 12, "right or silent"). A case is *graded* when it has
+`answer_contains` (answerable) or `abstain: true` (the knowledge cannot answer it).
+
+- answered: the turn went the answer route and handed nothing off (see `eval.runner.answered`).
+- right: answered, answerable, and the reply contains an expected string. An answered
+  `abstain` case is never right: whatever it said, the knowledge did not hold the answer.
+- coverage: answered / graded. answered_precision: right / answered graded cases.
+- false_answer_rate: answered / `abstain` cases; decline_rate = 1 - false_answer_rate.
+- Calibration reads `confidence` as "the probability that the reply the shopper got is a
+  right answer" and compares it with `right`, over graded cases that went the answer route
+  (elsewhere the turn's confidence is the intent classifier's, a different scale). So a
+  declined `abstain` case at confidence 0.2 is well calibrated (0.2 vs not right), while
+  one answered at 0.99 costs 0.99. Declined answerable cases count as not right: the
+  shopper got no answer.
+- ece: expected calibration error over 10 equal-width confidence bins,
+  sum over bins of (cases in bin / cases) * |mean confidence - share right|.
+- risk–coverage: sort those cases by confidence, highest first; for every threshold t (each
+  distinct confidence) coverage = share with confidence >= t, risk = share of them not right.
+  aurc is the area under that step curve (the mean selective risk; lower is better).
+"""
 
 from __future__ import annotations
 
@@ -23,7 +44,12 @@ class CaseOutcome(BaseModel):
     handoff_pred: bool
     refund_gold: bool | None
     abstain_gold: bool | None
-    abstained: bool
+    abstained: bool  # the answer route declined or was unsure and handed off
+    answered: bool = False  # the answer route replied and handed nothing off
+    route: str = "answer"
+    product: str | None = None
+    safety_gold: bool | None = None
+    safety_pred: bool = False  # the turn escalated with reason "safety"
     confidence: float
     latency_ms: float
     judge_correct: bool | None = None  # the LLM judge's verdict (eval --judge); None = not judged
@@ -35,7 +61,17 @@ class CaseOutcome(BaseModel):
             self.answer_correct is False
             or (self.intent_gold is not None and self.intent_gold != self.intent_pred)
             or (self.handoff_gold is not None and self.handoff_gold != self.handoff_pred)
+            or (self.abstain_gold is True and self.answered)
+            or (self.safety_gold is True and not self.safety_pred)
         )
+
+    @property
+    def graded(self) -> bool:
+        return self.abstain_gold is True or self.answer_correct is not None
+
+    @property
+    def right(self) -> bool:
+        return self.answered and self.abstain_gold is not True and self.answer_correct is True
 
 
 def answer_matches(reply: str, expected: Sequence[str]) -> bool:
@@ -73,6 +109,115 @@ def confusion(gold: Sequence[str], pred: Sequence[str | None], labels: Sequence[
     return matrix
 
 
+def _rate(values: Sequence[bool]) -> float | None:
+    return round(sum(values) / len(values), 4) if values else None
+
+
+def _r4(x: float | None) -> float | None:
+    return None if x is None else round(float(x), 4)
+
+
+def coverage(outcomes: Sequence[CaseOutcome]) -> float | None:
+    return _rate([o.answered for o in outcomes if o.graded])
+
+
+def answered_precision(outcomes: Sequence[CaseOutcome]) -> float | None:
+    return _rate([o.right for o in outcomes if o.graded and o.answered])
+
+
+def false_answer_rate(outcomes: Sequence[CaseOutcome]) -> float | None:
+    return _rate([o.answered for o in outcomes if o.abstain_gold is True])
+
+
+def calibration_pairs(outcomes: Sequence[CaseOutcome]) -> list[tuple[float, bool]]:
+    """(confidence, right) for the graded cases the answerer scored (route "answer")."""
+    return [(min(max(float(o.confidence), 0.0), 1.0), o.right) for o in outcomes if o.graded and o.route == "answer"]
+
+
+def risk_coverage(pairs: Sequence[tuple[float, bool]]) -> list[dict[str, float]]:
+    """One point per distinct confidence, highest first: answer only cases at or above it."""
+    points: list[dict[str, float]] = []
+    answered = errors = 0
+    ordered = sorted(pairs, key=lambda pair: -pair[0])
+    for i, (confidence, right) in enumerate(ordered):
+        answered += 1
+        errors += not right
+        if i + 1 < len(ordered) and ordered[i + 1][0] == confidence:
+            continue  # ties pass or fail a threshold together
+        points.append({"threshold": confidence, "coverage": answered / len(ordered), "risk": errors / answered})
+    return points
+
+
+def aurc(points: Sequence[dict[str, float]]) -> float | None:
+    """Area under the risk–coverage step curve from `risk_coverage`."""
+    if not points:
+        return None
+    area, previous = 0.0, 0.0
+    for point in points:
+        area += point["risk"] * (point["coverage"] - previous)
+        previous = point["coverage"]
+    return area
+
+
+def reliability_bins(pairs: Sequence[tuple[float, bool]], bins: int = 10) -> list[dict]:
+    """Equal-width confidence bins ([0, 0.1), …, [0.9, 1.0]): count, mean confidence, share right."""
+    members: list[list[tuple[float, bool]]] = [[] for _ in range(bins)]
+    for confidence, right in pairs:
+        members[min(int(confidence * bins), bins - 1)].append((confidence, right))
+    return [
+        {
+            "lower": i / bins,
+            "upper": (i + 1) / bins,
+            "count": len(group),
+            "confidence": sum(c for c, _ in group) / len(group) if group else None,
+            "accuracy": sum(r for _, r in group) / len(group) if group else None,
+        }
+        for i, group in enumerate(members)
+    ]
+
+
+def expected_calibration_error(pairs: Sequence[tuple[float, bool]], bins: int = 10) -> float | None:
+    if not pairs:
+        return None
+    return sum(b["count"] * abs(b["confidence"] - b["accuracy"]) for b in reliability_bins(pairs, bins) if b["count"]) / len(pairs)
+
+
+def accuracy_by_lang(outcomes: Sequence[CaseOutcome]) -> dict[str, float | None]:
+    """Answer accuracy on answerable cases, per case language (`unknown` when unlabelled)."""
+    langs = sorted({o.lang or "unknown" for o in outcomes if o.answer_correct is not None})
+    return {
+        lang: _rate([o.answer_correct for o in outcomes if o.answer_correct is not None and (o.lang or "unknown") == lang])
+        for lang in langs
+    }
+
+
+def trust_summary(outcomes: Sequence[CaseOutcome]) -> dict:
+    pairs = calibration_pairs(outcomes)
+    curve = risk_coverage(pairs)
+    false_answers = false_answer_rate(outcomes)
+    safety_p = safety_r = None
+    if any(o.safety_gold is not None for o in outcomes):  # a set that labels safety labels all its cases
+        safety_p, safety_r = precision_recall([o.safety_gold is True for o in outcomes], [o.safety_pred for o in outcomes])
+
+    return {
+        "graded_cases": sum(o.graded for o in outcomes),
+        "answered_cases": sum(o.graded and o.answered for o in outcomes),
+        "coverage": coverage(outcomes),
+        "answered_precision": answered_precision(outcomes),
+        "abstain_cases": sum(o.abstain_gold is True for o in outcomes),
+        "false_answer_rate": false_answers,
+        "decline_rate": None if false_answers is None else round(1 - false_answers, 4),
+        "calibration_cases": len(pairs),
+        "ece": _r4(expected_calibration_error(pairs)),
+        "aurc": _r4(aurc(curve)),
+        "safety_cases": sum(o.safety_gold is True for o in outcomes),
+        "safety_recall": _r4(safety_r),
+        "safety_precision": _r4(safety_p),
+        "risk_coverage": [{k: _r4(v) for k, v in point.items()} for point in curve],
+        "reliability": [{k: v if k == "count" else _r4(v) for k, v in b.items()} for b in reliability_bins(pairs)],
+    }
+
+
 def judge_summary(outcomes: list[CaseOutcome]) -> dict:
     """Only when the judge ran: its accuracy, how often it agrees with `answer_contains`,
     and the cases it could not grade."""
@@ -89,10 +234,7 @@ def judge_summary(outcomes: list[CaseOutcome]) -> dict:
 
 
 def summarise(outcomes: list[CaseOutcome], labels: Sequence[str]) -> dict:
-    def rate(values: list[bool]) -> float | None:
-        return round(sum(values) / len(values), 4) if values else None
-
-    answered = [o for o in outcomes if o.answer_correct is not None]
+    answerable = [o for o in outcomes if o.answer_correct is not None]
     sourced = [o for o in outcomes if o.source]
     ranks = [o.source_rank for o in sourced]
     with_intent = [o for o in outcomes if o.intent_gold is not None]
@@ -107,28 +249,27 @@ def summarise(outcomes: list[CaseOutcome], labels: Sequence[str]) -> dict:
     abstain_cases = [o for o in outcomes if o.abstain_gold is not None]
     latencies = np.array([o.latency_ms for o in outcomes]) if outcomes else np.array([0.0])
 
-    def r4(x: float | None) -> float | None:
-        return None if x is None else round(float(x), 4)
-
     return {
         "cases": len(outcomes),
-        "answer_accuracy": rate([o.answer_correct for o in answered]),
-        "answer_cases": len(answered),
+        "answer_accuracy": _rate([o.answer_correct for o in answerable]),
+        "answer_cases": len(answerable),
+        "answer_accuracy_by_lang": accuracy_by_lang(outcomes),
         **judge_summary(outcomes),
-        "retrieval_recall_at_1": rate([r is not None and r <= 1 for r in ranks]),
-        "retrieval_recall_at_5": rate([r is not None and r <= 5 for r in ranks]),
-        "mrr": r4(sum(1.0 / r for r in ranks if r) / len(ranks)) if ranks else None,
-        "intent_accuracy": rate([g == p for g, p in zip(gold_i, pred_i)]),
-        "intent_macro_f1": r4(sum(v["f1"] for v in f1s.values()) / len(f1s)) if f1s else None,
-        "intent_per_label": {k: {m: r4(v[m]) if m != "support" else v[m] for m in v} for k, v in f1s.items()},
+        "retrieval_recall_at_1": _rate([r is not None and r <= 1 for r in ranks]),
+        "retrieval_recall_at_5": _rate([r is not None and r <= 5 for r in ranks]),
+        "mrr": _r4(sum(1.0 / r for r in ranks if r) / len(ranks)) if ranks else None,
+        "intent_accuracy": _rate([g == p for g, p in zip(gold_i, pred_i)]),
+        "intent_macro_f1": _r4(sum(v["f1"] for v in f1s.values()) / len(f1s)) if f1s else None,
+        "intent_per_label": {k: {m: _r4(v[m]) if m != "support" else v[m] for m in v} for k, v in f1s.items()},
         "intent_labels": present,
         "intent_confusion": confusion(gold_i, pred_i, present) if present else [],
-        "refund_precision": r4(refund_p),
-        "refund_recall": r4(refund_r),
-        "handoff_precision": r4(handoff_p),
-        "handoff_recall": r4(handoff_r),
-        "abstention_rate": rate([o.abstained for o in outcomes]),
-        "abstain_accuracy": rate([o.abstained == o.abstain_gold for o in abstain_cases]),
-        "latency_ms_p50": r4(np.percentile(latencies, 50)),
-        "latency_ms_p95": r4(np.percentile(latencies, 95)),
+        "refund_precision": _r4(refund_p),
+        "refund_recall": _r4(refund_r),
+        "handoff_precision": _r4(handoff_p),
+        "handoff_recall": _r4(handoff_r),
+        "abstention_rate": _rate([o.abstained for o in outcomes]),
+        "abstain_accuracy": _rate([(not o.answered) == o.abstain_gold for o in abstain_cases]),
+        **trust_summary(outcomes),
+        "latency_ms_p50": _r4(np.percentile(latencies, 50)),
+        "latency_ms_p95": _r4(np.percentile(latencies, 95)),
     }

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.turn import ShopAssistant, TurnRequest
+from bot.turn import ShopAssistant, TurnRequest, TurnResult
 from eval.dataset import INTENT_LABELS, Case, Dataset
 from eval.judge import LLMJudge
 from eval.metrics import CaseOutcome, answer_matches, summarise
@@ -35,7 +35,9 @@ def run_eval(
     """``judge``: also have an LLM grade every case with `answer_contains`."""
     assistant = assistant or ShopAssistant()
     merchant = f"eval-{uuid.uuid4().hex[:12]}"
-    assistant.knowledge.ensure_merchant(merchant, f"eval {dataset.name}")
+    shop_name = dataset.shop.name if dataset.shop and dataset.shop.name else dataset.name
+    # The shop's category stays on the dataset (and in the summary) until merchants have one.
+    assistant.knowledge.ensure_merchant(merchant, f"eval {shop_name}")
     try:
         if dataset.knowledge_files:
             assistant.knowledge.ingest_paths(merchant, dataset.knowledge_files)
@@ -51,17 +53,30 @@ def run_eval(
                 progress(i, len(dataset.cases))
     finally:
         assistant.knowledge.delete_merchant(merchant)
-    return EvalRun(dataset=dataset.name, retriever=mode, summary=summarise(outcomes, INTENT_LABELS), outcomes=outcomes)
+    summary = {
+        "shop": dataset.shop.model_dump(exclude_none=True) if dataset.shop else None,
+        **summarise(outcomes, INTENT_LABELS),
+    }
+    return EvalRun(dataset=dataset.name, retriever=mode, summary=summary, outcomes=outcomes)
+
+
+def answered(result: TurnResult) -> bool:
+    """The shopper got an answer: the turn went the answer route and handed nothing off.
+    A low-confidence decline, an answer followed by a handoff, an escalation, small talk and
+    the refund flow are not answers."""
+    return result.route == "answer" and result.handoff is None
 
 
 def run_case(assistant: ShopAssistant, merchant: str, case: Case, mode: RetrieverMode) -> CaseOutcome:
     *earlier, last = case.messages
     conversation = None
     for message in earlier:
-        turn = assistant.handle(TurnRequest(merchant_id=merchant, message=message, conversation_id=conversation), mode=mode)
+        request = TurnRequest(merchant_id=merchant, message=message, conversation_id=conversation, product=case.product)
+        turn = assistant.handle(request, mode=mode)
         conversation = turn.conversation_id
     started = time.perf_counter()
-    result = assistant.handle(TurnRequest(merchant_id=merchant, message=last, conversation_id=conversation), mode=mode)
+    request = TurnRequest(merchant_id=merchant, message=last, conversation_id=conversation, product=case.product)
+    result = assistant.handle(request, mode=mode)
     latency_ms = (time.perf_counter() - started) * 1000
 
     source_rank = None
@@ -84,7 +99,12 @@ def run_case(assistant: ShopAssistant, merchant: str, case: Case, mode: Retrieve
         handoff_pred=result.handoff is not None,
         refund_gold=case.gold_refund,
         abstain_gold=case.abstain,
-        abstained=handoff_reason == "low_confidence",
+        abstained=result.route == "answer" and result.handoff is not None,
+        answered=answered(result),
+        route=result.route,
+        product=case.product,
+        safety_gold=case.safety,
+        safety_pred=handoff_reason == "safety",
         confidence=result.confidence,
         latency_ms=latency_ms,
     )

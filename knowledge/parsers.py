@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
 
+from knowledge.facts import aliases_of, extract_facts, extract_variants
 from xiaoer.injection import sanitise, strip_html_comments
 from xiaoer.lang import detect_language, is_cjk
 
@@ -161,6 +162,7 @@ def _parse_csv(name: str, text: str) -> tuple[str, list[ChunkDraft]]:
     a_col = _find_col(header, _ANSWER_COLS)
     if q_col is not None and a_col is not None:
         return "faq", _faq_chunks(name, rows[1:], q_col, a_col, width=len(header))
+    header = [_CATALOG_COLUMNS.get(h, h) for h in header]
     if "sku" in header and ("title" in header or "name" in header):
         records = [dict(zip(header, r)) for r in rows[1:]]
         return "catalog", _catalog_chunks(name, records)
@@ -169,6 +171,15 @@ def _parse_csv(name: str, text: str) -> tuple[str, list[ChunkDraft]]:
         "CSV needs question,answer (or 问题,答案) columns for an FAQ, or sku,title,price,stock for a catalog; "
         f"found columns: {', '.join(h for h in header if h) or '(none)'}",
     )
+
+
+# Chinese catalog exports name the basic columns their own way; other columns stay facts.
+_CATALOG_COLUMNS = {
+    "货号": "sku", "商品编码": "sku", "编码": "sku", "商品id": "sku", "商品名称": "title", "名称": "title",
+    "标题": "title", "商品标题": "title", "品名": "title", "价格": "price", "售价": "price", "单价": "price",
+    "库存": "stock", "库存数量": "stock", "别名": "aliases", "描述": "description", "商品描述": "description",
+    "类目": "category", "分类": "category",
+}
 
 
 def _find_col(header: list[str], names: tuple[str, ...]) -> int | None:
@@ -251,6 +262,11 @@ def _normalise_product(name: str, row: int, record: dict[str, Any]) -> dict[str,
             product[key] = [v for v in _LIST_SPLIT.split(value) if v]
         elif not isinstance(value, list):
             product[key] = [str(value)]
+    # Whatever else the merchant sent (nested specs, property strings, extra columns, SKU
+    # variants) is kept as flat facts the answerer can quote one by one.
+    product["facts"] = extract_facts(product, known=_KNOWN_FIELDS)
+    product["variants"] = extract_variants(product)
+    product["aliases"] = aliases_of(product)
     return product
 
 
@@ -285,6 +301,10 @@ def _product_chunk(product: dict[str, Any], lang: str, suffix: str) -> ChunkDraf
         value = _field(product, key, suffix) or _field(product, key.replace("colors", "colours"), suffix)
         if value:
             facts.append(f"{labels[key]}: {', '.join(value) if isinstance(value, list) else value}")
+    facts.extend(f"{name}: {value}" for name, value in (product.get("facts") or {}).items())
+    facts.extend(f"{v['name']}: ¥{format_price(v['price'])}" for v in product.get("variants") or [] if v.get("price") is not None)
+    if product.get("aliases"):
+        parts.append(" ".join(product["aliases"]))
     text = "\n".join(parts + facts)
     return ChunkDraft(
         kind="product",
@@ -295,6 +315,9 @@ def _product_chunk(product: dict[str, Any], lang: str, suffix: str) -> ChunkDraf
         data=product,
     )
 
+
+# Product fields read on their own (not facts), with their *_en views.
+_KNOWN_FIELDS = {"sizes", "colors", "colours", "material", "facts", "variants"} | _LIST_FIELDS
 
 _LABELS = {
     "zh": {"price": "价格", "stock": "库存", "sizes": "尺码", "colors": "颜色", "material": "材质"},

@@ -3,7 +3,9 @@ merchant's knowledge version changes."""
 
 from __future__ import annotations
 
+import math
 import threading
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -20,11 +22,19 @@ class LexicalHit:
 class Bm25Index:
     def __init__(self, chunk_ids: list[int], corpus_tokens: list[list[str]]) -> None:
         self.chunk_ids = np.asarray(chunk_ids, dtype=np.int64)
+        # How many chunks hold each word: a question word the knowledge rarely or never uses
+        # says what the question is about, and whether the knowledge covers it.
+        self.document_frequency: Counter[str] = Counter(t for tokens in corpus_tokens for t in set(tokens))
         self._bm25: bm25s.BM25 | None = None
         if chunk_ids:
             self._bm25 = bm25s.BM25()
             # Empty documents would make bm25s drop rows; a placeholder keeps ids aligned.
             self._bm25.index([t or ["∅"] for t in corpus_tokens], show_progress=False)
+
+    def idf(self, token: str) -> float:
+        """Smoothed inverse document frequency; a word no chunk holds gets the highest."""
+        n = len(self.chunk_ids)
+        return math.log((n + 1) / (self.document_frequency.get(token, 0) + 0.5))
 
     def search(self, tokens: list[str], k: int) -> list[LexicalHit]:
         if self._bm25 is None or not tokens:

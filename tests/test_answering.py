@@ -59,8 +59,11 @@ def test_unknown_merchant_is_a_clear_lookup_error(assistant):
 def test_a_fact_in_one_sentence_of_a_long_passage_outranks_a_near_miss_faq(assistant, demo_merchant):
     # The deadline lives only in the policy's returns section, among five other rules; the
     # "how long does a refund take" FAQ matches the wording better as a whole.
+    # The answerability gate may decline it (the question's words are half elsewhere); it
+    # must never answer with the near-miss FAQ.
     result = ask(assistant, demo_merchant, "袜子拆开包装了还能退吗")
-    assert "拆封" in result.reply and result.citations[0].document == "policy_zh.md"
+    assert result.citations[0].document == "policy_zh.md"
+    assert "拆封" in result.reply or result.handoff is not None
 
 
 @pytest.mark.parametrize(
@@ -104,4 +107,46 @@ def test_the_english_embedder_judges_the_head_of_open_english_questions_only(ass
     assert english.calls[0] == [question]
     assert len(english.calls) - 1 <= ENGLISH_RERANK_DEPTH  # one batch per head chunk, cached after
     assert with_second_opinion.confidence != alone.confidence
-    assert "2-4 days" in with_second_opinion.reply
+    # Beijing is in neither FAQ: the delivery-time row is right, or the bot declines.
+    assert "2-4 days" in with_second_opinion.reply or with_second_opinion.handoff
+
+
+# The demo shop's own near misses (issue 12): each is answered right or declined, never
+# answered from the nearby FAQ that merely shares words.
+@pytest.mark.parametrize(
+    "question, right",
+    [
+        ("几天发货？", "48小时"),
+        pytest.param("可以用微信支付吗？", None, marks=pytest.mark.xfail(
+            strict=True, reason="微信 is a word the shop never uses, but so are many shoppers' words in right answers: "
+                                "the learned gate (no such word among mined near misses) still answers it at ~0.7")),
+        ("冲锋衣可以刺绣名字吗", None),
+        ("Do you offer a student discount?", None),
+        ("Do you sell tents?", None),
+    ],
+)
+def test_demo_near_misses_are_answered_right_or_declined(assistant, demo_merchant, question, right):
+    result = ask(assistant, demo_merchant, question)
+    if right is None:
+        assert result.handoff is not None and result.confidence < 0.5, result.reply
+    else:
+        assert right in result.reply or result.handoff is not None, result.reply
+
+
+def test_a_follow_up_resolves_against_the_product_in_focus(assistant, demo_merchant):
+    first = ask(assistant, demo_merchant, "云雾冲锋衣多少钱")
+    assert "599" in first.reply
+    colour = assistant.handle(TurnRequest(merchant_id=demo_merchant, message="有蓝色的吗", conversation_id=first.conversation_id))
+    assert "没有蓝色" in colour.reply and "藏青" in colour.reply
+    ack = assistant.handle(TurnRequest(merchant_id=demo_merchant, message="好的", conversation_id=first.conversation_id))
+    assert ack.route == "chitchat" and "599" not in ack.reply
+
+
+def test_the_product_in_view_answers_a_question_that_names_nothing(assistant, demo_merchant):
+    result = assistant.handle(TurnRequest(merchant_id=demo_merchant, message="还有库存吗", product="QS-JK-001"))
+    assert "库存" in result.reply and result.handoff is None
+
+
+def test_a_safety_report_escalates_at_once_with_priority(assistant, demo_merchant):
+    result = ask(assistant, demo_merchant, "充电的时候冒烟了，差点着火")
+    assert result.handoff is not None and result.handoff["reason"] == "safety" and result.handoff["priority"] == "urgent"

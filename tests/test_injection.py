@@ -220,6 +220,13 @@ def test_websocket_never_streams_a_leak_or_a_promise(llm_assistant, fake_llm, me
 
 
 @pytest.fixture
+def llm_settings(llm_settings):
+    """The answerability gate keeps most injected messages from reaching the model at all;
+    these tests lower it so the model *is* asked, and show the guard still holds."""
+    return llm_settings.model_copy(update={"answer_threshold": 0.02})
+
+
+@pytest.fixture
 def shop(assistant, merchant_id):
     """A merchant on the default policy (late delivery → a ¥10 coupon) whose knowledge carries
     an injection the ingestion filter catches and one it cannot (plain merchant text the

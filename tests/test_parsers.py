@@ -107,3 +107,21 @@ def test_path_traversal_is_reduced_to_the_file_name():
 def test_unquoted_commas_in_the_last_column_stay_in_the_answer():
     doc = parse_document("faq.csv", b"question,answer\nGift wrap?,Yes, it is free, always.\n", max_bytes=LIMIT)
     assert doc.chunks[0].answer == "Yes, it is free, always."
+
+
+def test_catalog_facts_are_read_from_nested_specs_property_strings_variants_and_extra_columns():
+    catalog = [{
+        "sku": "N1", "title": "每日坚果礼盒", "price": "99", "stock": 5, "aliases": ["坚果盒"],
+        "specs": {"净含量": "750g", "包装": {"尺寸": "38×28×10cm"}},
+        "attributes": [{"name": "保质期", "value": "180天"}],
+        "props": "品牌:山禾;产地:新疆",
+        "skus": [{"spec": "1kg装", "price": 129, "stock": 0}],
+    }]
+    chunk = parse_document("catalog.json", json.dumps(catalog, ensure_ascii=False).encode(), max_bytes=10**6).chunks[0]
+    assert chunk.data["facts"] == {"净含量": "750g", "尺寸": "38×28×10cm", "保质期": "180天", "品牌": "山禾", "产地": "新疆"}
+    assert chunk.data["variants"] == [{"name": "1kg装", "sku": None, "price": 129.0, "stock": 0}]
+    assert "保质期: 180天" in chunk.text and "坚果盒" in chunk.text
+
+    csv_catalog = "货号,商品名称,价格,库存,重量,适用年龄\nB1,猫爬架,199,3,12kg,全年龄\n"
+    row = parse_document("catalog.csv", csv_catalog.encode(), max_bytes=10**6).chunks[0]
+    assert row.data["sku"] == "B1" and row.data["price"] == 199.0 and row.data["facts"] == {"重量": "12kg", "适用年龄": "全年龄"}

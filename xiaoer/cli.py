@@ -13,7 +13,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 app = typer.Typer(help="xiaoer: an offline-first customer-service assistant for online shops.", no_args_is_help=True)
-console = Console()
+# Piped into a file or a program, output is as wide as its content: rich's 80-column
+# default for a non-terminal cut table cells short ("resoluti…").
+console = Console() if sys.stdout.isatty() else Console(width=100_000)
 err = Console(stderr=True)
 
 MerchantOpt = Annotated[str, typer.Option("--merchant", "-m", help="Merchant id (letters, digits, - and _).", envvar="XIAOER_MERCHANT")]
@@ -114,53 +116,75 @@ def ask(
     question: Annotated[str, typer.Argument(help="The shopper's message.")],
     merchant: MerchantOpt,
     as_json: Annotated[bool, typer.Option("--json", help="Print the turn result as one JSON object.")] = False,
-    retriever: Annotated[str, typer.Option(help="hybrid, dense or bm25.")] = "hybrid",
+    retriever: Annotated[str, typer.Option(help="hybrid, dense or bm25 (not hybrid: always in this process).")] = "hybrid",
     conversation: Annotated[str | None, typer.Option(help="Continue this conversation (its id is in the JSON output).")] = None,
     order: Annotated[str | None, typer.Option(help="The shopper's order id (offers are priced from the merchant's order record).")] = None,
 ) -> None:
-    """Send one shopper message to MERCHANT (a new conversation unless --conversation is given)."""
-    from bot.turn import TurnRequest
+    """Send one shopper message to MERCHANT (a new conversation unless --conversation is given).
+
+    Uses the xiaoer server at XIAOER_URL, or one answering on 127.0.0.1:8000, and otherwise
+    runs the turn in this process (loading the models first: seconds). XIAOER_URL=off
+    always runs it here."""
+    from xiaoer.remote import ServerError, post_turn, server_url
 
     if not question.strip():
         _fail("the question is empty", code=2)
     if retriever not in ("hybrid", "dense", "bm25"):
         _fail("--retriever must be hybrid, dense or bm25", code=2)
-    from bot.conversations import ConversationNotFound
-
-    _require_merchant(merchant)
-    request = TurnRequest(merchant_id=merchant, message=question, conversation_id=conversation, order_id=order)
-    try:
-        result = _assistant().handle(request, mode=retriever)
-    except ConversationNotFound:
-        _fail(f"merchant {merchant!r} has no conversation {conversation!r}", code=2)
+    body = {"merchant_id": merchant, "message": question, "conversation_id": conversation, "order_id": order}
+    url = server_url() if retriever == "hybrid" else None  # the server always retrieves hybrid
+    if url:
+        try:
+            result = post_turn(url, body)
+        except ServerError as exc:
+            _fail(str(exc), code=2 if exc.status and exc.status < 500 else 3)
+    else:
+        result = _ask_here(body, retriever)
     if as_json:
-        payload = result.model_dump(include={"reply", "intent", "confidence", "offer", "handoff", "conversation_id"})
-        payload["citations"] = [c.model_dump(include={"document", "chunk", "score"}) for c in result.citations]
+        payload = {key: result.get(key) for key in ("reply", "intent", "confidence", "offer", "handoff", "conversation_id")}
+        payload["citations"] = [{key: c[key] for key in ("document", "chunk", "score")} for c in result["citations"]]
         print(json.dumps(payload, ensure_ascii=False))
         return
-    console.print(result.reply)
-    for i, c in enumerate(result.citations, start=1):
-        console.print(f"  [dim][{i}] {c.document} #{c.chunk} ({c.score:.2f})[/]")
-    if result.offer:
-        console.print(f"  [dim]offer #{result.offer['id']}: {result.offer['kind']} {result.offer['amount']} ({result.offer['status']})[/]")
-    handoff_note = f" · handoff: {result.handoff['reason']} (ticket {result.handoff['ticket_id']})" if result.handoff else ""
-    console.print(f"  [dim]intent {result.intent} · confidence {result.confidence:.2f}{handoff_note}[/]")
-    console.print(f"  [dim]conversation {result.conversation_id}[/]")
+    console.print(result["reply"])
+    for i, c in enumerate(result["citations"], start=1):
+        console.print(f"  [dim][{i}] {c['document']} #{c['chunk']} ({c['score']:.2f})[/]")
+    offer, handoff = result["offer"], result["handoff"]
+    if offer:
+        console.print(f"  [dim]offer #{offer['id']}: {offer['kind']} {offer['amount']} ({offer['status']})[/]")
+    handoff_note = f" · handoff: {handoff['reason']} (ticket {handoff['ticket_id']})" if handoff else ""
+    console.print(f"  [dim]intent {result['intent']} · confidence {result['confidence']:.2f}{handoff_note}[/]")
+    console.print(f"  [dim]conversation {result['conversation_id']}[/]")
+
+
+def _ask_here(body: dict, retriever: str) -> dict:
+    """One turn in this process; the TurnResult as the server would send it."""
+    from bot.conversations import ConversationNotFound
+    from bot.turn import TurnRequest
+
+    _require_merchant(body["merchant_id"])
+    try:
+        result = _assistant().handle(TurnRequest(**body), mode=retriever)
+    except ConversationNotFound:
+        _fail(f"merchant {body['merchant_id']!r} has no conversation {body['conversation_id']!r}", code=2)
+    return result.model_dump(mode="json")
 
 
 @app.command("eval")
 def eval_command(
-    dataset: Annotated[Path, typer.Argument(help="Dataset folder with knowledge/ and cases.jsonl.")],
-    json_out: Annotated[Path | None, typer.Option("--json", help="Write the metrics as JSON to this file.")] = None,
-    report: Annotated[Path | None, typer.Option("--report", help="Write an HTML report with plots to this folder.")] = None,
+    datasets: Annotated[list[Path], typer.Argument(help="Dataset folders, each with knowledge/ and cases.jsonl.")],
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the metrics as JSON to this file (several sets: name → metrics).")] = None,
+    report: Annotated[Path | None, typer.Option("--report", help="Write an HTML report with plots to this folder (several sets: one subfolder each).")] = None,
+    markdown: Annotated[Path | None, typer.Option("--markdown", help="Write one table row per dataset as Markdown to this file.")] = None,
     retriever: Annotated[str, typer.Option(help="hybrid, dense or bm25.")] = "hybrid",
     limit: Annotated[int | None, typer.Option(help="Score an evenly spaced sample of this many cases.")] = None,
     judge: Annotated[bool, typer.Option("--judge", help="Also have the configured LLM grade each answer (needs OPENAI_API_KEY).")] = False,
 ) -> None:
-    """Score the real turn pipeline on a labelled dataset (throw-away merchant)."""
+    """Score the real turn pipeline on labelled datasets (a throw-away merchant each)."""
+    from bot.turn import ShopAssistant
     from eval.dataset import DatasetError, load_dataset
     from eval.judge import LLMJudge
     from eval.runner import run_eval
+    from eval.table import markdown_table
     from xiaoer.settings import get_settings
 
     if retriever not in ("hybrid", "dense", "bm25"):
@@ -171,32 +195,54 @@ def eval_command(
             grader = LLMJudge(get_settings())
         except ValueError as exc:
             _fail(f"--judge: {exc}", code=2)
-    try:
-        data = load_dataset(dataset, limit=limit)
+    try:  # every set is checked before the first one runs
+        loaded = [load_dataset(folder, limit=limit) for folder in datasets]
     except DatasetError as exc:
         _fail(str(exc), code=2)
-    with Progress(
-        TextColumn(f"[bold]{data.name}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-        console=err, transient=True,
-    ) as progress:
-        task = progress.add_task("cases", total=len(data.cases))
-        run = run_eval(
-            data, mode=retriever, judge=grader, progress=lambda done, total: progress.update(task, completed=done)
-        )
-    summary = run.summary
-    table = Table("metric", "value", title=f"{data.name} ({retriever}, {summary['cases']} cases)")
-    for key, value in summary.items():
-        if key in ("intent_per_label", "intent_confusion", "intent_labels"):
-            continue
-        table.add_row(key, "-" if value is None else f"{value}")
-    console.print(table)
+    names = [data.name for data in loaded]
+    if len(set(names)) < len(names):
+        _fail(f"datasets need distinct folder names, got {', '.join(names)}", code=2)
+    assistant = ShopAssistant()
+    runs = []
+    for data in loaded:
+        with Progress(
+            TextColumn(f"[bold]{data.name}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+            console=err, transient=True,
+        ) as progress:
+            task = progress.add_task("cases", total=len(data.cases))
+            runs.append(run_eval(
+                data, mode=retriever, assistant=assistant, judge=grader,
+                progress=lambda done, total: progress.update(task, completed=done),
+            ))
+    summaries = {run.dataset: run.summary for run in runs}
+    if len(runs) == 1:
+        summary = runs[0].summary
+        table = Table("metric", "value", title=f"{runs[0].dataset} ({retriever}, {summary['cases']} cases)")
+        for key, value in summary.items():
+            if key == "shop" or isinstance(value, (dict, list)):  # the shop below; curves and bins: --json, --report
+                continue
+            table.add_row(key, "-" if value is None else f"{value}")
+        console.print(table)
+        if summary["shop"]:
+            console.print(f"shop: {json.dumps(summary['shop'], ensure_ascii=False)}")
+        if summary["answer_accuracy_by_lang"]:
+            console.print("answer accuracy by language: " + ", ".join(f"{k} {v}" for k, v in summary["answer_accuracy_by_lang"].items()))
+    else:
+        # Plain Markdown, unwrapped: eleven columns do not fit a boxed table in 80 characters.
+        console.print(f"xiaoer eval ({retriever})\n" + markdown_table(summaries), soft_wrap=True, markup=False, highlight=False)
     if json_out:
         json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
+        payload = runs[0].summary if len(runs) == 1 else summaries
+        json_out.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
+    if markdown:
+        markdown.parent.mkdir(parents=True, exist_ok=True)
+        markdown.write_text(markdown_table(summaries), encoding="utf-8")
+        console.print(f"table: {markdown}")
     if report:
         from eval.report import write_report
 
-        console.print(f"report: {write_report(run, report)}")
+        for run in runs:
+            console.print(f"report: {write_report(run, report if len(runs) == 1 else report / run.dataset)}")
 
 
 @app.command("metrics")
@@ -511,25 +557,25 @@ def demo(
     serve(host=host, port=port)
 
 
-def main() -> None:  # pragma: no cover
-    app()
-
-
 def main() -> None:
     """The console script: a store that cannot be reached is one clear line and exit code 3,
     not a traceback (the command changed nothing; run it again once the store is back)."""
-    from sqlalchemy.exc import OperationalError
-
-    from retrieval.vector_store import VectorStoreUnavailable
-
     try:
         app()
-    except VectorStoreUnavailable as exc:
-        err.print(f"[bold red]error:[/] {exc}; nothing was changed, retry once it is back")
-        sys.exit(3)
-    except OperationalError as exc:
-        err.print(f"[bold red]error:[/] the database is unavailable ({exc.orig}); nothing was changed, retry shortly")
-        sys.exit(3)
+    except Exception as exc:
+        # Imported only now: a command that never touches the stores (ask through a
+        # server) should not pay for importing them.
+        from sqlalchemy.exc import OperationalError
+
+        from retrieval.vector_store import VectorStoreUnavailable
+
+        if isinstance(exc, VectorStoreUnavailable):
+            err.print(f"[bold red]error:[/] {exc}; nothing was changed, retry once it is back")
+            sys.exit(3)
+        if isinstance(exc, OperationalError):
+            err.print(f"[bold red]error:[/] the database is unavailable ({exc.orig}); nothing was changed, retry shortly")
+            sys.exit(3)
+        raise
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -20,32 +20,55 @@ DEMO_AGENTS = {"xiaomei": "小美 Xiaomei", "ali": "阿力 Ali"}
 
 
 def demo_credentials() -> dict:
-    """Fresh keys for the demo merchant and its two agents (keys are stored hashed, so a
-    demo run issues new ones and writes them to ``XIAOER_HOME/demo-keys.json``)."""
+    """Keys for the demo merchant and its two agents. The ones saved in
+    ``XIAOER_HOME/demo-keys.json`` are kept while they still work, so restarting
+    ``xiaoer demo`` logs no open console or dashboard out; a missing or revoked key is
+    replaced (keys are stored hashed, so a lost one cannot be shown again)."""
     import json
 
     from sqlalchemy import delete
 
     from handoff.models import Agent
-    from handoff.service import create_agent
+    from handoff.service import agent_for_key, create_agent
     from knowledge.models import MerchantKey
     from xiaoer.db import session_scope
     from xiaoer.keys import hash_key, new_key
     from xiaoer.settings import get_settings
 
-    merchant_key = new_key("xk")
-    agent_keys = {}
-    with session_scope() as session:
-        session.execute(delete(MerchantKey).where(MerchantKey.merchant_id == DEMO_MERCHANT))
-        session.add(MerchantKey(key_hash=hash_key(merchant_key), merchant_id=DEMO_MERCHANT))
-        for agent_id, name in DEMO_AGENTS.items():
-            existing = session.get(Agent, agent_id)
-            if existing is not None:
-                session.delete(existing)
-                session.flush()
-            agent_keys[agent_id] = create_agent(session, DEMO_MERCHANT, agent_id, name)[1]
-    credentials = {"merchant_id": DEMO_MERCHANT, "merchant_key": merchant_key, "agent_keys": agent_keys}
     path = get_settings().home / "demo-keys.json"
-    path.write_text(json.dumps(credentials, indent=2), encoding="utf-8")
-    path.chmod(0o600)
+    saved = _saved_credentials(path)
+    with session_scope() as session:
+        merchant_key = str(saved.get("merchant_key") or "")
+        row = session.get(MerchantKey, hash_key(merchant_key)) if merchant_key else None
+        if row is None or row.merchant_id != DEMO_MERCHANT:
+            merchant_key = new_key("xk")
+            session.execute(delete(MerchantKey).where(MerchantKey.merchant_id == DEMO_MERCHANT))
+            session.add(MerchantKey(key_hash=hash_key(merchant_key), merchant_id=DEMO_MERCHANT))
+        saved_agent_keys = saved.get("agent_keys") if isinstance(saved.get("agent_keys"), dict) else {}
+        agent_keys = {}
+        for agent_id, name in DEMO_AGENTS.items():
+            key = str(saved_agent_keys.get(agent_id) or "")
+            holder = agent_for_key(session, key) if key else None
+            if holder is None or holder.id != agent_id or holder.merchant_id != DEMO_MERCHANT:
+                existing = session.get(Agent, agent_id)
+                if existing is not None:
+                    session.delete(existing)
+                    session.flush()
+                key = create_agent(session, DEMO_MERCHANT, agent_id, name)[1]
+            agent_keys[agent_id] = key
+    credentials = {"merchant_id": DEMO_MERCHANT, "merchant_key": merchant_key, "agent_keys": agent_keys}
+    if credentials != saved:
+        path.write_text(json.dumps(credentials, indent=2), encoding="utf-8")
+        path.chmod(0o600)
     return credentials
+
+
+def _saved_credentials(path: Path) -> dict:
+    """What the last demo run saved, or {} when there is no readable file."""
+    import json
+
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return saved if isinstance(saved, dict) else {}

@@ -19,7 +19,7 @@
       refresh: '刷新', serviceScore: '店铺服务分', components: '评分构成', component: '指标', value: '数值', normalised: '得分',
       weight: '权重', contribution: '贡献',
       formula: '服务分 = 5 × Σ(权重 × 得分) / Σ权重（只计有数据的指标）；4.8 分及以上为优秀。',
-      excellent: '优秀 🎉 已达到 4.8 优秀线', toExcellent: '距优秀线 4.8 还差 {d} 分', noData: '暂无数据：还没有会话',
+      excellent: '优秀：已达到 4.8 优秀线', toExcellent: '距优秀线 4.8 还差 {d} 分', noData: '暂无数据：还没有会话',
       excellentLine: '优秀 4.8', leftOut: '暂无数据、未计入：{names}（其余权重按比例放大）', notCounted: '未计入',
       kpiConversations: '会话数', kpiResolution: '解决率', kpiTransfer: '转人工率', kpiResponse: '30秒应答率',
       kpiFirst: '平均首次响应', kpiCsat: '满意度', resolvedN: '已解决 {n}', escalatedN: '转人工 {n}',
@@ -31,7 +31,7 @@
       agents: '客服认证等级', agent: '客服', claimedCol: '接入', resolvedCol: '解决', responseCol: '30秒应答', resolutionCol: '解决率',
       handlingCol: '平均处理', tier: '等级', noAgents: '还没有客服',
       tierRule: '专家：应答率 ≥95% 且解决率 ≥90%；资深：≥90% / ≥80%；高级：≥80% / ≥70%；接入满 5 单才认证。',
-      gaps: '知识缺口', gapsHint: '机器人答不上来的问题，按意思归类；补充到知识库即可', gapsEmpty: '暂无知识缺口，机器人都答上来了 👍',
+      gaps: '知识缺口', gapsHint: '机器人答不上来的问题，按意思归类；补充到知识库即可', gapsEmpty: '暂无知识缺口，机器人都答上来了',
       askedN: '{n} 次', lastSeen: '最近 {t}', alsoAsked: '类似问法：',
       knowledgeTitle: '知识库', dropTitle: '拖拽文件到这里，或点击选择',
       dropHint: 'FAQ .csv（问题,答案）、.md/.txt、商品目录 .json/.csv、.pdf；一批中有一个文件出错则全部不入库',
@@ -57,7 +57,7 @@
       refresh: 'Refresh', serviceScore: 'Shop service score', components: 'Components', component: 'Component', value: 'Value',
       normalised: 'Score', weight: 'Weight', contribution: 'Points',
       formula: 'score = 5 × Σ(weight × score) / Σweight over the components with data; 4.8 and above is excellent.',
-      excellent: 'Excellent 🎉 at or above the 4.8 line', toExcellent: '{d} below the 4.8 excellent line', noData: 'No data yet: no conversations',
+      excellent: 'Excellent: at or above the 4.8 line', toExcellent: '{d} below the 4.8 excellent line', noData: 'No data yet: no conversations',
       excellentLine: 'Excellent 4.8', leftOut: 'No data, left out: {names} (the other weights are scaled up)', notCounted: 'left out',
       kpiConversations: 'Conversations', kpiResolution: 'Resolution rate', kpiTransfer: 'Transfer rate', kpiResponse: 'Response rate (30 s)',
       kpiFirst: 'Avg first response', kpiCsat: 'CSAT', resolvedN: '{n} resolved', escalatedN: '{n} transferred',
@@ -70,7 +70,7 @@
       handlingCol: 'Avg handling', tier: 'Tier', noAgents: 'No agents yet',
       tierRule: 'Master: response ≥95% and resolution ≥90%; expert: ≥90% / ≥80%; senior: ≥80% / ≥70%; at least 5 claimed tickets.',
       gaps: 'Knowledge gaps', gapsHint: 'questions the bot could not answer, grouped by meaning: add them to your knowledge',
-      gapsEmpty: 'No gaps: the bot answered everything 👍', askedN: '×{n}', lastSeen: 'last {t}', alsoAsked: 'Also asked: ',
+      gapsEmpty: 'No gaps: the bot answered everything', askedN: '×{n}', lastSeen: 'last {t}', alsoAsked: 'Also asked: ',
       knowledgeTitle: 'Knowledge', dropTitle: 'Drop files here, or click to choose',
       dropHint: 'FAQ .csv (question,answer), .md/.txt, catalog .json/.csv, .pdf; if one file in a batch is bad, nothing is stored',
       documents: 'Documents', docName: 'File', docKind: 'Kind', docChunks: 'Chunks', docSize: 'Size', documentsEmpty: 'No documents yet: upload an FAQ first.',
@@ -166,6 +166,11 @@
     setAttrs(node, attrs);
     for (const c of children) if (c) node.append(c);
     return node;
+  }
+  // Icons are inline SVG, not emoji: a machine with CJK fonts only draws emoji as boxes.
+  function starIcon() {
+    return svg('svg', { class: 'icon', viewBox: '0 0 24 24', 'aria-hidden': 'true' },
+      svg('path', { d: 'M12 3l2.7 5.6 6.1.9-4.4 4.3 1 6.1L12 17l-5.4 2.9 1-6.1-4.4-4.3 6.1-.9z' }));
   }
   function setAttrs(node, attrs) {
     for (const [k, v] of Object.entries(attrs || {})) {
@@ -345,7 +350,8 @@
     value.dataset.score = s.score === null ? '' : String(s.score);
     const verdict = $('#score-verdict');
     verdict.className = 'verdict' + (s.excellent ? ' excellent' : '');
-    verdict.textContent = s.score === null ? t('noData') : s.excellent ? t('excellent') : t('toExcellent', { d: (EXCELLENT - s.score).toFixed(2) });
+    verdict.replaceChildren(s.score === null ? t('noData') : s.excellent ? t('excellent') : t('toExcellent', { d: (EXCELLENT - s.score).toFixed(2) }));
+    if (s.excellent) verdict.prepend(starIcon());
     drawGauge($('#score-gauge'), s.score);
     const leftOut = $('#score-leftout');
     leftOut.hidden = !s.left_out.length;

@@ -1,0 +1,137 @@
+"""Answerability: does the chosen knowledge answer *this* question, or only a nearby one?
+
+Retrieval finds the closest row; that is not the same as a row that answers. A near miss
+("可以用微信支付吗" → the payment FAQ that lists 支付宝 only) shares most words with the
+question, so similarity alone sends it out with high confidence. Two checks catch it:
+
+* **coverage of the question's words, weighted by how rare they are in this shop's
+  knowledge**: the word a question is really about (微信, tents, 刺绣) is rare or absent in
+  the knowledge; when the candidate lacks it and nothing close in meaning stands in for it,
+  the candidate answers another question;
+* **the ask**: a price question needs an amount of money in the answer, a duration
+  question a span of time (bot/question.py).
+
+A logistic model over these features gives the probability that a candidate answers the
+question (bot/data/answerability.json, fitted by ``python bench/fit_answerability.py`` on
+the demo dev sets and on near misses mined from the demo shop's own FAQ: each row asked
+with itself removed). A candidate without the kind of fact asked is capped below the
+answer threshold whatever the model says.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from dataclasses import dataclass
+
+from bot.question import Question, answer_fits
+
+
+# Words that say how a question is asked, not what it is about.
+_ASK_WORDS = set(
+    """亲 请问 问下 问问 一下 现在 那个 这个 这款 那款 还 就 吗 呢 啊 呀 吧 哦 嘛 多久 几天 多少 可以 能 能不能 支持 有没有 是不是 是否 怎么 怎么样
+    什么 啥 咋 哪 哪里 哪个 几 多 大概 一般 需要 要 会 给 用 买 了 过 到 得 得到 行 好 okay ok hey hi want need know tell much many long does
+    do can could would will is are any there their please thanks thank just also still yet now""".split()
+)
+SOFT_MATCH = 0.62  # word-vector cosine at which another word stands in for a question word
+
+
+@dataclass
+class Features:
+    similarity: float  # dense similarity of question and candidate (best sentence)
+    coverage: float  # share of the question's content words the candidate holds
+    uncovered: float  # IDF-weighted share of content words neither held nor stood in for
+    unknown: float  # the same, for words this shop's knowledge never uses
+    ask_fits: bool
+    margin: float  # lead of the candidate's match score over the best other one
+    match: float = 0.0  # the retriever-side match score (similarity and word coverage blended)
+    other_language: bool = False  # the candidate is in another language than the question
+    product: bool = False  # the candidate is a product record
+    # Share of the question's content words in the candidate's own question or heading: an
+    # FAQ row is about what its question says, not about every word its answer mentions.
+    title_coverage: float = 0.0
+
+    def vector(self) -> list[float]:
+        return [self.similarity, self.coverage, self.uncovered, self.unknown, float(not self.ask_fits), self.margin,
+                self.match, float(self.other_language), float(self.product), self.title_coverage]
+
+
+NAMES = ["similarity", "coverage", "uncovered", "unknown", "ask_mismatch", "margin", "match", "other_language", "product",
+         "title_coverage"]
+
+
+def content_words(tokens: list[str]) -> list[str]:
+    words = []
+    for t in dict.fromkeys(tokens):
+        if t in _ASK_WORDS or t.isdigit():
+            continue
+        if re.fullmatch(r"[\u4e00-\u9fff]", t):  # a lone character carries little
+            continue
+        if t.isascii() and len(t) < 3:
+            continue
+        words.append(t)
+    return words
+
+
+def features(
+    question: Question,
+    query_tokens: list[str],
+    query_idf: dict[str, float],
+    chunk_tokens: set[str],
+    answer_text: str,
+    similarity: float,
+    margin: float,
+    soft: dict[str, float],
+    unseen: set[str],
+    title_tokens: list[str] | None = None,
+    **extra,
+) -> Features:
+    """``soft``: each uncovered word's best cosine to the candidate's words (word vectors)."""
+    words = content_words(query_tokens)
+    if not words:
+        return Features(similarity, 1.0, 0.0, 0.0, answer_fits(question.ask, answer_text), margin, title_coverage=1.0, **extra)
+    title_tokens = set(title_tokens or ())
+    top = max(query_idf.values(), default=1.0)
+    weights = {w: query_idf.get(w, top) for w in words}
+    total = sum(weights.values()) or 1.0
+    held = [w for w in words if w in chunk_tokens]
+    missing = [w for w in words if w not in chunk_tokens and soft.get(w, 0.0) < SOFT_MATCH]
+    unknown = [w for w in missing if w in unseen]
+    return Features(
+        similarity=similarity,
+        coverage=len(held) / len(words),
+        uncovered=sum(weights[w] for w in missing) / total,
+        unknown=sum(weights[w] for w in unknown) / total,
+        ask_fits=answer_fits(question.ask, answer_text),
+        margin=margin,
+        title_coverage=sum(w in title_tokens for w in words) / len(words),
+        **extra,
+    )
+
+
+WEIGHTS_FILE = Path(__file__).with_name("data") / "answerability.json"
+# Not a model input: every mined near miss is a question the shop itself wrote, so none has a
+# word the knowledge lacks, and a model would learn that such words mean "right".
+NOT_LEARNED = {"unknown"}
+VETOED = 0.3  # a candidate whose answer lacks the kind of fact asked is capped below the threshold
+
+
+@lru_cache(maxsize=1)
+def _model() -> tuple[np.ndarray, float]:
+    data = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))
+    return np.asarray([data["weights"].get(n, 0.0) for n in NAMES]), float(data["bias"])
+
+
+def probability(f: Features) -> float:
+    """P(the candidate answers the question), from the logistic model fitted by
+    bench/fit_answerability.py; an answer without the kind of fact asked is capped."""
+    weights, bias = _model()
+    p = 1.0 / (1.0 + math.exp(-float(np.dot(weights, f.vector()) + bias)))
+    if not f.ask_fits:
+        p = min(p, VETOED)
+    return round(p, 4)

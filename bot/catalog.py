@@ -1,0 +1,398 @@
+"""Catalog facts: link a question to one of the merchant's products, and answer only the
+attribute it asks for, from the product's own record.
+
+An attribute the record lacks is a decline, not a guess: "重量呢" about a product with no
+weight says "not sure" and hands off, whatever else the record holds.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable
+
+import numpy as np
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from bot.question import ATTRIBUTE_BY_NAME, COLOUR_WORDS, Question
+from knowledge import repository
+from knowledge.models import Chunk, Document
+from knowledge.parsers import format_price
+from xiaoer.db import session_scope
+from xiaoer.lang import is_cjk
+
+KeyMatcher = Callable[[list[str], str], np.ndarray]  # fact keys, question → similarity per key
+KEY_MEANING = 0.45  # an English question names a Chinese fact key this closely ("protein" → 粗蛋白)
+LINK_THRESHOLD = 0.6  # below this a product name is not taken as named in the question
+FOCUS_SURENESS = 0.8
+# Linking by meaning: the question's vector against each product's names.
+MEANING_LINK = 0.35
+MEANING_MARGIN = 0.06
+MEANING_SURENESS = 0.6  # a follow-up about the product in focus ("还有货吗") is about it this surely
+
+
+def fact_confidence(sureness: float) -> float:
+    """A fact read from the product's own record is right when the product is the one meant:
+    the confidence is how surely it is."""
+    return round(min(0.97, 0.55 + 0.45 * sureness), 4)
+
+
+@dataclass
+class Product:
+    sku: str
+    data: dict
+    chunks: dict[str, int] = field(default_factory=dict)  # lang → chunk id (for citations)
+    document: str = ""
+
+    def names(self) -> list[str]:
+        names = [str(self.data.get(k) or "") for k in ("title", "title_en")] + list(self.data.get("aliases") or [])
+        return [n for n in names if n.strip()]
+
+    def title(self, lang: str) -> str:
+        return str((self.data.get("title_en") if lang == "en" else None) or self.data.get("title") or self.sku)
+
+
+@dataclass
+class ProductLink:
+    product: Product
+    score: float  # 0-1: how surely the question names this product
+
+
+@dataclass
+class FactAnswer:
+    reply: str
+    product: Product
+    attributes: list[str]
+
+
+class Catalog:
+    """Every merchant's products, re-read when the merchant's knowledge version changes."""
+
+    def __init__(self, embedder=None) -> None:
+        self.embedder = embedder  # product names by meaning, across languages ("tofu litter" → 豆腐猫砂)
+        self._cache: dict[str, tuple[int, list[Product]]] = {}
+        self._name_vectors: dict[str, tuple[int, np.ndarray, list[int]]] = {}
+        self._lock = threading.Lock()
+
+    def products(self, merchant_id: str) -> list[Product]:
+        with session_scope() as session:
+            version = repository.kb_version(session, merchant_id)
+            cached = self._cache.get(merchant_id)
+            if cached and cached[0] == version:
+                return cached[1]
+            rows = session.execute(
+                select(Chunk.id, Chunk.lang, Chunk.data, Document.name)
+                .join(Document, Document.id == Chunk.document_id)
+                .where(Chunk.merchant_id == merchant_id, Chunk.kind == "product")
+                .order_by(Chunk.id)
+            )
+            by_sku: dict[str, Product] = {}
+            for chunk_id, lang, data, document in rows:
+                if not data:
+                    continue
+                sku = str(data.get("sku"))
+                product = by_sku.setdefault(sku, Product(sku=sku, data=data, document=document))
+                product.chunks.setdefault(lang, chunk_id)
+        products = list(by_sku.values())
+        with self._lock:
+            self._cache[merchant_id] = (version, products)
+        return products
+
+    def find(self, merchant_id: str, name: str | None) -> Product | None:
+        """A product by SKU or exact name (the product card the shopper is looking at)."""
+        if not name:
+            return None
+        wanted = name.strip().casefold()
+        for product in self.products(merchant_id):
+            if product.sku.casefold() == wanted or any(n.casefold() == wanted for n in product.names()):
+                return product
+        link = self.link(merchant_id, name)
+        return link.product if link else None
+
+    def link(self, merchant_id: str, question: str, query_vector: np.ndarray | None = None) -> ProductLink | None:
+        """The product the question names, if one clearly is named: by SKU, title or alias
+        in its words, else (an English question about a product named in Chinese) by
+        meaning, when one product's name is clearly closer than every other's."""
+        products = self.products(merchant_id)
+        scored = sorted(((name_match(question, p), i) for i, p in enumerate(products)), reverse=True)
+        if scored and scored[0][0] >= LINK_THRESHOLD:
+            return ProductLink(products[scored[0][1]], scored[0][0])
+        if query_vector is None or self.embedder is None or not products or is_cjk(question):
+            return None
+        # Only across languages: an English question, products named in Chinese only.
+        sims = self._names_by_meaning(merchant_id, products) @ query_vector
+        sims = np.where([bool(p.data.get("title_en")) or not is_cjk(p.title("zh")) for p in products], -1.0, sims)
+        order = np.argsort(-sims)
+        best = float(sims[order[0]])
+        second = float(sims[order[1]]) if len(order) > 1 else 0.0
+        if best >= MEANING_LINK and best - second >= MEANING_MARGIN:
+            return ProductLink(products[int(order[0])], MEANING_SURENESS)
+        return None
+
+    def key_similarity(self, keys: list[str], question: str) -> np.ndarray:
+        """Cosine of each fact key to the question's words (the best word), by meaning."""
+        from bot.answerability import content_words
+        from retrieval.tokenize import tokenize
+
+        words = content_words(tokenize(question)) or [question]
+        vectors = self.embedder.embed(keys + words)
+        return (vectors[: len(keys)] @ vectors[len(keys):].T).max(axis=1)
+
+    def _names_by_meaning(self, merchant_id: str, products: list[Product]) -> np.ndarray:
+        """Each product's best-matching name vector row (title, English title, aliases),
+        embedded once per knowledge version."""
+        version = id(products)
+        cached = self._name_vectors.get(merchant_id)
+        if cached is None or cached[0] != version:
+            names, owners = [], []
+            for i, p in enumerate(products):
+                for name in p.names():
+                    names.append(name)
+                    owners.append(i)
+            vectors = self.embedder.embed(names)
+            cached = (version, vectors, owners)
+            self._name_vectors[merchant_id] = cached
+        _, vectors, owners = cached
+        # One row per product: the mean of its names' vectors, normalised.
+        rows = np.zeros((len(products), vectors.shape[1]), dtype=np.float32)
+        for vector, owner in zip(vectors, owners):
+            rows[owner] += vector
+        norms = np.linalg.norm(rows, axis=1, keepdims=True)
+        return rows / np.where(norms == 0, 1, norms)
+
+
+def _residual_words(question: Question, product: Product | None = None) -> list[str]:
+    """The question's content words that are neither attribute words nor the product's own
+    names, fact keys or values: what else the question is about."""
+    from bot.answerability import content_words
+    from retrieval.tokenize import tokenize
+
+    covered = " ".join(cue for a in question.attributes for cue in ATTRIBUTE_BY_NAME[a].cues).casefold()
+    if product is not None:
+        facts = product.data.get("facts") or {}
+        covered += " " + " ".join(product.names() + list(facts) + list(facts.values())).casefold()
+    covered += " " + " ".join(w + "色" if not w.isascii() else w for w in COLOUR_WORDS) + " 颜色 款 个 件 还有 有货"
+    return [w for w in content_words(tokenize(question.text))
+            if w.casefold() not in covered and not (is_cjk(w) and len(_longest_run_text(w.casefold(), covered)) >= 2)]
+
+
+def about_focus(question: Question) -> bool:
+    """A follow-up that names nothing but an attribute ("还有库存吗", "重量呢", "蓝色的呢")."""
+    return bool(question.attributes) and not _residual_words(question)
+
+
+def question_has_other_topic(question: Question, product: Product) -> bool:
+    """"这款运费多少钱" names the product but asks about shipping, not the product's price."""
+    return bool(_residual_words(question, product))
+
+
+def name_match(question: str, product: Product) -> float:
+    """How surely the question names the product: 1.0 for its SKU or a full name; else the
+    share of its name found in the question (characters for Chinese, words for English)."""
+    q = question.casefold()
+    if re.search(rf"(?<![a-z0-9]){re.escape(product.sku.casefold())}(?![a-z0-9])", q):
+        return 1.0
+    best = 0.0
+    for name in product.names():
+        n = name.casefold().strip()
+        if len(n) >= 2 and n in q:
+            return 1.0
+        if is_cjk(n):
+            core = re.sub(r"[\s\d０-９a-z（）()【】\[\]/+.-]+", "", n)  # "每日坚果750g" → "每日坚果"
+            if len(core) < 2:
+                continue
+            if core in q:
+                return 1.0
+            # The longest run of the name found in the question, against the name's length:
+            # "坚果礼盒" names "每日坚果礼盒" well, one shared character "盒" does not.
+            run = _longest_run(core, q)
+            share = sum(ch in q for ch in core) / len(core)  # 云雾冲锋衣 names 云雾三合一冲锋衣
+            if run >= 2:
+                best = max(best, min(1.0, share + 0.15 * (run >= 3)))
+        else:
+            words = [w for w in re.split(r"[\s'’\-,&]+", n) if len(w) > 2]
+            if words:
+                hits = sum(re.search(rf"\b{re.escape(w)}", q) is not None for w in words)
+                # "the adult cat food" names "Chicken & Salmon Grain-Free Adult Cat Food".
+                share = hits / len(words)
+                best = max(best, min(1.0, share + 0.25) if hits >= min(2, len(words)) else 0.0)
+    return best
+
+
+def _longest_run(name: str, text: str) -> int:
+    best = 0
+    for i in range(len(name)):
+        for j in range(i + best + 1, len(name) + 1):
+            if name[i:j] in text:
+                best = j - i
+            else:
+                break
+    return best
+
+
+# --- answering one attribute ----------------------------------------------------------------
+
+
+def _fact_for(product: Product, attribute: str) -> tuple[str, str] | None:
+    """(key, value) of the merchant's fact holding ``attribute``, if the record has one."""
+    data = product.data
+    spec = ATTRIBUTE_BY_NAME[attribute]
+    for key, value in (data.get("facts") or {}).items():
+        k = key.casefold()
+        if any(word in k for word in spec.keys if len(word) > 1 or k == word):
+            return key, value
+    return None
+
+
+def _literal_facts(product: Product, question: str, matcher: KeyMatcher | None = None) -> list[tuple[str, str]]:
+    """Facts whose own key the question names: whole ("保质期多久" → 保质期), in part
+    ("蛋白质含量" → 粗蛋白), or, across languages, by meaning ("protein" → 粗蛋白)."""
+    q = question.casefold()
+    facts = product.data.get("facts") or {}
+    title = " ".join(product.names()).casefold()
+    named = []
+    for key, value in facts.items():
+        k = key.casefold()
+        if len(k) >= 2 and k in q:
+            named.append((key, value))
+        elif is_cjk(k) and (run := _longest_run_text(k, q)) and len(run) >= 2 and run not in title:
+            named.append((key, value))
+        elif not is_cjk(k) and any(len(w) > 3 and re.search(rf"\b{re.escape(w)}", q) for w in re.split(r"[\s_/-]+", k)):
+            named.append((key, value))
+    if not named and matcher is not None and facts and not is_cjk(question):
+        keys = list(facts)
+        scores = matcher(keys, question)
+        best = int(np.argmax(scores))
+        if scores[best] >= KEY_MEANING:
+            named.append((keys[best], facts[keys[best]]))
+    return named
+
+
+def _longest_run_text(name: str, text: str) -> str:
+    best = ""
+    for i in range(len(name)):
+        for j in range(i + len(best) + 1, len(name) + 1):
+            if name[i:j] in text:
+                best = name[i:j]
+            else:
+                break
+    return best
+
+
+def _list_field(data: dict, key: str, lang: str) -> list[str]:
+    value = (data.get(f"{key}_en") if lang == "en" else None) or data.get(key)
+    if key == "colors" and not value:
+        value = (data.get("colours_en") if lang == "en" else None) or data.get("colours")
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value or []]
+
+
+def _variant_for(product: Product, question: str) -> dict | None:
+    """The SKU variant the question names: whole, or by the part of its name that sets it
+    apart ("活性炭味的豆腐砂" → 活性炭味 6L; "the 4kg one" → 4kg)."""
+    q = question.casefold()
+    title = " ".join(product.names()).casefold()
+    best, best_len = None, 1
+    for variant in product.data.get("variants") or []:
+        name = str(variant.get("name") or "").casefold()
+        if not name:
+            continue
+        if name in q:
+            return variant
+        parts = re.findall(r"[a-z0-9.]+|[\u4e00-\u9fff]+", name)
+        for part in parts:
+            run = part if not is_cjk(part) and re.search(rf"(?<![a-z0-9.]){re.escape(part)}(?![a-z0-9])", q) else (
+                _longest_run_text(part, q) if is_cjk(part) else "")
+            if len(run) > best_len and run not in title:
+                best, best_len = variant, len(run)
+    return best
+
+
+def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMatcher | None = None) -> FactAnswer | None:
+    """The asked attributes of ``product``, worded for the shopper; None when the record does
+    not hold what is asked (the caller declines and hands off)."""
+    en = lang == "en"
+    title = product.title(lang)
+    data = product.data
+    parts: list[str] = []
+    asked = list(question.attributes)
+    literal = [kv for kv in _literal_facts(product, question.text, matcher if not asked else None)
+               if not any(_fact_for(product, a) == kv for a in asked)]
+    if not asked and not literal:
+        return None
+    variant = _variant_for(product, question.text)
+    for attribute in asked:
+        part = _attribute_reply(attribute, question, en, title, product, variant)
+        if part is None:
+            return None  # one asked attribute the record lacks: decline rather than half-answer
+        parts.append(part)
+    for key, value in literal:
+        parts.append(f"The {title}'s {key} is {value}." if en else f"{title}的{key}：{value}。")
+    return FactAnswer(" ".join(parts) if en else "".join(parts), product, asked + [k for k, _ in literal])
+
+
+def _attribute_reply(attribute: str, question: Question, en: bool, title: str, product: Product, variant: dict | None) -> str | None:
+    data = product.data
+    lang = "en" if en else "zh"
+    if attribute == "price":
+        price = variant.get("price") if variant and variant.get("price") is not None else data.get("price")
+        if price is None:
+            return None
+        which = f" ({variant['name']})" if variant else ""
+        return f"The {title}{which} costs ¥{format_price(price)}." if en else f"{title}{which}的价格是¥{format_price(price)}。"
+    if attribute == "stock":
+        stock = variant.get("stock") if variant and variant.get("stock") is not None else data.get("stock")
+        if stock is None:
+            return None
+        which = f" ({variant['name']})" if variant else ""
+        if int(stock) > 0:
+            return f"The {title}{which} is in stock ({int(stock)} left)." if en else f"{title}{which}目前有货，库存{int(stock)}件。"
+        return f"Sorry, the {title}{which} is out of stock right now." if en else f"抱歉，{title}{which}目前缺货。"
+    if attribute in ("sizes", "colors"):
+        values = _list_field(data, attribute, lang)
+        fact = _fact_for(product, attribute)
+        if not values and fact:
+            values = [fact[1]]
+        if not values:
+            return None
+        spec = ATTRIBUTE_BY_NAME[attribute]
+        label = spec.name if en else (spec.zh if attribute == "colors" or _looks_like_sizes(values) else "规格")
+        if en and attribute == "sizes" and not _looks_like_sizes(values):
+            label = "options"
+        listed = ", ".join(values) if en else "、".join(values)
+        named = _named_value(question.text, values) if attribute == "colors" else None
+        if named is not None:
+            word, present = named
+            if present:
+                return f"Yes, the {title} comes in {word}." if en else f"有的，{title}有{word}。"
+            return (f"Sorry, the {title} doesn't come in {word}; it comes in {listed}." if en
+                    else f"抱歉，{title}没有{word}，目前有：{listed}。")
+        return f"The {title} comes in these {label}: {listed}." if en else f"{title}有这些{label}：{listed}。"
+    if attribute == "material" and data.get("material"):
+        value = (data.get("material_en") if en else None) or data.get("material")
+        return f"The {title} is made of {value}." if en else f"{title}的材质是{value}。"
+    fact = _fact_for(product, attribute)
+    if fact is None:
+        return None
+    key, value = fact
+    label = ATTRIBUTE_BY_NAME[attribute].name.replace("_", " ")
+    return f"The {title}'s {label} ({key}) is {value}." if en else f"{title}的{key}：{value}。"
+
+
+def _looks_like_sizes(values: list[str]) -> bool:
+    return all(re.fullmatch(r"(x{0,3}[sml]|xx?l|\d{2,3}(/\d+)?|均码|free|one size|[\d.]+码)", v.strip().casefold()) for v in values)
+
+
+def _named_value(question: str, values: list[str]) -> tuple[str, bool] | None:
+    """A colour the question names, and whether the product has it."""
+    q = question.casefold()
+    for value in values:
+        if value.casefold() in q or (is_cjk(value) and value.rstrip("色") and value.rstrip("色") in q):
+            return value, True
+    for word in COLOUR_WORDS:
+        if word in q:
+            return (word + "色" if is_cjk(word) and not word.endswith("色") else word), any(word in v.casefold() for v in values)
+    return None

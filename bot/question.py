@@ -1,0 +1,161 @@
+"""Question analysis: what a shopper asks for, before anything is retrieved.
+
+A question has a *thing* (a product, a payment method, a service) and an *ask*: a price,
+a duration, a date, yes/no, a product attribute… An answer is only right when both match,
+so the answerer checks the chosen knowledge against this analysis (bot/answerability.py).
+The words are shop-neutral: attribute names come from the merchant's own catalog keys,
+and this table only says which everyday words ask for which kind of fact.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+Ask = Literal["price", "stock", "duration", "date", "amount", "yes_no", "how", "where", "which", "other"]
+
+
+@dataclass(frozen=True)
+class Attribute:
+    name: str  # canonical name, also the English label
+    zh: str  # Chinese label for replies
+    cues: tuple[str, ...]  # words in a question that ask for it
+    keys: tuple[str, ...]  # words in a merchant's fact key that hold it
+
+
+# Everyday words for product attributes (zh + en). A merchant's fact key matches an
+# attribute when it contains one of ``keys``; any other key still matches when the question
+# names it literally ("保质期多久" → the key 保质期).
+ATTRIBUTES: tuple[Attribute, ...] = (
+    Attribute("price", "价格", ("多少钱", "价格", "价钱", "几块", "多钱", "售价", "啥价", "什么价", "怎么卖", "贵不贵", "贵吗", "咋卖",
+                              "price", "cost", "how much"), ("价格", "售价", "price")),
+    Attribute("stock", "库存", ("有货", "库存", "现货", "还有吗", "有没有货", "缺货", "断货", "卖完", "还有没", "有没有现货", "能买到",
+                              "in stock", "available", "sold out", "stock", "out of stock", "restock"), ("库存", "stock")),
+    Attribute("sizes", "尺码", ("尺码", "码数", "几码", "什么码", "哪些码", "sizes", "what size"), ("尺码", "码", "size")),
+    Attribute("colors", "颜色", ("颜色", "什么色", "几种色", "哪些色", "色号", "colour", "color", "shade"), ("颜色", "色", "color", "colour", "shade")),
+    Attribute("material", "材质", ("材质", "面料", "材料", "什么做的", "啥做的", "material", "fabric", "made of", "made from"),
+              ("材质", "面料", "材料", "material", "fabric")),
+    Attribute("weight", "重量", ("重量", "多重", "净重", "几斤", "多少克", "多少斤", "重不重", "净含量", "weight", "how heavy", "weigh"),
+              ("重量", "净重", "毛重", "净含量", "weight")),
+    Attribute("capacity", "容量", ("容量", "容积", "多少ml", "毫升", "几升", "多少升", "capacity", "volume", "how many ml", "litre", "liter"),
+              ("容量", "容积", "净含量", "capacity", "volume")),
+    Attribute("dimensions", "尺寸", ("尺寸", "多大", "长宽高", "多高", "多长", "多宽", "多厚", "高度", "宽度", "长度", "dimension",
+                                   "how big", "how tall", "how wide", "height", "width", "length"),
+              ("尺寸", "长宽高", "长", "宽", "高", "厚", "dimension", "size", "height", "width", "length")),
+    Attribute("shelf_life", "保质期", ("保质期", "过期", "放多久", "能放多久", "shelf life", "expire", "expiry", "best before"),
+              ("保质期", "shelf")),
+    Attribute("origin", "产地", ("产地", "哪里产", "哪产", "原产", "哪里生产", "origin", "made in", "where is it made", "where is it from"),
+              ("产地", "原产", "origin")),
+    Attribute("ingredients", "配料", ("配料", "成分", "原料", "添加剂", "ingredient", "contain"), ("配料", "成分", "原料", "ingredient")),
+    Attribute("brand", "品牌", ("品牌", "牌子", "brand"), ("品牌", "brand")),
+    Attribute("power", "功率", ("功率", "多少瓦", "瓦数", "power", "watt"), ("功率", "瓦", "power", "watt")),
+    Attribute("battery", "续航", ("电池", "续航", "待机", "battery"), ("电池", "续航", "battery")),
+    Attribute("temperature", "温度", ("温度", "几度", "temperature"), ("温度", "temperature")),
+    Attribute("warranty", "保修", ("保修", "质保", "warranty", "guarantee"), ("保修", "质保", "warranty")),
+    Attribute("age", "适用年龄", ("适用年龄", "几岁", "月龄", "多大年龄", "age"), ("年龄", "月龄", "age")),
+    Attribute("flavor", "口味", ("口味", "味道", "什么味", "flavour", "flavor", "taste"), ("口味", "味", "flavor", "flavour")),
+    Attribute("storage", "储存方法", ("怎么保存", "储存", "存放", "怎么放", "冷藏", "storage", "how to store", "store it"),
+              ("储存", "保存", "存放", "storage")),
+    Attribute("servings", "份量", ("几人份", "份量", "几个人吃", "serving"), ("份", "serving")),
+    Attribute("load", "承重", ("承重", "能承受", "多重的人", "load", "hold up to", "weight limit"), ("承重", "load")),
+    Attribute("author", "作者", ("作者", "谁写的", "author", "written by", "who wrote"), ("作者", "author")),
+    Attribute("pages", "页数", ("页数", "多少页", "几页", "pages", "page count"), ("页数", "页", "pages")),
+    Attribute("publisher", "出版社", ("出版社", "publisher", "published by"), ("出版", "publisher")),
+)
+ATTRIBUTE_BY_NAME = {a.name: a for a in ATTRIBUTES}
+
+_DURATION = re.compile(r"几天|多久|多长时间|多少天|几个小时|几小时|how long|how many days|how soon|when will .* (arrive|ship)")
+_DATE = re.compile(r"什么时候|哪天|几号|几月|日期|截止|when\b|what date|which day")
+_AMOUNT = re.compile(r"多少|几个|几件|几次|how many|how much")
+_WHERE = re.compile(r"哪里|哪儿|在哪|where")
+_WHICH = re.compile(r"哪个|哪款|哪种|哪些|which")
+_HOW = re.compile(r"怎么|如何|咋|怎样|how (do|can|to|should)")
+_YES_NO = re.compile(r"吗[？?]?\s*$|能不能|可不可以|可以不|有没有|是不是|会不会|支不支持|行不行|能否|是否|不[？?]?\s*$|"
+                     r"^(can|could|do|does|did|is|are|will|would|should|have|has)\b", re.IGNORECASE)
+# Questions that lean on the conversation ("那蓝色的呢", "重量呢", "and in white?").
+_ELLIPTICAL = re.compile(r"^(那|那么|那个|这个|这款|它|还有)|呢[？?]?\s*$|^(and|what about|how about|is it|does it|it)\b", re.IGNORECASE)
+
+# Everyday colour words: a yes/no question naming one is checked against the listed colours.
+COLOUR_WORDS = ("黑", "白", "红", "蓝", "绿", "黄", "紫", "粉", "灰", "棕", "咖", "米", "橙", "金", "银", "卡其", "藏青", "black", "white",
+                "red", "blue", "green", "yellow", "purple", "pink", "grey", "gray", "brown", "beige", "orange", "gold", "silver", "navy")
+
+
+@dataclass
+class Question:
+    text: str
+    ask: Ask
+    attributes: list[str] = field(default_factory=list)  # canonical attribute names asked for
+    elliptical: bool = False  # leans on the conversation's focus
+
+
+def asked_attributes(text: str) -> list[str]:
+    q = text.lower()
+    found = []
+    for attribute in ATTRIBUTES:
+        if any(_has_cue(q, cue) for cue in attribute.cues):
+            found.append(attribute.name)
+    if not found and _names_colour(q):
+        found.append("colors")  # "有蓝色的吗", "does it come in black?"
+    return found
+
+
+def _names_colour(text: str) -> bool:
+    return any((word + "色" in text) if not word.isascii() else re.search(rf"\b{word}\b", text) is not None for word in COLOUR_WORDS)
+
+
+def _has_cue(text: str, cue: str) -> bool:
+    if cue.isascii():
+        return re.search(rf"(?<![a-z]){re.escape(cue)}", text) is not None
+    return cue in text
+
+
+def analyse(text: str) -> Question:
+    q = text.strip().lower()
+    attributes = asked_attributes(q)
+    if "price" in attributes:
+        ask: Ask = "price"
+    elif "stock" in attributes:
+        ask = "stock"
+    elif _DURATION.search(q):
+        ask = "duration"
+    elif _DATE.search(q):
+        ask = "date"
+    elif _WHERE.search(q):
+        ask = "where"
+    elif _WHICH.search(q):
+        ask = "which"
+    elif _YES_NO.search(q):
+        ask = "yes_no"
+    elif _HOW.search(q):
+        ask = "how"
+    elif _AMOUNT.search(q):
+        ask = "amount"
+    else:
+        ask = "other"
+    short = len(q) <= 8 if re.search(r"[\u4e00-\u9fff]", q) else len(q.split()) <= 5
+    return Question(text=text, ask=ask, attributes=attributes, elliptical=bool(_ELLIPTICAL.search(q)) or short)
+
+
+# What an answer must hold to answer an ask: a price needs money, a duration a span of time.
+_MONEY = re.compile(r"[¥￥$]\s*\d|\d+(\.\d+)?\s*(元|块|rmb|yuan|usd|dollars?)|免费|包邮|free|不收|不要钱", re.IGNORECASE)
+_SPAN = re.compile(r"\d+\s*(-|~|至|到)?\s*\d*\s*(个)?\s*(天|日|小时|h\b|分钟|周|星期|个月|月|年|工作日|days?|hours?|weeks?|months?|years?|business days?)"
+                   r"|[一二两三四五六七八九十半]+\s*(个)?\s*(天|小时|周|星期|个月|年)|当天|当日|次日|隔天|马上|立即|same day|next day|within",
+                   re.IGNORECASE)
+_WHEN = re.compile(r"\d+\s*月\s*\d+\s*[日号]|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d+\s*[日号]|周[一二三四五六日天]|星期|january|february|march|april|may|june|july|"
+                   r"august|september|october|november|december|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+                   r"\d+\s*(点|:)|前|后|before|after|until|截止|期间", re.IGNORECASE)
+_NUMBER = re.compile(r"\d|[一二两三四五六七八九十百千]")
+
+
+def answer_fits(ask: Ask, answer: str) -> bool:
+    """Whether an answer text has the kind of fact the ask needs (a necessary check only)."""
+    if ask == "price":
+        return bool(_MONEY.search(answer))
+    if ask == "duration":
+        return bool(_SPAN.search(answer))
+    if ask == "date":
+        return bool(_WHEN.search(answer) or _SPAN.search(answer))
+    if ask == "amount":
+        return bool(_NUMBER.search(answer) or _MONEY.search(answer))
+    return True
