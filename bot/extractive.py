@@ -121,7 +121,8 @@ class ExtractiveAnswerer:
         # The candidate most likely to answer *this* question, not merely the closest one.
         ranked = sorted(judged, key=lambda c: c.probability, reverse=True)
         best = ranked[0]
-        rival = next((c for c in ranked[1:] if c.reply and c.reply != best.reply and c.evidence.chunk.lang == best.evidence.chunk.lang), None)
+        rival = next((c for c in ranked[1:] if c.reply and c.evidence.chunk.lang == best.evidence.chunk.lang
+                      and not _consistent(c.reply, best.reply or "")), None)
         if rival is not None and best.probability - rival.probability < AMBIGUITY_MARGIN:
             # Two different answers almost equally likely: at most one is right, so neither
             # is sure enough to send ("几天发货" between the shipping and the delivery FAQ).
@@ -247,6 +248,19 @@ class ExtractiveAnswerer:
         top = sorted(np.argsort(-(self._sentences.of(sentences) @ query_vector))[:keep])  # keep the document's order
         joiner = "" if re.search(r"[\u4e00-\u9fff]", chunk.text) else " "
         return joiner.join(sentences[i] for i in top)
+
+
+_FIGURE = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _consistent(a: str, b: str) -> bool:
+    """Two replies that state the same figures (or, without figures, mostly the same words)
+    agree: an FAQ row and the policy sentence behind it are not rivals."""
+    fa, fb = set(_FIGURE.findall(a)), set(_FIGURE.findall(b))
+    if fa or fb:
+        return bool(fa & fb)
+    ta, tb = set(tokenize(a)), set(tokenize(b))
+    return bool(ta and tb) and len(ta & tb) / min(len(ta), len(tb)) >= 0.5
 
 
 def _undecided(scores: list[float]) -> bool:

@@ -55,6 +55,17 @@ class RecoveryPolicy(BaseModel):
     queue_timeout_minutes: float = Field(default=10, gt=0)
     reasons: dict[RefundReason, OfferRule]
     refund_steps: dict[Literal["zh", "en"], str]
+    # Shop-neutral wording: the category picks a preset (bot/data/category_presets.yaml);
+    # labels and greeting topics given here override it.
+    category: str = Field(default="general", max_length=32)
+    reason_labels: dict[RefundReason, dict[Literal["zh", "en"], str]] = Field(default_factory=dict)
+    topics: dict[Literal["zh", "en"], str] = Field(default_factory=dict)
+
+    def reason_label(self, reason: RefundReason, lang: str) -> str:
+        return (self.reason_labels.get(reason) or category_preset(self.category)["reason_labels"][reason])[lang]
+
+    def greeting_topics(self, lang: str) -> str:
+        return (self.topics or category_preset(self.category)["topics"])[lang]
 
     @model_validator(mode="after")
     def _complete(self) -> RecoveryPolicy:
@@ -64,6 +75,20 @@ class RecoveryPolicy(BaseModel):
         if not all(self.refund_steps.get(lang, "").strip() for lang in ("zh", "en")):
             raise ValueError("refund_steps needs non-empty 'zh' and 'en' texts")
         return self
+
+
+@lru_cache(maxsize=1)
+def _presets() -> dict:
+    return yaml.safe_load((Path(__file__).with_name("data") / "category_presets.yaml").read_text(encoding="utf-8"))
+
+
+def category_preset(category: str) -> dict:
+    """The category's wording over the general one (unknown categories read as general)."""
+    presets = _presets()
+    general = presets["general"]
+    own = presets.get(category, {})
+    return {"topics": own.get("topics", general["topics"]),
+            "reason_labels": {**general["reason_labels"], **own.get("reason_labels", {})}}
 
 
 class RecoveryOffer(BaseModel):

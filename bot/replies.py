@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from bot.recovery import RecoveryOffer, RecoveryPolicy
+from bot.recovery import REFUND_REASONS, RecoveryOffer, RecoveryPolicy
 
 _THANKS = re.compile(r"谢|感谢|多谢|辛苦|thank|thx|\bty\b|appreciate|👍|👌|🙏|❤|😊|🙂|🥰", re.IGNORECASE)
 _BYE = re.compile(r"再见|拜拜|886|\bbye\b|goodbye|see you", re.IGNORECASE)
@@ -42,8 +42,8 @@ def small_talk(text: str) -> Literal["thanks", "bye", "greeting", "ack"] | None:
 
 
 GREETING = {
-    "zh": "您好，欢迎光临！我是店铺智能客服，商品、尺码、发货、退换货的问题都可以问我。",
-    "en": "Hi, welcome! I'm the shop's assistant: ask me about products, sizes, shipping, returns or refunds.",
+    "zh": "您好，欢迎光临！我是店铺智能客服，{topics}的问题都可以问我。",
+    "en": "Hi, welcome! I'm the shop's assistant: ask me about {topics}.",
 }
 THANKS = {
     "zh": "不客气，很高兴能帮到您！还有其他问题随时找我哦。",
@@ -69,21 +69,25 @@ RESOLVED = {
 }
 
 ASK_REASON = {
-    "zh": "很抱歉给您带来不便。方便说一下退款的原因吗？1 尺码不合适　2 质量问题　3 物流太慢　4 不想要了　5 其他",
-    "en": "Sorry about that. May I ask why you'd like a refund? 1 wrong size · 2 quality problem · 3 late delivery · 4 changed my mind · 5 other",
+    "zh": "很抱歉给您带来不便。方便说一下退款的原因吗？{choices}",
+    "en": "Sorry about that. May I ask why you'd like a refund? {choices}",
 }
-REASON_LABELS = {
-    "wrong_size": {"zh": "尺码不合适", "en": "Wrong size"},
-    "quality": {"zh": "质量问题", "en": "Quality problem"},
-    "late_delivery": {"zh": "物流太慢", "en": "Late delivery"},
-    "changed_mind": {"zh": "不想要了", "en": "Changed my mind"},
-    "other": {"zh": "其他原因", "en": "Other"},
-}
+
+
+def ask_reason_text(policy: RecoveryPolicy, lang: str) -> str:
+    """The numbered reasons in the shop's own words (its category's preset or its policy)."""
+    labels = [policy.reason_label(code, lang) for code in REFUND_REASONS]
+    choices = ("　" if lang == "zh" else " · ").join(f"{i} {label}" for i, label in enumerate(labels, start=1))
+    return ASK_REASON[lang].format(choices=choices)
+
+
+def greeting_text(policy: RecoveryPolicy, lang: str) -> str:
+    return GREETING[lang].format(topics=policy.greeting_topics(lang))
 
 _OFFER_TEXT = {
     "size_exchange": {
-        "zh": "如果是尺码问题，我们可以为您免费换码（来回运费店铺承担），不用退款重拍。需要帮您换吗？",
-        "en": "If it's the size, we can exchange it for another size for free (we cover shipping both ways), no need to refund and re-order. Shall I arrange that?",
+        "zh": "如果是尺码或规格不合适，我们可以为您免费更换（来回运费店铺承担），不用退款重拍。需要帮您换吗？",
+        "en": "If it's the size or spec, we can exchange it for free (we cover shipping both ways), no need to refund and re-order. Shall I arrange that?",
     },
     "replacement": {
         "zh": "我们可以为您免费换一件新的，运费由店铺承担。需要为您换新吗？",
@@ -125,6 +129,10 @@ QUICK_HUMAN = {"zh": "转人工", "en": "Talk to a person"}
 
 ACKNOWLEDGED = {"zh": "好的，还有其他问题随时问我哦。", "en": "Sure! Let me know if there's anything else I can help with."}
 SMALL_TALK = {"thanks": THANKS, "bye": GOODBYE, "greeting": GREETING, "ack": ACKNOWLEDGED}
+
+
+def small_talk_text(kind: str, policy: RecoveryPolicy, lang: str) -> str:
+    return greeting_text(policy, lang) if kind == "greeting" else SMALL_TALK[kind][lang]
 
 
 def money(amount: float, currency: str) -> str:

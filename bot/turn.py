@@ -40,7 +40,7 @@ from bot.focus import Focus, read_focus
 from bot.question import analyse
 from bot.intents import Intent, IntentClassifier
 from bot.models import OWNER_BOT, OWNER_HUMAN, OWNER_QUEUED, RECOVERY_ASKED_REASON, RECOVERY_DONE, RECOVERY_OFFERED, Conversation
-from bot.recovery import RecoveryOffer, RefundReason, conversation_offer, decide_offer, get_order, load_policy, make_offer
+from bot.recovery import REFUND_REASONS, RecoveryOffer, RefundReason, conversation_offer, decide_offer, get_order, load_policy, make_offer
 from bot.router import ConversationState, Route, route
 from bot.sentiment import anger
 from handoff import service as handoff
@@ -431,15 +431,15 @@ class ShopAssistant:
 
         if kind == "ask_reason":
             conversation.recovery_stage = RECOVERY_ASKED_REASON
-            quick = [QuickReply(label=labels[lang], refund_reason=code) for code, labels in replies.REASON_LABELS.items()]
-            return self._result(conversation, intent, lang, replies.ASK_REASON[lang], intent.confidence, route=kind, quick_replies=quick)
+            quick = [QuickReply(label=policy.reason_label(code, lang), refund_reason=code) for code in REFUND_REASONS]
+            return self._result(conversation, intent, lang, replies.ask_reason_text(policy, lang), intent.confidence, route=kind, quick_replies=quick)
         raise ValueError(f"not a refund route: {kind}")
 
     def _apply_other(self, session, conversation, policy, message, lang, intent, plan, answer, suggestions) -> TurnResult:
         kind = plan.kind
 
         if kind == "chitchat":
-            text = replies.SMALL_TALK[replies.small_talk(message) or "greeting"][lang]
+            text = replies.small_talk_text(replies.small_talk(message) or "greeting", policy, lang)
             return self._result(conversation, intent, lang, text, intent.confidence, route=kind)
 
         if kind == "escalate":

@@ -36,8 +36,14 @@ def run_eval(
     assistant = assistant or ShopAssistant()
     merchant = f"eval-{uuid.uuid4().hex[:12]}"
     shop_name = dataset.shop.name if dataset.shop and dataset.shop.name else dataset.name
-    # The shop's category stays on the dataset (and in the summary) until merchants have one.
     assistant.knowledge.ensure_merchant(merchant, f"eval {shop_name}")
+    if dataset.shop and dataset.shop.category:
+        # The shop's category picks its wording (refund reasons, greeting) as a merchant's would.
+        from bot.recovery import default_policy, save_policy
+        from xiaoer.db import session_scope
+
+        with session_scope() as session:
+            save_policy(session, merchant, default_policy().model_copy(update={"category": dataset.shop.category}))
     try:
         if dataset.knowledge_files:
             assistant.knowledge.ingest_paths(merchant, dataset.knowledge_files)

@@ -10,7 +10,8 @@ import logging
 
 from bot.models import Conversation, Message, Order
 from bot.recovery import RecoveryOffer
-from bot.replies import REASON_LABELS, money
+from bot.recovery import category_preset
+from bot.replies import money
 from xiaoer.privacy import mask_pii
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ def extractive_summary(
     if main_intent:
         parts.append(("诉求：" if zh else "Topic: ") + INTENT_NAMES[main_intent][lang])
     if conversation.refund_reason:
-        parts.append(("退款原因：" if zh else "Refund reason: ") + REASON_LABELS[conversation.refund_reason][lang])
+        parts.append(("退款原因：" if zh else "Refund reason: ") + category_preset("general")["reason_labels"][conversation.refund_reason][lang])
     if order is not None:
         parts.append(("订单 " if zh else "Order ") + f"{order.order_id} {money(order.amount, 'CNY')} ({order.status})")
     elif conversation.order_id:

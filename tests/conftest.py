@@ -56,10 +56,11 @@ def assistant():
 
 @pytest.fixture(scope="session")
 def demo_merchant(assistant) -> str:
-    from xiaoer.demo import DEMO_MERCHANT, demo_files
+    from xiaoer.demo import DEMO_MERCHANT, demo_files, install_demo_policy
 
     assistant.knowledge.ensure_merchant(DEMO_MERCHANT)
     assistant.knowledge.ingest_paths(DEMO_MERCHANT, demo_files())
+    install_demo_policy()
     return DEMO_MERCHANT
 
 

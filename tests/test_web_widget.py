@@ -179,7 +179,7 @@ def test_refund_reason_offer_and_decline(open_page, live_server):
     decline = page.get_by_role("button", name="不用了，直接退款")
     expect(accept).to_be_visible()
     expect(decline).to_be_visible()
-    expect(log).to_contain_text("免费换码")
+    expect(log).to_contain_text("免费更换")
     replies_done(page)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "widget.png"))

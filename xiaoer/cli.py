@@ -535,7 +535,7 @@ def demo(
 
     from bot.orders import parse_orders, upsert_orders
     from xiaoer.db import session_scope
-    from xiaoer.demo import DEMO_ORDERS, demo_credentials
+    from xiaoer.demo import DEMO_ORDERS, demo_credentials, install_demo_policy
     from xiaoer.settings import get_settings
 
     assistant = _assistant()
@@ -543,6 +543,7 @@ def demo(
     _ingest(assistant, DEMO_MERCHANT, demo_files())
     with session_scope() as session:
         upsert_orders(session, DEMO_MERCHANT, parse_orders(DEMO_ORDERS.name, DEMO_ORDERS.read_bytes()))
+    install_demo_policy()
     credentials = demo_credentials()
     console.print(f"dashboard key (merchant {DEMO_MERCHANT}): {credentials['merchant_key']}")
     for agent_id, key in credentials["agent_keys"].items():

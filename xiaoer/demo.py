@@ -16,6 +16,18 @@ DEMO_ORDERS = Path(__file__).parent / "demo_orders.json"
 def demo_files() -> list[Path]:
     return supported_files(DEMO_SHOP)
 
+
+def install_demo_policy(merchant_id: str = DEMO_MERCHANT) -> None:
+    """The demo shop sells clothes: the default policy in the apparel wording (尺码不合适).
+    A policy the merchant has already set is kept."""
+    from bot.models import RecoveryPolicyRow
+    from bot.recovery import default_policy, save_policy
+    from xiaoer.db import session_scope
+
+    with session_scope() as session:
+        if session.get(RecoveryPolicyRow, merchant_id) is None:
+            save_policy(session, merchant_id, default_policy().model_copy(update={"category": "apparel"}))
+
 DEMO_AGENTS = {"xiaomei": "小美 Xiaomei", "ali": "阿力 Ali"}
 
 
