@@ -13,7 +13,8 @@ With ``--base`` (one or more hosts) the lost-message check reads ``--db`` (a SQL
 or ``DATABASE_URL``; ``CHROMA_HOST`` and ``XIAOER_REDIS_URL`` are the servers' business.
 
 ``--start`` runs ``xiaoer demo --no-serve`` and ``xiaoer serve`` in a throw-away
-XIAOER_HOME (as tests/conftest.py's live_server does) with the rate limits raised to
+XIAOER_HOME (with ``--workers`` > 1 beside a ``chroma run`` server, which several
+processes need) (as tests/conftest.py's live_server does) with the rate limits raised to
 1,000,000/minute, so the limiter runs on every call but never refuses (this script sends
 everything from 127.0.0.1, and the default 120/minute per IP would stop it in a second).
 Against ``--base`` the server's own limits apply: raise them there
@@ -83,8 +84,15 @@ def start_server(home: Path, workers: int) -> tuple[subprocess.Popen, str]:
         "XIAOER_RATE_LIMIT_PER_IP": RAISED_LIMIT,
         "XIAOER_RATE_LIMIT_PER_SESSION": RAISED_LIMIT,
     }
-    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "DATABASE_URL", "CHROMA_HOST"):
+    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "DATABASE_URL", "CHROMA_HOST", "XIAOER_REDIS_URL"):
         env.pop(var, None)  # offline, SQLite, embedded Chroma: the default set-up
+    chroma = None
+    if workers > 1:  # the embedded store is safe for one process only: `xiaoer serve` refuses
+        sys.path.insert(0, str(REPO))
+        from xiaoer.localstack import chroma_server
+
+        chroma = chroma_server(home).start()
+        env.update(CHROMA_HOST="127.0.0.1", CHROMA_PORT=str(chroma.port))
     t = time.perf_counter()
     subprocess.run([sys.executable, "-m", "xiaoer.cli", "demo", "--no-serve"], env=env, check=True,
                    capture_output=True, cwd=REPO)
@@ -95,17 +103,19 @@ def start_server(home: Path, workers: int) -> tuple[subprocess.Popen, str]:
         [sys.executable, "-m", "xiaoer.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
         env=env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO,
     )
+    proc.chroma = chroma  # stopped with the server
     base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 120
     while time.time() < deadline:
         if proc.poll() is not None:
+            stop_server(proc)
             raise RuntimeError("server exited: " + (home / "server.log").read_text(errors="replace")[-2000:])
         try:
             if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
                 return proc, base
         except httpx.HTTPError:
             time.sleep(0.3)
-    proc.terminate()
+    stop_server(proc)
     raise RuntimeError("server did not start: " + (home / "server.log").read_text(errors="replace")[-2000:])
 
 
@@ -116,6 +126,8 @@ def stop_server(proc: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+    if getattr(proc, "chroma", None) is not None:
+        proc.chroma.kill()
 
 
 def _children(pid: int) -> list[int]:

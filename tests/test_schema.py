@@ -115,3 +115,20 @@ def test_a_database_server_that_is_away_is_a_503_not_a_hang(assistant, merchant_
         assert r.status_code == 503 and r.headers["Retry-After"]
     finally:
         use_database(None)
+
+
+def test_a_postgres_statement_past_its_timeout_is_cancelled_as_an_operational_error(postgres_server, monkeypatch):
+    """The API answers every OperationalError with 503 + Retry-After (tested above)."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    from xiaoer.db import session_scope
+
+    monkeypatch.setenv("XIAOER_DB_STATEMENT_TIMEOUT", "0.2")
+    use_database(postgres_server.url)
+    try:
+        with pytest.raises(OperationalError, match="statement timeout"), session_scope() as session:
+            session.execute(text("SELECT pg_sleep(5)"))
+    finally:
+        monkeypatch.delenv("XIAOER_DB_STATEMENT_TIMEOUT")
+        use_database(None)
