@@ -339,6 +339,47 @@ def metrics_command(
     console.print(table)
 
 
+db_app = typer.Typer(help="The SQL schema: alembic migrations (DATABASE_URL, or SQLite under XIAOER_HOME).", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+def _raw_engine():
+    """The engine without the migrate-on-first-use of get_engine()."""
+    from xiaoer.db import get_settings, _engine_for
+
+    settings = get_settings()
+    if settings.sqlalchemy_url.startswith("sqlite"):
+        settings.home.mkdir(parents=True, exist_ok=True)
+    return _engine_for(settings.sqlalchemy_url, ())
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Migrate the database (run once at deploy; processes also upgrade on first use, under a lock)."""
+    from xiaoer.schema import upgrade
+
+    typer.echo(f"database at revision {upgrade(_raw_engine(), revision)}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the database's revision and the newest one the code knows."""
+    from xiaoer.schema import current, head
+
+    with _raw_engine().connect() as connection:
+        typer.echo(f"database: {current(connection) or 'empty'}; code: {head()}")
+
+
+@db_app.command("revision")
+def db_revision(message: Annotated[str, typer.Argument(help="What the migration does.")]) -> None:
+    """Write a new migration for what the models changed since the database's revision."""
+    from xiaoer.schema import new_revision, upgrade
+
+    engine = _raw_engine()
+    upgrade(engine)
+    new_revision(engine, message)
+
+
 policy_app = typer.Typer(help="The merchant's order-recovery (挽单) policy.", no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
 
@@ -455,10 +496,18 @@ def log_config() -> dict:
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
-    workers: Annotated[int, typer.Option(min=1, help="Worker processes (rate limits are then counted per worker).")] = 1,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes (more than 1 needs CHROMA_HOST; rate limits are shared only with XIAOER_REDIS_URL).")] = 1,
 ) -> None:
     """Serve the API (and the web pages) with uvicorn."""
     import uvicorn
+
+    from xiaoer.settings import get_settings
+
+    if workers > 1 and not get_settings().chroma_host:
+        # Chroma's embedded store is not process-safe: a second worker's copy goes stale
+        # and fails on ids the first one wrote.
+        _fail("--workers > 1 needs a Chroma server (CHROMA_HOST, e.g. `chroma run`): "
+              "the embedded store under XIAOER_HOME is safe for one process only.", 2)
 
     from api.app import MAX_REQUEST_BYTES
 
