@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import SCREENSHOTS
 from tests.test_web_console import agent_api, chat, dashboard, merchant_api
 from tests.test_web_widget import ask, open_widget
 
@@ -38,13 +39,20 @@ def test_a_gap_becomes_a_draft_is_approved_and_answers_the_next_widget_question(
         answer = draft.locator("textarea.draft-answer")
         expect(answer).to_have_value("可以定制的，20件起做，详情打我电话[phone]。")  # PII masked
         answer.fill(TEAM_A)
+        page.locator("#gaps li", has_text=ANTARCTIC_Q).locator("button.gap-add").click()
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        top, bottom = page.locator("#gaps").locator("..").bounding_box(), page.locator("#drafts-card").bounding_box()
+        scrolled = page.evaluate("window.scrollY")  # bounding boxes are in the viewport, the clip in the page
+        clip = {"x": top["x"], "y": top["y"] + scrolled, "width": top["width"], "height": bottom["y"] + bottom["height"] - top["y"]}
+        page.screenshot(path=str(SCREENSHOTS / "knowledge-loop.png"), full_page=True, clip=clip)
         draft.locator("button.draft-approve").click()
         expect(draft).to_have_count(0, timeout=30_000)  # ingested, gaps re-checked, list reloaded
         expect(page.locator("#gaps li", has_text=TEAM_Q)).to_have_count(0)
 
         # "Add answer" straight from a gap.
         gap = page.locator("#gaps li", has_text=ANTARCTIC_Q)
-        gap.locator("button.gap-add").click()
+        gap.locator("button.gap-add").click()  # already open: a second click adds no second form
+        expect(gap.locator("form.gap-form")).to_have_count(1)
         gap.locator("textarea.gap-answer").fill(ANTARCTIC_A)
         gap.locator("form.gap-form button[type=submit]").click()
         expect(page.locator("#gaps li", has_text=ANTARCTIC_Q)).to_have_count(0, timeout=30_000)
