@@ -44,6 +44,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.recovery import validation_problems
 from bot.sentiment import anger
 
 CHECKS: tuple[str, ...] = ("first_response", "greeting", "solution", "forbidden", "anger", "resolution", "rating")
@@ -110,8 +111,7 @@ def parse_rules(body: dict, base: QaRules | None = None) -> QaRules:
     try:
         return QaRules.model_validate(merged)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'rules'}: {e['msg']}" for e in exc.errors())
-        raise QaRulesError(f"invalid QA rules: {problems}") from None
+        raise QaRulesError(f"invalid QA rules: {validation_problems(exc, 'rules')}") from None
 
 
 def load_rules(session: Session, merchant_id: str) -> QaRules:
