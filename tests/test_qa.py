@@ -169,6 +169,20 @@ def test_the_qa_score_is_a_tier_threshold(qa_score, tier):
     assert agent_tier(0.96, 0.92, 5, qa_score).code == tier
 
 
+def test_the_qa_score_moves_an_agent_down_a_tier_in_the_metrics():
+    from handoff.metrics import compute_metrics
+    from tests.test_metrics import NOW, agent_events
+
+    events = agent_events("a1", 10, resolved=9, late=1) + agent_events("a2", 10, resolved=9, late=1)
+    # both: response 19/20 = 0.95, resolution 9/10 = 0.90 (专家 on the rates); QA decides
+    # a1: tickets scoring 100, 100, 68.75 -> mean 89.58 < 90 -> 资深; a2: 90 -> 专家
+    qa = {"a1": (100 + 100 + 100 * 55 / 80) / 3, "a2": 90.0}
+    agents = {a.agent_id: a for a in compute_metrics(events, now=NOW, qa_scores=qa).agents}
+    assert agents["a1"].qa_score == pytest.approx(89.583, abs=1e-3) and agents["a1"].tier_label == "资深"
+    assert agents["a2"].tier_label == "专家"
+    assert {a.tier_label for a in compute_metrics(events, now=NOW).agents} == {"专家"}  # no QA given
+
+
 # --- through the API and the CLI ---------------------------------------------------------------
 
 
