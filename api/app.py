@@ -14,8 +14,9 @@ from fastapi.staticfiles import StaticFiles
 
 from api.errors import JsonBodyLimit, install_error_handlers
 from api.ratelimit import RateLimiter
-from api.routes import agents, chat, live, merchants, pages
+from api.routes import agents, chat, live, merchants, orders, pages
 from bot.turn import ShopAssistant
+from xiaoer.livebus import LiveBus
 from xiaoer.privacy import install_log_filter
 from xiaoer.settings import Settings, get_settings
 
@@ -34,7 +35,14 @@ def create_app(assistant: ShopAssistant | None = None, settings: Settings | None
     async def lifespan(_app: FastAPI):
         # Sync routes and the WebSocket's turns run in this pool (anyio's default is 40).
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
+        bus = None
+        if settings.redis_url:
+            bus = LiveBus(settings.redis_url, settings.chroma_prefix)
+            bus.start()
+        _app.state.live_bus = bus
         yield
+        if bus is not None:
+            await bus.stop()
 
     # FastAPIOffline: /docs loads Swagger UI from files the package ships, not from a CDN,
     # so the API docs work with no internet. No /redoc: its bundle still fetches a logo
@@ -78,6 +86,7 @@ def create_app(assistant: ShopAssistant | None = None, settings: Settings | None
         max_body_size=settings.max_upload_request_bytes,
         form_limits={"max_files": settings.max_upload_files},
     )
+    app.include_router(orders.router)
     app.include_router(agents.router)
     app.include_router(live.router)
     app.include_router(pages.router)

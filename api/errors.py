@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from api.ratelimit import RateLimited
 from bot.conversations import ConversationNotFound
@@ -86,6 +87,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(OperationalError)
     async def _database_down(_r: Request, exc: OperationalError) -> JSONResponse:
         log.error("database unavailable: %s", exc.orig if exc.orig is not None else exc.__class__.__name__)
+        return _unavailable(DATABASE_UNAVAILABLE)
+
+    @app.exception_handler(PoolTimeout)
+    async def _pool_exhausted(_r: Request, exc: PoolTimeout) -> JSONResponse:
+        log.error("no database connection free: %s", exc)
         return _unavailable(DATABASE_UNAVAILABLE)
 
     @app.exception_handler(IntegrityError)

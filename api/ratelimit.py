@@ -4,23 +4,28 @@ message that starts a conversation). A refused call gets 429 ``{"detail": ...}``
 ``Retry-After`` header; on the WebSocket, an error frame with status 429 (the socket
 stays open).
 
-Sliding windows from the ``limits`` package, kept in this process's memory: with several
-API workers each counts on its own (a client gets up to N × the limit), and a shared
-store (``limits`` supports Redis, Memcached, MongoDB) would be needed to count together.
+Sliding windows from the ``limits`` package, kept in Redis when ``XIAOER_REDIS_URL`` is
+set, so every worker and host counts together (each hit is one atomic step there);
+otherwise in this process's memory, where each worker counts on its own (a client gets
+up to N × the limit). With Redis away, calls are let through (and a warning logged)
+rather than refused.
 Behind a reverse proxy the client IP is the proxy's unless uvicorn trusts its
 ``X-Forwarded-For`` (``--forwarded-allow-ips``; by default it does for 127.0.0.1).
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
 
 from limits import RateLimitItem, parse
-from limits.storage import MemoryStorage
+from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from starlette.requests import HTTPConnection
+
+log = logging.getLogger(__name__)
 
 
 class RateLimited(Exception):
@@ -37,15 +42,20 @@ def _item(spec: str | None) -> RateLimitItem | None:
 
 
 class RateLimiter:
-    def __init__(self, per_ip: str | None, per_session: str | None) -> None:
+    def __init__(self, per_ip: str | None, per_session: str | None, redis_url: str | None = None,
+                 prefix: str = "xiaoer") -> None:
         self.per_ip = _item(per_ip)
         self.per_session = _item(per_session)
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
-        self._lock = threading.Lock()  # test-then-hit of both limits as one step
+        if redis_url:
+            storage = storage_from_string(redis_url, key_prefix=f"{prefix}:limits", socket_timeout=1)
+        else:
+            storage = MemoryStorage()
+        self._limiter = MovingWindowRateLimiter(storage)
+        self._lock = threading.Lock()  # test-then-hit of both limits as one step in this process
 
     @classmethod
     def from_settings(cls, settings) -> RateLimiter:
-        return cls(settings.rate_limit_per_ip, settings.rate_limit_per_session)
+        return cls(settings.rate_limit_per_ip, settings.rate_limit_per_session, settings.redis_url, settings.chroma_prefix)
 
     @property
     def enabled(self) -> bool:
@@ -60,14 +70,25 @@ class RateLimiter:
         if self.per_session is not None:
             key = ("conversation", conversation_id) if conversation_id else ("new-conversation", ip)
             checks.append((self.per_session, key, "this conversation" if conversation_id else "new conversations from this client address"))
-        with self._lock:
-            for item, key, who in checks:
-                if not self._limiter.test(item, *key):
-                    reset, _remaining = self._limiter.get_window_stats(item, *key)
-                    retry = max(1, math.ceil(reset - time.time()))
-                    raise RateLimited(f"too many messages: rate limit reached for {who} ({item}); retry in {retry} s", retry)
-            for item, key, _who in checks:
-                self._limiter.hit(item, *key)
+        try:
+            with self._lock:
+                for item, key, who in checks:
+                    if not self._limiter.test(item, *key):
+                        self._refuse(item, key, who)
+                for item, key, who in checks:
+                    # Atomic in the store: another host's call since the test may have
+                    # taken the last slot, and then this one is refused.
+                    if not self._limiter.hit(item, *key):
+                        self._refuse(item, key, who)
+        except RateLimited:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the shared store is away: let the call through
+            log.warning("rate limits not counted (store unavailable): %s", exc)
+
+    def _refuse(self, item: RateLimitItem, key: tuple, who: str) -> None:
+        reset, _remaining = self._limiter.get_window_stats(item, *key)
+        retry = max(1, math.ceil(reset - time.time()))
+        raise RateLimited(f"too many messages: rate limit reached for {who} ({item}); retry in {retry} s", retry)
 
 
 def client_ip(connection: HTTPConnection) -> str:

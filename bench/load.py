@@ -2,10 +2,19 @@
 seconds, then a check in the database that every acknowledged message was stored.
 
     python bench/load.py --start [--sessions 100] [--duration 60] [--workers 1] [--profile DIR]
-    python bench/load.py --base http://127.0.0.1:8000 --db $XIAOER_HOME/xiaoer.db
+    python bench/load.py --stack [--hosts 2]      # Postgres + Chroma server + Redis, N hosts
+    python bench/load.py --base http://127.0.0.1:8000 [--base http://127.0.0.1:8001] \
+        [--db $XIAOER_HOME/xiaoer.db | DATABASE_URL=postgresql+psycopg://...]
+
+``--stack`` starts xiaoer.localstack.Stack (what deploy/local-stack.sh starts: Postgres in a
+temporary folder, redis-server, `chroma run`, N `xiaoer serve` hosts), ingests the demo
+shop through it and spreads the sessions over the hosts, rate limits raised as below.
+With ``--base`` (one or more hosts) the lost-message check reads ``--db`` (a SQLite file)
+or ``DATABASE_URL``; ``CHROMA_HOST`` and ``XIAOER_REDIS_URL`` are the servers' business.
 
 ``--start`` runs ``xiaoer demo --no-serve`` and ``xiaoer serve`` in a throw-away
-XIAOER_HOME (as tests/conftest.py's live_server does) with the rate limits raised to
+XIAOER_HOME (with ``--workers`` > 1 beside a ``chroma run`` server, which several
+processes need) (as tests/conftest.py's live_server does) with the rate limits raised to
 1,000,000/minute, so the limiter runs on every call but never refuses (this script sends
 everything from 127.0.0.1, and the default 120/minute per IP would stop it in a second).
 Against ``--base`` the server's own limits apply: raise them there
@@ -32,7 +41,6 @@ import random
 import resource
 import shutil
 import socket
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -76,8 +84,15 @@ def start_server(home: Path, workers: int) -> tuple[subprocess.Popen, str]:
         "XIAOER_RATE_LIMIT_PER_IP": RAISED_LIMIT,
         "XIAOER_RATE_LIMIT_PER_SESSION": RAISED_LIMIT,
     }
-    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "DATABASE_URL", "CHROMA_HOST"):
+    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "DATABASE_URL", "CHROMA_HOST", "XIAOER_REDIS_URL"):
         env.pop(var, None)  # offline, SQLite, embedded Chroma: the default set-up
+    chroma = None
+    if workers > 1:  # the embedded store is safe for one process only: `xiaoer serve` refuses
+        sys.path.insert(0, str(REPO))
+        from xiaoer.localstack import chroma_server
+
+        chroma = chroma_server(home).start()
+        env.update(CHROMA_HOST="127.0.0.1", CHROMA_PORT=str(chroma.port))
     t = time.perf_counter()
     subprocess.run([sys.executable, "-m", "xiaoer.cli", "demo", "--no-serve"], env=env, check=True,
                    capture_output=True, cwd=REPO)
@@ -88,17 +103,19 @@ def start_server(home: Path, workers: int) -> tuple[subprocess.Popen, str]:
         [sys.executable, "-m", "xiaoer.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
         env=env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO,
     )
+    proc.chroma = chroma  # stopped with the server
     base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 120
     while time.time() < deadline:
         if proc.poll() is not None:
+            stop_server(proc)
             raise RuntimeError("server exited: " + (home / "server.log").read_text(errors="replace")[-2000:])
         try:
             if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
                 return proc, base
         except httpx.HTTPError:
             time.sleep(0.3)
-    proc.terminate()
+    stop_server(proc)
     raise RuntimeError("server did not start: " + (home / "server.log").read_text(errors="replace")[-2000:])
 
 
@@ -109,6 +126,8 @@ def stop_server(proc: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+    if getattr(proc, "chroma", None) is not None:
+        proc.chroma.kill()
 
 
 def _children(pid: int) -> list[int]:
@@ -151,6 +170,15 @@ def tree_rss_mib(pid: int) -> float:
             continue
         todo.extend(_children(p))
     return total / 1024
+
+
+def tree_cpu_seconds_of(stack) -> float:
+    """CPU of the stack's Postgres (all its backends), Redis and Chroma."""
+    total = tree_cpu_seconds(stack.redis.process.pid) + tree_cpu_seconds(stack.chroma.process.pid)
+    pid_file = stack.postgres.data / "postmaster.pid"
+    if pid_file.exists():
+        total += tree_cpu_seconds(int(pid_file.read_text().split()[0]))
+    return total
 
 
 # --------------------------------------------------------------------------- the load
@@ -197,38 +225,39 @@ async def _conversations(client: httpx.AsyncClient, base: str, index: int, messa
             tally.acked[conversation].append(message)
 
 
-async def run_load(base: str, sessions: int, duration: float, seed: int) -> tuple[Tally, float]:
+async def run_load(bases: list[str], sessions: int, duration: float, seed: int) -> tuple[Tally, float]:
     messages = load_messages()
     async with httpx.AsyncClient(timeout=httpx.Timeout(120.0)) as client:
         # Warm-up, not timed: the embedder and indexes load on the first call in each worker
         # process, so three rounds of 20 concurrent calls (each worker gets some).
         for _ in range(3):
             await asyncio.gather(*(client.post(f"{base}/v1/chat", json={"merchant_id": "demo", "message": m})
-                                   for m in ("几天发货？", "How long does delivery take?") * 10))
+                                   for base in bases for m in ("几天发货？", "How long does delivery take?") * 10))
     tally = Tally()
     started = time.monotonic()
     deadline = started + duration
-    await asyncio.gather(*(session(base, i, messages, deadline, tally, seed) for i in range(sessions)))
+    await asyncio.gather(*(session(bases[i % len(bases)], i, messages, deadline, tally, seed) for i in range(sessions)))
     elapsed = time.monotonic() - started
     return tally, elapsed
 
 
-def check_stored(db: Path, acked: dict[str, list[str]]) -> dict:
-    """Every message acknowledged with 200 is a shopper row of its conversation."""
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+def check_stored(database_url: str, acked: dict[str, list[str]]) -> dict:
+    """Every message acknowledged with 200 is a shopper row of its conversation (read
+    through SQLAlchemy: SQLite or Postgres)."""
+    from sqlalchemy import bindparam, create_engine, text
+
+    engine = create_engine(database_url)
+    query = text("SELECT conversation_id, text FROM messages WHERE role = 'shopper' AND conversation_id IN :ids")
+    query = query.bindparams(bindparam("ids", expanding=True))
+    stored: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
+    ids = list(acked)
     try:
-        stored: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
-        ids = list(acked)
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            rows = conn.execute(
-                f"SELECT conversation_id, text FROM messages WHERE role = 'shopper' AND conversation_id IN "
-                f"({','.join('?' * len(chunk))})", chunk,
-            )
-            for conversation_id, text in rows:
-                stored[conversation_id][text] += 1
+        with engine.connect() as connection:
+            for start in range(0, len(ids), 500):
+                for conversation_id, text_ in connection.execute(query, {"ids": ids[start:start + 500]}):
+                    stored[conversation_id][text_] += 1
     finally:
-        conn.close()
+        engine.dispose()
     lost = extra = 0
     for conversation_id, texts in acked.items():
         want = collections.Counter(texts)
@@ -236,6 +265,21 @@ def check_stored(db: Path, acked: dict[str, list[str]]) -> dict:
         extra += sum((stored[conversation_id] - want).values())
     return {"acknowledged": sum(len(v) for v in acked.values()), "conversations": len(acked), "lost": lost,
             "stored_but_not_acknowledged": extra}
+
+
+def start_stack(hosts: int):
+    """Postgres, Redis, a Chroma server and ``hosts`` xiaoer hosts; the demo shop ingested."""
+    sys.path.insert(0, str(REPO))
+    from xiaoer.localstack import Stack
+
+    stack = Stack(hosts=hosts, extra_env={"XIAOER_RATE_LIMIT_PER_IP": RAISED_LIMIT,
+                                          "XIAOER_RATE_LIMIT_PER_SESSION": RAISED_LIMIT}).start()
+    t = time.perf_counter()
+    demo_home = stack.folder / "demo"
+    subprocess.run([sys.executable, "-m", "xiaoer.cli", "demo", "--no-serve"], check=True, capture_output=True,
+                   cwd=REPO, env={**stack.env, "XIAOER_HOME": str(demo_home)})
+    print(f"demo shop ingested in {time.perf_counter() - t:.0f} s; stack in {stack.folder}", file=sys.stderr)
+    return stack
 
 
 def profile(pid: int, seconds: float, out: Path, workers: int) -> subprocess.Popen | None:
@@ -288,9 +332,12 @@ def summarise_profile(folded: Path, top: int = 15) -> dict[str, list[tuple[str, 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     where = parser.add_mutually_exclusive_group(required=True)
-    where.add_argument("--base", help="A running server, e.g. http://127.0.0.1:8000 (127.0.0.1 only).")
+    where.add_argument("--base", action="append", help="A running server, e.g. http://127.0.0.1:8000 (127.0.0.1 "
+                       "only); repeat for several hosts (sessions are spread over them).")
     where.add_argument("--start", action="store_true", help="Start `xiaoer demo --no-serve` + `xiaoer serve` in a temp home.")
-    parser.add_argument("--db", type=Path, help="With --base: the server's SQLite file, for the lost-message check.")
+    where.add_argument("--stack", action="store_true", help="Start Postgres + Redis + a Chroma server + --hosts hosts.")
+    parser.add_argument("--db", type=Path, help="With --base: the servers' SQLite file (else DATABASE_URL), for the lost-message check.")
+    parser.add_argument("--hosts", type=int, default=2, help="With --stack: xiaoer hosts.")
     parser.add_argument("--sessions", type=int, default=100)
     parser.add_argument("--duration", type=float, default=60.0, help="Seconds.")
     parser.add_argument("--workers", type=int, default=1, help="With --start: uvicorn worker processes.")
@@ -299,32 +346,45 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="Write the figures here.")
     args = parser.parse_args()
 
-    proc = home = None
+    proc = home = stack = None
+    pids: list[int] = []
     if args.start:
         home = Path(tempfile.mkdtemp(prefix="xiaoer-load-"))
         proc, base = start_server(home, args.workers)
-        db = home / "xiaoer.db"
+        bases, database_url = [base], f"sqlite:///{home / 'xiaoer.db'}"
+        pids = [proc.pid]
         print(f"server {base} (pid {proc.pid}, {args.workers} worker(s)); rate limits raised to {RAISED_LIMIT} "
               f"per IP and per session", file=sys.stderr)
+    elif args.stack:
+        stack = start_stack(args.hosts)
+        bases, database_url = stack.bases, stack.postgres.url
+        pids = [h.process.pid for h in stack.hosts]
+        print(f"hosts {' '.join(bases)}; Postgres, Redis and Chroma beside them; rate limits raised to "
+              f"{RAISED_LIMIT}", file=sys.stderr)
     else:
-        base, db = args.base.rstrip("/"), args.db
-        host = httpx.URL(base).host
-        if host not in ("127.0.0.1", "localhost", "::1"):
+        bases = [b.rstrip("/") for b in args.base]
+        database_url = f"sqlite:///{args.db}" if args.db else os.environ.get("DATABASE_URL")
+        if any(httpx.URL(b).host not in ("127.0.0.1", "localhost", "::1") for b in bases):
             parser.error("--base must be a loopback address")
+    base = " ".join(bases)
     try:
-        server_cpu0 = tree_cpu_seconds(proc.pid) if proc else None
+        server_cpu0 = sum(tree_cpu_seconds(p) for p in pids)
+        servers_cpu0 = tree_cpu_seconds_of(stack) if stack else 0.0
         client0 = resource.getrusage(resource.RUSAGE_SELF)
         spy = profile(proc.pid, args.duration, args.profile, args.workers) if proc and args.profile else None
-        tally, elapsed = asyncio.run(run_load(base, args.sessions, args.duration, args.seed))
+        tally, elapsed = asyncio.run(run_load(bases, args.sessions, args.duration, args.seed))
         client1 = resource.getrusage(resource.RUSAGE_SELF)
-        server_cpu = tree_cpu_seconds(proc.pid) - server_cpu0 if proc else None
-        server_rss = tree_rss_mib(proc.pid) if proc else None
+        server_cpu = sum(tree_cpu_seconds(p) for p in pids) - server_cpu0 if pids else None
+        servers_cpu = tree_cpu_seconds_of(stack) - servers_cpu0 if stack else None
+        server_rss = sum(tree_rss_mib(p) for p in pids) if pids else None
         if spy is not None:
             spy.wait(timeout=60)
-        stored = check_stored(db, tally.acked) if db and db.exists() else None
+        stored = check_stored(database_url, tally.acked) if database_url else None
     finally:
         if proc is not None:
             stop_server(proc)
+        if stack is not None:
+            stack.stop()
     restarts = None
     if home is not None:
         log_text = (home / "server.log").read_text(errors="replace")
@@ -339,7 +399,7 @@ def main() -> None:
     ok = tally.status.get(200, 0)
     result = {
         "base": base, "sessions": args.sessions, "duration_s": args.duration, "elapsed_s": round(elapsed, 2),
-        "workers": args.workers if args.start else None, "cpus": os.cpu_count(),
+        "workers": args.workers if args.start else None, "hosts": len(bases), "cpus": os.cpu_count(),
         "turns": turns, "turns_ok": ok, "turns_per_s": round(ok / elapsed, 1),
         "latency_ms": {"p50": round(statistics.median(tally.latencies), 1) if turns else None,
                        "p95": round(percentile(tally.latencies, 95), 1), "p99": round(percentile(tally.latencies, 99), 1),
@@ -347,15 +407,17 @@ def main() -> None:
         "errors": {str(k): v for k, v in tally.status.items() if k != 200},
         "server_cpu_s": round(server_cpu, 1) if server_cpu is not None else None,
         "server_rss_mib": round(server_rss) if server_rss is not None else None,
+        "postgres_redis_chroma_cpu_s": round(servers_cpu, 1) if servers_cpu is not None else None,
         "worker_restarts": restarts,
         "client_cpu_s": round((client1.ru_utime + client1.ru_stime) - (client0.ru_utime + client0.ru_stime), 1),
         "stored_check": stored,
-        "rate_limits": f"raised to {RAISED_LIMIT} (per IP and per session)" if args.start else "the server's own",
+        "rate_limits": f"raised to {RAISED_LIMIT} (per IP and per session)" if args.start or args.stack else "the server's own",
     }
     if args.profile and (args.profile / "load.folded").exists():
         result["profile"] = summarise_profile(args.profile / "load.folded")
     print(f"{args.sessions} sessions × {args.duration:.0f} s against {base}"
-          + (f" ({args.workers} worker(s), {os.cpu_count()} CPUs)" if args.start else ""))
+          + (f" ({args.workers} worker(s), {os.cpu_count()} CPUs)" if args.start else "")
+          + (f" (Postgres + Redis + Chroma server, {len(bases)} hosts, {os.cpu_count()} CPUs)" if args.stack else ""))
     print(f"  turns answered 200: {ok} in {elapsed:.1f} s = {result['turns_per_s']} turns/s")
     print(f"  latency p50 / p95 / p99 / max: {result['latency_ms']['p50']} / {result['latency_ms']['p95']} / "
           f"{result['latency_ms']['p99']} / {result['latency_ms']['max']} ms")
@@ -364,8 +426,10 @@ def main() -> None:
         print(f"  CPU: server {result['server_cpu_s']} s ({server_cpu / elapsed:.2f} cores), "
               f"this client {result['client_cpu_s']} s; server memory {result['server_rss_mib']} MiB RSS; "
               f"worker processes restarted: {restarts}")
+    if servers_cpu is not None:
+        print(f"  CPU of Postgres, Redis and Chroma: {result['postgres_redis_chroma_cpu_s']} s ({servers_cpu / elapsed:.2f} cores)")
     if stored is None:
-        print("  lost-message check: SKIPPED (give --db with --base)")
+        print("  lost-message check: SKIPPED (give --db or DATABASE_URL with --base)")
     else:
         print(f"  stored: {stored['acknowledged']} acknowledged messages in {stored['conversations']} conversations, "
               f"{stored['lost']} lost, {stored['stored_but_not_acknowledged']} stored but not acknowledged")

@@ -131,7 +131,9 @@ def build_chain(embedder, merchant_id: str, settings, llm_base_url: str, k: int)
 
     chroma_settings = chromadb.Settings(anonymized_telemetry=False, allow_reset=False)  # as VectorStore opens it
     client = chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
-    collection = client.get_collection(collection_name(merchant_id, embedder.name))
+    with session_scope() as session:
+        version = repository.live_vector_version(session, merchant_id, embedder.name)
+    collection = client.get_collection(collection_name(settings.chroma_prefix, merchant_id, embedder.name, version))
     retriever = ChromaChunkRetriever(
         collection=collection, embeddings=XiaoerEmbeddings(embedder), merchant_id=merchant_id, k=k
     )

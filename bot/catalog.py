@@ -24,12 +24,12 @@ from xiaoer.db import session_scope
 from xiaoer.lang import is_cjk
 
 KeyMatcher = Callable[[list[str], str], np.ndarray]  # fact keys, question → similarity per key
-KEY_MEANING = 0.45  # an English question names a Chinese fact key this closely ("protein" → 粗蛋白)
+KEY_MEANING = 0.55  # an English question names a Chinese fact key this closely ("protein" → 粗蛋白)
 LINK_THRESHOLD = 0.6  # below this a product name is not taken as named in the question
 FOCUS_SURENESS = 0.8
 # Linking by meaning: the question's vector against each product's names.
 MEANING_LINK = 0.35
-MEANING_MARGIN = 0.06
+MEANING_MARGIN = 0.1
 MEANING_SURENESS = 0.6  # a follow-up about the product in focus ("还有货吗") is about it this surely
 
 

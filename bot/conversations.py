@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from bot.events import record_event
 from bot.models import OWNER_HUMAN, Conversation, Message
 from xiaoer.db import utcnow
+from xiaoer.livebus import PUSHED_ROLES, publish_after_commit
 
 
 class ConversationNotFound(LookupError):
@@ -74,6 +75,8 @@ def add_message(
     session.add(message)
     conversation.updated_at = utcnow()
     session.flush()
+    if role in PUSHED_ROLES:
+        publish_after_commit(session, conversation.id)
     if role == "shopper":
         holder = None
         if conversation.owner == OWNER_HUMAN:

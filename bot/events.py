@@ -20,6 +20,9 @@ them later (handoff/metrics.py).
 | offer_accepted       | offer amount                            |                 | {offer_id, kind, saved}              |
 | offer_declined       | offer amount                            |                 | {offer_id, kind}                     |
 | rating               | 1-5                                     |                 |                                      |
+| order_lookup         |                                         |                 | {order_id, topic, step}              |
+| order_abnormal       |                                         |                 | {order_id, kind}                     |
+| order_action         |                                         |                 | {order_id, kind}                     |
 
 ``pending`` on ``ticket_claimed`` counts the shopper messages that were waiting for a
 person when the agent claimed; with the ``shopper_message`` events held by that agent it
@@ -48,6 +51,9 @@ EVENT_KINDS = frozenset(
         "offer_accepted",
         "offer_declined",
         "rating",
+        "order_lookup",
+        "order_abnormal",
+        "order_action",
     }
 )
 

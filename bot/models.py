@@ -73,6 +73,21 @@ class Order(Base):
     status: Mapped[str] = mapped_column(String(32), default="paid")
     items: Mapped[list | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Logistics (issue 14): all optional, so files with only order_id/amount keep working.
+    shopper_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    phone_last4: Mapped[str | None] = mapped_column(String(4), nullable=True)  # the anonymous check; never the number
+    paid_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    promised_ship_by: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    shipped_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    promised_delivery_by: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    carrier: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    tracking_no: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    events: Mapped[list | None] = mapped_column(JSON, nullable=True)  # [{time, location, description}], newest last
+    refund: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # {status, amount, updated_at}
+    address: Mapped[str | None] = mapped_column(Text, nullable=True)  # shown masked only
+
+    __table_args__ = (Index("ix_orders_merchant_shopper", "merchant_id", "shopper_id"),)
 
 
 class RecoveryOfferRow(Base):

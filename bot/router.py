@@ -6,6 +6,7 @@
     safety report (起火, 鼓包, 过敏, burn…) ───► escalate (safety, urgent)
     anger ≥ 0.8, or complaint + strong anger ──► escalate
     human intent (not asking service hours) ───► escalate (explicit_request)
+    about the shopper's own order ─────────────► order (bot/order_turn.py decides the step)
     refund intent ─────────────────────────────► recovery (high value → escalate)
     a question the bot just answered, again ───► escalate (repeated_question)
     chitchat that is greeting/thanks/bye ──────► chitchat
@@ -26,7 +27,7 @@ from bot.replies import is_acknowledgement, small_talk
 from bot.safety import is_safety_report
 from bot.sentiment import STRONG_NEGATIVE_LINE
 
-RouteKind = Literal["silent", "offer_response", "recovery", "refund_steps", "ask_reason", "escalate", "chitchat", "answer"]
+RouteKind = Literal["silent", "offer_response", "recovery", "refund_steps", "ask_reason", "escalate", "chitchat", "answer", "order"]
 
 # Asking *when* people are available ("客服几点下班?", "what hours is support open?") is
 # answered from the knowledge base; asking for a person in any other words escalates,
@@ -53,6 +54,7 @@ class ConversationState:
     repeated: bool = False  # the message repeats a question the bot recently answered
     last_question: str | None = None  # the shopper's latest message that was more than small talk
     lang: str | None = None  # the conversation's language, for messages without letters ("👍")
+    order_question: bool = False  # bot/order_turn.py read the message as about the shopper's order
     focus: Focus = field(default_factory=Focus)  # the product / question last discussed
 
 
@@ -99,6 +101,8 @@ def route(
         return Route("escalate", reason="angry_complaint")
     if intent.label == "human" and (intent.reason.startswith("rule") or not _ASKS_HOURS.search(text)):
         return Route("escalate", reason="explicit_request")  # asking *for* a person
+    if state.order_question:
+        return Route("order")
     if intent.label == "refund":
         if state.recovery_stage == RECOVERY_DONE or state.pending_offer is not None:
             return Route("refund_steps")

@@ -40,6 +40,8 @@ from bot.focus import Focus, read_focus
 from bot.question import analyse
 from bot.intents import Intent, IntentClassifier
 from bot.models import OWNER_BOT, OWNER_HUMAN, OWNER_QUEUED, RECOVERY_ASKED_REASON, RECOVERY_DONE, RECOVERY_OFFERED, Conversation
+from bot.order_answers import is_only_order_number
+from bot.order_turn import OrderTurn, apply_order_turn, read_order_turn, send_confirmed_action
 from bot.recovery import REFUND_REASONS, RecoveryOffer, RefundReason, conversation_offer, decide_offer, get_order, load_policy, make_offer
 from bot.router import ConversationState, Route, route
 from bot.sentiment import anger
@@ -88,6 +90,9 @@ class TurnRequest(BaseModel):
     # Quick replies send structured choices; free text is read with fixed patterns instead.
     action: Literal["accept_offer", "decline_offer"] | None = None
     refund_reason: RefundReason | None = None
+    # A signed-in shopper: the merchant's page signs shopper_id (bot/order_access.py).
+    shopper_id: str | None = Field(default=None, max_length=128)
+    shopper_hmac: str | None = Field(default=None, max_length=128)
 
 
 class QuickReply(BaseModel):
@@ -277,8 +282,17 @@ class ShopAssistant:
         message = request.message.strip() or request.message
         intent, vector = self.classify(message)
         state = self._state(request, vector)
-        lang = detect_language(message) if has_letters(message) or not state.lang else state.lang
+        has_words = has_letters(message) and not is_only_order_number(message)
+        lang = detect_language(message) if has_words or not state.lang else state.lang
+        person_holds = state.owner in (OWNER_QUEUED, OWNER_HUMAN) and not state.queue_expired
+        order_turn = None if person_holds else read_order_turn(
+            request.merchant_id, request.conversation_id, message, intent.label,
+            shopper_id=request.shopper_id, shopper_hmac=request.shopper_hmac, order_id=request.order_id,
+        )
+        state.order_question = order_turn is not None
         plan = route(state, intent, message, anger(message), action=request.action, chosen_reason=request.refund_reason)
+        if plan.kind == "order":
+            send_confirmed_action(request.merchant_id, order_turn)  # may be an HTTP call: before the transaction
 
         answer: Answer | None = None
         # A first refund request also gets the merchant's own refund answer when retrieval is
@@ -300,7 +314,7 @@ class ShopAssistant:
         if answer is not None:
             answered = not answer.handoff
             focus = Focus(product=answer.focus_product or focus.product, question=message if answered else focus.question)
-        return self._commit(request, message, lang, intent, plan, answer, suggestions, focus)
+        return self._commit(request, message, lang, intent, plan, answer, suggestions, focus, order_turn)
 
     def _state(self, request: TurnRequest, vector: np.ndarray) -> ConversationState:
         """Read-only look at the conversation before routing."""
@@ -360,6 +374,7 @@ class ShopAssistant:
         answer: Answer | None,
         suggestions: list[dict],
         focus: Focus,
+        order_turn: OrderTurn | None = None,
     ) -> TurnResult:
         merchant_id = request.merchant_id
         with session_scope() as session:
@@ -378,7 +393,10 @@ class ShopAssistant:
                 # A person holds the conversation (maybe since this turn began): stay silent.
                 return self._result(conversation, intent, lang, "", 0.0, route="silent", ticket=handoff.open_ticket(session, conversation.id))
 
-            result = self._apply(session, conversation, policy, request, message, lang, intent, plan, answer, suggestions)
+            if plan.kind == "order":
+                result = self._apply_order(session, conversation, policy, lang, intent, order_turn)
+            else:
+                result = self._apply(session, conversation, policy, request, message, lang, intent, plan, answer, suggestions)
             if prefix:
                 result.reply = f"{prefix}\n{result.reply}"
             add_message(
@@ -471,6 +489,15 @@ class ShopAssistant:
         result = self._result(conversation, intent, lang, reply, answer.confidence, route="answer", ticket=ticket)
         result.citations, result.answerer = answer.citations, answer.answerer
         return result
+
+    def _apply_order(self, session, conversation, policy, lang, intent, order_turn: OrderTurn) -> TurnResult:
+        outcome = apply_order_turn(session, conversation, order_turn, lang, policy)
+        ticket = self._escalate(session, conversation, outcome.escalate, []) if outcome.escalate else None
+        reply = outcome.reply
+        if ticket is not None:
+            reply = f"{reply}\n{replies.HOLDING[lang].format(minutes=_minutes(policy.queue_timeout_minutes))}"
+        quick = [QuickReply(label=label, action=action) for label, action in outcome.quick]
+        return self._result(conversation, intent, lang, reply, 1.0, route="order", offer=outcome.offer, ticket=ticket, quick_replies=quick)
 
     def _escalate(self, session, conversation: Conversation, reason: str, suggestions: list[dict]):
         from bot.conversations import history

@@ -22,6 +22,8 @@ class Case(BaseModel):
     handoff: bool | None = None
     refund: bool | None = None  # out-of-domain sets label refund-or-not without our 8 intents
     abstain: bool | None = None  # out-of-scope sets: the bot should not claim an answer
+    order_id: str | None = None  # the order the shop's page has in view (orders.json)
+    shopper_id: str | None = None  # a signed-in shopper: the eval signs it as the page would
     # The product the shopper is viewing (SKU or title), sent with every turn of the case.
     product: str | None = Field(default=None, min_length=1, max_length=200)
     safety: bool | None = None  # a safety report: must escalate with reason "safety"

@@ -54,6 +54,7 @@ class CaseOutcome(BaseModel):
     latency_ms: float
     judge_correct: bool | None = None  # the LLM judge's verdict (eval --judge); None = not judged
     judge_reason: str | None = None
+    disclosed: bool | None = None  # order datasets: a reply showed another shopper's order
 
     @property
     def failed(self) -> bool:

@@ -7,10 +7,12 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.order_access import shopper_fields
 from bot.turn import ShopAssistant, TurnRequest, TurnResult
 from eval.dataset import INTENT_LABELS, Case, Dataset
 from eval.judge import LLMJudge
 from eval.metrics import CaseOutcome, answer_matches, summarise
+from eval.orders import disclosed, load_orders, order_summary, seed_orders
 from retrieval.retriever import RetrieverMode
 
 ProgressFn = Callable[[int, int], None]
@@ -47,9 +49,11 @@ def run_eval(
     try:
         if dataset.knowledge_files:
             assistant.knowledge.ingest_paths(merchant, dataset.knowledge_files)
+        orders = load_orders(dataset.root)
+        secret = seed_orders(merchant, orders) if orders else None
         outcomes = []
         for i, case in enumerate(dataset.cases, start=1):
-            outcome = run_case(assistant, merchant, case, mode)
+            outcome = run_case(assistant, merchant, case, mode, secret=secret, orders=orders)
             if judge is not None and case.answer_contains:
                 verdict = judge.grade(outcome.message, case.answer_contains, outcome.reply)
                 outcome.judge_correct = verdict.correct if verdict else None
@@ -63,6 +67,8 @@ def run_eval(
         "shop": dataset.shop.model_dump(exclude_none=True) if dataset.shop else None,
         **summarise(outcomes, INTENT_LABELS),
     }
+    if orders:
+        summary.update(order_summary(outcomes))
     return EvalRun(dataset=dataset.name, retriever=mode, summary=summary, outcomes=outcomes)
 
 
@@ -73,15 +79,20 @@ def answered(result: TurnResult) -> bool:
     return result.route == "answer" and result.handoff is None
 
 
-def run_case(assistant: ShopAssistant, merchant: str, case: Case, mode: RetrieverMode) -> CaseOutcome:
+def run_case(
+    assistant: ShopAssistant, merchant: str, case: Case, mode: RetrieverMode, *, secret: str | None = None, orders=()
+) -> CaseOutcome:
     *earlier, last = case.messages
     conversation = None
+    who = shopper_fields(secret, case.shopper_id, case.order_id)
+    seen = []
     for message in earlier:
-        request = TurnRequest(merchant_id=merchant, message=message, conversation_id=conversation, product=case.product)
+        request = TurnRequest(merchant_id=merchant, message=message, conversation_id=conversation, product=case.product, **who)
         turn = assistant.handle(request, mode=mode)
         conversation = turn.conversation_id
+        seen.append(turn.reply)
     started = time.perf_counter()
-    request = TurnRequest(merchant_id=merchant, message=last, conversation_id=conversation, product=case.product)
+    request = TurnRequest(merchant_id=merchant, message=last, conversation_id=conversation, product=case.product, **who)
     result = assistant.handle(request, mode=mode)
     latency_ms = (time.perf_counter() - started) * 1000
 
@@ -113,4 +124,5 @@ def run_case(assistant: ShopAssistant, merchant: str, case: Case, mode: Retrieve
         safety_pred=handoff_reason == "safety",
         confidence=result.confidence,
         latency_ms=latency_ms,
+        disclosed=disclosed([*seen, result.reply], case.messages, case.shopper_id, orders) if orders else None,
     )

@@ -154,6 +154,14 @@ class RecoveryFigures(BaseModel):
     compensation_given: float  # sum of offer_accepted values
 
 
+class OrderFigures(BaseModel):
+    lookups: int  # order_lookup events: answers and actions shown from a shopper's own order
+    abnormal: int  # order_abnormal events: late or stuck orders found
+    actions: int  # order_action events: cancels, address changes, urges confirmed
+    bot_resolved_with_order: int  # bot-resolved conversations that looked up an order
+    share_of_bot_resolved: float | None  # bot_resolved_with_order / bot-resolved conversations
+
+
 class AgentMetrics(BaseModel):
     agent_id: str
     name: str
@@ -195,6 +203,7 @@ class MerchantMetrics(BaseModel):
     transfer_rate: float | None
     csat: Csat
     recovery: RecoveryFigures
+    orders: OrderFigures
     service_score: ServiceScore
     agents: list[AgentMetrics]
     daily: list[DailyPoint]
@@ -292,6 +301,7 @@ class _Outcome:
     bot_resolved: bool
     reopened: bool
     offers_accepted: int
+    order_lookup: bool = False
 
 
 def _reopened_after(events: Sequence[EventRecord], at: datetime) -> bool:
@@ -304,7 +314,7 @@ def _conversation_outcome(events: Sequence[EventRecord], now: datetime) -> _Outc
 
     * Ticket-resolved: the last ``ticket_resolved`` stands unless a ``shopper_message``
       came within 24 h after it (reopened) or the conversation was escalated again after it.
-    * Bot-resolved: no ``escalated`` event, at least one ``answered`` event, and either the
+    * Bot-resolved: no ``escalated`` event, at least one ``answered`` (or ``order_lookup``) event, and either the
       shopper confirmed — their latest rating is >= 4 and no shopper message came within
       24 h after it — or the last event is more than 24 h before ``now``.
     * Resolved: ticket-resolved or bot-resolved. Reopened: a resolution or confirmation
@@ -324,7 +334,7 @@ def _conversation_outcome(events: Sequence[EventRecord], now: datetime) -> _Outc
             ticket_resolved = True
 
     bot_resolved = False
-    if not escalated and "answered" in kinds:
+    if not escalated and ("answered" in kinds or "order_lookup" in kinds):
         ratings = [e for e in events if e.kind == "rating" and e.value is not None]
         confirmed = False
         if ratings and ratings[-1].value >= CONFIRMING_RATING:
@@ -341,6 +351,7 @@ def _conversation_outcome(events: Sequence[EventRecord], now: datetime) -> _Outc
         bot_resolved=bot_resolved,
         reopened=reopened and not resolved,
         offers_accepted=kinds.count("offer_accepted"),
+        order_lookup="order_lookup" in kinds,
     )
 
 
@@ -514,6 +525,20 @@ def _recovery(events: Sequence[EventRecord]) -> RecoveryFigures:
     )
 
 
+def _orders(events: Sequence[EventRecord], outcomes: Sequence[_Outcome]) -> OrderFigures:
+    """Event counts of order lookups, abnormal orders and actions; the share of bot-resolved
+    conversations in which the bot looked up the shopper's order."""
+    bot_resolved = [o for o in outcomes if o.bot_resolved]
+    with_order = sum(o.order_lookup for o in bot_resolved)
+    return OrderFigures(
+        lookups=sum(e.kind == "order_lookup" for e in events),
+        abnormal=sum(e.kind == "order_abnormal" for e in events),
+        actions=sum(e.kind == "order_action" for e in events),
+        bot_resolved_with_order=with_order,
+        share_of_bot_resolved=_ratio(with_order, len(bot_resolved)),
+    )
+
+
 def _csat(conversations: dict[str, list[EventRecord]]) -> Csat:
     """Mean of the ratings (1-5), the latest one per conversation (a shopper who changes
     their rating is counted once)."""
@@ -600,6 +625,7 @@ def compute_metrics(
         responded_in_sla=responses.in_sla,
         csat=csat,
         recovery=_recovery(kept),
+        orders=_orders(kept, outcomes),
         service_score=score,
         agents=_agent_metrics(kept, agent_names or {}, sla_seconds, qa_scores),
         daily=_daily(outcomes, since, until - timedelta(microseconds=1) if until is not None and until <= now else now),

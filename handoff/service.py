@@ -4,8 +4,9 @@
      ▲                  │                 │
      └──hand back───────┴─────────────────┘   (also: queue timeout)
 
-Only BOT lets the bot reply. A claim is a compare-and-set in the database
-(``UPDATE ... WHERE status = 'queued'``), so two agents can never hold one ticket.
+Only BOT lets the bot reply. Every transition is a compare-and-set in the database
+(``UPDATE ... WHERE status = ... AND agent_id = ...``): two agents can never hold one
+ticket, and a timeout or hand-back never overwrites a claim or resolve that won first.
 Every function takes the session; the caller's transaction commits the ticket, the
 conversation's new owner and the events together.
 """
@@ -133,26 +134,43 @@ def queue(session: Session, merchant_id: str, *, include_claimed: bool = True) -
     )
 
 
+def _transition(
+    session: Session, merchant_id: str, ticket_id: int, *, expect: str, holder: str | None = None,
+    values: dict | None = None,
+) -> HandoffTicket:
+    """Move the ticket on only if it is still ``expect`` (and held by ``holder`` when given):
+    one conditional ``UPDATE``, so of two racing requests exactly one wins and the other
+    gets :class:`TicketConflict` (409) instead of overwriting the winner. Without
+    ``values`` the row is updated to itself: that takes its write lock, so a hand-back
+    racing an agent's reply waits for the reply to commit."""
+    conditions = [HandoffTicket.id == ticket_id, HandoffTicket.merchant_id == merchant_id, HandoffTicket.status == expect]
+    if holder is not None:
+        conditions.append(HandoffTicket.agent_id == holder)
+    matched = session.execute(
+        update(HandoffTicket)
+        .where(*conditions)
+        .values(values or {"status": expect})
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    ticket = get_ticket(session, merchant_id, ticket_id)
+    session.refresh(ticket)
+    if matched != 1:
+        if holder is not None:
+            raise TicketConflict(f"ticket {ticket_id} is not held by {holder}")
+        by = f" by {ticket.agent_id}" if ticket.agent_id else ""
+        raise TicketConflict(f"ticket {ticket_id} is {ticket.status}{by}")
+    return ticket
+
+
 def claim(session: Session, merchant_id: str, ticket_id: int, agent: Agent) -> HandoffTicket:
     """Give the ticket to ``agent`` if nobody has it yet (atomic compare-and-set)."""
     if agent.merchant_id != merchant_id:
         raise TicketNotFound(f"no ticket {ticket_id} for this merchant")
     now = utcnow()
-    won = session.execute(
-        update(HandoffTicket)
-        .where(
-            HandoffTicket.id == ticket_id,
-            HandoffTicket.merchant_id == merchant_id,
-            HandoffTicket.status == TICKET_QUEUED,
-        )
-        .values(status=TICKET_CLAIMED, agent_id=agent.id, claimed_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    ticket = get_ticket(session, merchant_id, ticket_id)
-    session.refresh(ticket)
-    if won != 1:
-        holder = f" by {ticket.agent_id}" if ticket.agent_id else ""
-        raise TicketConflict(f"ticket {ticket_id} is {ticket.status}{holder}")
+    ticket = _transition(
+        session, merchant_id, ticket_id, expect=TICKET_QUEUED,
+        values={"status": TICKET_CLAIMED, "agent_id": agent.id, "claimed_at": now},
+    )
     conversation = session.get(Conversation, ticket.conversation_id)
     conversation.owner = OWNER_HUMAN
     from bot.conversations import pending_shopper_messages
@@ -165,11 +183,11 @@ def claim(session: Session, merchant_id: str, ticket_id: int, agent: Agent) -> H
     return ticket
 
 
-def _held_ticket(session: Session, merchant_id: str, ticket_id: int, agent: Agent) -> HandoffTicket:
-    ticket = get_ticket(session, merchant_id, ticket_id)
-    if ticket.status != TICKET_CLAIMED or ticket.agent_id != agent.id:
-        raise TicketConflict(f"ticket {ticket_id} is not held by {agent.id}")
-    return ticket
+def _held_ticket(
+    session: Session, merchant_id: str, ticket_id: int, agent: Agent, values: dict | None = None
+) -> HandoffTicket:
+    """The ticket ``agent`` holds, locked for this transaction (or moved on by ``values``)."""
+    return _transition(session, merchant_id, ticket_id, expect=TICKET_CLAIMED, holder=agent.id, values=values)
 
 
 def agent_reply(session: Session, merchant_id: str, ticket_id: int, agent: Agent, text: str) -> Message:
@@ -184,9 +202,8 @@ def agent_reply(session: Session, merchant_id: str, ticket_id: int, agent: Agent
 
 
 def resolve(session: Session, merchant_id: str, ticket_id: int, agent: Agent) -> HandoffTicket:
-    ticket = _held_ticket(session, merchant_id, ticket_id, agent)
     now = utcnow()
-    ticket.status, ticket.closed_at = TICKET_RESOLVED, now
+    ticket = _held_ticket(session, merchant_id, ticket_id, agent, {"status": TICKET_RESOLVED, "closed_at": now})
     conversation = session.get(Conversation, ticket.conversation_id)
     conversation.owner = OWNER_CLOSED
     _notify(session, conversation, RESOLVED)
@@ -202,12 +219,11 @@ def hand_back(
 ) -> HandoffTicket:
     """Return the conversation to the bot: by the holding agent, or (agent=None) by the
     queue timeout on a ticket nobody claimed."""
-    ticket = get_ticket(session, merchant_id, ticket_id)
+    closing = {"status": TICKET_HANDED_BACK, "closed_at": utcnow()}
     if agent is not None:
-        ticket = _held_ticket(session, merchant_id, ticket_id, agent)
-    elif ticket.status != TICKET_QUEUED:
-        raise TicketConflict(f"ticket {ticket_id} is {ticket.status}")
-    ticket.status, ticket.closed_at = TICKET_HANDED_BACK, utcnow()
+        ticket = _held_ticket(session, merchant_id, ticket_id, agent, closing)
+    else:
+        ticket = _transition(session, merchant_id, ticket_id, expect=TICKET_QUEUED, values=closing)
     conversation = session.get(Conversation, ticket.conversation_id)
     conversation.owner = OWNER_BOT
     conversation.low_confidence_streak = 0
@@ -229,7 +245,10 @@ def expire_if_stale(session: Session, ticket: HandoffTicket, timeout_minutes: fl
     """Hand an unclaimed ticket back once it has waited longer than the merchant allows."""
     if ticket.status != TICKET_QUEUED or utcnow() - ticket.created_at < timedelta(minutes=timeout_minutes):
         return False
-    hand_back(session, ticket.merchant_id, ticket.id, None, reason="queue_timeout")
+    try:
+        hand_back(session, ticket.merchant_id, ticket.id, None, reason="queue_timeout")
+    except TicketConflict:  # an agent claimed it since it was read: theirs, not expired
+        return False
     return True
 
 

@@ -24,6 +24,9 @@ ESCALATION_REASONS = {
     "repeated_low_confidence": {"zh": "连续两次回答把握不足", "en": "two weak answers in a row"},
     "repeated_question": {"zh": "顾客重复提问", "en": "shopper repeated the question"},
     "high_value": {"zh": "高金额订单退款", "en": "refund on a high-value order"},
+    "abnormal_order": {"zh": "订单超时或物流异常", "en": "late or stuck order"},
+    "order_source_down": {"zh": "订单系统暂时查不到", "en": "order system unavailable"},
+    "order_check_failed": {"zh": "订单身份核验失败", "en": "order identity check failed"},
 }
 INTENT_NAMES = {
     "presale": {"zh": "售前咨询", "en": "pre-sale question"},

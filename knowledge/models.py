@@ -72,3 +72,16 @@ class Chunk(Base):
     search_tokens: Mapped[str] = mapped_column(Text, default="")
 
     document: Mapped[Document] = relationship(back_populates="chunks")
+
+
+class VectorCollection(Base):
+    """Which Chroma collection holds a merchant's vectors for one embedder. A rebuild fills
+    the next version's collection and then moves ``version`` to it in one UPDATE, so every
+    process switches at once and none ever reads a half-filled collection."""
+
+    __tablename__ = "vector_collections"
+
+    merchant_id: Mapped[str] = mapped_column(ForeignKey("merchants.id", ondelete="CASCADE"), primary_key=True)
+    embedder: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from knowledge.models import Chunk, Document, Merchant
+from knowledge.models import Chunk, Document, Merchant, VectorCollection
 
 
 def get_merchant(session: Session, merchant_id: str) -> Merchant | None:
@@ -95,3 +95,40 @@ def chunks_with_documents(session: Session, merchant_id: str, ids: list[int]) ->
         .where(Chunk.merchant_id == merchant_id, Chunk.id.in_(ids))
     )
     return {chunk.id: (chunk, name) for chunk, name in rows}
+
+
+def chunk_ids(session: Session, merchant_id: str) -> set[int]:
+    return set(session.scalars(select(Chunk.id).where(Chunk.merchant_id == merchant_id)))
+
+
+def chunks_for_embedding(session: Session, merchant_id: str, ids: list[int]) -> list[tuple[int, int, str]]:
+    """(chunk id, document id, text to embed) of these chunks of the merchant's, by id."""
+    if not ids:
+        return []
+    rows = session.execute(
+        select(Chunk.id, Chunk.document_id, Chunk.embed_text)
+        .where(Chunk.merchant_id == merchant_id, Chunk.id.in_(ids))
+        .order_by(Chunk.id)
+    )
+    return [tuple(r) for r in rows]
+
+
+def live_vector_version(session: Session, merchant_id: str, embedder: str) -> int:
+    """The version of the merchant's collection that searches read (0 until a rebuild)."""
+    row = session.get(VectorCollection, (merchant_id, embedder))
+    return row.version if row is not None else 0
+
+
+def switch_vector_version(session: Session, merchant_id: str, embedder: str, old: int, new: int) -> bool:
+    """Make ``new`` the live version if ``old`` still is (False: another rebuild won)."""
+    if session.get(VectorCollection, (merchant_id, embedder)) is None:
+        session.add(VectorCollection(merchant_id=merchant_id, embedder=embedder, version=0))
+        session.flush()
+    moved = session.execute(
+        update(VectorCollection)
+        .where(VectorCollection.merchant_id == merchant_id, VectorCollection.embedder == embedder,
+               VectorCollection.version == old)
+        .values(version=new)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return moved == 1

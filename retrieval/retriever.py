@@ -20,7 +20,7 @@ from retrieval.bm25 import Bm25Cache
 from retrieval.embedders import Embedder, get_embedder
 from retrieval.tokenize import tokenize
 from retrieval.vector_store import VectorStore, VectorStoreUnavailable
-from xiaoer.db import session_scope
+from xiaoer.db import get_engine, named_lock, session_scope
 from xiaoer.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ class HybridRetriever:
         self.embedder = embedder or get_embedder()
         self.vectors = vectors or VectorStore(self.settings)
         self.bm25 = bm25 or Bm25Cache()
-        self._checked: dict[str, int] = {}
+        self._checked: dict[str, tuple[int, int]] = {}  # merchant → (knowledge version, store generation) checked
         self._lock = threading.Lock()
         self.dense_unavailable = False  # the last dense call failed: searches are BM25-only until one succeeds
 
@@ -83,32 +83,71 @@ class HybridRetriever:
     def remove(self, merchant_id: str, chunk_ids: list[int]) -> None:
         self.vectors.delete(merchant_id, self.embedder.name, chunk_ids)
 
+    def _lock_name(self, merchant_id: str) -> str:
+        return f"vectors:{merchant_id}:{self.embedder.name}"
+
     def rebuild(self, merchant_id: str, progress: ProgressFn | None = None) -> int:
-        """Re-embed every chunk of a merchant from SQL into a fresh collection."""
-        with session_scope() as session:
-            rows = repository.all_chunks_for_embedding(session, merchant_id)
-        self.vectors.drop_merchant(merchant_id, self.embedder.name)
-        if rows:
-            ids, doc_ids, texts = (list(x) for x in zip(*rows))
-            self.add(merchant_id, ids, self.embed(texts, progress), doc_ids)
+        """Re-embed every chunk of a merchant from SQL into the next collection version, then
+        make it live in one SQL update (searches meanwhile read the old one) and drop the
+        old one. One rebuild at a time per merchant, across processes (a shared lock)."""
+        name = self.embedder.name
+        with named_lock(get_engine(), self._lock_name(merchant_id)):
+            with session_scope() as session:
+                live = repository.live_vector_version(session, merchant_id, name)
+                rows = repository.all_chunks_for_embedding(session, merchant_id)
+            self.vectors.create_version(merchant_id, name, live + 1)
+            if rows:
+                ids, doc_ids, texts = (list(x) for x in zip(*rows))
+                self.vectors.upsert(merchant_id, name, ids, self.embed(texts, progress), doc_ids, version=live + 1)
+            with session_scope() as session:
+                if not repository.switch_vector_version(session, merchant_id, name, live, live + 1):
+                    raise RuntimeError(f"the live collection of {merchant_id} moved during a locked rebuild")
+                # Every process re-checks its indexes, and finds the new version, at its next search.
+                repository.bump_kb_version(session, merchant_id)
+            self.vectors.reload_version(merchant_id, name)
+            self.vectors.drop_version(merchant_id, name, live)
         self.bm25.forget(merchant_id)
+        self.forget_checks()
         return len(rows)
 
     def ensure_indexed(self, merchant_id: str, version: int) -> None:
-        """Fill the dense index from SQL when it is missing (new embedder, lost Chroma files)."""
-        if self._checked.get(merchant_id) == version:
+        """Make the dense index hold exactly SQL's chunks, compared by id (a document
+        replaced by one of the same size has new chunk ids): embed what is missing (a new
+        embedder, lost Chroma files, another host's upload into its own embedded store)
+        and delete what SQL no longer has. Checked again whenever the knowledge version
+        moves; skipped for now while another process holds the merchant's rebuild lock."""
+        check = (version, self.vectors.generation)
+        if self._checked.get(merchant_id) == check:
             return
         with self._lock:
-            if self._checked.get(merchant_id) == version:
+            if self._checked.get(merchant_id) == check:
                 return
-            with session_scope() as session:
-                expected = repository.chunk_count(session, merchant_id)
-            if expected and self.vectors.count(merchant_id, self.embedder.name) != expected:
-                self.rebuild(merchant_id)
-            self._checked[merchant_id] = version
+            self.vectors.reload_version(merchant_id, self.embedder.name)
+            with named_lock(get_engine(), self._lock_name(merchant_id), wait=False) as taken:
+                if not taken:
+                    return  # a rebuild is running: search the live collection meanwhile
+                self._sync(merchant_id)
+            self._checked[merchant_id] = (version, self.vectors.generation)
+
+    def _sync(self, merchant_id: str) -> None:
+        with session_scope() as session:
+            expected = repository.chunk_ids(session, merchant_id)
+        held = self.vectors.ids(merchant_id, self.embedder.name) if expected else set()
+        missing = sorted(expected - held)
+        # A vector above SQL's highest id may be an upload's that has not committed yet.
+        extra = sorted(i for i in held - expected if i < max(expected, default=0))
+        with session_scope() as session:
+            rows = repository.chunks_for_embedding(session, merchant_id, missing)
+        if rows:
+            ids, doc_ids, texts = (list(x) for x in zip(*rows))
+            self.add(merchant_id, ids, self.embed(texts), doc_ids)
+        if extra:
+            self.remove(merchant_id, extra)
+        if missing or extra:
+            log.info("dense index of %s re-synced from SQL: %d added, %d removed", merchant_id, len(missing), len(extra))
 
     def forget_checks(self) -> None:
-        """Recount every merchant's dense index at its next search (after Chroma was away
+        """Recheck every merchant's dense index at its next search (after Chroma was away
         or a vector write may have missed)."""
         self._checked.clear()
 

@@ -19,4 +19,13 @@ if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "no
     $sudo apt-get update -qq
     $sudo apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
 fi
+# Postgres and Redis for the scale-out tests (a throw-away cluster by initdb in a temporary
+# folder, a redis-server on a free port; tests/test_multihost.py); the tests skip without them.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ! command -v redis-server >/dev/null 2>&1; then
+    sudo=""
+    if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get update -qq
+    $sudo apt-get install -y -qq postgresql redis-server >/dev/null
+fi
 echo "xiaoer installed: run 'xiaoer demo', or the tests with 'python -m pytest'"

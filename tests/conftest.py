@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,7 +31,8 @@ _counter = itertools.count()
 def xiaoer_home(tmp_path_factory) -> Path:
     home = tmp_path_factory.mktemp("xiaoer-home")
     os.environ["XIAOER_HOME"] = str(home)
-    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "DATABASE_URL", "CHROMA_HOST", "XIAOER_EMBEDDER", "XIAOER_LLM_MODEL"):
+    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "DATABASE_URL", "CHROMA_HOST", "XIAOER_REDIS_URL", "XIAOER_EMBEDDER",
+                "XIAOER_LLM_MODEL"):
         os.environ.pop(var, None)
     # `xiaoer ask` runs in the test process, never against a server someone left on :8000.
     os.environ["XIAOER_URL"] = "off"
@@ -91,6 +93,29 @@ def make_merchant(client, merchant_id) -> dict[str, str]:
     return {"X-Api-Key": r.json()["api_key"]}
 
 
+@contextmanager
+def app_client(assistant, **settings):
+    """The API in process on these settings (merchant creation on with ADMIN_TOKEN)."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from xiaoer.settings import Settings, get_settings
+
+    config = Settings(**{"home": get_settings().home, "admin_token": ADMIN_TOKEN, **settings})
+    app = create_app(assistant, config)
+    app.dependency_overrides[get_settings] = lambda: config
+    with TestClient(app) as client:
+        yield client
+
+
+def shop_with_agent(client, merchant_id) -> tuple[dict[str, str], dict[str, str]]:
+    """A new merchant and one agent of theirs: the merchant's and the agent's key headers."""
+    key = make_merchant(client, merchant_id)
+    r = client.post(f"/v1/merchants/{merchant_id}/agents", headers=key, json={"id": f"{merchant_id}-amy", "name": "Amy"})
+    assert r.status_code == 201, r.text
+    return key, {"X-Agent-Key": r.json()["api_key"]}
+
+
 def upload(client, merchant_id, key, *files):
     return client.post(f"/v1/merchants/{merchant_id}/documents", headers=key, files=[("files", f) for f in files])
 
@@ -139,6 +164,38 @@ def live_server(tmp_path_factory) -> LiveServer:
     yield LiveServer(base=base, home=home, merchant_key=keys["merchant_key"], agent_keys=keys["agent_keys"])
     proc.terminate()
     proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A throw-away Postgres (initdb in a temporary folder) for the whole session; skipped
+    when Debian's postgresql is not installed (.ci/run installs it)."""
+    from xiaoer.localstack import Postgres, postgres_available
+
+    if not postgres_available():
+        pytest.skip("Postgres is not installed (apt-get install postgresql)")
+    server = Postgres().start()  # in /tmp: pytest's folders are closed to the unprivileged user
+    yield server
+    server.remove()
+
+
+def use_database(url: str | None) -> None:
+    """Point every later session_scope() of this process at ``url`` (None = the SQLite default)."""
+    if url:
+        os.environ["DATABASE_URL"] = url
+    else:
+        os.environ.pop("DATABASE_URL", None)
+    reset_settings()
+    reset_engines()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database(request) -> str:
+    """Run the test once on the SQLite default and once on Postgres (when installed)."""
+    if request.param == "postgres":
+        use_database(request.getfixturevalue("postgres_server").url)
+    yield request.param
+    use_database(None)
 
 
 @pytest.fixture(scope="session")

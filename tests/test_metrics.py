@@ -482,3 +482,21 @@ def test_cli_metrics_unknown_merchant():
     assert result.exit_code == 2 and "unknown merchant" in result.output and "Traceback" not in result.output
     result = runner.invoke(app, ["metrics", "--merchant", "../x", "--json"])
     assert result.exit_code == 2 and "invalid merchant id" in result.output
+
+
+def test_order_figures_and_their_share_of_bot_resolved_conversations():
+    events = []
+    # c1: order answered, quiet since (bot-resolved); c2: FAQ answer (bot-resolved);
+    # c3: stuck order found, escalated; c4: an action confirmed (bot-resolved)
+    events += [ev("conversation_started", "c1", T0), ev("order_lookup", "c1", T0 + s(2), order_id="A", topic="where", step="answer")]
+    events += [ev("conversation_started", "c2", T0), ev("answered", "c2", T0 + s(2), value=0.9, intent="presale", answerer="extractive")]
+    events += [ev("conversation_started", "c3", T0), ev("order_lookup", "c3", T0 + s(2), order_id="B", topic="where", step="answer"),
+               ev("order_abnormal", "c3", T0 + s(2), order_id="B", kind="stuck"), ev("escalated", "c3", T0 + s(2), reason="abnormal_order")]
+    events += [ev("conversation_started", "c4", T0), ev("order_lookup", "c4", T0 + s(2), order_id="C", topic="cancel", step="restate"),
+               ev("order_lookup", "c4", T0 + s(9), order_id="C", topic="cancel", step="confirmed"),
+               ev("order_action", "c4", T0 + s(9), order_id="C", kind="cancel")]
+    m = compute_metrics(events, now=NOW)
+    o = m.orders
+    assert (o.lookups, o.abnormal, o.actions) == (4, 1, 1)
+    assert m.bot_resolved == 3 and o.bot_resolved_with_order == 2
+    assert o.share_of_bot_resolved == pytest.approx(2 / 3)

@@ -120,6 +120,7 @@ def ask(
     retriever: Annotated[str, typer.Option(help="hybrid, dense or bm25 (not hybrid: always in this process).")] = "hybrid",
     conversation: Annotated[str | None, typer.Option(help="Continue this conversation (its id is in the JSON output).")] = None,
     order: Annotated[str | None, typer.Option(help="The shopper's order id (offers are priced from the merchant's order record).")] = None,
+    shopper: Annotated[str | None, typer.Option(help="Ask as this signed-in shopper (signed with the merchant's identity secret): the bot may read their orders.")] = None,
 ) -> None:
     """Send one shopper message to MERCHANT (a new conversation unless --conversation is given).
 
@@ -132,7 +133,7 @@ def ask(
         _fail("the question is empty", code=2)
     if retriever not in ("hybrid", "dense", "bm25"):
         _fail("--retriever must be hybrid, dense or bm25", code=2)
-    body = {"merchant_id": merchant, "message": question, "conversation_id": conversation, "order_id": order}
+    body = {"merchant_id": merchant, "message": question, "conversation_id": conversation, "order_id": order, **_signed(merchant, shopper)}
     url = server_url() if retriever == "hybrid" else None  # the server always retrieves hybrid
     if url:
         try:
@@ -319,6 +320,10 @@ def metrics_command(
     table.add_row(str(r.offers_made), str(r.offers_accepted), str(r.offers_declined), _pct(r.recovery_rate),
                   f"{r.amount_saved:,.2f}", f"{r.compensation_given:,.2f}")
     console.print(table)
+    o = m.orders
+    table = Table("orders looked up", "abnormal found", "actions taken", "bot-resolved with an order", "share", title="orders")
+    table.add_row(str(o.lookups), str(o.abnormal), str(o.actions), str(o.bot_resolved_with_order), _pct(o.share_of_bot_resolved))
+    console.print(table)
     table = Table("agent", "tickets", "resolved", "response", "resolution", "handling", "QA", "tier", title="agents")
     for a in m.agents:
         handling = "-" if a.avg_handling_seconds is None else f"{a.avg_handling_seconds / 60:.1f} min"
@@ -364,6 +369,47 @@ def qa_command(
     console.print(table)
 
 
+db_app = typer.Typer(help="The SQL schema: alembic migrations (DATABASE_URL, or SQLite under XIAOER_HOME).", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+def _raw_engine():
+    """The engine without the migrate-on-first-use of get_engine()."""
+    from xiaoer.db import get_settings, _engine_for
+
+    settings = get_settings()
+    if settings.sqlalchemy_url.startswith("sqlite"):
+        settings.home.mkdir(parents=True, exist_ok=True)
+    return _engine_for(settings.sqlalchemy_url, ())
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Migrate the database (run once at deploy; processes also upgrade on first use, under a lock)."""
+    from xiaoer.schema import upgrade
+
+    typer.echo(f"database at revision {upgrade(_raw_engine(), revision)}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the database's revision and the newest one the code knows."""
+    from xiaoer.schema import current, head
+
+    with _raw_engine().connect() as connection:
+        typer.echo(f"database: {current(connection) or 'empty'}; code: {head()}")
+
+
+@db_app.command("revision")
+def db_revision(message: Annotated[str, typer.Argument(help="What the migration does.")]) -> None:
+    """Write a new migration for what the models changed since the database's revision."""
+    from xiaoer.schema import new_revision, upgrade
+
+    engine = _raw_engine()
+    upgrade(engine)
+    new_revision(engine, message)
+
+
 policy_app = typer.Typer(help="The merchant's order-recovery (挽单) policy.", no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
 
@@ -403,12 +449,26 @@ def policy_set(
     console.print(f"policy set for {merchant}")
 
 
+def _signed(merchant: str, shopper: str | None) -> dict:
+    """The shopper fields a merchant's page would send for a signed-in ``shopper``."""
+    if not shopper:
+        return {}
+    from bot.order_access import order_settings, shopper_fields
+    from xiaoer.db import session_scope
+
+    _require_merchant(merchant)
+    with session_scope() as session:
+        secret = order_settings(session, merchant).identity_secret
+    return shopper_fields(secret, shopper)
+
+
 @app.command("orders")
 def orders_import(
-    file: Annotated[Path, typer.Argument(help="Orders as .json or .csv: order_id, amount, optional status and items.")],
+    file: Annotated[Path, typer.Argument(help="Orders as .json or .csv: order_id, amount, optional status, items, shopper_id, "
+                                             "phone, carrier, tracking_no, events, refund, address and times (README: Orders and logistics).")],
     merchant: MerchantOpt,
 ) -> None:
-    """Import or update order records (offer amounts and the high-value rule read them)."""
+    """Import or update order records (offers, the high-value rule and order answers read them)."""
     from bot.orders import OrderImportError, parse_orders, upsert_orders
     from xiaoer.db import session_scope
 
@@ -466,10 +526,18 @@ def log_config() -> dict:
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
-    workers: Annotated[int, typer.Option(min=1, help="Worker processes (rate limits are then counted per worker).")] = 1,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes (more than 1 needs CHROMA_HOST; rate limits are shared only with XIAOER_REDIS_URL).")] = 1,
 ) -> None:
     """Serve the API (and the web pages) with uvicorn."""
     import uvicorn
+
+    from xiaoer.settings import get_settings
+
+    if workers > 1 and not get_settings().chroma_host:
+        # Chroma's embedded store is not process-safe: a second worker's copy goes stale
+        # and fails on ids the first one wrote.
+        _fail("--workers > 1 needs a Chroma server (CHROMA_HOST, e.g. `chroma run`): "
+              "the embedded store under XIAOER_HOME is safe for one process only.", 2)
 
     from api.app import MAX_REQUEST_BYTES
 

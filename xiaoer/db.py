@@ -5,12 +5,14 @@ SQLite under ``XIAOER_HOME`` by default; ``DATABASE_URL`` switches to Postgres.
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from functools import lru_cache
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -29,11 +31,12 @@ _created: list[Engine] = []  # every engine _engine_for made, for reset_engines 
 
 
 @lru_cache(maxsize=8)
-def _engine_for(url: str, timeout: float = 30.0) -> Engine:
+def _engine_for(url: str, limits: tuple) -> Engine:  # limits: the settings it is made with (cache key)
+    settings = get_settings()
     if url.startswith("sqlite"):
         # timeout: SQLite's busy wait for a lock; past it the statement raises "database is
         # locked" (OperationalError → 503 in the API) rather than hanging the request.
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": timeout})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": settings.db_timeout})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # WAL lets readers run beside one writer
@@ -43,9 +46,27 @@ def _engine_for(url: str, timeout: float = 30.0) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
     else:
-        engine = create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_pre_ping=True, **_server_options(url, settings))
     _created.append(engine)
     return engine
+
+
+def _server_options(url: str, settings) -> dict:
+    """Pool and timeouts for a database server. Each limit ends in an OperationalError or
+    a pool TimeoutError, which the API answers with 503 + Retry-After, as SQLite's busy
+    timeout does: a stalled database fails requests quickly instead of hanging them."""
+    options = {
+        "pool_size": settings.db_pool_size,
+        "max_overflow": settings.db_max_overflow,
+        "pool_timeout": settings.db_timeout,
+    }
+    if url.startswith("postgresql"):
+        ms = lambda seconds: int(seconds * 1000)  # noqa: E731
+        options["connect_args"] = {
+            "connect_timeout": max(1, round(settings.db_connect_timeout)),
+            "options": f"-c lock_timeout={ms(settings.db_timeout)} -c statement_timeout={ms(settings.db_statement_timeout)}",
+        }
+    return options
 
 
 _initialised: set[str] = set()
@@ -56,20 +77,31 @@ def get_engine() -> Engine:
     url = settings.sqlalchemy_url
     if url.startswith("sqlite"):
         settings.home.mkdir(parents=True, exist_ok=True)
-    engine = _engine_for(url, settings.db_timeout)
+    key = (settings.db_timeout, settings.db_statement_timeout, settings.db_connect_timeout,
+           settings.db_pool_size, settings.db_max_overflow)
+    engine = _engine_for(url, key)
     if url not in _initialised:
-        _create_tables(engine)
+        from xiaoer.schema import upgrade
+
+        upgrade(engine)  # a no-op once migrated; under a lock otherwise
         _initialised.add(url)
     return engine
 
 
-def _create_tables(engine: Engine) -> None:
-    # Import every module that declares tables so metadata is complete.
-    import bot.models  # noqa: F401
-    import handoff.models  # noqa: F401
-    import knowledge.models  # noqa: F401
+def after_commit(session: Session, callback) -> None:
+    """Run ``callback()`` once ``session``'s transaction has committed (dropped on rollback)."""
+    session.info.setdefault("after_commit", []).append(callback)
 
-    Base.metadata.create_all(engine)
+
+@event.listens_for(Session, "after_commit")
+def _run_after_commit(session: Session) -> None:
+    for callback in session.info.pop("after_commit", []):
+        callback()
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_after_commit(session: Session) -> None:
+    session.info.pop("after_commit", None)
 
 
 @lru_cache(maxsize=8)
@@ -98,3 +130,36 @@ def reset_engines() -> None:
     _initialised.clear()
     _engine_for.cache_clear()
     _sessionmaker_for.cache_clear()
+
+
+@contextmanager
+def named_lock(engine: Engine, name: str, *, wait: bool = True) -> Iterator[bool]:
+    """A lock shared by every process using ``engine``'s database: a Postgres advisory lock
+    (held by a connection of its own), or a file lock beside a SQLite file. Yields whether
+    it was taken: always with ``wait``, else only if nobody held it."""
+    digest = hashlib.blake2b(name.encode(), digest_size=8).digest()
+    if engine.dialect.name == "postgresql":
+        key = int.from_bytes(digest, "big", signed=True)
+        with engine.connect() as connection:
+            sql = "SELECT pg_advisory_lock(:k)" if wait else "SELECT pg_try_advisory_lock(:k)"
+            taken = connection.execute(text(sql), {"k": key}).scalar() is not False
+            connection.commit()
+            try:
+                yield taken
+            finally:
+                if taken:
+                    connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                    connection.commit()
+    elif engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+        with open(f"{engine.url.database}.lock-{digest.hex()}", "a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+    else:  # one process (in-memory SQLite): nothing to share with
+        yield True

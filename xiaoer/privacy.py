@@ -318,3 +318,17 @@ def purge(days: int, *, now: datetime | None = None, merchant_id: str | None = N
                     event.data = {**event.data, "question": masked}
                     report.events_masked += 1
     return report
+
+
+def mask_address(address: str) -> str:
+    """An order's delivery address as a shopper or agent may see it: the region kept, the
+    street, building and room hidden ("浙江省杭州市西湖区****", "****, Springfield, IL")."""
+    address = (address or "").strip()
+    if not address:
+        return address
+    if re.search(r"[\u4e00-\u9fff]", address):
+        region = re.match(r"^(?:.{1,8}?(?:省|自治区|市))?(?:.{1,8}?(?:市|州|盟))?(?:.{1,8}?(?:区|县|旗))?", address)
+        keep = region.group(0) if region and region.group(0) else address[: min(6, len(address) // 3)]
+        return keep + "****"
+    parts = [p.strip() for p in address.split(",") if p.strip()]
+    return ", ".join(["****", *parts[1:]]) if len(parts) > 1 else "****"

@@ -23,10 +23,32 @@ class Settings(BaseSettings):
     )
     db_timeout: float = Field(
         default=30.0, gt=0,
-        description="Seconds a SQLite statement waits for another writer's lock before the request fails with 503.",
+        description="Seconds a statement waits for another writer's lock (and, on Postgres, for a pooled "
+        "connection) before the request fails with 503.",
     )
+    db_statement_timeout: float = Field(
+        default=30.0, gt=0, description="Postgres: seconds one statement may run before it is cancelled (503)."
+    )
+    db_connect_timeout: float = Field(
+        default=5.0, gt=0, description="Postgres: seconds to wait for a new connection before the request fails (503)."
+    )
+    db_pool_size: int = Field(
+        default=10, ge=1,
+        description="Postgres: connections each process keeps open; db_max_overflow more are opened under load.",
+    )
+    db_max_overflow: int = Field(default=10, ge=0)
     chroma_host: str | None = Field(default=None, validation_alias=AliasChoices("CHROMA_HOST", "XIAOER_CHROMA_HOST"))
     chroma_port: int = Field(default=8000, validation_alias=AliasChoices("CHROMA_PORT", "XIAOER_CHROMA_PORT"))
+    chroma_prefix: str = Field(
+        default="xiaoer", pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$",
+        description="Starts every Chroma collection name and Redis key: deployments sharing one Chroma or Redis "
+        "server each use their own.",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="redis://host:port/db: live messages reach shopper sockets on every host at once, and rate "
+        "limits are counted together; unset = each process polls SQL and counts alone.",
+    )
 
     embedder: str = Field(default="use", description="'use' (multilingual USE v3), 'minilm', or 'st:<path>'.")
     st_model_path: Path | None = Field(default=None, description="Sentence-transformers model folder for 'st'.")

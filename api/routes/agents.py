@@ -10,6 +10,8 @@ from pydantic import BaseModel, Field
 
 from api.deps import AgentDep, SessionDep, SettingsDep
 from api.routes.chat import MessageOut
+from bot.order_answers import OrderCard
+from bot.order_turn import conversation_order
 from bot.recovery import load_policy
 from handoff import service as desk
 from handoff.models import HandoffTicket
@@ -34,6 +36,7 @@ class TicketOut(BaseModel):
 
 class TicketDetail(TicketOut):
     messages: list[MessageOut]
+    order: OrderCard | None = None  # the conversation's order, with its logistics timeline
 
 
 class AgentMessage(BaseModel):
@@ -60,7 +63,8 @@ def _out(session, ticket: HandoffTicket) -> TicketOut:
 
 def _detail(session, ticket: HandoffTicket) -> TicketDetail:
     messages = [MessageOut.model_validate(m, from_attributes=True) for m in desk.transcript(session, ticket.conversation_id)]
-    return TicketDetail(**_out(session, ticket).model_dump(), messages=messages)
+    order = conversation_order(ticket.merchant_id, ticket.conversation_id)
+    return TicketDetail(**_out(session, ticket).model_dump(), messages=messages, order=order)
 
 
 @router.get("/me", response_model=Me)

@@ -19,21 +19,27 @@ Protocol (JSON text frames)::
 A frame over 1 MiB closes the socket (1009, `xiaoer serve`'s ws_max_size).
 
 Connect to ``/v1/ws/chat?merchant_id=M[&conversation_id=C]``; the first ``result`` carries
-the conversation id to reconnect with. Agent messages are found by polling the database
-(every ``POLL_SECONDS``), which works with any number of API workers; Postgres
-LISTEN/NOTIFY could replace the poll without changing the protocol.
+the conversation id to reconnect with. Agent messages are read from SQL when a Redis
+notice says the conversation has a new one (``xiaoer.livebus``, any number of hosts),
+with a slow catch-up poll besides; without Redis, by polling every ``POLL_SECONDS``.
+A client that reconnects reads what it missed from the transcript
+(``GET /v1/conversations/{id}/messages``) and gets only newer messages pushed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import random
 import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.concurrency import run_in_threadpool
 
 from api.errors import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS
@@ -43,13 +49,15 @@ from bot.conversations import ConversationNotFound, get_conversation
 from bot.models import Message
 from bot.turn import TurnRequest, UnknownMerchant
 from knowledge import repository
-from xiaoer.db import session_scope
+from xiaoer.db import session_scope, utcnow
+from xiaoer.livebus import PUSHED_ROLES
 
 router = APIRouter(tags=["shoppers"])
 
-POLL_SECONDS = 0.5
-# Written outside a shopper's turn: an agent's words, and notices such as "resolved".
-PUSHED_ROLES = ("agent", "system")
+POLL_SECONDS = 0.5  # without Redis (or while it is away): how often a socket reads SQL
+# With Redis a socket reads SQL when told to, and this often besides (spread out so that
+# sockets opened together do not poll together), for a notice pub/sub may have dropped.
+CATCH_UP_SECONDS = 30.0
 _PIECE = re.compile(r"[\u4e00-\u9fff]{1,3}|\S+\s*|\s+")  # ~a token: 1-3 Chinese characters or one word
 
 
@@ -57,25 +65,51 @@ def pieces(text: str) -> list[str]:
     return _PIECE.findall(text)
 
 
-def _new_agent_messages(merchant_id: str, conversation_id: str, after: int) -> list[MessageOut]:
+# A message id is handed out when its row is inserted but seen when its transaction
+# commits, so with two writers id 11 can be visible before id 10. A message older than
+# this has no smaller id still uncommitted (a transaction here lasts well under a second;
+# statements are cut at XIAOER_DB_STATEMENT_TIMEOUT).
+SETTLE_SECONDS = 120.0
+
+
+@dataclass
+class PushCursor:
+    """What one socket has pushed: every message above ``floor`` it sent is in ``sent``.
+    An ``id > last sent`` cursor would skip a message whose id committed late; this one
+    asks for everything above ``floor`` and pushes what it has not sent, moving ``floor``
+    up only past messages older than :data:`SETTLE_SECONDS`."""
+
+    floor: int = 0
+    sent: set[int] = field(default_factory=set)
+
+    def take(self, rows: list[MessageOut], now: datetime) -> list[MessageOut]:
+        """The rows (all above ``floor``, by id) not pushed yet; they count as pushed now."""
+        fresh = [m for m in rows if m.id not in self.sent]
+        self.sent.update(m.id for m in fresh)
+        settled = now - timedelta(seconds=SETTLE_SECONDS)
+        for m in rows:
+            if m.created_at > settled:
+                break
+            self.floor = m.id
+        self.sent = {i for i in self.sent if i > self.floor}
+        return fresh
+
+
+def _pushed_messages(merchant_id: str, conversation_id: str, above: int) -> list[MessageOut]:
+    """The conversation's agent and system messages with an id above ``above``, by id."""
     with session_scope() as session:
         if get_conversation(session, merchant_id, conversation_id) is None:
             return []
         rows = session.scalars(
             select(Message)
-            .where(Message.conversation_id == conversation_id, Message.id > after, Message.role.in_(PUSHED_ROLES))
+            .where(Message.conversation_id == conversation_id, Message.id > above, Message.role.in_(PUSHED_ROLES))
             .order_by(Message.id)
         )
         return [MessageOut.model_validate(m, from_attributes=True) for m in rows]
 
 
-def _last_agent_message_id(conversation_id: str) -> int:
-    with session_scope() as session:
-        return session.scalar(
-            select(func.coalesce(func.max(Message.id), 0)).where(
-                Message.conversation_id == conversation_id, Message.role.in_(PUSHED_ROLES)
-            )
-        )
+def _new_agent_messages(merchant_id: str, conversation_id: str, cursor: PushCursor) -> list[MessageOut]:
+    return cursor.take(_pushed_messages(merchant_id, conversation_id, cursor.floor), utcnow())
 
 
 def _merchant_exists(merchant_id: str) -> bool:
@@ -95,27 +129,48 @@ async def chat_socket(
         await websocket.close(code=4404)
         return
     assistant = websocket.app.state.assistant()
-    state = {"conversation": conversation_id, "seen": 0}
+    state = {"conversation": conversation_id}
+    cursor = PushCursor()
     if conversation_id:
         # Earlier agent messages are in the transcript; push only new ones.
-        state["seen"] = await run_in_threadpool(_last_agent_message_id, conversation_id)
+        await run_in_threadpool(_new_agent_messages, merchant_id, conversation_id, cursor)
     send_lock = asyncio.Lock()
 
     async def send(payload: dict) -> None:
         async with send_lock:
             await websocket.send_json(payload)
 
+    bus = getattr(websocket.app.state, "live_bus", None)
+    woken = asyncio.Event()
+    watched: list[str] = []
+
+    async def next_look() -> None:
+        """Until it is time to read SQL again: a notice, the catch-up poll, or the short
+        poll while there is no Redis subscription."""
+        if bus is None or not bus.connected or not state["conversation"]:
+            await asyncio.sleep(POLL_SECONDS)
+            return
+        if watched != [state["conversation"]]:
+            for conversation in watched:
+                bus.unwatch(conversation, woken)
+            watched[:] = [state["conversation"]]
+            bus.watch(state["conversation"], woken)
+        try:
+            await asyncio.wait_for(woken.wait(), CATCH_UP_SECONDS * random.uniform(0.8, 1.2))
+        except asyncio.TimeoutError:
+            pass
+        woken.clear()
+
     async def push_agent_messages() -> None:
         while True:
-            await asyncio.sleep(POLL_SECONDS)
+            await next_look()
             if not state["conversation"]:
                 continue
             try:
-                fresh = await run_in_threadpool(_new_agent_messages, merchant_id, state["conversation"], state["seen"])
-            except OperationalError:  # the database is away: poll again, do not end the task
+                fresh = await run_in_threadpool(_new_agent_messages, merchant_id, state["conversation"], cursor)
+            except (OperationalError, PoolTimeout):  # the database is away: poll again, do not end the task
                 continue
             for message in fresh:
-                state["seen"] = max(state["seen"], message.id)
                 await send({"type": "agent_message", "message": message.model_dump(mode="json")})
 
     pusher = asyncio.create_task(push_agent_messages())
@@ -138,7 +193,7 @@ async def chat_socket(
                 request = TurnRequest(
                     merchant_id=merchant_id,
                     conversation_id=state["conversation"],
-                    **{k: v for k, v in frame.items() if k in ("message", "order_id", "action", "refund_reason")},
+                    **{k: v for k, v in frame.items() if k in ("message", "order_id", "action", "refund_reason", "shopper_id", "shopper_hmac")},
                 )
             except ValidationError as exc:
                 problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
@@ -168,3 +223,5 @@ async def chat_socket(
         pass
     finally:
         pusher.cancel()
+        for conversation in watched:
+            bus.unwatch(conversation, woken)

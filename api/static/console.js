@@ -15,6 +15,8 @@
       badKey: '密钥无效，请检查后重试。', keyExpired: '密钥已失效，请重新登录。', network: '无法连接服务器，请稍后重试。',
       queue: '会话队列', live: '实时', offline: '离线', queueEmpty: '暂无排队的顾客', pickTicket: '从左侧队列选择一个会话',
       claim: '接入', handBack: '交还机器人', resolve: '标记已解决', send: '发送', summary: '会话摘要',
+      order: '订单', orderNo: '订单号', orderStatus: '状态', orderItems: '商品', orderTracking: '物流', orderPromise: '承诺发货',
+      orderAddress: '收货地址', orderRefund: '退款',
       suggestions: '推荐回复', suggestionHint: '点击插入输入框，编辑后再发送', suggestionsNone: '知识库暂无可推荐的回复',
       replyPlaceholder: '输入回复，顾客会实时收到…', enterHint: 'Enter 发送 · Shift+Enter 换行',
       ticket: '工单', notice: '系统通知', shopper: '顾客', bot: '机器人', agent: '客服', you: '我',
@@ -31,6 +33,8 @@
       network: 'Cannot reach the server; retrying.',
       queue: 'Queue', live: 'Live', offline: 'Offline', queueEmpty: 'Nobody is waiting', pickTicket: 'Pick a conversation from the queue',
       claim: 'Claim', handBack: 'Hand back to bot', resolve: 'Resolve', send: 'Send', summary: 'Summary',
+      order: 'Order', orderNo: 'Order', orderStatus: 'Status', orderItems: 'Items', orderTracking: 'Tracking', orderPromise: 'Ships by',
+      orderAddress: 'Address', orderRefund: 'Refund',
       suggestions: 'Suggested replies', suggestionHint: 'Click to insert into the reply box, edit, then send',
       suggestionsNone: 'No suggestion from the knowledge base', replyPlaceholder: 'Type a reply; the shopper sees it live…',
       enterHint: 'Enter to send · Shift+Enter for a new line',
@@ -51,6 +55,19 @@
     repeated_low_confidence: { zh: '连续两次回答把握不足', en: 'Two weak answers in a row' },
     repeated_question: { zh: '顾客重复提问', en: 'Repeated question' },
     high_value: { zh: '高金额订单退款', en: 'High-value refund' },
+    abnormal_order: { zh: '订单超时或物流异常', en: 'Late or stuck order' },
+    order_source_down: { zh: '订单系统暂时查不到', en: 'Order system down' },
+    order_check_failed: { zh: '订单身份核验失败', en: 'Order check failed' },
+  };
+  const ORDER_STATUS = {
+    unpaid: { zh: '待付款', en: 'Unpaid' }, paid: { zh: '待发货', en: 'Paid, not shipped' },
+    shipped: { zh: '已发货', en: 'Shipped' }, delivered: { zh: '已签收', en: 'Delivered' },
+    refunding: { zh: '退款中', en: 'Refunding' }, refunded: { zh: '已退款', en: 'Refunded' },
+    cancelled: { zh: '已取消', en: 'Cancelled' },
+  };
+  const ABNORMAL = {
+    late_ship: { zh: '超时未发货', en: 'Late to ship' }, late_delivery: { zh: '超时未送达', en: 'Late delivery' },
+    stuck: { zh: '物流超 48 小时未更新', en: 'No tracking news for 48 h' },
   };
   const STATUS = {
     queued: { zh: '排队中', en: 'Waiting' },
@@ -374,8 +391,29 @@
     $('#handback-btn').hidden = !mine;
     $('#composer').hidden = !mine;
     $('#summary').textContent = d.summary;
+    renderOrder(d.order);
     renderSuggestions(d, mine);
     renderTranscript(d);
+  }
+
+  function renderOrder(order) {
+    $('#order-card').hidden = !order;
+    if (!order) return;
+    const when = (iso) => (iso ? new Date(iso + 'Z').toLocaleString(state.lang === 'zh' ? 'zh-CN' : 'en-GB', { timeZone: 'UTC', month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' }) : '');
+    const rows = [
+      [t('orderNo'), order.order_id],
+      [t('orderStatus'), label(ORDER_STATUS, order.status)],
+      order.items.length ? [t('orderItems'), order.items.join(' / ')] : null,
+      order.carrier || order.tracking_no ? [t('orderTracking'), [order.carrier, order.tracking_no].filter(Boolean).join(' ')] : null,
+      order.promised_ship_by && !order.shipped_at ? [t('orderPromise'), when(order.promised_ship_by)] : null,
+      order.address ? [t('orderAddress'), order.address] : null,
+      order.refund ? [t('orderRefund'), `${order.refund.status}${order.refund.amount != null ? ' ¥' + order.refund.amount : ''}`] : null,
+    ].filter(Boolean);
+    const flag = order.abnormal ? [el('span', { class: 'tag abnormal', text: label(ABNORMAL, order.abnormal) })] : [];
+    $('#order-info').replaceChildren(...flag,
+      ...rows.map(([k, v]) => el('div', { class: 'order-row' }, el('span', { class: 'muted small', text: k }), el('span', { text: v }))));
+    $('#order-timeline').replaceChildren(...order.timeline.map((e) => el('li', {},
+      el('span', { class: 'muted small', text: when(e.time) + (e.location ? ' · ' + e.location : '') }), el('span', { text: e.description }))));
   }
 
   function renderSuggestions(d, mine) {

@@ -28,6 +28,7 @@
       totalN: '合计 {n}', conversations: '会话', resolved: '解决', escalated: '转人工', offersAccepted: '挽单成功', noChartData: '暂无数据',
       recovery: '订单挽回', offersMade: '发出挽单', accepted: '顾客接受', declined: '顾客拒绝', recoveryRate: '挽回率',
       amountSaved: '挽回订单金额', compensation: '补偿支出',
+      orders: '订单与物流', orderLookups: '查询订单', orderAbnormal: '发现异常订单', orderActions: '订单操作', orderShare: '机器人解决中查单占比',
       agents: '客服认证等级', agent: '客服', claimedCol: '接入', resolvedCol: '解决', responseCol: '30秒应答', resolutionCol: '解决率',
       handlingCol: '平均处理', tier: '等级', noAgents: '还没有客服',
       tierRule: '专家：应答率 ≥95%、解决率 ≥90%、质检分 ≥90；资深：≥90% / ≥80% / ≥80；高级：≥80% / ≥70% / ≥70；接入满 5 单才认证。',
@@ -68,6 +69,7 @@
       totalN: 'total {n}', conversations: 'conversations', resolved: 'resolved', escalated: 'transferred', offersAccepted: 'accepted', noChartData: 'No data yet',
       recovery: 'Order recovery', offersMade: 'Offers made', accepted: 'Accepted', declined: 'Declined', recoveryRate: 'Recovery rate',
       amountSaved: 'Order value kept', compensation: 'Compensation given',
+      orders: 'Orders and delivery', orderLookups: 'Orders looked up', orderAbnormal: 'Abnormal orders found', orderActions: 'Order actions', orderShare: 'Share of bot-resolved',
       agents: 'Agent tiers', agent: 'Agent', claimedCol: 'Claimed', resolvedCol: 'Resolved', responseCol: '30 s response', resolutionCol: 'Resolution',
       handlingCol: 'Avg handling', tier: 'Tier', noAgents: 'No agents yet',
       tierRule: 'Master: response ≥95%, resolution ≥90%, QA ≥90; expert: ≥90% / ≥80% / ≥80; senior: ≥80% / ≥70% / ≥70; at least 5 claimed tickets.',
@@ -411,6 +413,13 @@
       [t('recoveryRate'), pct(r.recovery_rate)], [t('amountSaved'), money(r.amount_saved)], [t('compensation'), money(r.compensation_given)],
     ];
     $('#recovery').replaceChildren(...figures.map(([name, v]) => el('div', { class: 'figure' },
+      el('div', { class: 'figure-label', text: name }), el('div', { class: 'figure-value', text: v }))));
+    const o = m.orders;
+    const orderFigures = [
+      [t('orderLookups'), String(o.lookups)], [t('orderAbnormal'), String(o.abnormal)],
+      [t('orderActions'), String(o.actions)], [t('orderShare'), pct(o.share_of_bot_resolved)],
+    ];
+    $('#orders').replaceChildren(...orderFigures.map(([name, v]) => el('div', { class: 'figure' },
       el('div', { class: 'figure-label', text: name }), el('div', { class: 'figure-value', text: v }))));
 
     const rows = m.agents.map((a) => el('tr', { dataset: { agent: a.agent_id } },

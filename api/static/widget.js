@@ -42,6 +42,9 @@
   var BASE = new URL(script.src, location.href).href.replace(/[?#].*$/, "").replace(/\/[^/]*$/, "");
   var WS_BASE = BASE.replace(/^http/, "ws");
   var ORDER = (script.getAttribute("data-order") || "").trim() || null;
+  // A signed-in shopper: the shop's server signs the id (HMAC-SHA256 with its identity secret).
+  var SHOPPER = (script.getAttribute("data-shopper-id") || "").trim() || null;
+  var SHOPPER_HMAC = (script.getAttribute("data-shopper-hmac") || "").trim() || null;
   var COLOR = /^#[0-9a-f]{3}([0-9a-f]{3})?$/i.test(script.getAttribute("data-color") || "") ? script.getAttribute("data-color") : null;
   var PREFIX = "xiaoer:" + merchant + ":";
   var POLL_MS = 4000;
@@ -563,6 +566,7 @@
     if (!text || unavailable) return;
     payload.message = text;
     if (ORDER) payload.order_id = ORDER;
+    if (SHOPPER && SHOPPER_HMAC) { payload.shopper_id = SHOPPER; payload.shopper_hmac = SHOPPER_HMAC; }
     clearQuick();
     store.del("quick");
     var shopperEl = shopperRow(text);
