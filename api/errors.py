@@ -16,6 +16,7 @@ from api.ratelimit import RateLimited
 from bot.conversations import ConversationNotFound
 from bot.orders import OrderImportError
 from bot.recovery import PolicyError
+from handoff.qa import QaRulesError
 from bot.turn import UnknownMerchant
 from handoff.service import TicketConflict, TicketNotFound
 from knowledge.service import IngestBatchError
@@ -64,7 +65,8 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(PolicyError)
-    async def _bad_policy(_r: Request, exc: PolicyError) -> JSONResponse:
+    @app.exception_handler(QaRulesError)
+    async def _bad_policy(_r: Request, exc: PolicyError | QaRulesError) -> JSONResponse:
         return _json(422, str(exc))
 
     @app.exception_handler(OrderImportError)

@@ -19,7 +19,7 @@ import numpy as np
 from bot.answer_types import Answer, Citation, Evidence
 from bot.answerability import Features, content_words, features, probability
 from bot.catalog import LINK_THRESHOLD, Product, answer_facts, name_match
-from bot.question import Question, analyse, asked_attributes
+from bot.question import Question, analyse, answer_fits, asked_attributes
 from knowledge.models import Chunk
 from knowledge.parsers import format_price
 from retrieval.embedders import Embedder
@@ -52,6 +52,8 @@ JUDGE_DEPTH = 3
 # Two different answers within this probability of each other make the turn ambiguous,
 # and an ambiguous answer is capped just below the answer threshold.
 AMBIGUITY_MARGIN = 0.1
+# How much a passage sentence with the kind of fact asked gains over its similarity.
+FITS_BONUS = 0.1
 AMBIGUOUS = 0.45
 
 
@@ -245,7 +247,14 @@ class ExtractiveAnswerer:
             return " ".join(sentences).strip() or chunk.text.strip()
         if query_vector is None:
             query_vector = self.embedder.embed([question])[0]
-        top = sorted(np.argsort(-(self._sentences.of(sentences) @ query_vector))[:keep])  # keep the document's order
+        sims = self._sentences.of(sentences) @ query_vector
+        # The policy sentence that holds the kind of fact asked (a date, an amount, a number
+        # of days) comes first among those close to the question.
+        ask = analyse(question).ask
+        fits = np.array([answer_fits(ask, sentence) for sentence in sentences])
+        if fits.any() and not fits.all():
+            sims = sims + FITS_BONUS * fits
+        top = sorted(np.argsort(-sims)[:keep])  # keep the document's order
         joiner = "" if re.search(r"[\u4e00-\u9fff]", chunk.text) else " "
         return joiner.join(sentences[i] for i in top)
 

@@ -125,8 +125,12 @@ def parse_policy(text: str | dict) -> RecoveryPolicy:
     try:
         return RecoveryPolicy.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'policy'}: {e['msg']}" for e in exc.errors())
-        raise PolicyError(f"invalid recovery policy: {problems}") from None
+        raise PolicyError(f"invalid recovery policy: {validation_problems(exc, 'policy')}") from None
+
+
+def validation_problems(exc: ValidationError, root: str) -> str:
+    """Every problem pydantic found, as 'field.path: message; ...' (``root`` for the whole)."""
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or root}: {e['msg']}" for e in exc.errors())
 
 
 def load_policy(session: Session, merchant_id: str) -> RecoveryPolicy:

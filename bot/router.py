@@ -34,8 +34,6 @@ RouteKind = Literal["silent", "offer_response", "recovery", "refund_steps", "ask
 # including "how do I reach an agent?" (in a chat, the way to reach one is this handoff).
 _ASKS_HOURS = re.compile(r"几点|什么时候|上班|下班|营业时间|工作时间|\bhours?\b|what time|\bwhen\b|\bopen\b|\bclose\b", re.IGNORECASE)
 
-# A safety word in a question before buying ("会不会过敏?") is a question, not a report.
-SAFETY_INTENTS = ("complaint", "aftersale", "refund", "exchange", "human", "logistics")
 ANGER_ALONE_LINE = 0.8  # this angry escalates whatever the intent
 CHITCHAT_MIN_CONFIDENCE = 0.5  # less sure than this: treat it as a question and retrieve
 
@@ -93,7 +91,7 @@ def route(
         if intent.label in ("refund", "aftersale", "exchange", "complaint"):
             return _refund(state, "other")  # no reason given: go on with the refund anyway
 
-    if is_safety_report(text) and intent.label in SAFETY_INTENTS:
+    if is_safety_report(text):
         return Route("escalate", reason="safety")  # burned, swollen, ill, injured: a person, now
     if anger >= ANGER_ALONE_LINE:
         return Route("escalate", reason="anger")

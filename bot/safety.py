@@ -1,19 +1,29 @@
 """Safety reports: a product that burned, smoked, swelled, hurt someone or made a person or
 pet ill goes to a person at once, with priority, whatever the answerer's confidence.
-A fixed zh/en lexicon, because a missed report costs far more than an extra handoff."""
+A fixed zh/en lexicon, because a missed report costs far more than an extra handoff; a
+question whether something could happen ("会不会过敏?") is not a report."""
 
 from __future__ import annotations
 
 import re
 
 _SAFETY = re.compile(
-    r"起火|着火|冒烟|冒火|烧焦|烧起来|爆炸|炸了|鼓包|漏电|触电|电到|烫伤|烧伤|割伤|划伤|受伤|流血|过敏|起疹|红肿|中毒|"
-    r"送医|医院|急诊|呕吐|吐了|拉肚子|腹泻|抽搐|窒息|噎住|卡喉|夹伤|夹到.{0,6}(手|脚|指)|(手|脚|指).{0,3}肿|过热|发烫|"
+    r"起火|着火|冒烟|冒火|烧焦|烧起来|爆炸|炸了|鼓包|鼓起来|漏电|触电|电到|烫伤|烫手|烫起泡|起泡|烧伤|割伤|划伤|受伤|流血|过敏|起疹|红疹|疹子|红肿|喉咙(痒|肿|疼)|中毒|"
+    r"送医|医院|急诊|呕吐|吐了|拉.{0,4}肚子|腹泻|抽搐|窒息|噎住|卡喉|夹伤|夹到.{0,6}(手|脚|指)|(手|脚|指).{0,3}肿|过热|发烫|"
     r"\b(fire|smoke|smoking|burn(ed|t|ing|s)?|explod\w*|swell(ed|ing)?|swollen|shock(ed)?|injur\w*|hurt|bleed\w*|overheat\w*|pinch(ed)?|"
-    r"allerg\w*|rash|poison\w*|hospital|vomit\w*|threw up|diarrh\w*|chok\w*|seizure)\b",
+    r"allerg\w*|rash|hives|blister\w*|poison\w*|hospital|vomit\w*|threw up|throwing up|throw up|diarrh\w*|chok\w*|seizure)\b",
     re.IGNORECASE,
 )
 
 
+# "会不会过敏？", "is it safe if it gets hot?": asking before anything happened is a question.
+_HYPOTHETICAL = re.compile(r"会不会|会.{0,8}吗|能不能|能.{0,10}(吗|不|么)|可以.{0,10}(吗|不|么)|是否|安全吗|"
+                           r"^(can|could|will|would|does|do|is|are)\b", re.IGNORECASE)
+_HAPPENED = re.compile(r"了|已经|刚才|昨天|今天|\b(got|ate|was|were|has|have|had|started|\w+ed)\b", re.IGNORECASE)
+
+
 def is_safety_report(text: str) -> bool:
-    return _SAFETY.search(text) is not None
+    """Something happened (burned, swelled, made someone ill), not a question whether it could."""
+    if _SAFETY.search(text) is None:
+        return False
+    return not _HYPOTHETICAL.search(text) or _HAPPENED.search(text) is not None

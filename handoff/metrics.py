@@ -76,15 +76,16 @@ class Tier:
     label: str
     min_response_rate: float
     min_resolution_rate: float
+    min_qa_score: float  # the agent's quality-inspection score, 0-100 (handoff/qa.py)
 
 
-# Highest first: an agent gets the first tier whose two thresholds they meet.
+# Highest first: an agent gets the first tier whose thresholds they all meet.
 TIERS: tuple[Tier, ...] = (
-    Tier("master", "专家", 0.95, 0.90),
-    Tier("expert", "资深", 0.90, 0.80),
-    Tier("senior", "高级", 0.80, 0.70),
+    Tier("master", "专家", 0.95, 0.90, 90.0),
+    Tier("expert", "资深", 0.90, 0.80, 80.0),
+    Tier("senior", "高级", 0.80, 0.70, 70.0),
 )
-UNCERTIFIED = Tier("uncertified", "未认证", math.inf, math.inf)
+UNCERTIFIED = Tier("uncertified", "未认证", math.inf, math.inf, math.inf)
 
 # Weighted sums carry rounding error; a score of exactly 4.8 must not miss the line by 1e-16.
 _EPS = 1e-9
@@ -171,6 +172,7 @@ class AgentMetrics(BaseModel):
     response_rate: float | None
     resolution_rate: float | None
     avg_handling_seconds: float | None
+    qa_score: float | None = None  # handoff/qa.py, 0-100; None = no inspected ticket
     tier: str
     tier_label: str
 
@@ -272,14 +274,18 @@ def service_score(
     )
 
 
-def agent_tier(response_rate: float | None, resolution_rate: float | None, tickets_claimed: int) -> Tier:
-    """The certification tier: the highest of :data:`TIERS` whose response- and
-    resolution-rate thresholds are both met (``>=``); :data:`UNCERTIFIED` below them all
-    and whenever the agent claimed fewer than :data:`MIN_TICKETS_FOR_TIER` tickets."""
+def agent_tier(
+    response_rate: float | None, resolution_rate: float | None, tickets_claimed: int, qa_score: float | None = None
+) -> Tier:
+    """The certification tier: the highest of :data:`TIERS` whose response-rate,
+    resolution-rate and QA-score thresholds are all met (``>=``); :data:`UNCERTIFIED`
+    below them all and whenever the agent claimed fewer than :data:`MIN_TICKETS_FOR_TIER`
+    tickets. An agent with no QA score (no inspected ticket) is judged on the two rates."""
     if tickets_claimed < MIN_TICKETS_FOR_TIER or response_rate is None or resolution_rate is None:
         return UNCERTIFIED
     for tier in TIERS:
-        if response_rate >= tier.min_response_rate and resolution_rate >= tier.min_resolution_rate:
+        qa_met = qa_score is None or qa_score >= tier.min_qa_score - _EPS
+        if response_rate >= tier.min_response_rate and resolution_rate >= tier.min_resolution_rate and qa_met:
             return tier
     return UNCERTIFIED
 
@@ -438,7 +444,9 @@ def _responses(events: Sequence[EventRecord], now: datetime, sla: float) -> _Res
 # --- agents ------------------------------------------------------------------------------
 
 
-def _agent_metrics(events: Sequence[EventRecord], names: dict[str, str], sla: float) -> list[AgentMetrics]:
+def _agent_metrics(
+    events: Sequence[EventRecord], names: dict[str, str], sla: float, qa_scores: dict[str, float] | None = None
+) -> list[AgentMetrics]:
     """Per agent:
 
     * response rate = the agent's ``responded`` events (distinct messages) with value <= SLA
@@ -447,8 +455,10 @@ def _agent_metrics(events: Sequence[EventRecord], names: dict[str, str], sla: fl
       reply is counted from the claim, so queue time is not held against the agent.
     * resolution rate = the agent's ``ticket_resolved`` / the agent's ``ticket_claimed``.
     * average handling time = mean ``ticket_resolved`` value (claim to resolve).
+    * QA score: ``qa_scores[agent]`` (handoff/qa.py), when given.
     * tier: :func:`agent_tier`.
     """
+    qa_scores = qa_scores or {}
     claimed: dict[str, int] = defaultdict(int)
     resolved: dict[str, int] = defaultdict(int)
     owed: dict[str, int] = defaultdict(int)
@@ -475,7 +485,8 @@ def _agent_metrics(events: Sequence[EventRecord], names: dict[str, str], sla: fl
         response = _ratio(len(on_time[agent]), owed[agent])
         response = None if response is None else min(1.0, response)
         resolution = _ratio(resolved[agent], claimed[agent])
-        tier = agent_tier(response, resolution, claimed[agent])
+        qa_score = qa_scores.get(agent)
+        tier = agent_tier(response, resolution, claimed[agent], qa_score)
         out.append(
             AgentMetrics(
                 agent_id=agent,
@@ -487,6 +498,7 @@ def _agent_metrics(events: Sequence[EventRecord], names: dict[str, str], sla: fl
                 response_rate=response,
                 resolution_rate=resolution,
                 avg_handling_seconds=_mean(handling[agent]),
+                qa_score=qa_score,
                 tier=tier.code,
                 tier_label=tier.label,
             )
@@ -569,6 +581,7 @@ def compute_metrics(
     merchant_id: str = "",
     agent_names: dict[str, str] | None = None,
     sla_seconds: float = RESPONSE_SLA_SECONDS,
+    qa_scores: dict[str, float] | None = None,
 ) -> MerchantMetrics:
     """Every figure for one merchant and period from its events (pure; see the module
     docstring for the period rule).
@@ -577,7 +590,8 @@ def compute_metrics(
     * resolution_rate = resolved conversations / conversations; bot_resolution_rate =
       bot-resolved conversations / conversations (see :func:`_conversation_outcome`).
     * transfer_rate = conversations with at least one ``escalated`` event / conversations.
-    * recovery: see :func:`_recovery`; csat: see :func:`_csat`; agents: :func:`_agent_metrics`.
+    * recovery: see :func:`_recovery`; csat: see :func:`_csat`; agents: :func:`_agent_metrics`
+      (``qa_scores``: agent id → QA score from handoff/qa.py, a tier threshold).
     """
     kept, conversations = _period_events(events, now, since, until)
     outcomes = [_conversation_outcome(evs, now) for evs in conversations.values()]
@@ -613,7 +627,7 @@ def compute_metrics(
         recovery=_recovery(kept),
         orders=_orders(kept, outcomes),
         service_score=score,
-        agents=_agent_metrics(kept, agent_names or {}, sla_seconds),
+        agents=_agent_metrics(kept, agent_names or {}, sla_seconds, qa_scores),
         daily=_daily(outcomes, since, until - timedelta(microseconds=1) if until is not None and until <= now else now),
         **figures,
     )
@@ -658,12 +672,17 @@ def merchant_metrics(
     now: datetime | None = None,
 ) -> MerchantMetrics:
     """Load a merchant's events (``since`` to ``now``) and agents, and compute its figures
-    for the conversations that started in ``[since, until)``."""
+    for the conversations that started in ``[since, until)``; the agents' QA scores
+    (tickets created since ``since``) feed the tiers."""
     from handoff.models import Agent
+    from handoff.qa import merchant_qa
     from xiaoer.db import session_scope, utcnow
 
     now = now or utcnow()
     with session_scope() as session:
         events = load_events(session, merchant_id, since=since)
         names = dict(session.execute(select(Agent.id, Agent.name).where(Agent.merchant_id == merchant_id)).all())
-    return compute_metrics(events, now=now, since=since, until=until, merchant_id=merchant_id, agent_names=names)
+    qa = {a.agent_id: a.score for a in merchant_qa(merchant_id, since=since).agents if a.score is not None}
+    return compute_metrics(
+        events, now=now, since=since, until=until, merchant_id=merchant_id, agent_names=names, qa_scores=qa
+    )

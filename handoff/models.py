@@ -65,3 +65,13 @@ class ClosedGap(Base):
     merchant_id: Mapped[str] = mapped_column(ForeignKey("merchants.id", ondelete="CASCADE"), primary_key=True)
     question_key: Mapped[str] = mapped_column(Text, primary_key=True)
     closed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class QaRulesRow(Base):
+    """A merchant's quality-inspection rules (handoff/qa.py); no row means the defaults."""
+
+    __tablename__ = "qa_rules"
+
+    merchant_id: Mapped[str] = mapped_column(ForeignKey("merchants.id", ondelete="CASCADE"), primary_key=True)
+    rules: Mapped[dict] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)

@@ -39,6 +39,9 @@ def test_metrics_and_docs_json_are_one_document_each(demo_merchant):
     metrics = xiaoer("metrics", "-m", demo_merchant, "--json")
     assert metrics.returncode == 0, metrics.stderr
     assert "service_score" in one_json_document(metrics.stdout)
+    qa = xiaoer("qa", "-m", demo_merchant, "--since", "2026-01-01", "--json")
+    assert qa.returncode == 0, qa.stderr
+    assert {"agents", "flags", "tickets", "rules"} <= set(one_json_document(qa.stdout))
     docs = xiaoer("docs", "-m", demo_merchant, "--json")
     assert docs.returncode == 0, docs.stderr
     assert "faq_zh.csv" in {d["name"] for d in one_json_document(docs.stdout)}

@@ -355,6 +355,39 @@ def test_score_page_shows_score_components_tiers_charts_and_gaps(live_server, br
         context.close()
 
 
+def test_a_forbidden_phrase_an_agent_sends_is_flagged_in_the_dashboard(live_server, browser):
+    turn = chat(live_server, "转人工")
+    conv = turn["conversation_id"]
+    forbidden = f"您好，加微信 xm{conv[-6:]} 私聊，给您便宜点"
+    context, page = console_as(browser, live_server, "ali")
+    try:
+        claim(page, queue_item(page, conv))
+        page.fill("#reply-input", forbidden)
+        page.click("#send-btn")
+        expect(page.locator("#transcript .msg.agent .bubble")).to_have_text([forbidden])
+        page.click("#resolve-btn")
+        expect(page.locator("#ticket-status")).to_have_text("已解决")
+    finally:
+        context.close()
+    context, page = dashboard(browser, live_server, height=1800)
+    try:
+        flag = page.locator("#qa-flags li.qa-flag[data-rule=forbidden]", has_text=forbidden)
+        expect(flag).to_be_visible()
+        expect(flag.locator(".tag")).to_have_text("违禁用语")
+        expect(flag.locator(".qa-detail")).to_have_text("off_platform: 加微信")
+        expect(flag).to_contain_text("阿力 Ali")
+        row = page.locator("#qa-agents tbody tr[data-agent=ali]")
+        expect(row).to_contain_text("阿力 Ali")
+        score = float(row.locator("td").nth(2).text_content())
+        assert 0 <= score < 100  # the forbidden phrase cost this agent points
+        expect(page.locator("#agents tbody tr[data-agent=ali] td").nth(6)).to_have_text(re.compile(r"^\d+$"))
+        page.click("#lang-toggle")
+        expect(flag.locator(".tag")).to_have_text("Forbidden phrase")
+        assert page.js_errors == []
+    finally:
+        context.close()
+
+
 # ----------------------------------------------------------------------------- screenshots
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -329,19 +330,48 @@ def metrics_command(
     table = Table("orders looked up", "abnormal found", "actions taken", "bot-resolved with an order", "share", title="orders")
     table.add_row(str(o.lookups), str(o.abnormal), str(o.actions), str(o.bot_resolved_with_order), _pct(o.share_of_bot_resolved))
     console.print(table)
-    table = Table("agent", "tickets", "resolved", "response", "resolution", "handling", "tier", title="agents")
+    table = Table("agent", "tickets", "resolved", "response", "resolution", "handling", "QA", "tier", title="agents")
     for a in m.agents:
         handling = "-" if a.avg_handling_seconds is None else f"{a.avg_handling_seconds / 60:.1f} min"
         name = escape(a.name) if a.name == a.agent_id else f"{escape(a.name)} [dim]{escape(a.agent_id)}[/]"
         table.add_row(name, str(a.tickets_claimed),
                       str(a.tickets_resolved), _pct(a.response_rate), _pct(a.resolution_rate), handling,
-                      f"{a.tier_label} {a.tier}")
+                      "-" if a.qa_score is None else f"{a.qa_score:.0f}", f"{a.tier_label} {a.tier}")
     console.print(table)
     table = Table("asked", "question", "other phrasings", "reasons", "last seen (UTC)", title="knowledge gaps")
     for g in gaps:
         others = [e for e in g.examples if e != g.question]
         table.add_row(str(g.count), escape(g.question), escape(" / ".join(others)), escape(", ".join(g.reasons)),
                       f"{g.last_seen:%m-%d %H:%M}")
+    console.print(table)
+
+
+@app.command("qa")
+def qa_command(
+    merchant: MerchantOpt,
+    since: Annotated[datetime | None, typer.Option(help="Tickets created on or after this UTC date (default: all).", formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"])] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as one JSON object.")] = False,
+) -> None:
+    """Quality inspection (质检): each agent's QA score (0-100) and the flagged messages."""
+    from rich.markup import escape
+
+    from handoff.qa import merchant_qa
+
+    _require_merchant(merchant)
+    report = merchant_qa(merchant, since=since)
+    if as_json:
+        print(report.model_dump_json())
+        return
+    console.print(f"[bold]{merchant}[/] · quality inspection · {len(report.tickets)} tickets"
+                  + (f" since {since:%Y-%m-%d %H:%M}" if since else ""))
+    table = Table("agent", "tickets", "QA score", "flags", title="agents")
+    for a in report.agents:
+        table.add_row(escape(a.name), str(a.tickets), "-" if a.score is None else f"{a.score:.1f}", str(a.flags))
+    console.print(table)
+    table = Table("when (UTC)", "agent", "ticket", "rule", "detail", "message", title="flagged")
+    for f in report.flags:
+        table.add_row("-" if f.at is None else f"{f.at:%m-%d %H:%M}", escape(f.agent_id), str(f.ticket_id),
+                      f.rule, escape(f.detail), escape(f.text[:60]))
     console.print(table)
 
 

@@ -18,6 +18,7 @@ from bot.recovery import RecoveryPolicy, load_policy, parse_policy, save_policy
 from handoff.gaps import KnowledgeGap, knowledge_gaps
 from handoff.metrics import MerchantMetrics, merchant_metrics
 from handoff.models import Agent
+from handoff.qa import QaReport, QaRules, load_rules, merchant_qa, parse_rules, save_rules
 from handoff.service import create_agent
 from knowledge import repository
 from knowledge.loop import recheck_gaps
@@ -162,6 +163,25 @@ def add_agent(merchant_id: MerchantDep, session: SessionDep, body: AgentCreate) 
 def get_metrics(merchant_id: MerchantDep, days: Annotated[int, Query(ge=1, le=366)] = 30) -> MerchantMetrics:
     now = utcnow()
     return merchant_metrics(merchant_id, since=now - timedelta(days=days), now=now)
+
+
+@router.get("/{merchant_id}/qa-rules", response_model=QaRules)
+def get_qa_rules(merchant_id: MerchantDep, session: SessionDep) -> QaRules:
+    return load_rules(session, merchant_id)
+
+
+@router.put("/{merchant_id}/qa-rules", response_model=QaRules)
+def put_qa_rules(merchant_id: MerchantDep, session: SessionDep, body: Annotated[dict, Body()]) -> QaRules:
+    """Any subset of the rules; what is left out keeps its current value (QaRulesError → 422)."""
+    rules = parse_rules(body, load_rules(session, merchant_id))
+    save_rules(session, merchant_id, rules)
+    return rules
+
+
+@router.get("/{merchant_id}/qa", response_model=QaReport)
+def get_qa(merchant_id: MerchantDep, days: Annotated[int, Query(ge=1, le=366)] = 30) -> QaReport:
+    """Per-agent quality-inspection scores and flagged messages for tickets of the last ``days`` days."""
+    return merchant_qa(merchant_id, since=utcnow() - timedelta(days=days))
 
 
 @router.get("/{merchant_id}/gaps", response_model=list[KnowledgeGap])

@@ -31,7 +31,9 @@
       orders: '订单与物流', orderLookups: '查询订单', orderAbnormal: '发现异常订单', orderActions: '订单操作', orderShare: '机器人解决中查单占比',
       agents: '客服认证等级', agent: '客服', claimedCol: '接入', resolvedCol: '解决', responseCol: '30秒应答', resolutionCol: '解决率',
       handlingCol: '平均处理', tier: '等级', noAgents: '还没有客服',
-      tierRule: '专家：应答率 ≥95% 且解决率 ≥90%；资深：≥90% / ≥80%；高级：≥80% / ≥70%；接入满 5 单才认证。',
+      tierRule: '专家：应答率 ≥95%、解决率 ≥90%、质检分 ≥90；资深：≥90% / ≥80% / ≥80；高级：≥80% / ≥70% / ≥70；接入满 5 单才认证。',
+      qaCol: '质检分', qaTitle: '质检', qaHint: '人工接待的每张工单按质检规则打分（0–100）', qaTickets: '工单', qaScore: '质检分',
+      qaFlags: '违规/问题', qaEmpty: '没有被标记的消息', qaNoReply: '（没有回复）', qaTicket: '工单 #{n}',
       gaps: '知识缺口', gapsHint: '机器人答不上来的问题，按意思归类；补充到知识库即可', gapsEmpty: '暂无知识缺口，机器人都答上来了',
       askedN: '{n} 次', lastSeen: '最近 {t}', alsoAsked: '类似问法：',
       addAnswer: '添加答案', answerPlaceholder: '写下机器人以后该怎么回答这个问题', saveAnswer: '保存并入库',
@@ -74,7 +76,9 @@
       orders: 'Orders and delivery', orderLookups: 'Orders looked up', orderAbnormal: 'Abnormal orders found', orderActions: 'Order actions', orderShare: 'Share of bot-resolved',
       agents: 'Agent tiers', agent: 'Agent', claimedCol: 'Claimed', resolvedCol: 'Resolved', responseCol: '30 s response', resolutionCol: 'Resolution',
       handlingCol: 'Avg handling', tier: 'Tier', noAgents: 'No agents yet',
-      tierRule: 'Master: response ≥95% and resolution ≥90%; expert: ≥90% / ≥80%; senior: ≥80% / ≥70%; at least 5 claimed tickets.',
+      tierRule: 'Master: response ≥95%, resolution ≥90%, QA ≥90; expert: ≥90% / ≥80% / ≥80; senior: ≥80% / ≥70% / ≥70; at least 5 claimed tickets.',
+      qaCol: 'QA', qaTitle: 'Quality inspection', qaHint: 'every ticket a person handled, scored 0–100 by your QA rules', qaTickets: 'Tickets',
+      qaScore: 'QA score', qaFlags: 'Flags', qaEmpty: 'No flagged messages', qaNoReply: '(no reply)', qaTicket: 'ticket #{n}',
       gaps: 'Knowledge gaps', gapsHint: 'questions the bot could not answer, grouped by meaning: add them to your knowledge',
       gapsEmpty: 'No gaps: the bot answered everything', askedN: '×{n}', lastSeen: 'last {t}', alsoAsked: 'Also asked: ',
       addAnswer: 'Add answer', answerPlaceholder: 'How should the bot answer this from now on?', saveAnswer: 'Save to knowledge',
@@ -111,6 +115,15 @@
     expert: { zh: '资深', en: 'Expert' },
     senior: { zh: '高级', en: 'Senior' },
     uncertified: { zh: '未认证', en: 'Uncertified' },
+  };
+  const QA_RULES = {
+    first_response: { zh: '首次响应慢', en: 'Slow first response' },
+    greeting: { zh: '缺少问候', en: 'No greeting' },
+    solution: { zh: '未给出方案', en: 'No solution or next step' },
+    forbidden: { zh: '违禁用语', en: 'Forbidden phrase' },
+    anger: { zh: '顾客情绪未回应', en: 'Anger left unanswered' },
+    resolution: { zh: '未解决', en: 'Not resolved' },
+    rating: { zh: '差评', en: 'Low rating' },
   };
   const GAP_REASONS = {
     low_confidence: { zh: '知识库答不上', en: 'not in the knowledge' },
@@ -152,6 +165,7 @@
     metrics: null,
     gaps: [],
     drafts: [],
+    qa: null,
     documents: [],
     policy: null,
     mode: 'form',
@@ -278,6 +292,7 @@
     $('#lang-toggle').textContent = state.lang === 'zh' ? 'EN' : '中文';
     renderShop();
     if (state.metrics) renderMetrics();
+    if (state.qa) renderQa();
     renderGaps();
     renderDrafts();
     renderDocuments();
@@ -309,7 +324,7 @@
 
   function signOut(message) {
     localStorage.removeItem(STORE);
-    Object.assign(state, { key: '', profile: null, metrics: null, gaps: [], drafts: [], documents: [], policy: null });
+    Object.assign(state, { key: '', profile: null, metrics: null, gaps: [], drafts: [], qa: null, documents: [], policy: null });
     $('#app').hidden = true;
     $('#tabs').hidden = true;
     $('#signout').hidden = true;
@@ -339,18 +354,21 @@
     const days = $('#period').value;
     const err = $('#score-error');
     try {
-      const [metrics, gaps, drafts] = await Promise.all([
+      const [metrics, gaps, drafts, qa] = await Promise.all([
         api('GET', `${base()}/metrics?days=${days}`),
         api('GET', `${base()}/gaps?days=${days}&limit=20`),
         api('GET', `${base()}/drafts`),
+        api('GET', `${base()}/qa?days=${days}`),
       ]);
       state.metrics = metrics;
       state.gaps = gaps;
       state.drafts = drafts;
+      state.qa = qa;
       err.hidden = true;
       renderMetrics();
       renderGaps();
       renderDrafts();
+      renderQa();
     } catch (e) {
       err.textContent = e.message;
       err.hidden = false;
@@ -425,8 +443,9 @@
       el('td', { class: 'num', text: pct(a.response_rate) }),
       el('td', { class: 'num', text: pct(a.resolution_rate) }),
       el('td', { class: 'num', text: seconds(a.avg_handling_seconds) }),
+      el('td', { class: 'num', text: a.qa_score === null ? '—' : a.qa_score.toFixed(0) }),
       el('td', {}, el('span', { class: `tier ${a.tier}`, text: label(TIERS, a.tier) }))));
-    $('#agents tbody').replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { colspan: '7', class: 'empty', text: t('noAgents') }))]));
+    $('#agents tbody').replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { colspan: '8', class: 'empty', text: t('noAgents') }))]));
   }
 
   function componentValue(c) {
@@ -599,6 +618,25 @@
       error.textContent = e.message;
       error.hidden = false;
     }
+  }
+
+  // Quality inspection: per-agent scores, then each flagged message with the rule it broke.
+  function renderQa() {
+    const qa = state.qa;
+    const names = Object.fromEntries(qa.agents.map((a) => [a.agent_id, a.name]));
+    const rows = qa.agents.map((a) => el('tr', { dataset: { agent: a.agent_id } },
+      el('td', { text: a.name }),
+      el('td', { class: 'num', text: String(a.tickets) }),
+      el('td', { class: 'num' + (a.score !== null && a.score < 70 ? ' poor' : ''), text: a.score === null ? '—' : a.score.toFixed(1) }),
+      el('td', { class: 'num', text: String(a.flags) })));
+    $('#qa-agents tbody').replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { colspan: '4', class: 'empty', text: t('noAgents') }))]));
+    $('#qa-flags').replaceChildren(...qa.flags.map((f) => el('li', { class: 'qa-flag', dataset: { rule: f.rule, message: f.message_id === null ? '' : String(f.message_id) } },
+      el('div', { class: 'qa-flag-head' },
+        el('span', { class: `tag rule-${f.rule}`, text: label(QA_RULES, f.rule) }),
+        el('span', { class: 'qa-detail', text: f.detail }),
+        el('span', { class: 'muted small', text: `${names[f.agent_id] || f.agent_id} · ${t('qaTicket', { n: f.ticket_id })}${f.at ? ' · ' + when(f.at) : ''}` })),
+      el('div', { class: 'qa-text', text: f.text || t('qaNoReply') }))));
+    $('#qa-empty').hidden = qa.flags.length > 0;
   }
 
   // ------------------------------------------------------------------ knowledge

@@ -1,15 +1,15 @@
 """learned FAQs and closed knowledge gaps
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004_qa
 Create Date: 2026-12-04 20:13:17.180822
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0004'
-down_revision = '0003'
+revision = '0005'
+down_revision = '0004_qa'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,27 @@
+import pytest
+
+from bot.safety import is_safety_report
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "充电的时候冒烟了，差点着火",
+        "充电宝鼓包了",
+        "孩子用了以后脸上起红疹",
+        "狗吃了一直拉肚子还吐了",
+        "升降桌往下降的时候夹到孩子手了 手指肿了",
+        "the charger started smoking and burned my desk",
+        "my cat ate it and has been vomiting all night",
+    ],
+)
+def test_a_report_of_harm_is_a_safety_report(text):
+    assert is_safety_report(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["敏感肌会不会过敏", "花生过敏能吃这个吗", "is it safe if it gets hot?", "does this cause allergies?", "退货运费谁出"],
+)
+def test_a_question_before_anything_happened_is_not(text):
+    assert not is_safety_report(text)
