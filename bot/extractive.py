@@ -178,9 +178,16 @@ class ExtractiveAnswerer:
                         title_tokens=tokenize(ev.chunk.title),
                         match=scores[i], other_language=ev.chunk.lang != lang, product=ev.chunk.kind == "product")
 
+    def warm_words(self, words: list[str]) -> None:
+        """Embed a shop's vocabulary once (one batch per knowledge version), so that judging
+        a candidate's words costs a turn no embedding."""
+        words = [t for t in words if _matchable(t)]
+        for start in range(0, len(words), 512):
+            self._words.of(words[start : start + 512])
+
     def soft_cover(self, words: list[str], chunk_tokens: set[str]) -> dict[str, float]:
         """Each word's best cosine to the chunk's words: 邮费 stands in for 运费."""
-        candidates = [t for t in chunk_tokens if t and not t.isdigit() and (len(t) > 1 or not is_cjk(t))]
+        candidates = [t for t in chunk_tokens if _matchable(t)]
         if not candidates:
             return {}
         vectors = self._words.of(words + candidates)
@@ -257,6 +264,10 @@ class ExtractiveAnswerer:
         top = sorted(np.argsort(-sims)[:keep])  # keep the document's order
         joiner = "" if re.search(r"[\u4e00-\u9fff]", chunk.text) else " "
         return joiner.join(sentences[i] for i in top)
+
+
+def _matchable(token: str) -> bool:
+    return bool(token) and not token.isdigit() and (len(token) > 1 or not is_cjk(token))
 
 
 _FIGURE = re.compile(r"\d+(?:\.\d+)?")

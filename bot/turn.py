@@ -135,6 +135,7 @@ class ShopAssistant:
         english = get_embedder(self.settings.english_embedder) if self.settings.english_embedder else None
         self.extractive = ExtractiveAnswerer(self.retriever.embedder, self.settings.answer_threshold, english)
         self.catalog = Catalog(self.retriever.embedder)
+        self._warmed: dict[str, int] = {}  # merchant → knowledge version whose words are embedded
         self.classifier = classifier or IntentClassifier.load_or_train(
             embedder=self.retriever.embedder, cache_dir=self.settings.cache_dir / "intents"
         )
@@ -206,11 +207,18 @@ class ShopAssistant:
     ) -> tuple[Answer, list[Evidence]]:
         """``query``: what to retrieve with, when it is more than the message."""
         query = query or message
+        self._warm_vocabulary(merchant_id)
         if query_vector is None:
             query_vector = self.retriever.embedder.embed([query])[0]
         result = self.retriever.search(merchant_id, query, mode=mode, query_vector=query_vector)
         evidence = self._evidence_rows(merchant_id, result)
         return self.extractive.answer(message, lang, evidence, result.query_tokens, query_vector, result.query_idf, result.unseen), evidence
+
+    def _warm_vocabulary(self, merchant_id: str) -> None:
+        version, words = self.retriever.vocabulary(merchant_id)
+        if self._warmed.get(merchant_id) != version:
+            self.extractive.warm_words(words)
+            self._warmed[merchant_id] = version
 
     def _catalog_answer(self, merchant_id: str, question, lang: str, focus: Focus | None, query_vector) -> Answer | None:
         """A product attribute from the product's own record: the product named in the

@@ -222,6 +222,13 @@ class HybridRetriever:
         unseen = {t for t in tokens if not index.document_frequency.get(t)}
         return RetrievalResult(query, ranked, query_vector, tokens, {t: index.idf(t) for t in tokens}, unseen)
 
+    def vocabulary(self, merchant_id: str) -> tuple[int, list[str]]:
+        """The merchant's knowledge version and every word its chunks use."""
+        with session_scope() as session:
+            version = repository.kb_version(session, merchant_id)
+        index = self.bm25.get(merchant_id, version, lambda: self._load_tokens(merchant_id))
+        return version, list(index.document_frequency)
+
     def _vectors_of(self, merchant_id: str, chunk_ids: list[int], *, from_chroma: bool) -> dict[int, np.ndarray]:
         """Stored vectors, or without Chroma the same vectors re-embedded from SQL (top-k only)."""
         if from_chroma:
