@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 from dataclasses import dataclass
 
-from bot.question import Question, answer_fits
+from bot.question import Question, answer_fits, measurements_fit
 
 
 # Words that say how a question is asked, not what it is about.
@@ -94,7 +94,8 @@ def features(
     """``soft``: each uncovered word's best cosine to the candidate's words (word vectors)."""
     words = content_words(query_tokens)
     if not words:
-        return Features(similarity, 1.0, 0.0, 0.0, answer_fits(question.ask, answer_text), margin, title_coverage=1.0, **extra)
+        return Features(similarity, 1.0, 0.0, 0.0, answer_fits(question.ask, answer_text) and measurements_fit(question.text, answer_text),
+                        margin, title_coverage=1.0, **extra)
     title_tokens = set(title_tokens or ())
     top = max(query_idf.values(), default=1.0)
     weights = {w: query_idf.get(w, top) for w in words}
@@ -107,7 +108,7 @@ def features(
         coverage=len(held) / len(words),
         uncovered=sum(weights[w] for w in missing) / total,
         unknown=sum(weights[w] for w in unknown) / total,
-        ask_fits=answer_fits(question.ask, answer_text),
+        ask_fits=answer_fits(question.ask, answer_text) and measurements_fit(question.text, answer_text),
         margin=margin,
         title_coverage=sum(w in title_tokens for w in words) / len(words),
         **extra,

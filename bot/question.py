@@ -159,3 +159,41 @@ def answer_fits(ask: Ask, answer: str) -> bool:
     if ask == "amount":
         return bool(_NUMBER.search(answer) or _MONEY.search(answer))
     return True
+
+
+# Measurements in a question ("178cm 160斤") and in an answer ("175cm、70kg", "115-125cm"),
+# in one unit per dimension: an answer about other measurements answers another case.
+_UNITS = {"cm": ("length", 1.0), "厘米": ("length", 1.0), "公分": ("length", 1.0), "mm": ("length", 0.1), "毫米": ("length", 0.1),
+          "m": ("length", 100.0), "米": ("length", 100.0), "kg": ("weight", 1.0), "公斤": ("weight", 1.0), "千克": ("weight", 1.0),
+          "斤": ("weight", 0.5), "g": ("weight", 0.001), "克": ("weight", 0.001), "ml": ("volume", 1.0), "毫升": ("volume", 1.0),
+          "l": ("volume", 1000.0), "升": ("volume", 1000.0)}
+_MEASURE = re.compile(r"(\d+(?:\.\d+)?)(?:\s*(?:-|~|～|到|至)\s*(\d+(?:\.\d+)?))?\s*(cm|厘米|公分|mm|毫米|kg|公斤|千克|斤|ml|毫升|g|克|升|l|m|米)(?![a-z])",
+                      re.IGNORECASE)
+
+
+def measurements(text: str) -> dict[str, list[tuple[float, float]]]:
+    """Ranges by dimension, in cm / kg / ml: '115-125cm' → {'length': [(115, 125)]}."""
+    out: dict[str, list[tuple[float, float]]] = {}
+    for low, high, unit in _MEASURE.findall(text.lower()):
+        dimension, scale = _UNITS[unit]
+        a, b = float(low) * scale, float(high or low) * scale
+        out.setdefault(dimension, []).append((min(a, b), max(a, b)))
+    return out
+
+
+def measurements_fit(question: str, answer: str) -> bool:
+    """False when the answer speaks of other measurements of the same kind than the
+    question gives (asked about 178cm / 160斤, answered for 175cm / 70kg)."""
+    asked = measurements(question)
+    if not asked:
+        return True
+    given = measurements(answer)
+    for dimension, values in asked.items():
+        ranges = given.get(dimension)
+        if not ranges:
+            continue
+        if len(ranges) >= 3:  # a size table: anything between its first and last row is covered
+            ranges = ranges + [(min(r[0] for r in ranges), max(r[1] for r in ranges))]
+        if not any(low - 1e-6 <= value[0] <= high + 1e-6 for value in values for low, high in ranges):
+            return False
+    return True

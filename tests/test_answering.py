@@ -150,3 +150,17 @@ def test_the_product_in_view_answers_a_question_that_names_nothing(assistant, de
 def test_a_safety_report_escalates_at_once_with_priority(assistant, demo_merchant):
     result = ask(assistant, demo_merchant, "充电的时候冒烟了，差点着火")
     assert result.handoff is not None and result.handoff["reason"] == "safety" and result.handoff["priority"] == "urgent"
+
+
+def test_an_answer_about_other_measurements_is_not_sent():
+    from bot.question import measurements_fit
+
+    assert not measurements_fit("178cm 160斤穿什么码", "身高175cm、体重70kg一般建议穿L码")
+    assert measurements_fit("孩子122公分，童装买多大的", "110-120cm选110码，121-130cm选120码")
+    assert measurements_fit("裤子腰围80cm左右选几码", "29码腰围约74cm，30码约76cm，31码约79cm，32码约81cm，34码约86cm")
+    assert measurements_fit("退货运费谁出", "运费由买家承担")
+
+
+def test_the_size_question_with_other_measurements_is_declined(assistant, demo_merchant):
+    result = ask(assistant, demo_merchant, "178cm 160斤穿什么码")
+    assert "XL" in result.reply or result.handoff is not None, result.reply
