@@ -316,7 +316,6 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
     not hold what is asked (the caller declines and hands off)."""
     en = lang == "en"
     title = product.title(lang)
-    data = product.data
     parts: list[str] = []
     asked = list(question.attributes)
     literal = [kv for kv in _literal_facts(product, question.text, matcher if not asked else None)

@@ -21,7 +21,6 @@ from bot.answerability import Features, content_words, features, probability
 from bot.catalog import LINK_THRESHOLD, Product, answer_facts, name_match
 from bot.question import Question, analyse, answer_fits, asked_attributes
 from knowledge.models import Chunk
-from knowledge.parsers import format_price
 from retrieval.embedders import Embedder
 from retrieval.tokenize import tokenize
 from xiaoer.lang import is_cjk
