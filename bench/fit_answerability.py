@@ -24,11 +24,14 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import cross_val_predict
+from sqlalchemy import select
 
 from bot.answerability import NAMES, NOT_LEARNED, WEIGHTS_FILE
 from bot.turn import ShopAssistant
 from eval.dataset import load_dataset
 from eval.metrics import answer_matches
+from knowledge.models import Chunk
+from xiaoer.db import session_scope
 from xiaoer.lang import detect_language
 
 # The held-out shops (eval/datasets/heldout_*) are never fitted on: they are the honest test.
@@ -66,9 +69,6 @@ def main() -> None:
                     right = bool(case.answer_contains) and answer_matches(c.reply, case.answer_contains)
                     X.append(c.features.vector()); y.append(right); groups.append("abstain" if case.abstain else "case")
             # Leave-one-out near misses from each shop's own FAQ rows.
-            from knowledge.models import Chunk
-            from xiaoer.db import session_scope
-            from sqlalchemy import select
             with session_scope() as session:
                 rows = session.execute(select(Chunk.id, Chunk.title, Chunk.lang).where(Chunk.merchant_id == merchant, Chunk.kind == "faq")).all()
             for chunk_id, title, lang in rows:

@@ -10,16 +10,17 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable
-
-import numpy as np
 from dataclasses import dataclass, field
 
+import numpy as np
 from sqlalchemy import select
 
+from bot.answerability import content_words
 from bot.question import ATTRIBUTE_BY_NAME, COLOUR_WORDS, Question
 from knowledge import repository
 from knowledge.models import Chunk, Document
 from knowledge.parsers import format_price
+from retrieval.tokenize import tokenize
 from xiaoer.db import session_scope
 from xiaoer.lang import is_cjk
 
@@ -73,7 +74,7 @@ class Catalog:
     def __init__(self, embedder=None) -> None:
         self.embedder = embedder  # product names by meaning, across languages ("tofu litter" → 豆腐猫砂)
         self._cache: dict[str, tuple[int, list[Product]]] = {}
-        self._name_vectors: dict[str, tuple[int, np.ndarray, list[int]]] = {}
+        self._name_vectors: dict[str, tuple[int, np.ndarray]] = {}
         self._lock = threading.Lock()
 
     def products(self, merchant_id: str) -> list[Product]:
@@ -133,17 +134,14 @@ class Catalog:
 
     def key_similarity(self, keys: list[str], question: str) -> np.ndarray:
         """Cosine of each fact key to the question's words (the best word), by meaning."""
-        from bot.answerability import content_words
-        from retrieval.tokenize import tokenize
-
         words = content_words(tokenize(question)) or [question]
         vectors = self.embedder.embed(keys + words)
         return (vectors[: len(keys)] @ vectors[len(keys):].T).max(axis=1)
 
     def _names_by_meaning(self, merchant_id: str, products: list[Product]) -> np.ndarray:
-        """Each product's best-matching name vector row (title, English title, aliases),
-        embedded once per knowledge version."""
-        version = id(products)
+        """One row per product: the mean of its names' vectors (title, English title,
+        aliases), normalised; embedded once per knowledge version."""
+        version = self._cache[merchant_id][0]
         cached = self._name_vectors.get(merchant_id)
         if cached is None or cached[0] != version:
             names, owners = [], []
@@ -152,23 +150,18 @@ class Catalog:
                     names.append(name)
                     owners.append(i)
             vectors = self.embedder.embed(names)
-            cached = (version, vectors, owners)
+            rows = np.zeros((len(products), vectors.shape[1]), dtype=np.float32)
+            for vector, owner in zip(vectors, owners):
+                rows[owner] += vector
+            norms = np.linalg.norm(rows, axis=1, keepdims=True)
+            cached = (version, rows / np.where(norms == 0, 1, norms))
             self._name_vectors[merchant_id] = cached
-        _, vectors, owners = cached
-        # One row per product: the mean of its names' vectors, normalised.
-        rows = np.zeros((len(products), vectors.shape[1]), dtype=np.float32)
-        for vector, owner in zip(vectors, owners):
-            rows[owner] += vector
-        norms = np.linalg.norm(rows, axis=1, keepdims=True)
-        return rows / np.where(norms == 0, 1, norms)
+        return cached[1]
 
 
 def _residual_words(question: Question, product: Product | None = None) -> list[str]:
     """The question's content words that are neither attribute words nor the product's own
     names, fact keys or values: what else the question is about."""
-    from bot.answerability import content_words
-    from retrieval.tokenize import tokenize
-
     covered = " ".join(cue for a in question.attributes for cue in ATTRIBUTE_BY_NAME[a].cues).casefold()
     if product is not None:
         facts = product.data.get("facts") or {}
@@ -207,7 +200,7 @@ def name_match(question: str, product: Product) -> float:
                 return 1.0
             # The longest run of the name found in the question, against the name's length:
             # "坚果礼盒" names "每日坚果礼盒" well, one shared character "盒" does not.
-            run = _longest_run(core, q)
+            run = len(_longest_run_text(core, q))
             share = sum(ch in q for ch in core) / len(core)  # 云雾冲锋衣 names 云雾三合一冲锋衣
             if run >= 2:
                 best = max(best, min(1.0, share + 0.15 * (run >= 3)))
@@ -218,17 +211,6 @@ def name_match(question: str, product: Product) -> float:
                 # "the adult cat food" names "Chicken & Salmon Grain-Free Adult Cat Food".
                 share = hits / len(words)
                 best = max(best, min(1.0, share + 0.25) if hits >= min(2, len(words)) else 0.0)
-    return best
-
-
-def _longest_run(name: str, text: str) -> int:
-    best = 0
-    for i in range(len(name)):
-        for j in range(i + best + 1, len(name) + 1):
-            if name[i:j] in text:
-                best = j - i
-            else:
-                break
     return best
 
 

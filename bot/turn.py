@@ -207,17 +207,16 @@ class ShopAssistant:
     ) -> tuple[Answer, list[Evidence]]:
         """``query``: what to retrieve with, when it is more than the message."""
         query = query or message
-        self._warm_vocabulary(merchant_id)
         if query_vector is None:
             query_vector = self.retriever.embedder.embed([query])[0]
         result = self.retriever.search(merchant_id, query, mode=mode, query_vector=query_vector)
         evidence = self._evidence_rows(merchant_id, result)
+        self._warm_vocabulary(merchant_id, result.version)
         return self.extractive.answer(message, lang, evidence, result.query_tokens, query_vector, result.query_idf, result.unseen), evidence
 
-    def _warm_vocabulary(self, merchant_id: str) -> None:
-        version, words = self.retriever.vocabulary(merchant_id)
-        if self._warmed.get(merchant_id) != version:
-            self.extractive.warm_words(words)
+    def _warm_vocabulary(self, merchant_id: str, version: int) -> None:
+        if version and self._warmed.get(merchant_id) != version:
+            self.extractive.warm_words(self.retriever.vocabulary(merchant_id, version))
             self._warmed[merchant_id] = version
 
     def _catalog_answer(self, merchant_id: str, question, lang: str, focus: Focus | None, query_vector) -> Answer | None:

@@ -99,11 +99,17 @@ def extract_variants(product: dict[str, Any]) -> list[dict[str, Any]]:
     return variants
 
 
-def _number(value: Any, cast=float):
+def parse_number(value: Any, cast=float):
+    """'¥1,299' → 1299.0 (None for an empty cell); ValueError when it is not a number."""
     if value in (None, ""):
         return None
+    return cast(float(str(value).replace("¥", "").replace(",", "").strip()))
+
+
+def _number(value: Any, cast=float):
+    """A variant's price or stock: a cell that is not a number is left out, not an error."""
     try:
-        return cast(float(str(value).replace("¥", "").replace(",", "").strip()))
+        return parse_number(value, cast)
     except ValueError:
         return None
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
 
-from knowledge.facts import aliases_of, extract_facts, extract_variants
+from knowledge.facts import aliases_of, extract_facts, extract_variants, parse_number
 from xiaoer.injection import sanitise, strip_html_comments
 from xiaoer.lang import detect_language, is_cjk
 
@@ -249,11 +249,8 @@ def _normalise_product(name: str, row: int, record: dict[str, Any]) -> dict[str,
             raise IngestError(name, f"product {row} has no {required}")
     for key, cast in (("price", float), ("stock", int)):
         value = product.get(key)
-        if value in (None, ""):
-            product[key] = None
-            continue
         try:
-            product[key] = cast(float(str(value).replace("¥", "").replace(",", "").strip()))
+            product[key] = parse_number(value, cast)
         except ValueError as exc:
             raise IngestError(name, f"product {row} ({product['sku']}): {key} {value!r} is not a number") from exc
     for key in _LIST_FIELDS & product.keys():

@@ -49,6 +49,7 @@ class RetrievalResult:
     # Each query word's IDF in this merchant's knowledge (answerability weighs words by it).
     query_idf: dict[str, float] = field(default_factory=dict)
     unseen: set[str] = field(default_factory=set)  # query words no chunk of this merchant holds
+    version: int = 0  # the merchant's knowledge version searched
 
 
 class HybridRetriever:
@@ -220,14 +221,11 @@ class HybridRetriever:
                 if h.chunk_id in stored:
                     h.similarity = float(stored[h.chunk_id] @ query_vector)
         unseen = {t for t in tokens if not index.document_frequency.get(t)}
-        return RetrievalResult(query, ranked, query_vector, tokens, {t: index.idf(t) for t in tokens}, unseen)
+        return RetrievalResult(query, ranked, query_vector, tokens, {t: index.idf(t) for t in tokens}, unseen, version)
 
-    def vocabulary(self, merchant_id: str) -> tuple[int, list[str]]:
-        """The merchant's knowledge version and every word its chunks use."""
-        with session_scope() as session:
-            version = repository.kb_version(session, merchant_id)
-        index = self.bm25.get(merchant_id, version, lambda: self._load_tokens(merchant_id))
-        return version, list(index.document_frequency)
+    def vocabulary(self, merchant_id: str, version: int) -> list[str]:
+        """Every word the merchant's chunks use at this knowledge version."""
+        return list(self.bm25.get(merchant_id, version, lambda: self._load_tokens(merchant_id)).document_frequency)
 
     def _vectors_of(self, merchant_id: str, chunk_ids: list[int], *, from_chroma: bool) -> dict[int, np.ndarray]:
         """Stored vectors, or without Chroma the same vectors re-embedded from SQL (top-k only)."""
