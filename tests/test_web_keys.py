@@ -56,6 +56,9 @@ def test_dashboard_says_when_its_key_was_revoked(browser, live_server):
         page.fill("#api-key", key)
         page.click("#signin-form button[type=submit]")
         expect(page.locator("#shop-name")).to_contain_text("青山户外")
+        # The dashboard's first loads (metrics, gaps, drafts, QA) finish before the key is
+        # revoked, so it is the period change that meets the revoked key.
+        page.wait_for_load_state("networkidle")
         with database(live_server) as db:
             db.execute("DELETE FROM merchant_keys WHERE key_hash = ?", (hash_key(key),))
         page.select_option("#period", "7")  # the next call meets the revoked key
