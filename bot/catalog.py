@@ -327,7 +327,8 @@ def _fact_for(product: Product, attribute: str) -> tuple[str, str] | None:
     spec = ATTRIBUTE_BY_NAME[attribute]
     for key, value in (data.get("facts") or {}).items():
         k = key.casefold()
-        if any(word in k for word in spec.keys if len(word) > 1 or k == word):
+        # One-character words only end a key: 杆长, 座高 hold a dimension, 长度单位 does not.
+        if any(word in k if len(word) > 1 else k.endswith(word) for word in spec.keys):
             return key, value
     return None
 
@@ -377,24 +378,58 @@ def _list_field(data: dict, key: str, lang: str) -> list[str]:
 
 
 def _variant_for(product: Product, question: str) -> dict | None:
-    """The SKU variant the question names: whole, or by the part of its name that sets it
-    apart ("活性炭味的豆腐砂" → 活性炭味 6L; "the 4kg one" → 4kg)."""
-    q = question.casefold()
-    title = " ".join(product.names()).casefold()
-    best, best_len = None, 1
-    for variant in product.data.get("variants") or []:
-        name = str(variant.get("name") or "").casefold()
-        if not name:
-            continue
-        if name in q:
-            return variant
-        parts = re.findall(r"[a-z0-9.]+|[\u4e00-\u9fff]+", name)
-        for part in parts:
-            run = part if not is_cjk(part) and re.search(rf"(?<![a-z0-9.]){re.escape(part)}(?![a-z0-9])", q) else (
-                _longest_run_text(part, q) if is_cjk(part) else "")
-            if len(run) > best_len and run not in title:
-                best, best_len = variant, len(run)
-    return best
+    """The SKU variant the question names: whole, by the part of its name that sets it apart
+    ("活性炭味的豆腐砂" → 活性炭味 6L; "the 4kg one" → 4kg; "16plus" → iPhone 16 Plus), or by
+    the one colour only it has ("紫色的" → 远峰紫)."""
+    variants = [v for v in product.data.get("variants") or [] if str(v.get("name") or "").strip()]
+    if not variants:
+        return None
+    q = _squeeze(question)
+    title = _squeeze(" ".join(product.names()))
+    whole = [v for v in variants if _squeeze(str(v["name"])) in q]
+    if whole:  # "iphone 16 pro" holds the names iPhone 16 and iPhone 16 Pro: the longer one
+        return max(whole, key=lambda v: len(_squeeze(str(v["name"]))))
+    scored = []
+    for variant in variants:
+        best = 0
+        for part in re.split(r"[\s/,，、()（）+|;；]+", str(variant["name"]).casefold()):
+            part = _squeeze(part)
+            if not part or part in title:
+                continue
+            if part in q and (len(part) >= 2 or part.isdigit()):
+                run = len(part) + 1  # a whole part ("1段", "4kg") says more than a run of one
+            elif is_cjk(part):
+                run = len(_longest_run_text(part, q))
+                if run < 2 or _longest_run_text(part, q) in title:
+                    run = 0
+            else:
+                run = 0
+            best += run  # "16 pro max": pro and max, against the Pro's pro alone
+        scored.append((best, variant))
+    scored.sort(key=lambda pair: pair[0], reverse=True)
+    if scored[0][0] >= 2 and (len(scored) == 1 or scored[1][0] < scored[0][0]):
+        return scored[0][1]
+    colours = [word for word in COLOUR_WORDS if word in q]
+    if colours:
+        having = [v for v in variants if any(word in str(v["name"]).casefold() for word in colours)]
+        if len(having) == 1:
+            return having[0]
+    return None
+
+
+def _squeeze(text: str) -> str:
+    return re.sub(r"\s+", "", text.casefold())
+
+
+def _by_variant(product: Product, key: str) -> list[tuple[str, object]] | None:
+    """Each variant's own price or stock, when they differ: with no variant named, the
+    product-level figure would be wrong for some of them."""
+    values = [(str(v["name"]), v.get(key)) for v in product.data.get("variants") or [] if v.get("name") and v.get(key) is not None]
+    if len(values) < 2:
+        return None
+    if key == "stock":
+        return values if len({int(value) > 0 for _, value in values}) > 1 else None
+    return values if len({value for _, value in values}) > 1 else None
 
 
 def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMatcher | None = None) -> FactAnswer | None:
@@ -424,15 +459,27 @@ def _attribute_reply(attribute: str, question: Question, en: bool, title: str, p
     lang = "en" if en else "zh"
     if attribute == "price":
         price = variant.get("price") if variant and variant.get("price") is not None else data.get("price")
-        if price is None:
+        each = None if variant else _by_variant(product, "price")
+        if price is None and not each:
             return None
         which = f" ({variant['name']})" if variant else ""
+        if each:
+            listed = ", ".join(f"{name} ¥{format_price(value)}" for name, value in each)
+            return f"The {title} costs, by option: {listed}." if en else f"{title}各款价格：" + "、".join(
+                f"{name} ¥{format_price(value)}" for name, value in each) + "。"
         return f"The {title}{which} costs ¥{format_price(price)}." if en else f"{title}{which}的价格是¥{format_price(price)}。"
     if attribute == "stock":
         stock = variant.get("stock") if variant and variant.get("stock") is not None else data.get("stock")
-        if stock is None:
+        each = None if variant else _by_variant(product, "stock")
+        if stock is None and not each:
             return None
         which = f" ({variant['name']})" if variant else ""
+        if each:
+            have = [name for name, value in each if int(value) > 0]
+            gone = [name for name, value in each if int(value) <= 0]
+            if en:
+                return f"The {title}: in stock: {', '.join(have)}; out of stock: {', '.join(gone)}."
+            return f"{title}：{'、'.join(have)}有货；{'、'.join(gone)}缺货。"
         if int(stock) > 0:
             return f"The {title}{which} is in stock ({int(stock)} left)." if en else f"{title}{which}目前有货，库存{int(stock)}件。"
         return f"Sorry, the {title}{which} is out of stock right now." if en else f"抱歉，{title}{which}目前缺货。"
