@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from sqlalchemy import select
 
-from bot.answerability import content_words
+from bot.answerability import ASK_WORDS, content_words
 from bot.question import ATTRIBUTE_BY_NAME, COLOUR_WORDS, Question
 from knowledge import repository
 from knowledge.models import Chunk, Document
@@ -155,6 +155,12 @@ class Catalog:
         # Only across languages: an English question, products named in Chinese only.
         sims = self._names_by_meaning(merchant_id, products) @ query_vector
         sims = np.where([bool(p.data.get("title_en")) or not is_cjk(p.title("zh")) for p in products], -1.0, sims)
+        # A piece of a name the question does hold ("longjing 250g": 250g) limits the choice to
+        # the products that have it: meaning alone once took a 200g snack for the 250g tea.
+        parts = self._name_parts(merchant_id, products)
+        asked = _pieces(question)
+        if any(asked & pieces for pieces in parts.pieces):
+            sims = np.where([bool(asked & pieces) for pieces in parts.pieces], sims, -1.0)
         order = np.argsort(-sims)
         best = float(sims[order[0]])
         second = float(sims[order[1]]) if len(order) > 1 else 0.0
@@ -244,7 +250,8 @@ def _pieces(text: str) -> set[str]:
     text = text.casefold()
     pieces = {run[i : i + 2] for run in _HAN_RUN.findall(text) for i in range(len(run) - 1)}
     # English words as the search index has them (no function words, plural folded), and codes like 4kg, a5.
-    pieces |= {t for t in tokenize(text) if t.isascii() and (len(t) >= 3 or any(c.isdigit() for c in t)) and t not in _NAME_STOP}
+    pieces |= {t for t in tokenize(text) if t.isascii() and (len(t) >= 3 or any(c.isdigit() for c in t))
+               and t not in _NAME_STOP and t not in ASK_WORDS}
     return pieces
 
 
@@ -441,6 +448,8 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
     asked = list(question.attributes)
     literal = [kv for kv in _literal_facts(product, question.text, matcher if not asked else None)
                if not any(_fact_for(product, a) == kv for a in asked)]
+    if not asked and not literal and _sizes_named(question.text) and _list_field(product.data, "sizes", lang):
+        asked = ["sizes"]  # "有43码吗", "do you have 130": a yes or no about that size
     if not asked and not literal:
         return None
     variant = _variant_for(product, question.text)
@@ -495,9 +504,14 @@ def _attribute_reply(attribute: str, question: Question, en: bool, title: str, p
         if en and attribute == "sizes" and not _looks_like_sizes(values):
             label = "options"
         listed = ", ".join(values) if en else "、".join(values)
-        named = _named_value(question.text, values) if attribute == "colors" else None
+        if attribute == "colors":
+            named = _named_value(question.text, values)
+        else:  # only a question that names a size and nothing else asks yes or no ("178cm 160斤穿什么码" asks which)
+            named = _named_size(question.text, values) if "sizes" not in question.attributes else None
         if named is not None:
             word, present = named
+            if not en and attribute == "sizes" and word.isdigit():
+                word += "码"
             if present:
                 return f"Yes, the {title} comes in {word}." if en else f"有的，{title}有{word}。"
             return (f"Sorry, the {title} doesn't come in {word}; it comes in {listed}." if en
@@ -516,6 +530,28 @@ def _attribute_reply(attribute: str, question: Question, en: bool, title: str, p
 
 def _looks_like_sizes(values: list[str]) -> bool:
     return all(re.fullmatch(r"(x{0,3}[sml]|xx?l|\d{2,3}(/\d+)?|均码|free|one size|[\d.]+码)", v.strip().casefold()) for v in values)
+
+
+# A size: a number or letter size with a size unit, or standing alone before 的/吗/呢 or the end
+# ("43码", "有130的吗", "come in 43"); "12个月", "250g" and "6斤" are no sizes.
+_SIZE = re.compile(r"(?<![\d.a-z])(\d{2,3}(?:\.5)?|x{0,3}[sml]|[2-4]?xl)(?:\s*(?:码|号|cm|厘米)|(?=\s*(?:的|吗|呢|嘛|么|[?？,，。!！]|\s|$)))",
+                   re.IGNORECASE)
+
+
+def _sizes_named(question: str) -> list[str]:
+    return [m.casefold() for m in _SIZE.findall(question)]
+
+
+def _named_size(question: str, values: list[str]) -> tuple[str, bool] | None:
+    """A size the question names ("43码", "130", "XL"), and whether the product has it."""
+    named = _sizes_named(question)
+    if not named:
+        return None
+    plain = {re.sub(r"\s*(码|号|cm|厘米)$", "", v.strip().casefold()): v for v in values}
+    for size in named:
+        if size in plain:
+            return plain[size], True
+    return named[0].upper(), False
 
 
 def _named_value(question: str, values: list[str]) -> tuple[str, bool] | None:

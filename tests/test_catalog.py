@@ -84,3 +84,21 @@ def test_the_longer_cue_says_what_is_asked():
     assert asked_attributes("how much weight can it hold") == ["load"]
     assert asked_attributes("落地灯几瓦的") == ["power"]
     assert asked_attributes("有货吗 多少钱") == ["price", "stock"]
+
+
+@pytest.mark.parametrize(
+    "question, lang, reply",
+    [
+        ("踏云中帮防水徒步鞋有43码吗", "zh", "有的，踏云中帮防水徒步鞋有43码"),
+        ("有45码吗", "zh", "没有45码，目前有：39、40、41、42、43、44"),
+        ("do the boots come in 43", "en", "Yes, the Cloudstep Boots comes in 43"),
+    ],
+)
+def test_a_size_the_question_names_is_a_yes_or_no_from_the_listed_sizes(question, lang, reply):
+    boots = product("BOOT", "踏云中帮防水徒步鞋", title_en="Cloudstep Boots", sizes=["39", "40", "41", "42", "43", "44"])
+    assert reply in answer_facts(analyse(question), lang, boots).reply
+
+
+def test_a_weight_in_grams_is_not_taken_for_a_size():
+    boots = product("BOOT", "踏云中帮防水徒步鞋", sizes=["39", "40"])
+    assert answer_facts(analyse("250g的有吗"), "zh", boots) is None
