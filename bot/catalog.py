@@ -155,12 +155,12 @@ class Catalog:
         # Only across languages: an English question, products named in Chinese only.
         sims = self._names_by_meaning(merchant_id, products) @ query_vector
         sims = np.where([bool(p.data.get("title_en")) or not is_cjk(p.title("zh")) for p in products], -1.0, sims)
-        # A piece of a name the question does hold ("longjing 250g": 250g) limits the choice to
+        # A code of a name the question does hold ("longjing 250g": 250g) limits the choice to
         # the products that have it: meaning alone once took a 200g snack for the 250g tea.
         parts = self._name_parts(merchant_id, products)
-        asked = _pieces(question)
-        if any(asked & pieces for pieces in parts.pieces):
-            sims = np.where([bool(asked & pieces) for pieces in parts.pieces], sims, -1.0)
+        codes = {p for p in _pieces(question) if any(c.isdigit() for c in p)}
+        if any(codes & pieces for pieces in parts.pieces):
+            sims = np.where([bool(codes & pieces) for pieces in parts.pieces], sims, -1.0)
         order = np.argsort(-sims)
         best = float(sims[order[0]])
         second = float(sims[order[1]]) if len(order) > 1 else 0.0
