@@ -6,7 +6,6 @@
   const QUEUE_POLL_MS = 2000;
   const TICKET_POLL_MS = 1500;
   const KEY_STORE = 'xiaoer.agentKey';
-  const LANG_STORE = 'xiaoer.lang';
 
   const T = {
     zh: {
@@ -47,39 +46,10 @@
       sources: 'Sources', sec: '{s}s', min: '{m}m {s}s', hour: '{h}h {m}m',
     },
   };
-  const REASONS = {
-    explicit_request: { zh: '顾客要求转人工', en: 'Asked for a person' },
-    angry_complaint: { zh: '投诉且情绪激动', en: 'Angry complaint' },
-    anger: { zh: '顾客情绪激动', en: 'Shopper is upset' },
-    low_confidence: { zh: '机器人无法可靠回答', en: "Bot couldn't answer" },
-    repeated_low_confidence: { zh: '连续两次回答把握不足', en: 'Two weak answers in a row' },
-    repeated_question: { zh: '顾客重复提问', en: 'Repeated question' },
-    high_value: { zh: '高金额订单退款', en: 'High-value refund' },
-    abnormal_order: { zh: '订单超时或物流异常', en: 'Late or stuck order' },
-    order_source_down: { zh: '订单系统暂时查不到', en: 'Order system down' },
-    order_check_failed: { zh: '订单身份核验失败', en: 'Order check failed' },
-  };
-  const ORDER_STATUS = {
-    unpaid: { zh: '待付款', en: 'Unpaid' }, paid: { zh: '待发货', en: 'Paid, not shipped' },
-    shipped: { zh: '已发货', en: 'Shipped' }, delivered: { zh: '已签收', en: 'Delivered' },
-    refunding: { zh: '退款中', en: 'Refunding' }, refunded: { zh: '已退款', en: 'Refunded' },
-    cancelled: { zh: '已取消', en: 'Cancelled' },
-  };
-  const ABNORMAL = {
-    late_ship: { zh: '超时未发货', en: 'Late to ship' }, late_delivery: { zh: '超时未送达', en: 'Late delivery' },
-    stuck: { zh: '物流超 48 小时未更新', en: 'No tracking news for 48 h' },
-  };
-  const STATUS = {
-    queued: { zh: '排队中', en: 'Waiting' },
-    claimed: { zh: '已接入', en: 'Claimed' },
-    resolved: { zh: '已解决', en: 'Resolved' },
-    handed_back: { zh: '已交还机器人', en: 'Handed back' },
-  };
-
   const $ = (sel) => document.querySelector(sel);
   const state = {
     key: localStorage.getItem(KEY_STORE) || '',
-    lang: localStorage.getItem(LANG_STORE) || ((navigator.language || 'en').toLowerCase().startsWith('zh') ? 'zh' : 'en'),
+    lang: Xiaoer.savedLang(),
     me: null,
     queue: [],
     fetchedAt: 0,
@@ -95,39 +65,21 @@
 
   // ------------------------------------------------------------------ helpers
 
-  function t(key, vars) {
-    let s = (T[state.lang] && T[state.lang][key]) || T.en[key] || key;
-    for (const [k, v] of Object.entries(vars || {})) s = s.split('{' + k + '}').join(String(v));
-    return s;
-  }
-  function label(table, code) {
-    return (table[code] && table[code][state.lang]) || code;
-  }
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (v === undefined || v === null || v === false) continue;
-      if (k === 'text') node.textContent = v;
-      else if (k === 'class') node.className = v;
-      else if (k === 'dataset') Object.assign(node.dataset, v);
-      else if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
-      else node.setAttribute(k, v === true ? '' : v);
-    }
-    for (const c of children) if (c) node.append(c);
-    return node;
-  }
+  const { el } = Xiaoer;
+  const { t, label, api, loadLabels } = Xiaoer.create({
+    strings: T,
+    lang: () => state.lang,
+    headers: () => ({ 'X-Agent-Key': state.key }),
+    onUnauthorized: () => { if (state.me) signOut(t('keyExpired')); },
+  });
   function duration(seconds) {
     const s = Math.max(0, Math.floor(seconds));
     if (s < 60) return t('sec', { s });
     if (s < 3600) return t('min', { m: Math.floor(s / 60), s: String(s % 60).padStart(2, '0') });
     return t('hour', { h: Math.floor(s / 3600), m: Math.floor((s % 3600) / 60) });
   }
-  function utc(iso) {
-    // The API's timestamps are naive UTC.
-    return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(iso) ? iso : iso + 'Z');
-  }
   function clock(iso) {
-    const d = utc(iso);
+    const d = Xiaoer.utc(iso);
     return String(d.getHours()).padStart(2, '0') + ':' + String(d.getMinutes()).padStart(2, '0');
   }
   function shortId(conversationId) {
@@ -150,36 +102,10 @@
     return ticket && ticket.status === 'claimed' && state.me && ticket.agent_id === state.me.id;
   }
 
-  class ApiError extends Error {
-    constructor(status, detail) { super(detail); this.status = status; }
-  }
-
-  async function api(method, path, body) {
-    const headers = { 'X-Agent-Key': state.key };
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
-    let response;
-    try {
-      response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    } catch (e) {
-      throw new ApiError(0, t('network'));
-    }
-    let data = null;
-    try { data = await response.json(); } catch (e) { /* 204 or not JSON */ }
-    if (!response.ok) {
-      const detail = data && typeof data.detail === 'string' ? data.detail : response.statusText;
-      if (response.status === 401 && state.me) signOut(t('keyExpired'));
-      throw new ApiError(response.status, detail);
-    }
-    return data;
-  }
-
   function banner(kind, text) {
     const node = $('#ticket-banner');
-    if (!kind) { node.hidden = true; node.textContent = ''; node.className = 'banner'; return; }
-    node.className = 'banner ' + kind;
-    node.dataset.kind = kind;
-    node.textContent = text;
-    node.hidden = false;
+    node.className = 'banner' + (kind ? ' ' + kind : '');
+    Xiaoer.show(node, kind, text);
   }
 
   // ------------------------------------------------------------------ language
@@ -319,7 +245,7 @@
       const mine = isMine(ticket);
       const statusTag = el('span', {
         class: 'tag status ' + (mine ? 'mine' : ticket.status),
-        text: mine ? t('youHandle') : label(STATUS, ticket.status),
+        text: mine ? t('youHandle') : label('ticket_statuses', ticket.status),
       });
       const claimButton = ticket.status === 'queued'
         ? el('button', {
@@ -339,7 +265,7 @@
         el('span', { class: waitClass(ticket, state.fetchedAt), dataset: { waitFor: String(ticket.id) }, text: waitText(ticket, state.fetchedAt) })),
       el('div', { class: 'snippet', text: snippet(ticket.summary), title: ticket.summary }),
       el('div', { class: 'queue-row' },
-        el('span', {}, el('span', { class: 'tag reason', text: label(REASONS, ticket.reason) }), ' ', statusTag),
+        el('span', {}, el('span', { class: 'tag reason', text: label('escalation_reasons', ticket.reason) }), ' ', statusTag),
         claimButton || (ticket.status === 'claimed' && !mine
           ? el('span', { class: 'claimed-by', text: t('handling', { who: holderName(ticket) }) }) : null)));
     }));
@@ -379,11 +305,11 @@
     view.dataset.status = d.status;
     const mine = isMine(d);
     $('#ticket-title').textContent = `${t('ticket')} #${d.id} · ${t('shopper')} #${shortId(d.conversation_id)}`;
-    $('#ticket-reason').textContent = label(REASONS, d.reason);
+    $('#ticket-reason').textContent = label('escalation_reasons', d.reason);
     const status = $('#ticket-status');
     status.className = 'tag ' + (mine ? 'mine' : d.status);
     status.textContent = mine ? t('youHandle')
-      : d.status === 'claimed' ? t('handling', { who: holderName(d) }) : label(STATUS, d.status);
+      : d.status === 'claimed' ? t('handling', { who: holderName(d) }) : label('ticket_statuses', d.status);
     tick();
 
     $('#claim-btn').hidden = d.status !== 'queued';
@@ -402,14 +328,14 @@
     const when = (iso) => (iso ? new Date(iso + 'Z').toLocaleString(state.lang === 'zh' ? 'zh-CN' : 'en-GB', { timeZone: 'UTC', month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' }) : '');
     const rows = [
       [t('orderNo'), order.order_id],
-      [t('orderStatus'), label(ORDER_STATUS, order.status)],
+      [t('orderStatus'), label('order_statuses', order.status)],
       order.items.length ? [t('orderItems'), order.items.join(' / ')] : null,
       order.carrier || order.tracking_no ? [t('orderTracking'), [order.carrier, order.tracking_no].filter(Boolean).join(' ')] : null,
       order.promised_ship_by && !order.shipped_at ? [t('orderPromise'), when(order.promised_ship_by)] : null,
       order.address ? [t('orderAddress'), order.address] : null,
       order.refund ? [t('orderRefund'), `${order.refund.status}${order.refund.amount != null ? ' ¥' + order.refund.amount : ''}`] : null,
     ].filter(Boolean);
-    const flag = order.abnormal ? [el('span', { class: 'tag abnormal', text: label(ABNORMAL, order.abnormal) })] : [];
+    const flag = order.abnormal ? [el('span', { class: 'tag abnormal', text: label('order_abnormal', order.abnormal) })] : [];
     $('#order-info').replaceChildren(...flag,
       ...rows.map(([k, v]) => el('div', { class: 'order-row' }, el('span', { class: 'muted small', text: k }), el('span', { text: v }))));
     $('#order-timeline').replaceChildren(...order.timeline.map((e) => el('li', {},
@@ -479,7 +405,7 @@
         if (state.currentId === id) setDetail(now);
         text = now.status === 'claimed'
           ? t('alreadyClaimed', { who: holderName(now) })
-          : t('ticketClosed', { status: label(STATUS, now.status) });
+          : t('ticketClosed', { status: label('ticket_statuses', now.status) });
       } catch (e2) { /* keep the server's message */ }
       banner('conflict', text);
     } finally {
@@ -539,8 +465,8 @@
   $('#signout').addEventListener('click', () => signOut());
   $('#lang-toggle').addEventListener('click', () => {
     state.lang = state.lang === 'zh' ? 'en' : 'zh';
-    localStorage.setItem(LANG_STORE, state.lang);
-    applyLanguage();
+    Xiaoer.saveLang(state.lang);
+    loadLabels().then(applyLanguage);
   });
   $('#claim-btn').addEventListener('click', () => state.detail && claim(state.detail.id));
   $('#resolve-btn').addEventListener('click', () => close('resolve'));
@@ -551,6 +477,7 @@
   });
 
   applyLanguage();
+  loadLabels().then(applyLanguage);
   if (state.key) {
     const saved = state.key;
     signIn(saved).catch((e) => {
