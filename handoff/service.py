@@ -92,7 +92,7 @@ def agents(session: Session, merchant_id: str) -> list[Agent]:
     return list(session.scalars(select(Agent).where(Agent.merchant_id == merchant_id).order_by(Agent.id)))
 
 
-def set_presence(session: Session, agent: Agent, presence: str) -> Agent:
+def set_presence(agent: Agent, presence: str) -> Agent:
     if presence not in PRESENCES:
         raise ValueError(f"presence must be one of {', '.join(PRESENCES)}")
     agent.presence = presence

@@ -136,7 +136,7 @@ def me(agent: AgentDep, session: SessionDep) -> Me:
 @router.put("/me/presence", response_model=Me)
 def presence(body: PresenceIn, agent: AgentDep, session: SessionDep) -> Me:
     """Online or away: an away agent keeps the chats they hold but is offered no new ones."""
-    desk.set_presence(session, agent, body.presence)
+    desk.set_presence(agent, body.presence)
     return Me(**status_of(session, agent).model_dump(), merchant_id=agent.merchant_id)
 
 
