@@ -36,6 +36,17 @@ SPIES = """
 """
 
 
+def console_with_spies(browser, server, agent: str):
+    """The console signed in by a click (the gesture that unlocks sound), with SPIES installed."""
+    context, page = new_page(browser)
+    page.add_init_script(SPIES)
+    page.goto(f"{server.base}/console")
+    page.fill("#agent-key", server.agent_keys[agent])
+    page.click("#signin-form button[type=submit]")
+    expect(page.locator("#queue-live")).to_have_text("实时")
+    return context, page
+
+
 def escalated(server, **extra) -> tuple[str, int]:
     body = {"merchant_id": "demo", "message": "转人工", **extra}
     turn = httpx.post(f"{server.base}/v1/chat", json=body, timeout=60).json()
@@ -82,15 +93,10 @@ def test_a_long_conversation_scrolls_in_its_own_pane_and_the_actions_stay_in_vie
 
 
 def test_a_new_ticket_chimes_and_notifies_and_permission_is_asked_once(live_server, browser):
-    context, page = new_page(browser)
-    page.add_init_script(SPIES)
+    context, page = console_with_spies(browser, live_server, "ali")
     try:
-        page.goto(f"{live_server.base}/console")
-        page.fill("#agent-key", live_server.agent_keys["ali"])
-        page.click("#signin-form button[type=submit]")  # the gesture that unlocks sound and asks once
         expect(page.locator("#me-name")).to_have_text("阿力 Ali")
-        expect(page.locator("#queue-live")).to_have_text("实时")
-        assert page.evaluate("window.__asked") == 1
+        assert page.evaluate("window.__asked") == 1  # asked at the sign-in click
         page.wait_for_timeout(2500)  # a full queue poll: what was waiting at sign-in is not announced
         assert page.evaluate("window.__notes") == []
 
@@ -125,7 +131,7 @@ def test_shopper_context_canned_reply_and_transfer_with_a_note(live_server, brow
     canned = merchant_api(live_server, "POST", "/canned-replies", json={"shortcut": shortcut, "text": "感谢您的耐心等待，马上为您处理～"})
     assert canned.status_code == 201, canned.text
     mei_context, mei = console_as(browser, live_server, "xiaomei")
-    ali_context, ali = console_as(browser, live_server, "ali")
+    ali_context, ali = console_with_spies(browser, live_server, "ali")
     try:
         queue_item(mei, conv).click()
         mei.click("#claim-btn")
@@ -160,9 +166,14 @@ def test_shopper_context_canned_reply_and_transfer_with_a_note(live_server, brow
 
         item = queue_item(ali, conv)
         expect(item.locator(".tag.status")).to_have_text("我处理中")
+        ali.wait_for_function("window.__notes.some(n => n.title === '小美 Xiaomei 转给您的会话')")  # announced to the receiver
         item.click()
         expect(ali.locator("#ticket-transfer")).to_have_text("小美 Xiaomei 转交给您：顾客是老客户，想换红色 L 码")
         expect(ali.locator("#composer")).to_be_visible()
+        ali.click("#lang-toggle")
+        expect(ali.locator("#ticket-transfer")).to_have_text("小美 Xiaomei transferred this to you: 顾客是老客户，想换红色 L 码")
+        expect(ali.locator("#shopper-info [data-field=identity]")).to_contain_text(f"{shopper} · verified")
+        expect(ali.locator("#presence option:checked")).to_have_text("Online")
         assert mei.js_errors == [] and ali.js_errors == []
     finally:
         agent_api(live_server, "ali", "POST", f"/tickets/{ticket}/resolve")

@@ -33,7 +33,7 @@
       newTicket: '新的排队顾客', newTickets: '{n} 位新顾客在排队', transferredToYou: '{who} 转给您的会话',
       transfer: '转给同事', transferTitle: '转给同事', transferTo: '接收的同事', transferNote: '备注（同事会看到）', transferOk: '转交',
       cancel: '取消', transferNobody: '没有可转交的同事', transferredOk: '已转给 {who}。', transferNoteFrom: '{who} 转交给您：{note}',
-      transferNoNote: '{who} 把这个会话转交给您（没有备注）。', transferBy: '{who} 转交：{note}',
+      transferNoNote: '{who} 把这个会话转交给您（没有备注）。', transferBy: '{who} 转交：{note}', transferByNoNote: '由 {who} 转交',
       colleagueFull: '已满 {n}/{max}', chatsOf: '{n}/{max}',
       canned: '快捷回复', cannedNone: '还没有快捷回复：请商家在后台添加。', cannedNoMatch: '没有匹配的快捷回复',
       shopperContext: '顾客信息', identity: '身份', verified: '已验证', anonymous: '未登录（匿名）', page: '咨询页面', language: '语言',
@@ -65,7 +65,7 @@
       transfer: 'Transfer', transferTitle: 'Transfer to a colleague', transferTo: 'Colleague', transferNote: 'Note (they will see it)',
       transferOk: 'Transfer', cancel: 'Cancel', transferNobody: 'No colleague to transfer to', transferredOk: 'Transferred to {who}.',
       transferNoteFrom: '{who} transferred this to you: {note}', transferNoNote: '{who} transferred this to you (no note).',
-      transferBy: 'Transferred by {who}: {note}', colleagueFull: 'full {n}/{max}', chatsOf: '{n}/{max}',
+      transferBy: 'Transferred by {who}: {note}', transferByNoNote: 'Transferred by {who}', colleagueFull: 'full {n}/{max}', chatsOf: '{n}/{max}',
       canned: 'Canned replies', cannedNone: 'No canned replies yet: the merchant adds them.', cannedNoMatch: 'No canned reply matches',
       shopperContext: 'Shopper', identity: 'Identity', verified: 'verified', anonymous: 'Not signed in (anonymous)', page: 'Page',
       language: 'Language', pastConversations: 'Earlier conversations', pastNone: 'No earlier conversations',
@@ -450,7 +450,7 @@
     const who = d.transferred_by_name || d.transferred_by;
     node.textContent = mine
       ? (d.transfer_note ? t('transferNoteFrom', { who, note: d.transfer_note }) : t('transferNoNote', { who }))
-      : t('transferBy', { who, note: d.transfer_note || '' });
+      : d.transfer_note ? t('transferBy', { who, note: d.transfer_note }) : t('transferByNoNote', { who });
     node.hidden = false;
   }
 
