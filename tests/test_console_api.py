@@ -3,7 +3,7 @@ canned replies and transfers (the browser side is in tests/test_web_console.py).
 
 from __future__ import annotations
 
-from tests.conftest import ADMIN_TOKEN, shop_with_agent  # noqa: F401
+from tests.conftest import shop_with_agent
 
 
 def test_labels_are_served_in_each_language_and_name_internal_codes(client):
@@ -50,6 +50,9 @@ def test_the_ticket_shows_the_shoppers_page_language_verified_id_and_past_conver
 
     anonymous = client.get(f"/v1/agent/tickets/{forged['handoff']['ticket_id']}", headers=agent).json()["shopper"]
     assert (anonymous["shopper_id"], anonymous["page_url"], anonymous["past"]) == (None, "https://shop.example/p/2", [])
+
+    too_long = client.post("/v1/chat", json={"merchant_id": merchant_id, "message": "hi", "page": "https://x/" + "a" * 2000})
+    assert too_long.status_code == 422 and "page" in too_long.json()["detail"]
 
 
 def test_the_websocket_accepts_the_page_too(client, merchant_id):

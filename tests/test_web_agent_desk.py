@@ -14,7 +14,13 @@ import pytest
 
 from bot.order_access import sign_shopper
 from tests.conftest import SCREENSHOTS
-from tests.test_web_console import agent_api, console_as, merchant_api, new_page, queue_item
+from tests.test_web_console import (
+    agent_api,
+    console_as,
+    merchant_api,
+    new_page,
+    queue_item,
+)
 
 pytest.importorskip("playwright")
 from playwright.sync_api import expect  # noqa: E402

@@ -13,10 +13,10 @@ from pydantic import BaseModel, Field
 
 from api.deps import AgentDep, SessionDep, SettingsDep
 from api.routes.chat import MessageOut
+from bot.models import Conversation
 from bot.order_answers import OrderCard
 from bot.order_turn import conversation_order
 from bot.recovery import load_policy
-from bot.models import Conversation
 from handoff import canned
 from handoff import service as desk
 from handoff.context import shopper_context
