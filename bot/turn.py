@@ -28,6 +28,7 @@ from bot.conversations import (
     ConversationNotFound,
     add_message,
     mark_responded,
+    note_visit,
     open_conversation,
     answered_questions,
     last_question,
@@ -92,6 +93,8 @@ class TurnRequest(BaseModel):
     # A signed-in shopper: the merchant's page signs shopper_id (bot/order_access.py).
     shopper_id: str | None = Field(default=None, max_length=128)
     shopper_hmac: str | None = Field(default=None, max_length=128)
+    # The page the shopper writes from (the widget sends location.href); shown to the agent.
+    page: str | None = Field(default=None, max_length=2000)
 
 
 class QuickReply(BaseModel):
@@ -401,6 +404,7 @@ class ShopAssistant:
                 if ticket is not None and handoff.expire_if_stale(session, ticket, policy.queue_timeout_minutes):
                     prefix = replies.QUEUE_TIMEOUT[lang]
             handoff.reopen_if_closed(conversation)
+            note_visit(session, conversation, page=request.page, shopper_id=request.shopper_id, shopper_hmac=request.shopper_hmac)
             add_message(session, conversation, "shopper", message, intent=intent.label, confidence=intent.confidence)
             if conversation.owner in (OWNER_QUEUED, OWNER_HUMAN) or plan.kind == "silent":
                 # A person holds the conversation (maybe since this turn began): stay silent.
