@@ -26,6 +26,12 @@ refund tracking, cancellation fees, placing an order, order status, contacting c
 service, filing a complaint) were covered with new utterances in our own words, in both
 languages, labelled per shared/datasets/README.md; no public-dataset utterance is copied
 and none near-duplicates intents_dev (``bench/intent_public.py --dupes``, and a test).
+For issue 12 the lines were widened beyond apparel in shop-neutral words (food, home,
+pets, books, electronics, baby, beauty): product-fact, stock, variant, allergy and
+instalment questions (presale), refund tracking and invoices with amounts and order
+numbers, conditional return questions, price protection (aftersale), and off-topic requests
+(chitchat). A calm report of damage, a defect, a leak or spoilage is ``aftersale`` (the
+merchant's after-sale answer); anger, a service complaint or harm is ``complaint``.
 
 The fitted model is cached (default ``settings.cache_dir / "intents"``) as a pickle
 of plain numpy arrays and a dict, named after a hash of the training file, the
