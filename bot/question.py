@@ -41,7 +41,7 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute("capacity", "容量", ("容量", "容积", "多少ml", "毫升", "几升", "多少升", "capacity", "volume", "how many ml", "litre", "liter"),
               ("容量", "容积", "净含量", "capacity", "volume")),
     Attribute("dimensions", "尺寸", ("尺寸", "多大", "长宽高", "多高", "多长", "多宽", "多厚", "高度", "宽度", "长度", "dimension",
-                                   "how big", "how tall", "how wide", "height", "width", "length"),
+                                   "how big", "how tall", "how wide", "how thick", "how long is", "height", "width", "length", "thickness"),
               ("尺寸", "长宽高", "长", "宽", "高", "厚", "dimension", "size", "height", "width", "length")),
     Attribute("shelf_life", "保质期", ("保质期", "过期", "放多久", "能放多久", "shelf life", "expire", "expiry", "best before"),
               ("保质期", "shelf")),
@@ -49,7 +49,7 @@ ATTRIBUTES: tuple[Attribute, ...] = (
               ("产地", "原产", "origin")),
     Attribute("ingredients", "配料", ("配料", "成分", "原料", "添加剂", "ingredient", "contain"), ("配料", "成分", "原料", "ingredient")),
     Attribute("brand", "品牌", ("品牌", "牌子", "brand"), ("品牌", "brand")),
-    Attribute("power", "功率", ("功率", "多少瓦", "瓦数", "power", "watt"), ("功率", "瓦", "power", "watt")),
+    Attribute("power", "功率", ("功率", "多少瓦", "几瓦", "瓦数", "多少w", "power", "watt"), ("功率", "瓦", "power", "watt")),
     Attribute("battery", "续航", ("电池", "续航", "待机", "battery"), ("电池", "续航", "battery")),
     Attribute("temperature", "温度", ("温度", "几度", "temperature"), ("温度", "temperature")),
     Attribute("warranty", "保修", ("保修", "质保", "warranty", "guarantee"), ("保修", "质保", "warranty")),
@@ -58,7 +58,8 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute("storage", "储存方法", ("怎么保存", "储存", "存放", "怎么放", "冷藏", "storage", "how to store", "store it"),
               ("储存", "保存", "存放", "storage")),
     Attribute("servings", "份量", ("几人份", "份量", "几个人吃", "serving"), ("份", "serving")),
-    Attribute("load", "承重", ("承重", "能承受", "多重的人", "load", "hold up to", "weight limit"), ("承重", "load")),
+    Attribute("load", "承重", ("承重", "能承受", "多重的人", "能装多重", "装多重", "能坐多重", "能放多重", "最多装", "load", "hold up to",
+                             "weight limit", "how much weight", "max weight", "weight capacity"), ("承重", "load")),
     Attribute("author", "作者", ("作者", "谁写的", "author", "written by", "who wrote"), ("作者", "author")),
     Attribute("pages", "页数", ("页数", "多少页", "几页", "pages", "page count"), ("页数", "页", "pages")),
     Attribute("publisher", "出版社", ("出版社", "publisher", "published by"), ("出版", "publisher")),
@@ -91,10 +92,11 @@ class Question:
 
 def asked_attributes(text: str) -> list[str]:
     q = text.lower()
-    found = []
-    for attribute in ATTRIBUTES:
-        if any(_has_cue(q, cue) for cue in attribute.cues):
-            found.append(attribute.name)
+    matched = {a.name: [c for c in a.cues if _has_cue(q, c)] for a in ATTRIBUTES}
+    # The longer cue says what is asked: "能装多重" asks the load, not the weight its "多重" names.
+    longest = [c for cues in matched.values() for c in cues]
+    found = [name for name, cues in matched.items()
+             if cues and not all(any(c != other and c in other for other in longest) for c in cues)]
     if not found and _names_colour(q):
         found.append("colors")  # "有蓝色的吗", "does it come in black?"
     return found
