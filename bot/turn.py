@@ -298,6 +298,10 @@ class ShopAssistant:
         message = request.message.strip() or request.message
         intent, vector = self.classify(message)
         state = self._state(request, vector)
+        if state.last_question and analyse(message).elliptical:
+            # "运费谁出" after "退货要几天" asks about returns, not shipping.
+            previous = self._vectors([state.last_question])[0]
+            intent = self.classifier.predict_follow_up(message, vector, state.last_question, previous)
         has_words = has_letters(message) and not is_only_order_number(message)
         lang = detect_language(message) if has_words or not state.lang else state.lang
         person_holds = state.owner in (OWNER_QUEUED, OWNER_HUMAN) and not state.queue_expired
