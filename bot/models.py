@@ -41,6 +41,9 @@ class Conversation(Base):
     rating: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Typing indicators (a few seconds' worth): in SQL so every host sees them.
+    shopper_typing_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    agent_typing_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class Message(Base):

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import AgentDep, SessionDep, SettingsDep
 from api.routes.chat import MessageOut
+from bot.models import Conversation
 from bot.order_answers import OrderCard
 from bot.order_turn import conversation_order
 from bot.recovery import load_policy
@@ -36,6 +37,7 @@ class TicketOut(BaseModel):
 
 class TicketDetail(TicketOut):
     messages: list[MessageOut]
+    shopper_typing: bool = Field(default=False, description="The shopper is typing (as of the last few seconds).")
     order: OrderCard | None = None  # the conversation's order, with its logistics timeline
 
 
@@ -64,7 +66,8 @@ def _out(session, ticket: HandoffTicket) -> TicketOut:
 def _detail(session, ticket: HandoffTicket) -> TicketDetail:
     messages = [MessageOut.model_validate(m, from_attributes=True) for m in desk.transcript(session, ticket.conversation_id)]
     order = conversation_order(ticket.merchant_id, ticket.conversation_id)
-    return TicketDetail(**_out(session, ticket).model_dump(), messages=messages, order=order)
+    typing = desk.is_typing(session.get(Conversation, ticket.conversation_id).shopper_typing_at)
+    return TicketDetail(**_out(session, ticket).model_dump(), messages=messages, order=order, shopper_typing=typing)
 
 
 @router.get("/me", response_model=Me)
@@ -101,6 +104,13 @@ def ticket(ticket_id: int, agent: AgentDep, session: SessionDep) -> TicketDetail
 def send(ticket_id: int, body: AgentMessage, agent: AgentDep, session: SessionDep) -> MessageOut:
     message = desk.agent_reply(session, agent.merchant_id, ticket_id, agent, body.text)
     return MessageOut.model_validate(message, from_attributes=True)
+
+
+@router.post("/tickets/{ticket_id}/typing", status_code=204)
+def typing(ticket_id: int, agent: AgentDep, session: SessionDep) -> None:
+    """The agent is typing a reply to the ticket they hold: the shopper's widget shows it
+    (send it every few seconds while they type)."""
+    desk.agent_typing(session, agent.merchant_id, ticket_id, agent)
 
 
 @router.post("/tickets/{ticket_id}/resolve", response_model=TicketOut)
