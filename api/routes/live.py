@@ -158,7 +158,8 @@ async def chat_socket(
         await websocket.send_json({"type": "error", "status": 404, "detail": f"unknown merchant {merchant_id!r}"})
         await websocket.close(code=4404)
         return
-    assistant = websocket.app.state.assistant()
+    # Built on first use (seconds of model loading): in a worker thread, not on the event loop.
+    assistant = await run_in_threadpool(websocket.app.state.assistant)
     state = {"conversation": conversation_id}
     cursor = PushCursor()
     if conversation_id:

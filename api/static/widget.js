@@ -106,7 +106,8 @@
       agentTyping: "客服正在输入…",
       switchLang: "Switch to English",
       switchLabel: "EN",
-      photo: "发送图片",
+      photo: "图片",
+      photoHint: "上传图片（JPEG、PNG、WebP，5 MB 以内）",
       photoAlt: "您发送的图片",
       photoTooBig: "图片不能超过 5 MB。",
       photoNotImage: "只能发送 JPEG、PNG 或 WebP 图片。",
@@ -146,7 +147,8 @@
       agentTyping: "Agent is typing…",
       switchLang: "切换到中文",
       switchLabel: "中",
-      photo: "Send a photo",
+      photo: "Photo",
+      photoHint: "Attach a photo (JPEG, PNG or WebP, up to 5 MB)",
       photoAlt: "Your photo",
       photoTooBig: "Photos can be at most 5 MB.",
       photoNotImage: "Only JPEG, PNG or WebP photos can be sent.",
@@ -403,6 +405,7 @@
     conn.textContent = T.reconnecting;
     humanLabel.textContent = T.human;
     photoLabel.textContent = T.photo;
+    photoBtn.title = T.photoHint;
     endLabel.textContent = T.end;
     input.setAttribute("aria-label", T.inputLabel);
     input.placeholder = T.placeholder;
@@ -672,6 +675,7 @@
     setStatus(result.owner === "queued" ? "queued" : result.owner === "human" ? "human" : "bot");
     if (result.quick_replies && result.quick_replies.length && reply.trim()) showQuick(result.quick_replies, reply);
     toBottom();
+    needSync = true;  // fetch the turn's two messages (after=), so another tab starts from them
     settle();
   }
 
@@ -752,6 +756,8 @@
         handoffSaid(r.body.handoff, b.row);
       }
       setStatus(r.body.owner === "human" ? "human" : "queued");
+      // A photo that started the conversation: the socket must speak for it to push the agent's words.
+      if (sockCid !== cid && (sock || connecting)) { needSync = true; rebindSocket(); }
       settle();
     }, function () {
       httpPending -= 1;
