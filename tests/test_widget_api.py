@@ -249,3 +249,23 @@ def test_a_photo_for_an_unknown_shop_or_conversation_is_a_404(client, merchant_i
     assert send_photo(client, "nobody-here", png_bytes(), kind="image/png").status_code == 404
     r = send_photo(client, merchant_id, png_bytes(), kind="image/png", conversation_id="f" * 32)
     assert r.status_code == 404 and "unknown conversation" in r.json()["detail"]
+
+
+def test_the_retention_purge_deletes_photos_with_their_conversation(client, merchant_id):
+    from datetime import timedelta
+
+    from bot.models import Conversation
+    from xiaoer.db import utcnow
+    from xiaoer.privacy import purge
+
+    make_merchant(client, merchant_id)
+    body = send_photo(client, merchant_id, png_bytes(), kind="image/png").json()
+    with session_scope() as session:
+        path = photo_path(session.get(Photo, body["message"]["data"]["photo"]["id"]))
+        session.get(Conversation, body["conversation_id"]).updated_at = utcnow() - timedelta(days=40)
+    assert path.is_file()
+    report = purge(30, merchant_id=merchant_id)
+    assert (report.conversations, report.photos) == (1, 1)
+    assert not path.exists()
+    with session_scope() as session:
+        assert session.get(Photo, body["message"]["data"]["photo"]["id"]) is None
