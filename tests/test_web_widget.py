@@ -22,20 +22,26 @@ OPEN_ZH = "打开在线客服"
 INPUT_ZH = "输入您的问题"
 
 
-@pytest.fixture(scope="session")
-def warm_server(live_server) -> None:
+_warmed: set[str] = set()
+
+
+def warm(live_server) -> None:
     """The server loads its models on its first turn (long on a busy box): that turn is
-    taken here, in a shop of its own, so no test's first reply waits for it."""
+    taken here, once, in a shop of its own, so no test's first reply waits for it."""
+    if live_server.base in _warmed:
+        return
     with httpx.Client(base_url=live_server.base, timeout=300) as http:
         made = http.post("/v1/merchants", json={"id": "warmup", "name": "Warm-up"},
                          headers={"Authorization": f"Bearer {live_server.admin_token}"})
         assert made.status_code in (201, 409), made.text
         http.post("/v1/chat", json={"merchant_id": "warmup", "message": "你好，退货运费谁出？"}).raise_for_status()
+    _warmed.add(live_server.base)
 
 
 @pytest.fixture
-def open_page(browser, live_server, warm_server):
+def open_page(browser, live_server):
     """``open_page(**context_options)`` → a Page in a fresh context; 127.0.0.1 traffic only."""
+    warm(live_server)
     contexts, strays = [], []
 
     def make(**options) -> Page:

@@ -12,8 +12,9 @@ import httpx
 from PIL import Image
 from playwright.sync_api import expect
 
+from tests.conftest import SCREENSHOTS
 from tests.test_web_console import claim, console_as, queue_item
-from tests.test_web_widget import agent, ask, conversation_id, open_page, open_widget, replies_done, warm_server  # noqa: F401 (fixtures)
+from tests.test_web_widget import agent, ask, conversation_id, open_page, open_widget, replies_done  # noqa: F401 (fixtures)
 
 OPEN_EN = "Open customer service chat"
 INPUT_EN = "Type your question"
@@ -112,6 +113,8 @@ def test_a_photo_goes_to_the_agent_console_and_typing_shows_both_ways(open_page,
         expect(console.get_by_text("顾客正在输入…")).to_be_visible()
         console.locator("#reply-input").press_sequentially("我看一下", delay=50)
         expect(page.get_by_text("客服正在输入…")).to_be_visible()
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "widget-handover.png"))
         console.click("#resolve-btn")
         expect(page.get_by_role("button", name="5 星")).to_be_visible()
     finally:

@@ -473,7 +473,7 @@
       photoUrls.set(photo.id, fetch(`/v1/agent/photos/${encodeURIComponent(photo.id)}`, { headers: { 'X-Agent-Key': state.key } })
         .then((r) => (r.ok ? r.blob() : Promise.reject(new Error(String(r.status))))).then((b) => URL.createObjectURL(b)));
     }
-    photoUrls.get(photo.id).then((url) => { img.src = url; }, () => { img.alt += ' ✕'; });
+    photoUrls.get(photo.id).then((url) => { img.src = url; }, () => { img.classList.add('broken'); });
     return img;
   }
 
