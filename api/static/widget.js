@@ -1124,7 +1124,7 @@
     T = TEXT[LANG];
     store.set("lang", LANG);
     applyTexts();
-    if (cid) rerender(cachedTranscript());
+    if (cid) { rerender(cachedTranscript()); sync(); }  // and whatever the copy lacks
     else { log.textContent = ""; quickRow = null; rendered = 0; welcome(); }
     setStatus(status.getAttribute("data-state") || "bot");
   });
