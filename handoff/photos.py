@@ -19,7 +19,7 @@ from pathlib import Path
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy.orm import Session
 
-from bot.conversations import add_message, mark_responded
+from bot.conversations import add_message
 from bot.models import Conversation, Message
 from bot.replies import PHOTO_MESSAGE, PHOTO_RECEIVED
 from handoff.models import Photo
@@ -118,7 +118,7 @@ def receive_photo(session: Session, conversation: Conversation, photo: Photo) ->
         reopen_if_closed(conversation)
         ticket = escalate_with_summary(session, conversation, "photo", [])
         handoff = {"reason": ticket.reason, "ticket_id": ticket.id, "status": ticket.status, "priority": "normal"}
+        # A holding message: the photo still waits for a person's reply (response time runs on).
         reply = add_message(session, conversation, "bot", PHOTO_RECEIVED[lang], data={"route": "escalate", "handoff": handoff})
-        mark_responded(session, conversation)
     photo.ticket_id = ticket.id
     return PhotoTurn(message=message, reply=reply)

@@ -14,7 +14,14 @@ from playwright.sync_api import expect
 
 from tests.conftest import SCREENSHOTS
 from tests.test_web_console import claim, console_as, queue_item
-from tests.test_web_widget import agent, ask, conversation_id, open_page, open_widget, replies_done  # noqa: F401 (fixtures)
+from tests.test_web_widget import (  # noqa: F401 (fixtures)
+    agent,
+    ask,
+    conversation_id,
+    open_page,
+    open_widget,
+    replies_done,
+)
 
 OPEN_EN = "Open customer service chat"
 INPUT_EN = "Type your question"

@@ -78,7 +78,7 @@ def test_greeting_of_an_unknown_shop_or_language_is_a_4xx(client):
 
 POLICY_MD = (
     "policy_en.md",
-    "# Returns and delivery\n\n## Gift cards\n\nGift cards never expire and can be used on any order in our shop.\n".encode(),
+    b"# Returns and delivery\n\n## Gift cards\n\nGift cards never expire and can be used on any order in our shop.\n",
     "text/markdown",
 )
 

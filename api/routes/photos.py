@@ -15,7 +15,14 @@ from api.ratelimit import enforce
 from api.routes.chat import MessageOut
 from bot.conversations import get_conversation, open_conversation
 from handoff.models import Photo
-from handoff.photos import MAX_PHOTO_BYTES, PhotoRejected, clean_photo, photo_path, receive_photo, save_photo
+from handoff.photos import (
+    MAX_PHOTO_BYTES,
+    PhotoRejected,
+    clean_photo,
+    photo_path,
+    receive_photo,
+    save_photo,
+)
 from knowledge import repository
 
 router = APIRouter(tags=["shoppers"])
