@@ -46,9 +46,9 @@ from bot.recovery import REFUND_REASONS, RecoveryOffer, RefundReason, conversati
 from bot.router import ConversationState, Route, route
 from bot.sentiment import anger
 from handoff import service as handoff
-from handoff.summary import extractive_summary
 from knowledge import repository
 from knowledge.service import KnowledgeService
+from knowledge.sources import source_title
 from retrieval.embedders import get_embedder
 from retrieval.retriever import HybridRetriever, RetrieverMode
 from xiaoer.db import session_scope, utcnow
@@ -238,7 +238,9 @@ class ShopAssistant:
             return None
         fact = answer_facts(question, lang, product, self.catalog.key_similarity)
         chunk = product.chunks.get(lang) or next(iter(product.chunks.values()))
-        cite = [Citation(document=product.document, chunk=chunk, score=round(sureness, 4), title=product.title(lang)[:200])]
+        title = product.title(lang)[:200]
+        cite = [Citation(document=product.document, chunk=chunk, score=round(sureness, 4), title=title,
+                         source=source_title("product", title, product.document, lang), section=title)]
         by_name = link is not None and link.score > MEANING_SURENESS
         # The question's other words are the product's name in another language when it was
         # linked by meaning, so only a name-linked question is checked for another topic.
@@ -521,14 +523,7 @@ class ShopAssistant:
         return self._result(conversation, intent, lang, reply, 1.0, route="order", offer=outcome.offer, ticket=ticket, quick_replies=quick)
 
     def _escalate(self, session, conversation: Conversation, reason: str, suggestions: list[dict]):
-        from bot.conversations import history
-
-        messages = history(session, conversation.id, limit=40)
-        order = get_order(session, conversation.merchant_id, conversation.order_id)
-        # Extractive here: an LLM call must not hold the turn's write transaction. With an LLM
-        # configured, the agent's console asks for the LLM summary when the ticket is opened.
-        summary = extractive_summary(conversation, messages, reason, order=order, offer=conversation_offer(session, conversation.id))
-        return handoff.escalate(session, conversation, reason, summary=summary, suggestions=suggestions)
+        return handoff.escalate_with_summary(session, conversation, reason, suggestions)
 
     def _result(
         self,

@@ -309,7 +309,8 @@ def test_bot_is_silent_while_a_person_holds_the_conversation(assistant, demo_mer
     assert back.owner == "bot" and back.reply and back.route == "answer"
     with session_scope() as s:
         roles = [m.role for m in history(s, conv)]
-    assert roles == ["shopper", "bot", "shopper", "shopper", "agent", "system", "shopper", "bot"]
+    # the notices: the agent joined (at the claim), and handed back
+    assert roles == ["shopper", "bot", "shopper", "system", "shopper", "agent", "system", "shopper", "bot"]
 
 
 def test_resolve_closes_and_a_new_message_reopens_with_the_bot(assistant, demo_merchant, agents):
