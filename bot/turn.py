@@ -51,6 +51,7 @@ from knowledge import repository
 from knowledge.service import KnowledgeService
 from retrieval.embedders import get_embedder
 from retrieval.retriever import HybridRetriever, RetrieverMode
+from retrieval.sentences import SentenceVectors
 from xiaoer.db import session_scope, utcnow
 from xiaoer.injection import strip_invisible
 from xiaoer.lang import detect_language, has_letters
@@ -131,9 +132,11 @@ class ShopAssistant:
     ) -> None:
         self.settings = settings or get_settings()
         self.retriever = retriever or HybridRetriever(settings=self.settings)
-        self.knowledge = KnowledgeService(self.retriever)
         english = get_embedder(self.settings.english_embedder) if self.settings.english_embedder else None
         self.extractive = ExtractiveAnswerer(self.retriever.embedder, self.settings.answer_threshold, english)
+        # The answerer's sentence vectors are embedded at ingest and loaded per turn.
+        self.sentences = SentenceVectors(self.extractive.sentence_sources())
+        self.knowledge = KnowledgeService(self.retriever, hooks=[self.sentences])
         self.catalog = Catalog(self.retriever.embedder)
         self._warmed: dict[str, int] = {}  # merchant → knowledge version whose words are embedded
         self.classifier = classifier or IntentClassifier.load_or_train(
@@ -211,6 +214,7 @@ class ShopAssistant:
             query_vector = self.retriever.embedder.embed([query])[0]
         result = self.retriever.search(merchant_id, query, mode=mode, query_vector=query_vector)
         evidence = self._evidence_rows(merchant_id, result)
+        self.sentences.prime(merchant_id, [ev.chunk for ev in evidence], lang)
         self._warm_vocabulary(merchant_id, result.version)
         return self.extractive.answer(message, lang, evidence, result.query_tokens, query_vector, result.query_idf, result.unseen), evidence
 
@@ -250,6 +254,7 @@ class ShopAssistant:
         if query_vector is None:
             query_vector = self.retriever.embedder.embed([message])[0]
         evidence, _ = self.evidence(merchant_id, message, query_vector=query_vector)
+        self.sentences.prime(merchant_id, [ev.chunk for ev in evidence[:6]], lang)
         out: list[dict] = []
         for ev in evidence[:6]:
             reply = self.extractive.compose(message, lang, ev, query_vector)
