@@ -205,6 +205,14 @@ class ExtractiveAnswerer:
         for start in range(0, len(words), 512):
             self._words.of(words[start : start + 512])
 
+    def words_to_embed(self, question: str) -> list[str]:
+        """The question's words ``soft_cover`` will need a vector for and has none of yet
+        (the turn embeds them in one batch with the question)."""
+        return [w for w in content_words(tokenize(question)) if not self._words.holds([w])]
+
+    def prime_words(self, words: list[str], vectors: np.ndarray) -> None:
+        self._words.prime(words, vectors)
+
     def soft_cover(self, words: list[str], chunk_tokens: set[str]) -> dict[str, float]:
         """Each word's best cosine to the chunk's words: 邮费 stands in for 运费."""
         candidates = [t for t in chunk_tokens if _matchable(t)]

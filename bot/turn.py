@@ -181,7 +181,7 @@ class ShopAssistant:
         question (bot/answerability.py). The LLM, when configured, is asked only when the
         grounded answer passed that gate (and ``use_llm``: re-checking gaps needs only the gate)."""
         if query_vector is None:
-            query_vector = self.retriever.embedder.embed([message])[0]
+            query_vector = self._embed_question(message)
         question = analyse(message)
         fact = self._catalog_answer(merchant_id, question, lang, focus, query_vector)
         if fact is not None:
@@ -269,8 +269,26 @@ class ShopAssistant:
     # --- the turn ------------------------------------------------------------------------
 
     def classify(self, message: str) -> tuple[Intent, np.ndarray]:
-        vector = self._vectors([message])[0]
+        with self._vector_lock:
+            vector = self._message_vectors.get(message)
+        if vector is None:
+            vector = self._embed_question(message)
+            self._remember(message, vector)
         return self.classifier.predict_vector(message, vector), vector
+
+    def _embed_question(self, message: str) -> np.ndarray:
+        """The message's vector, embedded in one batch with the words of it the answerer
+        has no vector for yet: one model call where there were two."""
+        words = self.extractive.words_to_embed(message)
+        vectors = self.retriever.embedder.embed([message] + words)
+        self.extractive.prime_words(words, vectors[1:])
+        return vectors[0]
+
+    def _remember(self, message: str, vector: np.ndarray) -> None:
+        with self._vector_lock:
+            self._message_vectors[message] = vector
+            while len(self._message_vectors) > MESSAGE_VECTOR_CACHE:
+                self._message_vectors.popitem(last=False)
 
     def _vectors(self, texts: list[str]) -> np.ndarray:
         """Embeddings of shopper messages, remembered (bounded): the repeat check compares a
@@ -280,11 +298,8 @@ class ShopAssistant:
         missing = [t for t in dict.fromkeys(texts) if t not in found]
         if missing:
             found.update(zip(missing, self.retriever.embedder.embed(missing)))
-            with self._vector_lock:
-                for text in missing:
-                    self._message_vectors[text] = found[text]
-                while len(self._message_vectors) > MESSAGE_VECTOR_CACHE:
-                    self._message_vectors.popitem(last=False)
+            for text in missing:
+                self._remember(text, found[text])
         return np.stack([found[t] for t in texts])
 
     def handle(
