@@ -160,7 +160,7 @@ class ExtractiveAnswerer:
         scores = [self.relevance(question, lang, ev, query_tokens, sim) for ev, sim in zip(evidence, similarities)]
         if self._english is not None and lang == "en" and _undecided(sorted(scores, reverse=True)):
             # A second opinion on the head of the list only: the English model costs ~10x USE.
-            english_vector = self.english_embedder.embed([question])[0]
+            english_vector = self._english.of([question])[0]  # cached: shoppers ask the same questions
             head = sorted(range(len(scores)), key=lambda i: scores[i], reverse=True)[:ENGLISH_RERANK_DEPTH]
             head = [i for i in head if evidence[i].chunk.kind != "product"]
             texts = [self._english_texts(evidence[i].chunk, query_vector) for i in head]

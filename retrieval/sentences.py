@@ -125,7 +125,8 @@ class SentenceVectors:
             name = source.embedder.name
             wanted = {}
             for chunk in chunks:
-                texts = source.texts_of(chunk)
+                # Only what ingest stores: the answerer embeds any other text it needs itself.
+                texts = source.texts_of(chunk) if source.at_ingest(chunk) else []
                 if texts and not source.cache.holds(texts):
                     wanted[chunk.id] = texts
             if not wanted:
