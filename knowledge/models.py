@@ -84,7 +84,9 @@ class ChunkSentenceVectors(Base):
 
     chunk_id: Mapped[int] = mapped_column(ForeignKey("chunks.id", ondelete="CASCADE"), primary_key=True)
     embedder: Mapped[str] = mapped_column(String(64), primary_key=True)
-    merchant_id: Mapped[str] = mapped_column(String(64), index=True)
+    # A check on reads, not an index: an index on it made SQLite scan every row of the
+    # merchant instead of looking the few chunk ids up by the primary key.
+    merchant_id: Mapped[str] = mapped_column(String(64))
     texts: Mapped[list] = mapped_column(JSON)
     vectors: Mapped[bytes] = mapped_column(LargeBinary)  # float32, one row per text
 

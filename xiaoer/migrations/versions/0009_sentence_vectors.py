@@ -26,11 +26,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['chunk_id'], ['chunks.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('chunk_id', 'embedder')
     )
-    with op.batch_alter_table('chunk_sentence_vectors', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_chunk_sentence_vectors_merchant_id'), ['merchant_id'], unique=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('chunk_sentence_vectors', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_chunk_sentence_vectors_merchant_id'))
     op.drop_table('chunk_sentence_vectors')
