@@ -22,6 +22,7 @@ from bot.question import Question, analyse, answer_fits, asked_attributes
 from knowledge.models import Chunk
 from knowledge.sources import section_title, source_title
 from retrieval.embedders import Embedder
+from retrieval.sentences import SentenceSource
 from retrieval.tokenize import tokenize
 from xiaoer.lang import is_cjk
 
@@ -78,6 +79,17 @@ class TextVectors:
                 while len(self._cache) > self.size:
                     self._cache.popitem(last=False)
         return np.stack([found[t] for t in texts])
+
+    def holds(self, texts: list[str]) -> bool:
+        with self._lock:
+            return all(t in self._cache for t in texts)
+
+    def prime(self, texts: list[str], vectors: np.ndarray) -> None:
+        """Vectors computed elsewhere (stored at ingest: retrieval/sentences.py)."""
+        with self._lock:
+            self._cache.update(zip(texts, vectors))
+            while len(self._cache) > self.size:
+                self._cache.popitem(last=False)
 
     def of_groups(self, groups: list[list[str]]) -> list[np.ndarray]:
         """One batch for several chunks' texts, split back per chunk."""
@@ -148,7 +160,7 @@ class ExtractiveAnswerer:
         scores = [self.relevance(question, lang, ev, query_tokens, sim) for ev, sim in zip(evidence, similarities)]
         if self._english is not None and lang == "en" and _undecided(sorted(scores, reverse=True)):
             # A second opinion on the head of the list only: the English model costs ~10x USE.
-            english_vector = self.english_embedder.embed([question])[0]
+            english_vector = self._english.of([question])[0]  # cached: shoppers ask the same questions
             head = sorted(range(len(scores)), key=lambda i: scores[i], reverse=True)[:ENGLISH_RERANK_DEPTH]
             head = [i for i in head if evidence[i].chunk.kind != "product"]
             texts = [self._english_texts(evidence[i].chunk, query_vector) for i in head]
@@ -177,12 +189,29 @@ class ExtractiveAnswerer:
                         title_tokens=tokenize(ev.chunk.title),
                         match=scores[i], other_language=ev.chunk.lang != lang, product=ev.chunk.kind == "product")
 
+    def sentence_sources(self) -> list[SentenceSource]:
+        """The texts worth embedding when a chunk is ingested: every FAQ answer's and
+        passage's sentences, and what the English embedder judges of English chunks."""
+        sources = [SentenceSource(self.embedder, self._sentences, _sentence_texts)]
+        if self._english is not None:
+            sources.append(SentenceSource(self.english_embedder, self._english, _english_candidates,
+                                          at_ingest=lambda chunk: chunk.lang == "en", lang="en", later=True))
+        return sources
+
     def warm_words(self, words: list[str]) -> None:
         """Embed a shop's vocabulary once (one batch per knowledge version), so that judging
         a candidate's words costs a turn no embedding."""
         words = [t for t in words if _matchable(t)]
         for start in range(0, len(words), 512):
             self._words.of(words[start : start + 512])
+
+    def words_to_embed(self, question: str) -> list[str]:
+        """The question's words ``soft_cover`` will need a vector for and has none of yet
+        (the turn embeds them in one batch with the question)."""
+        return [w for w in content_words(tokenize(question)) if not self._words.holds([w])]
+
+    def prime_words(self, words: list[str], vectors: np.ndarray) -> None:
+        self._words.prime(words, vectors)
 
     def soft_cover(self, words: list[str], chunk_tokens: set[str]) -> dict[str, float]:
         """Each word's best cosine to the chunk's words: 邮费 stands in for 运费."""
@@ -210,9 +239,7 @@ class ExtractiveAnswerer:
         if len(sentences) > ENGLISH_MAX_SENTENCES:
             closest = np.argsort(-(self._sentences.of(sentences) @ query_vector))[:ENGLISH_MAX_SENTENCES]
             sentences = [sentences[j] for j in sorted(closest)]
-        # An FAQ's indexed text is its question; a passage's is the whole passage, too long
-        # to be worth the slower model when its closest sentences are there.
-        return ([chunk.embed_text] if chunk.kind == "faq" else []) + sentences
+        return _english_question(chunk) + sentences
 
     def relevance(self, question: str, lang: str, ev: Evidence, query_tokens: list[str], similarity: float) -> float:
         """How well a chunk matches the question: mostly dense similarity, plus the share
@@ -295,6 +322,22 @@ def _body(chunk: Chunk) -> str:
 def _sentences(chunk: Chunk) -> list[str]:
     body = _body(chunk)
     return split_sentences(body) or [body.strip()]
+
+
+def _sentence_texts(chunk: Chunk) -> list[str]:
+    """What ``similarities`` embeds of a chunk (nothing of a product record)."""
+    return [] if chunk.kind == "product" else _sentences(chunk)
+
+
+def _english_question(chunk: Chunk) -> list[str]:
+    # An FAQ's indexed text is its question; a passage's is the whole passage, too long
+    # to be worth the slower model when its closest sentences are there.
+    return [chunk.embed_text] if chunk.kind == "faq" else []
+
+
+def _english_candidates(chunk: Chunk) -> list[str]:
+    """Every text ``_english_texts`` may pick of a chunk."""
+    return [] if chunk.kind == "product" else _english_question(chunk) + _sentences(chunk)
 
 
 

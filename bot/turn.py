@@ -51,6 +51,7 @@ from knowledge.service import KnowledgeService
 from knowledge.sources import source_title
 from retrieval.embedders import get_embedder
 from retrieval.retriever import HybridRetriever, RetrieverMode
+from retrieval.sentences import SentenceVectors
 from xiaoer.db import session_scope, utcnow
 from xiaoer.injection import strip_invisible
 from xiaoer.lang import detect_language, has_letters
@@ -133,9 +134,11 @@ class ShopAssistant:
     ) -> None:
         self.settings = settings or get_settings()
         self.retriever = retriever or HybridRetriever(settings=self.settings)
-        self.knowledge = KnowledgeService(self.retriever)
         english = get_embedder(self.settings.english_embedder) if self.settings.english_embedder else None
         self.extractive = ExtractiveAnswerer(self.retriever.embedder, self.settings.answer_threshold, english)
+        # The answerer's sentence vectors are embedded at ingest and loaded per turn.
+        self.sentences = SentenceVectors(self.extractive.sentence_sources())
+        self.knowledge = KnowledgeService(self.retriever, hooks=[self.sentences])
         self.catalog = Catalog(self.retriever.embedder)
         self._warmed: dict[str, int] = {}  # merchant → knowledge version whose words are embedded
         self.classifier = classifier or IntentClassifier.load_or_train(
@@ -180,7 +183,7 @@ class ShopAssistant:
         question (bot/answerability.py). The LLM, when configured, is asked only when the
         grounded answer passed that gate (and ``use_llm``: re-checking gaps needs only the gate)."""
         if query_vector is None:
-            query_vector = self.retriever.embedder.embed([message])[0]
+            query_vector = self._embed_question(message)
         question = analyse(message)
         fact = self._catalog_answer(merchant_id, question, lang, focus, query_vector)
         if fact is not None and not fact.handoff:
@@ -217,6 +220,7 @@ class ShopAssistant:
             query_vector = self.retriever.embedder.embed([query])[0]
         result = self.retriever.search(merchant_id, query, mode=mode, query_vector=query_vector)
         evidence = self._evidence_rows(merchant_id, result)
+        self.sentences.prime(merchant_id, [ev.chunk for ev in evidence], lang)
         self._warm_vocabulary(merchant_id, result.version)
         return self.extractive.answer(message, lang, evidence, result.query_tokens, query_vector, result.query_idf, result.unseen), evidence
 
@@ -260,6 +264,7 @@ class ShopAssistant:
         if query_vector is None:
             query_vector = self.retriever.embedder.embed([message])[0]
         evidence, _ = self.evidence(merchant_id, message, query_vector=query_vector)
+        self.sentences.prime(merchant_id, [ev.chunk for ev in evidence[:6]], lang)
         out: list[dict] = []
         for ev in evidence[:6]:
             reply = self.extractive.compose(message, lang, ev, query_vector)
@@ -274,8 +279,26 @@ class ShopAssistant:
     # --- the turn ------------------------------------------------------------------------
 
     def classify(self, message: str) -> tuple[Intent, np.ndarray]:
-        vector = self._vectors([message])[0]
+        with self._vector_lock:
+            vector = self._message_vectors.get(message)
+        if vector is None:
+            vector = self._embed_question(message)
+            self._remember(message, vector)
         return self.classifier.predict_vector(message, vector), vector
+
+    def _embed_question(self, message: str) -> np.ndarray:
+        """The message's vector, embedded in one batch with the words of it the answerer
+        has no vector for yet: one model call where there were two."""
+        words = self.extractive.words_to_embed(message)
+        vectors = self.retriever.embedder.embed([message] + words)
+        self.extractive.prime_words(words, vectors[1:])
+        return vectors[0]
+
+    def _remember(self, message: str, vector: np.ndarray) -> None:
+        with self._vector_lock:
+            self._message_vectors[message] = vector
+            while len(self._message_vectors) > MESSAGE_VECTOR_CACHE:
+                self._message_vectors.popitem(last=False)
 
     def _vectors(self, texts: list[str]) -> np.ndarray:
         """Embeddings of shopper messages, remembered (bounded): the repeat check compares a
@@ -285,11 +308,8 @@ class ShopAssistant:
         missing = [t for t in dict.fromkeys(texts) if t not in found]
         if missing:
             found.update(zip(missing, self.retriever.embedder.embed(missing)))
-            with self._vector_lock:
-                for text in missing:
-                    self._message_vectors[text] = found[text]
-                while len(self._message_vectors) > MESSAGE_VECTOR_CACHE:
-                    self._message_vectors.popitem(last=False)
+            for text in missing:
+                self._remember(text, found[text])
         return np.stack([found[t] for t in texts])
 
     def handle(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from xiaoer.db import Base, utcnow
@@ -72,6 +72,23 @@ class Chunk(Base):
     search_tokens: Mapped[str] = mapped_column(Text, default="")
 
     document: Mapped[Document] = relationship(back_populates="chunks")
+
+
+class ChunkSentenceVectors(Base):
+    """The vectors of the texts the answerer judges a chunk by (its sentences, for an
+    English embedder also an FAQ's question), under one embedder: computed at ingest so a
+    turn loads them instead of embedding them (retrieval/sentences.py). ``texts`` says
+    which texts the vectors are of; a row whose texts no longer match is recomputed."""
+
+    __tablename__ = "chunk_sentence_vectors"
+
+    chunk_id: Mapped[int] = mapped_column(ForeignKey("chunks.id", ondelete="CASCADE"), primary_key=True)
+    embedder: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # A check on reads, not an index: an index on it made SQLite scan every row of the
+    # merchant instead of looking the few chunk ids up by the primary key.
+    merchant_id: Mapped[str] = mapped_column(String(64))
+    texts: Mapped[list] = mapped_column(JSON)
+    vectors: Mapped[bytes] = mapped_column(LargeBinary)  # float32, one row per text
 
 
 class VectorCollection(Base):

@@ -12,12 +12,14 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 from knowledge import repository
 from knowledge.models import Chunk, Document
-from knowledge.parsers import IngestError, ParsedDocument, parse_document, supported_files
+from knowledge.parsers import ChunkDraft, IngestError, ParsedDocument, parse_document, supported_files
 from retrieval.retriever import HybridRetriever
 from retrieval.tokenize import tokenize
 from retrieval.vector_store import VectorStoreUnavailable, validate_merchant_id
@@ -62,9 +64,22 @@ class IngestReport:
         return sum(f.chunks for f in self.files if f.status != "unchanged")
 
 
+class ChunkHook(Protocol):
+    """More work done once per chunk at ingest (the answerer's sentence vectors): ``compute``
+    runs before the transaction, ``store`` inside it once the chunks have ids, and
+    ``committed`` after the commit (work that may finish later)."""
+
+    def compute(self, drafts: list[ChunkDraft]) -> list[Any]: ...
+
+    def store(self, session: Session, merchant_id: str, chunk_ids: list[int], computed: list[Any]) -> None: ...
+
+    def committed(self, merchant_id: str, chunk_ids: list[int], drafts: list[ChunkDraft]) -> None: ...
+
+
 class KnowledgeService:
-    def __init__(self, retriever: HybridRetriever) -> None:
+    def __init__(self, retriever: HybridRetriever, hooks: Iterable[ChunkHook] = ()) -> None:
         self.retriever = retriever
+        self.hooks = list(hooks)
 
     def ensure_merchant(self, merchant_id: str, name: str | None = None) -> None:
         validate_merchant_id(merchant_id)
@@ -113,6 +128,7 @@ class KnowledgeService:
         # Embed before touching SQL: the slow, fallible part happens while nothing has changed yet.
         drafts = [c for p in todo for c in p.chunks]
         vectors = self.retriever.embed([c.embed_text for c in drafts], progress)
+        extras = [hook.compute(drafts) for hook in self.hooks]
 
         report = IngestReport()
         new_ids: list[int] = []
@@ -151,6 +167,8 @@ class KnowledgeService:
                             name=p.name, status="replaced" if existing else "added", chunks=len(rows), document_id=doc.id
                         )
                     )
+                for hook, computed in zip(self.hooks, extras):
+                    hook.store(session, merchant_id, new_ids, computed)
                 if todo:
                     repository.bump_kb_version(session, merchant_id)
                 # Vectors go in before the commit; if the commit fails they are removed again.
@@ -161,6 +179,8 @@ class KnowledgeService:
         # SQL is the source of truth: a stale vector left by a failure here is never served,
         # because hits are re-read from SQL.
         self._discard_vectors(merchant_id, sorted(set(old_ids) - set(new_ids)))
+        for hook in self.hooks:
+            hook.committed(merchant_id, new_ids, drafts)
         return report
 
     def _discard_vectors(self, merchant_id: str, chunk_ids: list[int]) -> None:

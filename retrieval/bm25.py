@@ -40,7 +40,8 @@ class Bm25Index:
         if self._bm25 is None or not tokens:
             return []
         k = min(k, len(self.chunk_ids))
-        docs, scores = self._bm25.retrieve([tokens], k=k, show_progress=False, n_threads=1)
+        # n_threads=0: in this thread (1 would start a thread pool on every search).
+        docs, scores = self._bm25.retrieve([tokens], k=k, show_progress=False, n_threads=0)
         return [
             LexicalHit(int(self.chunk_ids[d]), float(s)) for d, s in zip(docs[0], scores[0]) if s > 0.0
         ]

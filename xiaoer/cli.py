@@ -68,6 +68,9 @@ def _ingest(assistant, merchant: str, paths: list[Path]) -> None:
             _fail("nothing was ingested; fix the files above and try again", code=2)
         except ValueError as exc:
             _fail(str(exc), code=2)
+        # The English model's sentence vectors follow the upload in the background; a
+        # one-shot command finishes them before it exits.
+        assistant.sentences.wait()
     for f in report.files:
         console.print(f"[green]✓[/] {f.name}: {f.status}, {f.chunks} chunks")
 
