@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = '0009'
-down_revision = '0005'
+down_revision = '0007_widget_photos'
 branch_labels = None
 depends_on = None
 
