@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.events import record_event
 from bot.models import OWNER_HUMAN, Conversation, Message
+from bot.replies import confirms_resolution
 from xiaoer.db import utcnow
 from xiaoer.livebus import PUSHED_ROLES, publish_after_commit
 
@@ -83,9 +84,12 @@ def add_message(
             from handoff.service import holding_agent  # handoff depends on bot, not the other way round
 
             holder = holding_agent(session, conversation.id)
+        event_data = {"message_id": message.id, "owner": conversation.owner}
+        if confirms_resolution(text):  # "好的谢谢" after a resolution confirms it (handoff/metrics.py)
+            event_data["confirms"] = True
         record_event(
             session, conversation.merchant_id, "shopper_message", conversation_id=conversation.id, agent_id=holder,
-            data={"message_id": message.id, "owner": conversation.owner},
+            data=event_data,
         )
     return message
 

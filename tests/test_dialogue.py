@@ -94,7 +94,7 @@ def test_reason_given_up_front_gets_the_offer_at_once_and_yes_accepts(assistant,
     r2 = say(assistant, demo_merchant, "ok sounds good", r1.conversation_id)
     assert r2.offer["status"] == "accepted" and "coupon" in r2.reply
     accepted = events(r1.conversation_id, "offer_accepted")
-    assert len(accepted) == 1 and accepted[0].value == 10.0 and accepted[0].data["saved"] == 0.0  # no order on file
+    assert len(accepted) == 1 and accepted[0].value == 10.0 and accepted[0].data["saved"] is None  # no order on file: the value kept is unknown
 
 
 def test_quick_reply_buttons_send_structured_choices(assistant, demo_merchant):
