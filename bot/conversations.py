@@ -135,15 +135,27 @@ def answered_questions(session: Session, conversation_id: str, limit: int) -> li
     return out[::-1][:limit]
 
 
-def last_question(session: Session, conversation_id: str) -> str | None:
-    """The shopper's latest message that asked something (not small talk, not "转人工")."""
-    return session.scalar(
-        select(Message.text)
-        .where(
-            Message.conversation_id == conversation_id,
-            Message.role == "shopper",
-            Message.intent.not_in(("human", "chitchat")),
-        )
-        .order_by(Message.id.desc())
-        .limit(1)
+def is_button_press(message: Message) -> bool:
+    """A quick reply or a button the shopper pressed (质量问题, 接受, 转人工): its words are
+    the shop's label, not the shopper's."""
+    return bool((message.data or {}).get("quick_reply"))
+
+
+def own_words(messages: list[Message]) -> list[Message]:
+    """The shopper's messages in their own words, in order: not a button press, not small talk."""
+    return [m for m in messages if m.role == "shopper" and not is_button_press(m) and m.intent != "chitchat"]
+
+
+def last_question(session: Session, conversation_id: str, scan: int = 20) -> str | None:
+    """The shopper's latest message in their own words that asked something (not small
+    talk, not "转人工", not a button press), among the last ``scan`` messages."""
+    asked = [m for m in own_words(history(session, conversation_id, limit=scan)) if m.intent != "human"]
+    return asked[-1].text if asked else None
+
+
+def offered_quick_replies(session: Session, conversation_id: str) -> list[str]:
+    """The labels of the quick replies the bot's latest message offered."""
+    latest = session.scalar(
+        select(Message).where(Message.conversation_id == conversation_id, Message.role == "bot").order_by(Message.id.desc()).limit(1)
     )
+    return list((latest.data or {}).get("quick_replies") or []) if latest is not None else []
