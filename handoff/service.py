@@ -221,8 +221,7 @@ def agent_reply(
     ticket = _held_ticket(session, merchant_id, ticket_id, agent)
     use = _suggestion_use(ticket, suggestion_id, text)
     conversation = session.get(Conversation, ticket.conversation_id)
-    data = {"suggestion": suggestion_id, "edited": use["edited"]} if use["from_suggestion"] else None
-    message = add_message(session, conversation, "agent", text, agent_id=agent.id, data=data)
+    message = add_message(session, conversation, "agent", text, agent_id=agent.id)
     mark_responded(session, conversation, agent_id=agent.id, since=ticket.claimed_at)
     record_event(
         session, merchant_id, "agent_replied", conversation_id=conversation.id, agent_id=agent.id,
