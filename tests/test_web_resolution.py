@@ -105,3 +105,27 @@ def test_a_gap_an_upload_answers_leaves_the_list_without_a_reload(live_server, b
     finally:
         context.close()
         merchant_api(live_server, "DELETE", "/documents/rent_faq.csv")
+
+
+def test_the_queue_card_previews_the_shoppers_own_words_written_while_queued(live_server, browser):
+    from tests.test_web_console import console_as, queue_item
+
+    def say(message, conversation_id=None, **extra):
+        body = {"merchant_id": "demo", "message": message, "conversation_id": conversation_id, **extra}
+        response = httpx.post(f"{live_server.base}/v1/chat", json=body, timeout=60)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    conv = say("我要退款")["conversation_id"]
+    say("质量问题", conv, refund_reason="quality", quick_reply=True)
+    assert say("转人工", conv, quick_reply=True)["handoff"] is not None
+    context, page = console_as(browser, live_server, "xiaomei")
+    try:
+        card = queue_item(page, conv).locator(".snippet")
+        expect(card).to_have_text("“我要退款”")  # not the buttons' labels
+        assert say("衣服开线了，袖口全散了", conv)["route"] == "silent"
+        expect(card).to_have_text("“我要退款” / “衣服开线了，袖口全散了”", timeout=15_000)  # the next queue refresh
+        assert "退款/退货（质量问题）" in card.get_attribute("title")
+        assert page.js_errors == []
+    finally:
+        context.close()
