@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.errors import JsonBodyLimit, install_error_handlers
 from api.ratelimit import RateLimiter
-from api.routes import agents, chat, live, loop, merchants, orders, pages
+from api.routes import agents, chat, labels, live, loop, merchants, orders, pages, team
 from bot.turn import ShopAssistant
 from xiaoer.livebus import LiveBus
 from xiaoer.privacy import install_log_filter
@@ -90,6 +90,8 @@ def create_app(assistant: ShopAssistant | None = None, settings: Settings | None
     app.include_router(agents.router)
     app.include_router(loop.router)
     app.include_router(live.router)
+    app.include_router(labels.router)
+    app.include_router(team.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
     # The app-wide body limit as a middleware of ours (not FastAPI's max_body_size, which sits

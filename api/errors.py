@@ -18,7 +18,7 @@ from bot.orders import OrderImportError
 from bot.recovery import PolicyError
 from handoff.qa import QaRulesError
 from bot.turn import UnknownMerchant
-from handoff.service import TicketConflict, TicketNotFound
+from handoff.service import Conflict, NotFound
 from knowledge.service import IngestBatchError
 from retrieval.vector_store import VectorStoreUnavailable
 
@@ -48,12 +48,12 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _no_conversation(_r: Request, exc: ConversationNotFound) -> JSONResponse:
         return _json(404, f"unknown conversation {exc.args[0]!r}")
 
-    @app.exception_handler(TicketNotFound)
-    async def _no_ticket(_r: Request, exc: TicketNotFound) -> JSONResponse:
+    @app.exception_handler(NotFound)
+    async def _no_ticket(_r: Request, exc: NotFound) -> JSONResponse:
         return _json(404, str(exc))
 
-    @app.exception_handler(TicketConflict)
-    async def _ticket_conflict(_r: Request, exc: TicketConflict) -> JSONResponse:
+    @app.exception_handler(Conflict)
+    async def _ticket_conflict(_r: Request, exc: Conflict) -> JSONResponse:
         return _json(409, str(exc))
 
     @app.exception_handler(IngestBatchError)

@@ -7,6 +7,7 @@ weight says "not sure" and hands off, whatever else the record holds.
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 from collections.abc import Callable
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from sqlalchemy import select
 
-from bot.answerability import content_words
+from bot.answerability import ASK_WORDS, content_words
 from bot.question import ATTRIBUTE_BY_NAME, COLOUR_WORDS, Question
 from knowledge import repository
 from knowledge.models import Chunk, Document
@@ -32,6 +33,9 @@ FOCUS_SURENESS = 0.8
 MEANING_LINK = 0.35
 MEANING_MARGIN = 0.1
 MEANING_SURENESS = 0.6  # a follow-up about the product in focus ("还有货吗") is about it this surely
+# Linking by a distinctive part of a name ("龙井明前" → 西湖龙井 明前特级; "幼猫粮" → 鸡肉蛋黄全价幼猫粮):
+# the name pieces the question holds, each weighted by how few products share it.
+PART_SURENESS = 0.62
 
 
 def fact_confidence(sureness: float) -> float:
@@ -74,6 +78,8 @@ class Catalog:
     def __init__(self, embedder=None) -> None:
         self.embedder = embedder  # product names by meaning, across languages ("tofu litter" → 豆腐猫砂)
         self._cache: dict[str, tuple[int, list[Product]]] = {}
+        self._parts: dict[str, tuple[int, NameParts]] = {}
+        self._topics: dict[str, set[str]] = {}
         self._name_vectors: dict[str, tuple[int, np.ndarray]] = {}
         self._lock = threading.Lock()
 
@@ -96,10 +102,22 @@ class Catalog:
                 sku = str(data.get("sku"))
                 product = by_sku.setdefault(sku, Product(sku=sku, data=data, document=document))
                 product.chunks.setdefault(lang, chunk_id)
+            # The words the shop's FAQ and documents use: a question word among them is a
+            # topic of its own (运费, 发票, 西藏), not a word for a product attribute.
+            topics: set[str] = set()
+            for (tokens,) in session.execute(
+                select(Chunk.search_tokens).where(Chunk.merchant_id == merchant_id, Chunk.kind != "product")
+            ):
+                topics.update((tokens or "").split(" "))
         products = list(by_sku.values())
         with self._lock:
             self._cache[merchant_id] = (version, products)
+            self._topics[merchant_id] = topics
         return products
+
+    def topic_words(self, merchant_id: str) -> set[str]:
+        self.products(merchant_id)
+        return self._topics.get(merchant_id, set())
 
     def find(self, merchant_id: str, name: str | None) -> Product | None:
         """A product by SKU or exact name (the product card the shopper is looking at)."""
@@ -118,19 +136,45 @@ class Catalog:
         meaning, when one product's name is clearly closer than every other's."""
         products = self.products(merchant_id)
         scored = sorted(((name_match(question, p), i) for i, p in enumerate(products)), reverse=True)
-        if scored and scored[0][0] >= LINK_THRESHOLD:
+        by_part = self._name_parts(merchant_id, products).best(question) if products else None
+        full = [i for score, i in scored if score >= 1.0]
+        if len(full) == 1 or (full and by_part in full):
+            # Two products named in full ("linen notebook" is an alias of the A5 and the A6):
+            # the pieces only one of them has decide (A5), else neither is taken.
+            return ProductLink(products[full[0] if len(full) == 1 else by_part], 1.0)
+        if full:
+            return None
+        # A name met only in part links when its pieces point to this product alone: "猫粮"
+        # is part of the kitten food's alias 幼猫粮, and of the adult food's name too.
+        if scored and scored[0][0] >= LINK_THRESHOLD and by_part == scored[0][1]:
             return ProductLink(products[scored[0][1]], scored[0][0])
+        if by_part is not None:
+            return ProductLink(products[by_part], PART_SURENESS)
         if query_vector is None or self.embedder is None or not products or is_cjk(question):
             return None
         # Only across languages: an English question, products named in Chinese only.
         sims = self._names_by_meaning(merchant_id, products) @ query_vector
         sims = np.where([bool(p.data.get("title_en")) or not is_cjk(p.title("zh")) for p in products], -1.0, sims)
+        # A code of a name the question does hold ("longjing 250g": 250g) limits the choice to
+        # the products that have it: meaning alone once took a 200g snack for the 250g tea.
+        parts = self._name_parts(merchant_id, products)
+        codes = {p for p in _pieces(question) if any(c.isdigit() for c in p)}
+        if any(codes & pieces for pieces in parts.pieces):
+            sims = np.where([bool(codes & pieces) for pieces in parts.pieces], sims, -1.0)
         order = np.argsort(-sims)
         best = float(sims[order[0]])
         second = float(sims[order[1]]) if len(order) > 1 else 0.0
         if best >= MEANING_LINK and best - second >= MEANING_MARGIN:
             return ProductLink(products[int(order[0])], MEANING_SURENESS)
         return None
+
+    def _name_parts(self, merchant_id: str, products: list[Product]) -> NameParts:
+        version = self._cache[merchant_id][0]
+        cached = self._parts.get(merchant_id)
+        if cached is None or cached[0] != version:
+            cached = (version, NameParts(products))
+            self._parts[merchant_id] = cached
+        return cached[1]
 
     def key_similarity(self, keys: list[str], question: str) -> np.ndarray:
         """Cosine of each fact key to the question's words (the best word), by meaning."""
@@ -159,26 +203,93 @@ class Catalog:
         return cached[1]
 
 
+class NameParts:
+    """Every product's names cut into pieces (Chinese character pairs, English words, model
+    and variant codes like 4kg or A5), each weighted by how few of the shop's products
+    share it. A question that holds pieces only one product has names that product, though
+    it names only part of it ("落地灯几瓦" → 护眼LED落地灯 客厅卧室阅读灯), misspells the rest
+    ("升降卓" → 升降桌) or names one of its variants ("四人位" → the sofa sold as 三人位/四人位)."""
+
+    def __init__(self, products: list[Product]) -> None:
+        self.pieces = [_name_pieces(p) for p in products]
+        counts: dict[str, int] = {}
+        for pieces in self.pieces:
+            for piece in pieces:
+                counts[piece] = counts.get(piece, 0) + 1
+        n = len(products)
+        self.weight = {piece: math.log((n + 1) / count) for piece, count in counts.items()}
+        self.unique = math.log((n + 1) / 1) if n else 0.0
+
+    def best(self, question: str) -> int | None:
+        """The product the question's name pieces point to, when they point to one alone."""
+        if len(self.pieces) < 1:
+            return None
+        asked = _pieces(question)
+        scores = [sum(self.weight[p] for p in asked & pieces) for pieces in self.pieces]
+        order = sorted(range(len(scores)), key=lambda i: scores[i], reverse=True)
+        best = order[0]
+        second = scores[order[1]] if len(order) > 1 else 0.0
+        held = asked & self.pieces[best]
+        distinctive = [p for p in held if not any(p in other for j, other in enumerate(self.pieces) if j != best)]
+        # One piece no other product has and a lead, or a lead as large as such a piece's
+        # weight: two products that share the question's pieces equally ("猫粮多少钱" with a kitten and an adult food) are not told apart.
+        # One everyday English word ("cat", "pen") is too little to name a product by.
+        enough = len(held) >= 2 or any(not p.isalpha() or not p.isascii() for p in held)
+        lead = scores[best] - second
+        # Pieces shared with other products can still name one together ("太空舱" + "猫爬架").
+        if enough and ((distinctive and lead >= 0.5 * self.unique) or lead >= self.unique):
+            return best
+        return None
+
+
+_HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
+_NAME_STOP = {"set", "pack", "new"}
+
+
+def _pieces(text: str) -> set[str]:
+    text = text.casefold()
+    pieces = {run[i : i + 2] for run in _HAN_RUN.findall(text) for i in range(len(run) - 1)}
+    # English words as the search index has them (no function words, plural folded), and codes like 4kg, a5.
+    pieces |= {t for t in tokenize(text) if t.isascii() and (len(t) >= 3 or any(c.isdigit() for c in t))
+               and t not in _NAME_STOP and t not in ASK_WORDS}
+    return pieces
+
+
+def _name_pieces(product: Product) -> set[str]:
+    names = product.names() + [str(v.get("name") or "") for v in product.data.get("variants") or []]
+    return set().union(*(_pieces(n) for n in names)) if names else set()
+
+
 def _residual_words(question: Question, product: Product | None = None) -> list[str]:
     """The question's content words that are neither attribute words nor the product's own
-    names, fact keys or values: what else the question is about."""
+    names, variants, fact keys or values: what else the question is about."""
     covered = " ".join(cue for a in question.attributes for cue in ATTRIBUTE_BY_NAME[a].cues).casefold()
     if product is not None:
         facts = product.data.get("facts") or {}
-        covered += " " + " ".join(product.names() + list(facts) + list(facts.values())).casefold()
-    covered += " " + " ".join(w + "色" if not w.isascii() else w for w in COLOUR_WORDS) + " 颜色 款 个 件 还有 有货"
+        variants = [str(v.get("name") or "") for v in product.data.get("variants") or []]
+        covered += " " + " ".join(product.names() + variants + list(facts) + list(facts.values())).casefold()
+    covered += " " + " ".join(w + "色" if not w.isascii() else w for w in COLOUR_WORDS) + " 颜色 款 个 件 还有 有货 买 下单 come order buy purchase"
     return [w for w in content_words(tokenize(question.text))
             if w.casefold() not in covered and not (is_cjk(w) and len(_longest_run_text(w.casefold(), covered)) >= 2)]
 
 
-def about_focus(question: Question) -> bool:
-    """A follow-up that names nothing but an attribute ("还有库存吗", "重量呢", "蓝色的呢")."""
-    return bool(question.attributes) and not _residual_words(question)
+def about_focus(question: Question, product: Product | None = None, topics: set[str] | None = None) -> bool:
+    """A follow-up that names nothing but an attribute ("还有库存吗", "重量呢", "蓝色的呢") or
+    the product's own words ("杆子多长"), no topic of the shop's FAQ."""
+    return bool(question.attributes) and not (question_has_other_topic(question, product, topics) if product
+                                              else _residual_words(question))
 
 
-def question_has_other_topic(question: Question, product: Product) -> bool:
-    """"这款运费多少钱" names the product but asks about shipping, not the product's price."""
-    return bool(_residual_words(question, product))
+def question_has_other_topic(question: Question, product: Product, topics: set[str] | None = None) -> bool:
+    """"这款运费多少钱" names the product but asks about shipping, not the product's price.
+    ``topics``: the words of the shop's FAQ and documents; a leftover word they never use
+    ("逗猫棒杆子多长": 杆子) is the shopper's word for a part of the product, not a topic."""
+    residual = _residual_words(question, product)
+    if topics is not None and question.attributes:
+        # Only with an everyday attribute word asked: a fact key met in part ("可可含量" →
+        # 净含量) with a leftover word is another fact, whatever the FAQ says.
+        residual = [w for w in residual if w in topics]
+    return bool(residual)
 
 
 def name_match(question: str, product: Product) -> float:
@@ -223,7 +334,8 @@ def _fact_for(product: Product, attribute: str) -> tuple[str, str] | None:
     spec = ATTRIBUTE_BY_NAME[attribute]
     for key, value in (data.get("facts") or {}).items():
         k = key.casefold()
-        if any(word in k for word in spec.keys if len(word) > 1 or k == word):
+        # One-character words only end a key: 杆长, 座高 hold a dimension, 长度单位 does not.
+        if any(word in k if len(word) > 1 else k.endswith(word) for word in spec.keys):
             return key, value
     return None
 
@@ -273,24 +385,58 @@ def _list_field(data: dict, key: str, lang: str) -> list[str]:
 
 
 def _variant_for(product: Product, question: str) -> dict | None:
-    """The SKU variant the question names: whole, or by the part of its name that sets it
-    apart ("活性炭味的豆腐砂" → 活性炭味 6L; "the 4kg one" → 4kg)."""
-    q = question.casefold()
-    title = " ".join(product.names()).casefold()
-    best, best_len = None, 1
-    for variant in product.data.get("variants") or []:
-        name = str(variant.get("name") or "").casefold()
-        if not name:
-            continue
-        if name in q:
-            return variant
-        parts = re.findall(r"[a-z0-9.]+|[\u4e00-\u9fff]+", name)
-        for part in parts:
-            run = part if not is_cjk(part) and re.search(rf"(?<![a-z0-9.]){re.escape(part)}(?![a-z0-9])", q) else (
-                _longest_run_text(part, q) if is_cjk(part) else "")
-            if len(run) > best_len and run not in title:
-                best, best_len = variant, len(run)
-    return best
+    """The SKU variant the question names: whole, by the part of its name that sets it apart
+    ("活性炭味的豆腐砂" → 活性炭味 6L; "the 4kg one" → 4kg; "16plus" → iPhone 16 Plus), or by
+    the one colour only it has ("紫色的" → 远峰紫)."""
+    variants = [v for v in product.data.get("variants") or [] if str(v.get("name") or "").strip()]
+    if not variants:
+        return None
+    q = _squeeze(question)
+    title = _squeeze(" ".join(product.names()))
+    whole = [v for v in variants if _squeeze(str(v["name"])) in q]
+    if whole:  # "iphone 16 pro" holds the names iPhone 16 and iPhone 16 Pro: the longer one
+        return max(whole, key=lambda v: len(_squeeze(str(v["name"]))))
+    scored = []
+    for variant in variants:
+        best = 0
+        for part in re.split(r"[\s/,，、()（）+|;；]+", str(variant["name"]).casefold()):
+            part = _squeeze(part)
+            if not part or part in title:
+                continue
+            if part in q and (len(part) >= 2 or part.isdigit()):
+                run = len(part) + 1  # a whole part ("1段", "4kg") says more than a run of one
+            elif is_cjk(part):
+                run = len(_longest_run_text(part, q))
+                if run < 2 or _longest_run_text(part, q) in title:
+                    run = 0
+            else:
+                run = 0
+            best += run  # "16 pro max": pro and max, against the Pro's pro alone
+        scored.append((best, variant))
+    scored.sort(key=lambda pair: pair[0], reverse=True)
+    if scored[0][0] >= 2 and (len(scored) == 1 or scored[1][0] < scored[0][0]):
+        return scored[0][1]
+    colours = [word for word in COLOUR_WORDS if word in q]
+    if colours:
+        having = [v for v in variants if any(word in str(v["name"]).casefold() for word in colours)]
+        if len(having) == 1:
+            return having[0]
+    return None
+
+
+def _squeeze(text: str) -> str:
+    return re.sub(r"\s+", "", text.casefold())
+
+
+def _by_variant(product: Product, key: str) -> list[tuple[str, object]] | None:
+    """Each variant's own price or stock, when they differ: with no variant named, the
+    product-level figure would be wrong for some of them."""
+    values = [(str(v["name"]), v.get(key)) for v in product.data.get("variants") or [] if v.get("name") and v.get(key) is not None]
+    if len(values) < 2:
+        return None
+    if key == "stock":
+        return values if len({int(value) > 0 for _, value in values}) > 1 else None
+    return values if len({value for _, value in values}) > 1 else None
 
 
 def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMatcher | None = None) -> FactAnswer | None:
@@ -302,6 +448,8 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
     asked = list(question.attributes)
     literal = [kv for kv in _literal_facts(product, question.text, matcher if not asked else None)
                if not any(_fact_for(product, a) == kv for a in asked)]
+    if not asked and not literal and _sizes_named(question.text) and _list_field(product.data, "sizes", lang):
+        asked = ["sizes"]  # "有43码吗", "do you have 130": a yes or no about that size
     if not asked and not literal:
         return None
     variant = _variant_for(product, question.text)
@@ -320,15 +468,27 @@ def _attribute_reply(attribute: str, question: Question, en: bool, title: str, p
     lang = "en" if en else "zh"
     if attribute == "price":
         price = variant.get("price") if variant and variant.get("price") is not None else data.get("price")
-        if price is None:
+        each = None if variant else _by_variant(product, "price")
+        if price is None and not each:
             return None
         which = f" ({variant['name']})" if variant else ""
+        if each:
+            listed = ", ".join(f"{name} ¥{format_price(value)}" for name, value in each)
+            return f"The {title} costs, by option: {listed}." if en else f"{title}各款价格：" + "、".join(
+                f"{name} ¥{format_price(value)}" for name, value in each) + "。"
         return f"The {title}{which} costs ¥{format_price(price)}." if en else f"{title}{which}的价格是¥{format_price(price)}。"
     if attribute == "stock":
         stock = variant.get("stock") if variant and variant.get("stock") is not None else data.get("stock")
-        if stock is None:
+        each = None if variant else _by_variant(product, "stock")
+        if stock is None and not each:
             return None
         which = f" ({variant['name']})" if variant else ""
+        if each:
+            have = [name for name, value in each if int(value) > 0]
+            gone = [name for name, value in each if int(value) <= 0]
+            if en:
+                return f"The {title}: in stock: {', '.join(have)}; out of stock: {', '.join(gone)}."
+            return f"{title}：{'、'.join(have)}有货；{'、'.join(gone)}缺货。"
         if int(stock) > 0:
             return f"The {title}{which} is in stock ({int(stock)} left)." if en else f"{title}{which}目前有货，库存{int(stock)}件。"
         return f"Sorry, the {title}{which} is out of stock right now." if en else f"抱歉，{title}{which}目前缺货。"
@@ -344,9 +504,14 @@ def _attribute_reply(attribute: str, question: Question, en: bool, title: str, p
         if en and attribute == "sizes" and not _looks_like_sizes(values):
             label = "options"
         listed = ", ".join(values) if en else "、".join(values)
-        named = _named_value(question.text, values) if attribute == "colors" else None
+        if attribute == "colors":
+            named = _named_value(question.text, values)
+        else:  # only a question that names a size and nothing else asks yes or no ("178cm 160斤穿什么码" asks which)
+            named = _named_size(question.text, values) if "sizes" not in question.attributes else None
         if named is not None:
             word, present = named
+            if not en and attribute == "sizes" and word.isdigit():
+                word += "码"
             if present:
                 return f"Yes, the {title} comes in {word}." if en else f"有的，{title}有{word}。"
             return (f"Sorry, the {title} doesn't come in {word}; it comes in {listed}." if en
@@ -365,6 +530,28 @@ def _attribute_reply(attribute: str, question: Question, en: bool, title: str, p
 
 def _looks_like_sizes(values: list[str]) -> bool:
     return all(re.fullmatch(r"(x{0,3}[sml]|xx?l|\d{2,3}(/\d+)?|均码|free|one size|[\d.]+码)", v.strip().casefold()) for v in values)
+
+
+# A size: a number or letter size with a size unit, or standing alone before 的/吗/呢 or the end
+# ("43码", "有130的吗", "come in 43"); "12个月", "250g" and "6斤" are no sizes.
+_SIZE = re.compile(r"(?<![\d.a-z])(\d{2,3}(?:\.5)?|x{0,3}[sml]|[2-4]?xl)(?:\s*(?:码|号|cm|厘米)|(?=\s*(?:的|吗|呢|嘛|么|[?？,，。!！]|\s|$)))",
+                   re.IGNORECASE)
+
+
+def _sizes_named(question: str) -> list[str]:
+    return [m.casefold() for m in _SIZE.findall(question)]
+
+
+def _named_size(question: str, values: list[str]) -> tuple[str, bool] | None:
+    """A size the question names ("43码", "130", "XL"), and whether the product has it."""
+    named = _sizes_named(question)
+    if not named:
+        return None
+    plain = {re.sub(r"\s*(码|号|cm|厘米)$", "", v.strip().casefold()): v for v in values}
+    for size in named:
+        if size in plain:
+            return plain[size], True
+    return named[0].upper(), False
 
 
 def _named_value(question: str, values: list[str]) -> tuple[str, bool] | None:

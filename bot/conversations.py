@@ -45,6 +45,23 @@ def open_conversation(
     return conversation
 
 
+def note_visit(
+    session: Session, conversation: Conversation, *, page: str | None, shopper_id: str | None, shopper_hmac: str | None
+) -> None:
+    """Remember the page the shopper writes from (the latest) and who they are once the
+    merchant's page signed their id: the agent console shows both, and the signed id links
+    the shopper's earlier conversations. An unsigned or forged id is not kept."""
+    if page:
+        conversation.page_url = page
+    if shopper_id and shopper_hmac and conversation.shopper_id != shopper_id:
+        from bot.order_access import verified_shopper
+        from bot.order_models import OrderSettings
+
+        settings = session.get(OrderSettings, conversation.merchant_id)
+        if verified_shopper(settings.identity_secret if settings else None, shopper_id, shopper_hmac):
+            conversation.shopper_id = shopper_id
+
+
 def get_conversation(session: Session, merchant_id: str, conversation_id: str) -> Conversation | None:
     conversation = session.get(Conversation, conversation_id)
     if conversation is None or conversation.merchant_id != merchant_id:

@@ -16,6 +16,7 @@ them later (handoff/metrics.py).
 | ticket_claimed       | seconds the ticket waited in the queue  | the claimer     | {ticket_id, pending}                 |
 | ticket_resolved      | seconds from claim to resolve           | the resolver    | {ticket_id}                          |
 | handed_back          |                                         | agent or None   | {ticket_id, reason}                  |
+| ticket_transferred   |                                         | the giver       | {ticket_id, to}                      |
 | offer_made           | offer amount                            |                 | {offer_id, kind, reason}             |
 | offer_accepted       | offer amount                            |                 | {offer_id, kind, saved}              |
 | offer_declined       | offer amount                            |                 | {offer_id, kind}                     |
@@ -53,6 +54,7 @@ EVENT_KINDS = frozenset(
         "ticket_claimed",
         "ticket_resolved",
         "handed_back",
+        "ticket_transferred",
         "offer_made",
         "offer_accepted",
         "offer_declined",

@@ -18,7 +18,6 @@ import numpy as np
 
 from bot.answer_types import Answer, Citation, Evidence
 from bot.answerability import Features, content_words, features, probability
-from bot.catalog import LINK_THRESHOLD, Product, answer_facts, name_match
 from bot.question import Question, analyse, answer_fits, asked_attributes
 from knowledge.models import Chunk
 from retrieval.embedders import Embedder
@@ -235,16 +234,11 @@ class ExtractiveAnswerer:
         chunk = ev.chunk
         if chunk.kind == "faq" and chunk.answer:
             return chunk.answer
-        if chunk.kind == "product" and chunk.data:
-            product = Product(sku=str(chunk.data.get("sku")), data=chunk.data, chunks={chunk.lang: chunk.id}, document=ev.document)
-            analysed = analyse(question)
-            if not analysed.attributes or name_match(question, product) < LINK_THRESHOLD:
-                # A product record answers questions about its attributes, asked of it by name
-                # (the catalog stage has the product in focus): never an accessory's price for
-                # the product the shopper meant.
-                return None
-            fact = answer_facts(analysed, lang, product)
-            return fact.reply if fact else None
+        if chunk.kind == "product":
+            # A product's facts are answered by the catalog stage, which links the product the
+            # question names among all of the shop's products; a record retrieved here is only
+            # close in words, and may be an accessory of the product the shopper meant.
+            return None
         return self.best_sentences(question, chunk, query_vector)
 
     def best_sentences(self, question: str, chunk: Chunk, query_vector: np.ndarray | None = None, keep: int = 2) -> str:

@@ -41,6 +41,12 @@ class Conversation(Base):
     rating: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # What the agent console shows about the shopper: the page they wrote from (the latest)
+    # and their identity once the merchant's page signed it (bot/order_access.py).
+    page_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    shopper_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+
+    __table_args__ = (Index("ix_conversations_merchant_shopper", "merchant_id", "shopper_id"),)
 
 
 class Message(Base):

@@ -30,18 +30,19 @@ class Attribute:
 ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute("price", "价格", ("多少钱", "价格", "价钱", "几块", "多钱", "售价", "啥价", "什么价", "怎么卖", "贵不贵", "贵吗", "咋卖",
                               "price", "cost", "how much"), ("价格", "售价", "price")),
-    Attribute("stock", "库存", ("有货", "库存", "现货", "还有吗", "有没有货", "缺货", "断货", "卖完", "还有没", "有没有现货", "能买到",
-                              "in stock", "available", "sold out", "stock", "out of stock", "restock"), ("库存", "stock")),
+    Attribute("stock", "库存", ("有货", "库存", "现货", "还有吗", "有没有货", "缺货", "断货", "卖完", "还有没", "有没有现货", "能买到", "没货",
+                              "还剩", "剩几", "剩多少", "in stock", "available", "sold out", "stock", "out of stock", "restock",
+                              "are left", "left in"), ("库存", "stock")),
     Attribute("sizes", "尺码", ("尺码", "码数", "几码", "什么码", "哪些码", "sizes", "what size"), ("尺码", "码", "size")),
     Attribute("colors", "颜色", ("颜色", "什么色", "几种色", "哪些色", "色号", "colour", "color", "shade"), ("颜色", "色", "color", "colour", "shade")),
-    Attribute("material", "材质", ("材质", "面料", "材料", "什么做的", "啥做的", "material", "fabric", "made of", "made from"),
+    Attribute("material", "材质", ("材质", "面料", "材料", "料子", "什么料", "什么做的", "啥做的", "material", "fabric", "made of", "made from"),
               ("材质", "面料", "材料", "material", "fabric")),
     Attribute("weight", "重量", ("重量", "多重", "净重", "几斤", "多少克", "多少斤", "重不重", "净含量", "weight", "how heavy", "weigh"),
               ("重量", "净重", "毛重", "净含量", "weight")),
     Attribute("capacity", "容量", ("容量", "容积", "多少ml", "毫升", "几升", "多少升", "capacity", "volume", "how many ml", "litre", "liter"),
               ("容量", "容积", "净含量", "capacity", "volume")),
     Attribute("dimensions", "尺寸", ("尺寸", "多大", "长宽高", "多高", "多长", "多宽", "多厚", "高度", "宽度", "长度", "dimension",
-                                   "how big", "how tall", "how wide", "height", "width", "length"),
+                                   "how big", "how tall", "how wide", "how thick", "how long is", "height", "width", "length", "thickness"),
               ("尺寸", "长宽高", "长", "宽", "高", "厚", "dimension", "size", "height", "width", "length")),
     Attribute("shelf_life", "保质期", ("保质期", "过期", "放多久", "能放多久", "shelf life", "expire", "expiry", "best before"),
               ("保质期", "shelf")),
@@ -49,7 +50,7 @@ ATTRIBUTES: tuple[Attribute, ...] = (
               ("产地", "原产", "origin")),
     Attribute("ingredients", "配料", ("配料", "成分", "原料", "添加剂", "ingredient", "contain"), ("配料", "成分", "原料", "ingredient")),
     Attribute("brand", "品牌", ("品牌", "牌子", "brand"), ("品牌", "brand")),
-    Attribute("power", "功率", ("功率", "多少瓦", "瓦数", "power", "watt"), ("功率", "瓦", "power", "watt")),
+    Attribute("power", "功率", ("功率", "多少瓦", "几瓦", "瓦数", "多少w", "power", "watt"), ("功率", "瓦", "power", "watt")),
     Attribute("battery", "续航", ("电池", "续航", "待机", "battery"), ("电池", "续航", "battery")),
     Attribute("temperature", "温度", ("温度", "几度", "temperature"), ("温度", "temperature")),
     Attribute("warranty", "保修", ("保修", "质保", "warranty", "guarantee"), ("保修", "质保", "warranty")),
@@ -58,7 +59,8 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute("storage", "储存方法", ("怎么保存", "储存", "存放", "怎么放", "冷藏", "storage", "how to store", "store it"),
               ("储存", "保存", "存放", "storage")),
     Attribute("servings", "份量", ("几人份", "份量", "几个人吃", "serving"), ("份", "serving")),
-    Attribute("load", "承重", ("承重", "能承受", "多重的人", "load", "hold up to", "weight limit"), ("承重", "load")),
+    Attribute("load", "承重", ("承重", "能承受", "多重的人", "能装多重", "装多重", "能坐多重", "能放多重", "最多装", "load", "hold up to",
+                             "weight limit", "how much weight", "max weight", "weight capacity"), ("承重", "load")),
     Attribute("author", "作者", ("作者", "谁写的", "author", "written by", "who wrote"), ("作者", "author")),
     Attribute("pages", "页数", ("页数", "多少页", "几页", "pages", "page count"), ("页数", "页", "pages")),
     Attribute("publisher", "出版社", ("出版社", "publisher", "published by"), ("出版", "publisher")),
@@ -91,10 +93,11 @@ class Question:
 
 def asked_attributes(text: str) -> list[str]:
     q = text.lower()
-    found = []
-    for attribute in ATTRIBUTES:
-        if any(_has_cue(q, cue) for cue in attribute.cues):
-            found.append(attribute.name)
+    matched = {a.name: [c for c in a.cues if _has_cue(q, c)] for a in ATTRIBUTES}
+    # The longer cue says what is asked: "能装多重" asks the load, not the weight its "多重" names.
+    longest = [c for cues in matched.values() for c in cues]
+    found = [name for name, cues in matched.items()
+             if cues and not all(any(c != other and c in other for other in longest) for c in cues)]
     if not found and _names_colour(q):
         found.append("colors")  # "有蓝色的吗", "does it come in black?"
     return found

@@ -27,8 +27,8 @@ from bot.answer_types import Answer, Citation, Evidence
 from bot.conversations import (
     ConversationNotFound,
     add_message,
-    get_conversation,
     mark_responded,
+    note_visit,
     open_conversation,
     answered_questions,
     last_question,
@@ -112,6 +112,8 @@ class TurnRequest(BaseModel):
     # A signed-in shopper: the merchant's page signs shopper_id (bot/order_access.py).
     shopper_id: str | None = Field(default=None, max_length=128)
     shopper_hmac: str | None = Field(default=None, max_length=128)
+    # The page the shopper writes from (the widget sends location.href); shown to the agent.
+    page: str | None = Field(default=None, max_length=2000)
 
 
 class QuickReply(BaseModel):
@@ -200,9 +202,13 @@ class ShopAssistant:
             query_vector = self.retriever.embedder.embed([message])[0]
         question = analyse(message)
         fact = self._catalog_answer(merchant_id, question, lang, focus, query_vector)
-        if fact is not None:
+        if fact is not None and not fact.handoff:
             return fact
         grounded, evidence = self._grounded(merchant_id, message, lang, mode, query_vector)
+        if fact is not None and grounded.handoff:
+            # The product's record lacks what is asked, and no FAQ row or policy sentence
+            # answers it either ("剑麻柱坏了保修吗" may be answered by the warranty FAQ).
+            return fact
         if grounded.handoff and focus is not None and question.elliptical:
             # A follow-up that leans on the conversation: retrieve with what it leans on (the
             # product in focus, else the question it follows), but answer the message itself,
@@ -243,8 +249,10 @@ class ShopAssistant:
         question, else the product in focus when the question names nothing else."""
         link = self.catalog.link(merchant_id, question.text, query_vector)
         product, sureness = (link.product, link.score) if link else (None, 0.0)
-        if product is None and focus is not None and focus.product and about_focus(question):
-            product, sureness = self.catalog.find(merchant_id, focus.product), FOCUS_SURENESS
+        if product is None and focus is not None and focus.product:
+            in_focus = self.catalog.find(merchant_id, focus.product)
+            if in_focus is not None and about_focus(question, in_focus, self.catalog.topic_words(merchant_id)):
+                product, sureness = in_focus, FOCUS_SURENESS
         if product is None:
             return None
         fact = answer_facts(question, lang, product, self.catalog.key_similarity)
@@ -253,7 +261,7 @@ class ShopAssistant:
         by_name = link is not None and link.score > MEANING_SURENESS
         # The question's other words are the product's name in another language when it was
         # linked by meaning, so only a name-linked question is checked for another topic.
-        if (by_name or link is None) and question_has_other_topic(question, product):
+        if (by_name or link is None) and question_has_other_topic(question, product, self.catalog.topic_words(merchant_id)):
             return None
         if fact is not None:
             return Answer(reply=fact.reply, confidence=fact_confidence(sureness), citations=cite, focus_product=product.sku)
@@ -425,6 +433,7 @@ class ShopAssistant:
                 if ticket is not None and handoff.expire_if_stale(session, ticket, policy.queue_timeout_minutes):
                     prefix = replies.QUEUE_TIMEOUT[lang]
             handoff.reopen_if_closed(conversation)
+            note_visit(session, conversation, page=request.page, shopper_id=request.shopper_id, shopper_hmac=request.shopper_hmac)
             pressed = bool(request.quick_reply or request.action or request.refund_reason) or (
                 request.conversation_id is not None and message in offered_quick_replies(session, conversation.id)
             )

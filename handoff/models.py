@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy import JSON
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -16,6 +16,11 @@ TICKET_RESOLVED = "resolved"
 TICKET_HANDED_BACK = "handed_back"
 OPEN_TICKET_STATES = (TICKET_QUEUED, TICKET_CLAIMED)
 
+PRESENCE_ONLINE = "online"
+PRESENCE_AWAY = "away"
+PRESENCES = (PRESENCE_ONLINE, PRESENCE_AWAY)
+DEFAULT_MAX_CHATS = 5
+
 
 class Agent(Base):
     __tablename__ = "agents"
@@ -26,6 +31,9 @@ class Agent(Base):
     # Only a hash is stored; the key is shown once when the agent is created.
     key_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Away agents are offered no tickets; nobody holds more than max_chats at once.
+    presence: Mapped[str] = mapped_column(String(8), default=PRESENCE_ONLINE, server_default=PRESENCE_ONLINE)
+    max_chats: Mapped[int] = mapped_column(Integer, default=DEFAULT_MAX_CHATS, server_default=str(DEFAULT_MAX_CHATS))
 
 
 class HandoffTicket(Base):
@@ -53,6 +61,23 @@ class HandoffTicket(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # The last transfer: who passed the ticket on, and their note for the receiving agent.
+    transferred_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    transfer_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class CannedReply(Base):
+    """A merchant's ready-made reply; agents insert it by its shortcut ("/" in the console)."""
+
+    __tablename__ = "canned_replies"
+    __table_args__ = (UniqueConstraint("merchant_id", "shortcut", name="uq_canned_reply_shortcut"), {"sqlite_autoincrement": True})
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    merchant_id: Mapped[str] = mapped_column(ForeignKey("merchants.id", ondelete="CASCADE"), index=True)
+    shortcut: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
 
 class ClosedGap(Base):

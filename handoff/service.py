@@ -17,8 +17,8 @@ import re
 from datetime import timedelta
 from difflib import SequenceMatcher
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, func, select, update
+from sqlalchemy.orm import Session, aliased
 
 from bot.conversations import add_message, mark_responded
 from bot.events import record_event
@@ -26,6 +26,8 @@ from bot.replies import HANDED_BACK, RESOLVED
 from bot.models import OWNER_BOT, OWNER_CLOSED, OWNER_HUMAN, OWNER_QUEUED, Conversation, Message
 from handoff.models import (
     OPEN_TICKET_STATES,
+    PRESENCE_ONLINE,
+    PRESENCES,
     TICKET_CLAIMED,
     TICKET_HANDED_BACK,
     TICKET_QUEUED,
@@ -41,17 +43,27 @@ class HandoffError(Exception):
     """Base for ticket errors the API turns into 4xx responses."""
 
 
-class TicketNotFound(HandoffError, LookupError):
+class NotFound(HandoffError, LookupError):
+    """No such ticket, agent or canned reply for this merchant (404)."""
+
+
+class Conflict(HandoffError):
+    """The request clashes with the stored state (409)."""
+
+
+class TicketNotFound(NotFound):
     pass
 
 
-class TicketConflict(HandoffError):
-    """The ticket is not in a state that allows this (already claimed, closed, not yours)."""
+class TicketConflict(Conflict):
+    """The ticket is not in a state that allows this (already claimed, closed, not yours),
+    or the agent taking it is away or at their chat limit."""
 
 
 # ----------------------------------------------------------------------------- agents
 
 _AGENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+MAX_CHATS_CEILING = 50
 
 
 def create_agent(session: Session, merchant_id: str, agent_id: str, name: str) -> tuple[Agent, str]:
@@ -75,6 +87,67 @@ def agent_for_key(session: Session, key: str) -> Agent | None:
 def get_agent(session: Session, merchant_id: str, agent_id: str) -> Agent | None:
     agent = session.get(Agent, agent_id)
     return agent if agent is not None and agent.merchant_id == merchant_id else None
+
+
+def agents(session: Session, merchant_id: str) -> list[Agent]:
+    return list(session.scalars(select(Agent).where(Agent.merchant_id == merchant_id).order_by(Agent.id)))
+
+
+def set_presence(agent: Agent, presence: str) -> Agent:
+    if presence not in PRESENCES:
+        raise ValueError(f"presence must be one of {', '.join(PRESENCES)}")
+    agent.presence = presence
+    return agent
+
+
+def set_chat_limit(session: Session, merchant_id: str, agent_id: str, max_chats: int) -> Agent:
+    agent = get_agent(session, merchant_id, agent_id)
+    if agent is None:
+        raise NotFound(f"no agent {agent_id!r} for this merchant")
+    if not 1 <= max_chats <= MAX_CHATS_CEILING:
+        raise ValueError(f"max_chats must be between 1 and {MAX_CHATS_CEILING}")
+    agent.max_chats = max_chats
+    return agent
+
+
+
+def chats_held(session: Session, agent_id: str) -> int:
+    """How many open conversations the agent holds now."""
+    return session.scalar(
+        select(func.count()).select_from(HandoffTicket)
+        .where(HandoffTicket.agent_id == agent_id, HandoffTicket.status == TICKET_CLAIMED)
+    )
+
+
+def _has_room(agent_id: str):
+    """SQL condition: the agent is online and holds fewer chats than their limit. Part of
+    the claim's and the transfer's UPDATE, so the limit holds under concurrent claims."""
+    held = aliased(HandoffTicket)
+    count = (
+        select(func.count()).select_from(held)
+        .where(held.agent_id == agent_id, held.status == TICKET_CLAIMED)
+        .scalar_subquery()
+    )
+    return exists().where(Agent.id == agent_id, Agent.presence == PRESENCE_ONLINE, Agent.max_chats > count)
+
+
+def _lock_agent(session: Session, agent_id: str) -> Agent:
+    """The agent's row, locked for this transaction (Postgres): two claims by one agent
+    count their chats one after the other, never both from the same snapshot."""
+    return session.execute(
+        select(Agent).where(Agent.id == agent_id).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one()
+
+
+def _why_no_room(session: Session, agent: Agent, *, own: bool) -> str:
+    who = "you are" if own else f"{agent.name} is"
+    if agent.presence != PRESENCE_ONLINE:
+        return f"{who} away: away agents take no new chats" + (" (switch to online first)" if own else "")
+    held = chats_held(session, agent.id)
+    if held >= agent.max_chats:
+        whose = "your" if own else "their"
+        return f"{who} at {whose} chat limit ({held} of {agent.max_chats} open chats): resolve or hand one back first"
+    return ""
 
 
 # ----------------------------------------------------------------------------- tickets
@@ -137,14 +210,15 @@ def queue(session: Session, merchant_id: str, *, include_claimed: bool = True) -
 
 def _transition(
     session: Session, merchant_id: str, ticket_id: int, *, expect: str, holder: str | None = None,
-    values: dict | None = None,
+    values: dict | None = None, also: tuple = (),
 ) -> HandoffTicket:
     """Move the ticket on only if it is still ``expect`` (and held by ``holder`` when given):
     one conditional ``UPDATE``, so of two racing requests exactly one wins and the other
     gets :class:`TicketConflict` (409) instead of overwriting the winner. Without
     ``values`` the row is updated to itself: that takes its write lock, so a hand-back
-    racing an agent's reply waits for the reply to commit."""
-    conditions = [HandoffTicket.id == ticket_id, HandoffTicket.merchant_id == merchant_id, HandoffTicket.status == expect]
+    racing an agent's reply waits for the reply to commit. ``also`` adds conditions (the
+    taking agent has room); the caller explains a refusal the ticket's state does not."""
+    conditions = [HandoffTicket.id == ticket_id, HandoffTicket.merchant_id == merchant_id, HandoffTicket.status == expect, *also]
     if holder is not None:
         conditions.append(HandoffTicket.agent_id == holder)
     matched = session.execute(
@@ -168,10 +242,16 @@ def claim(session: Session, merchant_id: str, ticket_id: int, agent: Agent) -> H
     if agent.merchant_id != merchant_id:
         raise TicketNotFound(f"no ticket {ticket_id} for this merchant")
     now = utcnow()
-    ticket = _transition(
-        session, merchant_id, ticket_id, expect=TICKET_QUEUED,
-        values={"status": TICKET_CLAIMED, "agent_id": agent.id, "claimed_at": now},
-    )
+    agent = _lock_agent(session, agent.id)
+    try:
+        ticket = _transition(
+            session, merchant_id, ticket_id, expect=TICKET_QUEUED,
+            values={"status": TICKET_CLAIMED, "agent_id": agent.id, "claimed_at": now}, also=(_has_room(agent.id),),
+        )
+    except TicketConflict:
+        if get_ticket(session, merchant_id, ticket_id).status == TICKET_QUEUED:
+            raise TicketConflict(_why_no_room(session, agent, own=True) or f"ticket {ticket_id} could not be claimed; retry") from None
+        raise
     conversation = session.get(Conversation, ticket.conversation_id)
     conversation.owner = OWNER_HUMAN
     from bot.conversations import pending_shopper_messages
@@ -184,11 +264,41 @@ def claim(session: Session, merchant_id: str, ticket_id: int, agent: Agent) -> H
     return ticket
 
 
+def transfer(
+    session: Session, merchant_id: str, ticket_id: int, agent: Agent, to_agent_id: str, note: str
+) -> HandoffTicket:
+    """Pass a held ticket to a colleague who is online and has room, with a note they see.
+    One conditional UPDATE (still claimed, still ``agent``'s, the colleague has room):
+    a transfer racing a resolve or another transfer gets 409, never half of both."""
+    target = get_agent(session, merchant_id, to_agent_id)
+    if target is None:
+        raise NotFound(f"no agent {to_agent_id!r} for this merchant")
+    if target.id == agent.id:
+        raise ValueError("the ticket is already yours: pick a colleague")
+    note = note.strip()
+    target = _lock_agent(session, target.id)
+    try:
+        ticket = _held_ticket(
+            session, merchant_id, ticket_id, agent,
+            {"agent_id": target.id, "transferred_by": agent.id, "transfer_note": note or None}, also=(_has_room(target.id),),
+        )
+    except TicketConflict:
+        ticket = get_ticket(session, merchant_id, ticket_id)
+        if ticket.status == TICKET_CLAIMED and ticket.agent_id == agent.id:
+            raise TicketConflict(_why_no_room(session, target, own=False) or f"ticket {ticket_id} could not be transferred; retry") from None
+        raise
+    record_event(
+        session, merchant_id, "ticket_transferred", conversation_id=ticket.conversation_id, agent_id=agent.id,
+        data={"ticket_id": ticket.id, "to": target.id},
+    )
+    return ticket
+
+
 def _held_ticket(
-    session: Session, merchant_id: str, ticket_id: int, agent: Agent, values: dict | None = None
+    session: Session, merchant_id: str, ticket_id: int, agent: Agent, values: dict | None = None, also: tuple = ()
 ) -> HandoffTicket:
     """The ticket ``agent`` holds, locked for this transaction (or moved on by ``values``)."""
-    return _transition(session, merchant_id, ticket_id, expect=TICKET_CLAIMED, holder=agent.id, values=values)
+    return _transition(session, merchant_id, ticket_id, expect=TICKET_CLAIMED, holder=agent.id, values=values, also=also)
 
 
 # A reply started from a suggestion keeps at least this share of the suggestion's text;

@@ -39,15 +39,6 @@ INTENT_NAMES = {
     "human": {"zh": "转人工", "en": "asks for a person"},
     "chitchat": {"zh": "闲聊", "en": "small talk"},
 }
-# Offer kinds as an agent reads them (the policy's codes are internal names).
-OFFER_LABELS = {
-    "size_exchange": {"zh": "免费换尺码", "en": "free size exchange"},
-    "replacement": {"zh": "换新", "en": "replacement"},
-    "partial_compensation": {"zh": "部分补偿", "en": "partial compensation"},
-    "coupon": {"zh": "优惠券", "en": "coupon"},
-    "expedited_reshipping": {"zh": "加急补发", "en": "expedited reshipping"},
-    "none": {"zh": "不挽单", "en": "no offer"},
-}
 OFFER_STATUS = {
     "offered": {"zh": "待回复", "en": "pending"},
     "accepted": {"zh": "已接受", "en": "accepted"},
@@ -96,7 +87,9 @@ def extractive_summary(
     elif conversation.order_id:
         parts.append(("订单 " if zh else "Order ") + conversation.order_id)
     if offer is not None:
-        kind = OFFER_LABELS.get(offer.kind, {}).get(lang, offer.kind)
+        from handoff.labels import OFFER_KINDS  # the shared names (labels.py reads this module's tables)
+
+        kind = OFFER_KINDS.get(offer.kind, {}).get(lang, offer.kind)
         amount = f" {money(offer.amount, offer.currency)}" if offer.amount else ""
         parts.append(("挽单：" if zh else "Offer: ") + f"{kind}{amount} ({OFFER_STATUS[offer.status][lang]})")
     quotes = [f"“{_clip(m.text)}”" for m in said[-3:]]

@@ -25,7 +25,7 @@ _EN_STOP = set(
     """a an the and or but if of at by for with about to from in on into over under is are was were be been being
     am do does did i me my we our you your he she it its they them their this that these those there here what which
     who whom how why when where can could would should will shall may might must have has had please pls plz hi hello
-    so than too very just not no any some all get got""".split()
+    so than too very just not no any some all get got whats what's one ones""".split()
 )
 
 

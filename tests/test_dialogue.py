@@ -448,7 +448,7 @@ def test_the_summary_in_english_uses_labels_too(assistant, demo_merchant):
     assert say(assistant, demo_merchant, "Talk to a person", conv, quick_reply=True).handoff is not None
     summary = ticket_of(conv).summary
     assert "Topic: refund / return (Quality problem)" in summary
-    assert "Offer: partial compensation" in summary and "(accepted)" in summary
+    assert "Offer: Partial compensation" in summary and "(accepted)" in summary
     assert "“I want a refund, the zip broke after two days”" in summary and "“Accept”" not in summary
 
 

@@ -26,6 +26,8 @@ def shop(database, merchant_id):
         repository.get_or_create_merchant(s, merchant_id)
         alice, _ = desk.create_agent(s, merchant_id, f"{merchant_id}-alice", "Alice")
         bob, _ = desk.create_agent(s, merchant_id, f"{merchant_id}-bob", "Bob")
+        for agent in (alice, bob):  # each may hold every ticket a test makes: the chat limit is not raced here
+            desk.set_chat_limit(s, merchant_id, agent.id, desk.MAX_CHATS_CEILING)
     return merchant_id, alice, bob
 
 
@@ -119,6 +121,20 @@ def test_two_agents_claiming_at_once_one_holds_it(shop):
         assert acked.count(True) == 1
         winner = alice if acked[0] else bob
         assert final_state(merchant_id, ticket_id) == (TICKET_CLAIMED, winner.id, OWNER_HUMAN)
+
+
+def test_one_agent_claiming_two_tickets_at_once_stays_within_the_chat_limit(shop):
+    merchant_id, alice, _ = shop
+    with session_scope() as s:
+        desk.set_chat_limit(s, merchant_id, alice.id, 1)
+    for _ in range(ROUNDS):
+        first, second = new_ticket(merchant_id), new_ticket(merchant_id)
+        acked = race(claim(merchant_id, first, alice), claim(merchant_id, second, alice))
+        assert acked.count(True) == 1
+        won = first if acked[0] else second
+        with session_scope() as s:
+            assert desk.chats_held(s, alice.id) == 1
+            desk.resolve(s, merchant_id, won, alice)
 
 
 def test_resolve_racing_hand_back_one_wins_and_it_sticks(shop):

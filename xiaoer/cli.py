@@ -186,6 +186,7 @@ def eval_command(
     retriever: Annotated[str, typer.Option(help="hybrid, dense or bm25.")] = "hybrid",
     limit: Annotated[int | None, typer.Option(help="Score an evenly spaced sample of this many cases.")] = None,
     judge: Annotated[bool, typer.Option("--judge", help="Also have the configured LLM grade each answer (needs OPENAI_API_KEY).")] = False,
+    cases_out: Annotated[Path | None, typer.Option("--cases", help="Write every case's outcome (reply, intent, confidence, verdicts) as JSON lines to this file.")] = None,
 ) -> None:
     """Score the real turn pipeline on labelled datasets (a throw-away merchant each)."""
     from bot.turn import ShopAssistant
@@ -246,6 +247,13 @@ def eval_command(
         markdown.parent.mkdir(parents=True, exist_ok=True)
         markdown.write_text(markdown_table(summaries), encoding="utf-8")
         console.print(f"table: {markdown}")
+    if cases_out:
+        # One line per case, for reading failures: what was asked, what came back, and why it counts as wrong.
+        cases_out.parent.mkdir(parents=True, exist_ok=True)
+        with cases_out.open("w", encoding="utf-8") as out:
+            for run in runs:
+                for outcome in run.outcomes:
+                    out.write(json.dumps({"dataset": run.dataset, "failed": outcome.failed, **outcome.model_dump()}, ensure_ascii=False) + "\n")
     if report:
         from eval.report import write_report
 

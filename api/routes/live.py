@@ -3,7 +3,7 @@ pushes messages from a human agent as they are written.
 
 Protocol (JSON text frames)::
 
-    → {"type": "message", "message": "...", "order_id"?, "action"?, "refund_reason"?}
+    → {"type": "message", "message": "...", "order_id"?, "action"?, "refund_reason"?, "page"?}
     ← {"type": "token", "text": "..."}                     (the reply as an LLM writes it, or
                                                            the computed reply in small pieces)
     ← {"type": "result", "result": {TurnResult}}           (the whole turn, after the pieces)
@@ -193,7 +193,7 @@ async def chat_socket(
                 request = TurnRequest(
                     merchant_id=merchant_id,
                     conversation_id=state["conversation"],
-                    **{k: v for k, v in frame.items() if k in ("message", "order_id", "action", "refund_reason", "quick_reply", "shopper_id", "shopper_hmac")},
+                    **{k: v for k, v in frame.items() if k in ("message", "order_id", "action", "refund_reason", "quick_reply", "shopper_id", "shopper_hmac", "page")},
                 )
             except ValidationError as exc:
                 problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())

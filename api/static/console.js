@@ -1,12 +1,15 @@
-/* xiaoer agent console: queue, claim, conversation with AI summary and suggested replies,
- * live replies, resolve / hand back. Plain DOM; every piece of data is set with textContent. */
+/* xiaoer agent console: queue (with a sound and a desktop notification for new tickets),
+ * presence and chat load, claim, the conversation (its own scrolling pane) with AI summary,
+ * suggested replies, canned replies and the shopper's context, live replies, resolve / hand
+ * back / transfer. Plain DOM; every piece of data is set with textContent. Shared helpers
+ * (t, api, labels) come from common.js. */
 (() => {
   'use strict';
 
   const QUEUE_POLL_MS = 2000;
   const TICKET_POLL_MS = 1500;
   const KEY_STORE = 'xiaoer.agentKey';
-  const LANG_STORE = 'xiaoer.lang';
+  const NOTIFY_ASKED_STORE = 'xiaoer.notifyAsked';
 
   const T = {
     zh: {
@@ -25,6 +28,17 @@
       ticketClosed: '该工单已关闭（{status}）。', resolvedOk: '已解决，会话已关闭。', handedBackOk: '已交还机器人，顾客的下一条消息由机器人回答。',
       claimFirst: '接入后才能回复', notYours: '该会话由 {who} 处理，您只能查看。', sources: '来源',
       sec: '{s}秒', min: '{m}分{s}秒', hour: '{h}小时{m}分',
+      presence: '状态', load: '接待中 / 上限', atLimit: '您已接待 {n} / {max} 个会话，达到上限：请先解决或交还一个再接入。',
+      youAreAway: '您当前为“离开”状态，不会接到新会话；切换为“在线”后再接入。',
+      newTicket: '新的排队顾客', newTickets: '{n} 位新顾客在排队', transferredToYou: '{who} 转给您的会话',
+      transfer: '转给同事', transferTitle: '转给同事', transferTo: '接收的同事', transferNote: '备注（同事会看到）', transferOk: '转交',
+      cancel: '取消', transferNobody: '没有可转交的同事', transferredOk: '已转给 {who}。', transferNoteFrom: '{who} 转交给您：{note}',
+      transferNoNote: '{who} 把这个会话转交给您（没有备注）。', transferBy: '{who} 转交：{note}', transferByNoNote: '由 {who} 转交',
+      colleagueFull: '已满 {n}/{max}', chatsOf: '{n}/{max}',
+      canned: '快捷回复', cannedNone: '还没有快捷回复：请商家在后台添加。', cannedNoMatch: '没有匹配的快捷回复',
+      shopperContext: '顾客信息', identity: '身份', verified: '已验证', anonymous: '未登录（匿名）', page: '咨询页面', language: '语言',
+      pastConversations: '历史会话', pastNone: '没有更早的会话', pastNeedsId: '顾客未登录，无法关联历史会话', messagesN: '{n} 条消息',
+      lang_zh: '中文', lang_en: '英文',
     },
     en: {
       brand: 'Xiaoer · Agent console', title: 'Xiaoer · Agent console', signOut: 'Sign out', signInTitle: 'Agent sign-in',
@@ -45,41 +59,24 @@
       handedBackOk: "Handed back: the bot answers the shopper's next message.",
       claimFirst: 'Claim the ticket to reply', notYours: '{who} is handling this conversation; you can only read it.',
       sources: 'Sources', sec: '{s}s', min: '{m}m {s}s', hour: '{h}h {m}m',
+      presence: 'Status', load: 'Chats / limit', atLimit: 'You hold {n} of {max} chats, your limit: resolve or hand one back first.',
+      youAreAway: 'You are away, so you get no new chats; switch to online to claim.',
+      newTicket: 'New shopper waiting', newTickets: '{n} new shoppers waiting', transferredToYou: '{who} transferred a chat to you',
+      transfer: 'Transfer', transferTitle: 'Transfer to a colleague', transferTo: 'Colleague', transferNote: 'Note (they will see it)',
+      transferOk: 'Transfer', cancel: 'Cancel', transferNobody: 'No colleague to transfer to', transferredOk: 'Transferred to {who}.',
+      transferNoteFrom: '{who} transferred this to you: {note}', transferNoNote: '{who} transferred this to you (no note).',
+      transferBy: 'Transferred by {who}: {note}', transferByNoNote: 'Transferred by {who}', colleagueFull: 'full {n}/{max}', chatsOf: '{n}/{max}',
+      canned: 'Canned replies', cannedNone: 'No canned replies yet: the merchant adds them.', cannedNoMatch: 'No canned reply matches',
+      shopperContext: 'Shopper', identity: 'Identity', verified: 'verified', anonymous: 'Not signed in (anonymous)', page: 'Page',
+      language: 'Language', pastConversations: 'Earlier conversations', pastNone: 'No earlier conversations',
+      pastNeedsId: 'Not signed in: earlier conversations cannot be linked', messagesN: '{n} messages',
+      lang_zh: 'Chinese', lang_en: 'English',
     },
   };
-  const REASONS = {
-    explicit_request: { zh: '顾客要求转人工', en: 'Asked for a person' },
-    angry_complaint: { zh: '投诉且情绪激动', en: 'Angry complaint' },
-    anger: { zh: '顾客情绪激动', en: 'Shopper is upset' },
-    low_confidence: { zh: '机器人无法可靠回答', en: "Bot couldn't answer" },
-    repeated_low_confidence: { zh: '连续两次回答把握不足', en: 'Two weak answers in a row' },
-    repeated_question: { zh: '顾客重复提问', en: 'Repeated question' },
-    high_value: { zh: '高金额订单退款', en: 'High-value refund' },
-    abnormal_order: { zh: '订单超时或物流异常', en: 'Late or stuck order' },
-    order_source_down: { zh: '订单系统暂时查不到', en: 'Order system down' },
-    order_check_failed: { zh: '订单身份核验失败', en: 'Order check failed' },
-  };
-  const ORDER_STATUS = {
-    unpaid: { zh: '待付款', en: 'Unpaid' }, paid: { zh: '待发货', en: 'Paid, not shipped' },
-    shipped: { zh: '已发货', en: 'Shipped' }, delivered: { zh: '已签收', en: 'Delivered' },
-    refunding: { zh: '退款中', en: 'Refunding' }, refunded: { zh: '已退款', en: 'Refunded' },
-    cancelled: { zh: '已取消', en: 'Cancelled' },
-  };
-  const ABNORMAL = {
-    late_ship: { zh: '超时未发货', en: 'Late to ship' }, late_delivery: { zh: '超时未送达', en: 'Late delivery' },
-    stuck: { zh: '物流超 48 小时未更新', en: 'No tracking news for 48 h' },
-  };
-  const STATUS = {
-    queued: { zh: '排队中', en: 'Waiting' },
-    claimed: { zh: '已接入', en: 'Claimed' },
-    resolved: { zh: '已解决', en: 'Resolved' },
-    handed_back: { zh: '已交还机器人', en: 'Handed back' },
-  };
-
   const $ = (sel) => document.querySelector(sel);
   const state = {
     key: localStorage.getItem(KEY_STORE) || '',
-    lang: localStorage.getItem(LANG_STORE) || ((navigator.language || 'en').toLowerCase().startsWith('zh') ? 'zh' : 'en'),
+    lang: Xiaoer.savedLang(),
     me: null,
     queue: [],
     fetchedAt: 0,
@@ -88,6 +85,9 @@
     currentId: null,
     transcriptSig: '',
     suggestionsSig: '',
+    seen: null,  // queue entries already announced; null until the first queue load
+    canned: [],
+    picker: null,  // the open canned-reply picker: {items, active, from} (from: where the "/query" starts)
     timers: [],
     queueBusy: false,
     ticketBusy: false,
@@ -95,39 +95,21 @@
 
   // ------------------------------------------------------------------ helpers
 
-  function t(key, vars) {
-    let s = (T[state.lang] && T[state.lang][key]) || T.en[key] || key;
-    for (const [k, v] of Object.entries(vars || {})) s = s.split('{' + k + '}').join(String(v));
-    return s;
-  }
-  function label(table, code) {
-    return (table[code] && table[code][state.lang]) || code;
-  }
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (v === undefined || v === null || v === false) continue;
-      if (k === 'text') node.textContent = v;
-      else if (k === 'class') node.className = v;
-      else if (k === 'dataset') Object.assign(node.dataset, v);
-      else if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
-      else node.setAttribute(k, v === true ? '' : v);
-    }
-    for (const c of children) if (c) node.append(c);
-    return node;
-  }
+  const { el } = Xiaoer;
+  const { t, label, api, loadLabels } = Xiaoer.create({
+    strings: T,
+    lang: () => state.lang,
+    headers: () => ({ 'X-Agent-Key': state.key }),
+    onUnauthorized: () => { if (state.me) signOut(t('keyExpired')); },
+  });
   function duration(seconds) {
     const s = Math.max(0, Math.floor(seconds));
     if (s < 60) return t('sec', { s });
     if (s < 3600) return t('min', { m: Math.floor(s / 60), s: String(s % 60).padStart(2, '0') });
     return t('hour', { h: Math.floor(s / 3600), m: Math.floor((s % 3600) / 60) });
   }
-  function utc(iso) {
-    // The API's timestamps are naive UTC.
-    return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(iso) ? iso : iso + 'Z');
-  }
   function clock(iso) {
-    const d = utc(iso);
+    const d = Xiaoer.utc(iso);
     return String(d.getHours()).padStart(2, '0') + ':' + String(d.getMinutes()).padStart(2, '0');
   }
   function shortId(conversationId) {
@@ -150,36 +132,10 @@
     return ticket && ticket.status === 'claimed' && state.me && ticket.agent_id === state.me.id;
   }
 
-  class ApiError extends Error {
-    constructor(status, detail) { super(detail); this.status = status; }
-  }
-
-  async function api(method, path, body) {
-    const headers = { 'X-Agent-Key': state.key };
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
-    let response;
-    try {
-      response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    } catch (e) {
-      throw new ApiError(0, t('network'));
-    }
-    let data = null;
-    try { data = await response.json(); } catch (e) { /* 204 or not JSON */ }
-    if (!response.ok) {
-      const detail = data && typeof data.detail === 'string' ? data.detail : response.statusText;
-      if (response.status === 401 && state.me) signOut(t('keyExpired'));
-      throw new ApiError(response.status, detail);
-    }
-    return data;
-  }
-
   function banner(kind, text) {
     const node = $('#ticket-banner');
-    if (!kind) { node.hidden = true; node.textContent = ''; node.className = 'banner'; return; }
-    node.className = 'banner ' + kind;
-    node.dataset.kind = kind;
-    node.textContent = text;
-    node.hidden = false;
+    node.className = 'banner' + (kind ? ' ' + kind : '');
+    Xiaoer.show(node, kind, text);
   }
 
   // ------------------------------------------------------------------ language
@@ -200,14 +156,38 @@
 
   function renderMe() {
     const node = $('#me');
+    const box = $('#presence-box');
     node.replaceChildren();
-    if (!state.me) { node.hidden = true; return; }
+    if (!state.me) { node.hidden = true; box.hidden = true; return; }
+    const away = state.me.presence === 'away';
+    node.classList.toggle('away', away);
     node.append(
       el('span', { class: 'avatar', text: Array.from(state.me.name)[0] || '?' }),
-      el('span', { class: 'online-dot', title: t('live') }),
+      el('span', { class: 'online-dot', title: label('agent_presence', state.me.presence) }),
       el('span', { id: 'me-name', text: state.me.name }),
     );
     node.hidden = false;
+    const select = $('#presence');
+    for (const option of select.options) option.textContent = label('agent_presence', option.value);
+    select.value = state.me.presence;
+    select.setAttribute('aria-label', t('presence'));
+    box.classList.toggle('away', away);
+    const load = $('#load');
+    load.textContent = t('chatsOf', { n: state.me.chats, max: state.me.max_chats });
+    load.title = t('load');
+    load.classList.toggle('full', state.me.chats >= state.me.max_chats);
+    box.hidden = false;
+  }
+
+  async function setPresence(presence) {
+    try {
+      state.me = await api('PUT', '/v1/agent/me/presence', { presence });
+      renderMe();
+      refreshQueue();
+    } catch (e) {
+      banner('error', e.message);
+      renderMe();
+    }
   }
 
   async function signIn(key) {
@@ -219,13 +199,14 @@
     $('#app').hidden = false;
     $('#signout').hidden = false;
     renderMe();
+    loadCanned();
     startPolling();
   }
 
   function signOut(message, keepKey) {
     stopPolling();
     if (!keepKey) localStorage.removeItem(KEY_STORE);
-    Object.assign(state, { key: '', me: null, queue: [], detail: null, currentId: null, transcriptSig: '', suggestionsSig: '' });
+    Object.assign(state, { key: '', me: null, queue: [], detail: null, currentId: null, transcriptSig: '', suggestionsSig: '', seen: null, canned: [] });
     $('#app').hidden = true;
     $('#signout').hidden = true;
     $('#ticket').hidden = true;
@@ -256,8 +237,12 @@
     if (state.queueBusy || !state.me) return;
     state.queueBusy = true;
     try {
-      state.queue = await api('GET', '/v1/agent/queue');
+      const [queue, me] = await Promise.all([api('GET', '/v1/agent/queue'), api('GET', '/v1/agent/me')]);
+      state.queue = queue;
+      state.me = me;
       state.fetchedAt = Date.now();
+      renderMe();
+      announceNew(queue);
       $('#queue-live').classList.remove('offline');
       $('#queue-live').textContent = t('live');
       renderQueue();
@@ -307,6 +292,65 @@
     }
   }
 
+  // ------------------------------------------------------------------ new-ticket alerts
+
+  let audio = null;
+  // Browsers let a page play sound (and ask for notifications) only after a user gesture:
+  // the sign-in click, or the first click on a console that signed in by itself.
+  function onFirstGesture() {
+    const Context = window.AudioContext || window.webkitAudioContext;
+    if (!audio && Context) audio = new Context();
+    if (audio && audio.state === 'suspended') audio.resume().catch(() => {});
+    askNotificationsOnce();
+  }
+  function askNotificationsOnce() {
+    if (!('Notification' in window) || Notification.permission !== 'default' || localStorage.getItem(NOTIFY_ASKED_STORE)) return;
+    localStorage.setItem(NOTIFY_ASKED_STORE, '1');
+    Promise.resolve(Notification.requestPermission()).catch(() => {});
+  }
+  // A two-tone chime made by the Web Audio API: no sound file to ship or fetch.
+  function chime() {
+    if (!audio || audio.state !== 'running') return;
+    const start = audio.currentTime;
+    [[880, 0], [1320, 0.16]].forEach(([hz, at]) => {
+      const tone = audio.createOscillator();
+      const gain = audio.createGain();
+      tone.type = 'sine';
+      tone.frequency.value = hz;
+      gain.gain.setValueAtTime(0.0001, start + at);
+      gain.gain.exponentialRampToValueAtTime(0.25, start + at + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.0001, start + at + 0.3);
+      tone.connect(gain).connect(audio.destination);
+      tone.start(start + at);
+      tone.stop(start + at + 0.32);
+    });
+  }
+  function notify(title, body, ticketId) {
+    if (!('Notification' in window) || Notification.permission !== 'granted') return;
+    try {
+      const note = new Notification(title, { body, tag: 'xiaoer-queue', lang: state.lang === 'zh' ? 'zh-CN' : 'en' });
+      note.onclick = () => { window.focus(); openTicket(ticketId); note.close(); };
+    } catch (e) { /* some browsers allow notifications only from a service worker */ }
+  }
+  /* Chime and notify for tickets that arrived in the queue, or were transferred to me,
+   * since the last poll (the first load after sign-in only takes note of what is there). */
+  function announceNew(queue) {
+    const key = (x) => `${x.id}:${isMine(x) ? 'mine' : x.status}`;
+    const first = state.seen === null;
+    const seen = state.seen || new Set();
+    const fresh = queue.filter((x) => !seen.has(key(x))
+      && (x.status === 'queued' || (isMine(x) && x.transferred_by && x.transferred_by !== state.me.id)));
+    queue.forEach((x) => seen.add(key(x)));
+    state.seen = seen;
+    if (first || !fresh.length) return;
+    chime();
+    const x = fresh[0];
+    const title = x.status === 'queued'
+      ? (fresh.length > 1 ? t('newTickets', { n: fresh.length }) : t('newTicket'))
+      : t('transferredToYou', { who: x.transferred_by_name || x.transferred_by });
+    notify(title, `${label('escalation_reasons', x.reason)} · ${snippet(x.summary)}`, x.id);
+  }
+
   // ------------------------------------------------------------------ queue
 
   function renderQueue() {
@@ -319,7 +363,7 @@
       const mine = isMine(ticket);
       const statusTag = el('span', {
         class: 'tag status ' + (mine ? 'mine' : ticket.status),
-        text: mine ? t('youHandle') : label(STATUS, ticket.status),
+        text: mine ? t('youHandle') : label('ticket_statuses', ticket.status),
       });
       const claimButton = ticket.status === 'queued'
         ? el('button', {
@@ -339,7 +383,7 @@
         el('span', { class: waitClass(ticket, state.fetchedAt), dataset: { waitFor: String(ticket.id) }, text: waitText(ticket, state.fetchedAt) })),
       el('div', { class: 'snippet', text: snippet(ticket.summary), title: ticket.summary }),
       el('div', { class: 'queue-row' },
-        el('span', {}, el('span', { class: 'tag reason', text: label(REASONS, ticket.reason) }), ' ', statusTag),
+        el('span', {}, el('span', { class: 'tag reason', text: label('escalation_reasons', ticket.reason) }), ' ', statusTag),
         claimButton || (ticket.status === 'claimed' && !mine
           ? el('span', { class: 'claimed-by', text: t('handling', { who: holderName(ticket) }) }) : null)));
     }));
@@ -380,21 +424,74 @@
     view.dataset.status = d.status;
     const mine = isMine(d);
     $('#ticket-title').textContent = `${t('ticket')} #${d.id} · ${t('shopper')} #${shortId(d.conversation_id)}`;
-    $('#ticket-reason').textContent = label(REASONS, d.reason);
+    $('#ticket-reason').textContent = label('escalation_reasons', d.reason);
     const status = $('#ticket-status');
     status.className = 'tag ' + (mine ? 'mine' : d.status);
     status.textContent = mine ? t('youHandle')
-      : d.status === 'claimed' ? t('handling', { who: holderName(d) }) : label(STATUS, d.status);
+      : d.status === 'claimed' ? t('handling', { who: holderName(d) }) : label('ticket_statuses', d.status);
     tick();
 
     $('#claim-btn').hidden = d.status !== 'queued';
     $('#resolve-btn').hidden = !mine;
     $('#handback-btn').hidden = !mine;
+    $('#transfer-btn').hidden = !mine;
     $('#composer').hidden = !mine;
+    if (!mine) closePicker();
+    renderTransferNote(d, mine);
     $('#summary').textContent = d.summary;
+    renderShopper(d.shopper);
     renderOrder(d.order);
     renderSuggestions(d, mine);
     renderTranscript(d);
+  }
+
+  function renderTransferNote(d, mine) {
+    const node = $('#ticket-transfer');
+    if (d.status !== 'claimed' || !d.transferred_by) { node.hidden = true; return; }
+    const who = d.transferred_by_name || d.transferred_by;
+    node.textContent = mine
+      ? (d.transfer_note ? t('transferNoteFrom', { who, note: d.transfer_note }) : t('transferNoNote', { who }))
+      : d.transfer_note ? t('transferBy', { who, note: d.transfer_note }) : t('transferByNoNote', { who });
+    node.hidden = false;
+  }
+
+  function checkIcon() {
+    const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+    svg.setAttribute('class', 'icon');
+    svg.setAttribute('viewBox', '0 0 24 24');
+    svg.setAttribute('aria-hidden', 'true');
+    const path = document.createElementNS('http://www.w3.org/2000/svg', 'path');
+    path.setAttribute('d', 'M5 12.5l4.5 4.5L19 7.5');
+    svg.append(path);
+    return svg;
+  }
+
+  /* Who the shopper is (only a verified id), where they write from, their language and
+   * their earlier conversations with the shop. */
+  function renderShopper(shopper) {
+    const row = (key, name, value) => el('div', { class: 'order-row', dataset: { field: key } },
+      el('span', { class: 'muted small', text: name }), value);
+    const identity = shopper.shopper_id
+      ? el('span', { class: 'verified' }, checkIcon(), el('span', { text: `${shopper.shopper_id} · ${t('verified')}` }))
+      : el('span', { class: 'muted', text: t('anonymous') });
+    const url = shopper.page_url || '';
+    const page = /^https?:\/\//i.test(url)
+      ? el('a', { class: 'page-link', href: url, target: '_blank', rel: 'noopener noreferrer', text: url })
+      : el('span', { text: url || '—' });
+    $('#shopper-info').replaceChildren(
+      row('identity', t('identity'), identity),
+      row('page', t('page'), page),
+      row('lang', t('language'), el('span', { text: t('lang_' + shopper.lang) })),
+    );
+    const past = $('#shopper-past');
+    if (!shopper.past.length) {
+      past.replaceChildren(el('li', { class: 'muted small', text: shopper.shopper_id ? t('pastNone') : t('pastNeedsId') }));
+      return;
+    }
+    const day = (iso) => Xiaoer.utc(iso).toLocaleDateString(state.lang === 'zh' ? 'zh-CN' : 'en-GB', { year: 'numeric', month: 'numeric', day: 'numeric' });
+    past.replaceChildren(...shopper.past.map((p) => el('li', { dataset: { conversation: p.conversation_id } },
+      el('span', { class: 'muted small', text: [day(p.created_at), t('messagesN', { n: p.messages }), p.ticket_status ? label('ticket_statuses', p.ticket_status) : ''].filter(Boolean).join(' · ') }),
+      el('span', { class: 'first', text: p.first_message, title: p.first_message }))));
   }
 
   function renderOrder(order) {
@@ -403,14 +500,14 @@
     const when = (iso) => (iso ? new Date(iso + 'Z').toLocaleString(state.lang === 'zh' ? 'zh-CN' : 'en-GB', { timeZone: 'UTC', month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' }) : '');
     const rows = [
       [t('orderNo'), order.order_id],
-      [t('orderStatus'), label(ORDER_STATUS, order.status)],
+      [t('orderStatus'), label('order_statuses', order.status)],
       order.items.length ? [t('orderItems'), order.items.join(' / ')] : null,
       order.carrier || order.tracking_no ? [t('orderTracking'), [order.carrier, order.tracking_no].filter(Boolean).join(' ')] : null,
       order.promised_ship_by && !order.shipped_at ? [t('orderPromise'), when(order.promised_ship_by)] : null,
       order.address ? [t('orderAddress'), order.address] : null,
       order.refund ? [t('orderRefund'), `${order.refund.status}${order.refund.amount != null ? ' ¥' + order.refund.amount : ''}`] : null,
     ].filter(Boolean);
-    const flag = order.abnormal ? [el('span', { class: 'tag abnormal', text: label(ABNORMAL, order.abnormal) })] : [];
+    const flag = order.abnormal ? [el('span', { class: 'tag abnormal', text: label('order_abnormal', order.abnormal) })] : [];
     $('#order-info').replaceChildren(...flag,
       ...rows.map(([k, v]) => el('div', { class: 'order-row' }, el('span', { class: 'muted small', text: k }), el('span', { text: v }))));
     $('#order-timeline').replaceChildren(...order.timeline.map((e) => el('li', {},
@@ -476,11 +573,14 @@
       if (e.status !== 409) { banner('error', e.message); return; }
       let text = e.message;
       try {
-        const now = await api('GET', `/v1/agent/tickets/${id}`);
+        const [now, me] = await Promise.all([api('GET', `/v1/agent/tickets/${id}`), api('GET', '/v1/agent/me')]);
+        state.me = me;
+        renderMe();
         if (state.currentId === id) setDetail(now);
-        text = now.status === 'claimed'
-          ? t('alreadyClaimed', { who: holderName(now) })
-          : t('ticketClosed', { status: label(STATUS, now.status) });
+        if (now.status === 'claimed') text = t('alreadyClaimed', { who: holderName(now) });
+        else if (now.status !== 'queued') text = t('ticketClosed', { status: label('ticket_statuses', now.status) });
+        else if (me.presence === 'away') text = t('youAreAway');
+        else if (me.chats >= me.max_chats) text = t('atLimit', { n: me.chats, max: me.max_chats });
       } catch (e2) { /* keep the server's message */ }
       banner('conflict', text);
     } finally {
@@ -523,6 +623,125 @@
     }
   }
 
+  // ------------------------------------------------------------------ transfer
+
+  async function openTransfer() {
+    const d = state.detail;
+    if (!isMine(d)) return;
+    const error = $('#transfer-error');
+    Xiaoer.show(error, null);
+    let colleagues = [];
+    try {
+      colleagues = await api('GET', '/v1/agent/colleagues');
+    } catch (e) {
+      banner('error', e.message);
+      return;
+    }
+    const select = $('#transfer-to');
+    select.replaceChildren(...colleagues.map((c) => {
+      const full = c.chats >= c.max_chats;
+      const status = c.presence === 'away' ? label('agent_presence', 'away')
+        : full ? t('colleagueFull', { n: c.chats, max: c.max_chats }) : t('chatsOf', { n: c.chats, max: c.max_chats });
+      return el('option', { value: c.id, disabled: c.presence === 'away' || full, text: `${c.name} · ${status}` });
+    }));
+    const free = colleagues.find((c) => c.presence !== 'away' && c.chats < c.max_chats);
+    if (free) select.value = free.id;
+    else Xiaoer.show(error, 'error', t('transferNobody'));
+    $('#transfer-ok').disabled = !free;
+    $('#transfer-note').value = '';
+    $('#transfer-dialog').showModal();
+  }
+
+  async function submitTransfer(ev) {
+    ev.preventDefault();
+    const d = state.detail;
+    const select = $('#transfer-to');
+    if (!d || !select.value) return;
+    const who = select.selectedOptions[0].textContent.split(' · ')[0];
+    try {
+      await api('POST', `/v1/agent/tickets/${d.id}/transfer`, { to_agent_id: select.value, note: $('#transfer-note').value });
+      $('#transfer-dialog').close();
+      setDetail(await api('GET', `/v1/agent/tickets/${d.id}`));
+      banner('ok', t('transferredOk', { who }));
+    } catch (e) {
+      Xiaoer.show($('#transfer-error'), 'error', e.message);
+    } finally {
+      refreshQueue();
+    }
+  }
+
+  // ------------------------------------------------------------------ canned replies
+
+  async function loadCanned() {
+    try { state.canned = await api('GET', '/v1/agent/canned-replies'); } catch (e) { /* the picker says there are none */ }
+  }
+
+  /* The "/query" being typed just before the caret, or null. */
+  function slashQuery(input) {
+    const before = input.value.slice(0, input.selectionStart ?? input.value.length);
+    const match = /(^|\s)\/([^\s/]*)$/.exec(before);
+    return match ? { query: match[2], from: before.length - match[2].length - 1 } : null;
+  }
+
+  function openPicker(query, from) {
+    const q = query.toLowerCase();
+    const items = state.canned.filter((r) => !q || r.shortcut.toLowerCase().includes(q) || r.text.toLowerCase().includes(q));
+    state.picker = { items, active: 0, from };
+    renderPicker();
+  }
+
+  function closePicker() {
+    state.picker = null;
+    $('#canned-picker').hidden = true;
+  }
+
+  function renderPicker() {
+    const list = $('#canned-picker');
+    const picker = state.picker;
+    if (!picker.items.length) {
+      list.replaceChildren(el('li', { class: 'muted small', text: state.canned.length ? t('cannedNoMatch') : t('cannedNone') }));
+    } else {
+      list.replaceChildren(...picker.items.map((r, i) => el('li', {
+        role: 'option', class: i === picker.active ? 'active' : '', 'aria-selected': i === picker.active ? 'true' : 'false',
+        dataset: { shortcut: r.shortcut },
+        onmousedown: (ev) => { ev.preventDefault(); pickCanned(i); },
+      }, el('span', { class: 'shortcut', text: '/' + r.shortcut }), el('span', { class: 'text', text: r.text, title: r.text }))));
+    }
+    list.hidden = false;
+  }
+
+  function pickCanned(i) {
+    const picker = state.picker;
+    const reply = picker && picker.items[i];
+    if (!reply) return;
+    const input = $('#reply-input');
+    const end = input.selectionStart ?? input.value.length;
+    input.setRangeText(reply.text, picker.from ?? end, end, 'end');  // replaces the typed "/query"
+    closePicker();
+    input.focus();
+  }
+
+  function onReplyInput() {
+    const typed = slashQuery($('#reply-input'));
+    if (typed) openPicker(typed.query, typed.from);
+    else if (state.picker && state.picker.from !== null) closePicker();
+  }
+
+  /* Arrow keys move in the open picker; Enter or Tab inserts; Escape closes. True when handled. */
+  function pickerKey(ev) {
+    const picker = state.picker;
+    if (!picker) return false;
+    if (ev.key === 'Escape') { closePicker(); return true; }
+    if (!picker.items.length) return false;
+    if (ev.key === 'ArrowDown' || ev.key === 'ArrowUp') {
+      picker.active = (picker.active + (ev.key === 'ArrowDown' ? 1 : -1) + picker.items.length) % picker.items.length;
+      renderPicker();
+      return true;
+    }
+    if ((ev.key === 'Enter' && !ev.shiftKey) || ev.key === 'Tab') { pickCanned(picker.active); return true; }
+    return false;
+  }
+
   // ------------------------------------------------------------------ wiring
 
   $('#signin-form').addEventListener('submit', async (ev) => {
@@ -531,6 +750,7 @@
     if (!key) return;
     const err = $('#signin-error');
     err.hidden = true;
+    onFirstGesture();
     try {
       await signIn(key);
     } catch (e) {
@@ -542,18 +762,36 @@
   $('#signout').addEventListener('click', () => signOut());
   $('#lang-toggle').addEventListener('click', () => {
     state.lang = state.lang === 'zh' ? 'en' : 'zh';
-    localStorage.setItem(LANG_STORE, state.lang);
-    applyLanguage();
+    Xiaoer.saveLang(state.lang);
+    loadLabels().then(applyLanguage);
   });
   $('#claim-btn').addEventListener('click', () => state.detail && claim(state.detail.id));
   $('#resolve-btn').addEventListener('click', () => close('resolve'));
   $('#handback-btn').addEventListener('click', () => close('hand-back'));
+  $('#transfer-btn').addEventListener('click', openTransfer);
+  $('#transfer-form').addEventListener('submit', submitTransfer);
+  $('#transfer-cancel').addEventListener('click', () => $('#transfer-dialog').close());
+  $('#presence').addEventListener('change', (ev) => setPresence(ev.target.value));
   $('#composer').addEventListener('submit', send);
-  $('#reply-input').addEventListener('keydown', (ev) => {
-    if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) { ev.preventDefault(); $('#composer').requestSubmit(); }
+  $('#reply-input').addEventListener('input', onReplyInput);
+  $('#reply-input').addEventListener('blur', () => setTimeout(() => {
+    if (!$('#composer').contains(document.activeElement)) closePicker();
+  }, 150));
+  $('#canned-btn').addEventListener('click', async () => {
+    if (state.picker) { closePicker(); return; }
+    await loadCanned();
+    openPicker('', null);
+    $('#reply-input').focus();
   });
+  $('#reply-input').addEventListener('keydown', (ev) => {
+    if (ev.isComposing) return;
+    if (pickerKey(ev)) { ev.preventDefault(); return; }
+    if (ev.key === 'Enter' && !ev.shiftKey) { ev.preventDefault(); $('#composer').requestSubmit(); }
+  });
+  document.addEventListener('pointerdown', onFirstGesture, { once: true });
 
   applyLanguage();
+  loadLabels().then(applyLanguage);
   if (state.key) {
     const saved = state.key;
     signIn(saved).catch((e) => {

@@ -5,7 +5,6 @@
   'use strict';
 
   const STORE = 'xiaoer.merchant';
-  const LANG_STORE = 'xiaoer.lang';
   const SVG = 'http://www.w3.org/2000/svg';
   const EXCELLENT = 4.8;
 
@@ -115,51 +114,6 @@
       required: '{f}: a number is required', notNumber: '{f}: not a valid number',
     },
   };
-  const COMPONENTS = {
-    response_rate: { zh: '30秒应答率', en: 'Response rate (30 s)' },
-    resolution_rate: { zh: '解决率', en: 'Resolution rate' },
-    csat: { zh: '满意度', en: 'CSAT' },
-    first_response: { zh: '平均首次响应', en: 'First response' },
-    transfer_rate: { zh: '转人工率', en: 'Transfer rate' },
-  };
-  const TIERS = {
-    master: { zh: '专家', en: 'Master' },
-    expert: { zh: '资深', en: 'Expert' },
-    senior: { zh: '高级', en: 'Senior' },
-    uncertified: { zh: '未认证', en: 'Uncertified' },
-  };
-  const QA_RULES = {
-    first_response: { zh: '首次响应慢', en: 'Slow first response' },
-    greeting: { zh: '缺少问候', en: 'No greeting' },
-    solution: { zh: '未给出方案', en: 'No solution or next step' },
-    forbidden: { zh: '违禁用语', en: 'Forbidden phrase' },
-    anger: { zh: '顾客情绪未回应', en: 'Anger left unanswered' },
-    resolution: { zh: '未解决', en: 'Not resolved' },
-    rating: { zh: '差评', en: 'Low rating' },
-  };
-  const GAP_REASONS = {
-    low_confidence: { zh: '知识库答不上', en: 'not in the knowledge' },
-    repeated_low_confidence: { zh: '连续答不好', en: 'weak answers' },
-    repeated_question: { zh: '顾客重复追问', en: 'asked again' },
-  };
-  const DOC_KINDS = {
-    faq: { zh: 'FAQ 问答', en: 'FAQ' }, text: { zh: '文档', en: 'Text' }, catalog: { zh: '商品目录', en: 'Catalog' }, pdf: { zh: 'PDF', en: 'PDF' },
-  };
-  const REFUND_REASONS = {
-    wrong_size: { zh: '尺码不合适', en: 'Wrong size' },
-    quality: { zh: '质量问题', en: 'Quality problem' },
-    late_delivery: { zh: '物流太慢', en: 'Late delivery' },
-    changed_mind: { zh: '不想要了', en: 'Changed mind' },
-    other: { zh: '其他原因', en: 'Other' },
-  };
-  const OFFER_KINDS = {
-    size_exchange: { zh: '免费换尺码', en: 'Free size exchange' },
-    replacement: { zh: '换新', en: 'Replacement' },
-    partial_compensation: { zh: '部分退款补偿', en: 'Partial compensation' },
-    coupon: { zh: '优惠券', en: 'Coupon' },
-    expedited_reshipping: { zh: '加急补发', en: 'Expedited reshipping' },
-    none: { zh: '不挽单，直接退款', en: 'No offer' },
-  };
   const MONETARY = new Set(['partial_compensation', 'coupon']);
   const FIELD_NAMES = {
     currency: 'currency', per_order_cap: 'perOrderCap', daily_budget: 'dailyBudget',
@@ -171,7 +125,7 @@
   const state = {
     merchant: saved.id || '',
     key: saved.key || '',
-    lang: localStorage.getItem(LANG_STORE) || ((navigator.language || 'en').toLowerCase().startsWith('zh') ? 'zh' : 'en'),
+    lang: Xiaoer.savedLang(),
     profile: null,
     tab: 'score',
     metrics: null,
@@ -185,20 +139,13 @@
 
   // ------------------------------------------------------------------ helpers
 
-  function t(key, vars) {
-    let s = (T[state.lang] && T[state.lang][key]) || T.en[key] || key;
-    for (const [k, v] of Object.entries(vars || {})) s = s.split('{' + k + '}').join(String(v));
-    return s;
-  }
-  function label(table, code) {
-    return (table[code] && table[code][state.lang]) || code;
-  }
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    setAttrs(node, attrs);
-    for (const c of children) if (c !== null && c !== undefined && c !== false) node.append(c);
-    return node;
-  }
+  const { el, setAttrs } = Xiaoer;
+  const { t, label, labelCodes, api, loadLabels } = Xiaoer.create({
+    strings: T,
+    lang: () => state.lang,
+    headers: () => ({ 'X-Api-Key': state.key }),
+    onUnauthorized: () => { if (state.profile) signOut(t('keyExpired')); },
+  });
   function svg(tag, attrs, ...children) {
     const node = document.createElementNS(SVG, tag);
     setAttrs(node, attrs);
@@ -209,16 +156,6 @@
   function starIcon() {
     return svg('svg', { class: 'icon', viewBox: '0 0 24 24', 'aria-hidden': 'true' },
       svg('path', { d: 'M12 3l2.7 5.6 6.1.9-4.4 4.3 1 6.1L12 17l-5.4 2.9 1-6.1-4.4-4.3 6.1-.9z' }));
-  }
-  function setAttrs(node, attrs) {
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (v === undefined || v === null || v === false) continue;
-      if (k === 'text') node.textContent = v;
-      else if (k === 'class') node.setAttribute('class', v);
-      else if (k === 'dataset') Object.assign(node.dataset, v);
-      else if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
-      else node.setAttribute(k, v === true ? '' : v);
-    }
   }
   function pct(x) {
     return x === null || x === undefined ? '—' : `${Math.round(x * 1000) / 10}%`;
@@ -244,34 +181,11 @@
     return `${(n / 1024 / 1024).toFixed(1)} MB`;
   }
   function when(iso) {
-    const d = new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(iso) ? iso : iso + 'Z');  // the API's timestamps are naive UTC
+    const d = Xiaoer.utc(iso);
     return d.toLocaleString(state.lang === 'zh' ? 'zh-CN' : 'en-GB', { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
   }
   function base() {
     return `/v1/merchants/${encodeURIComponent(state.merchant)}`;
-  }
-
-  class ApiError extends Error {
-    constructor(status, detail, data) { super(detail); this.status = status; this.data = data; }
-  }
-
-  async function api(method, path, body) {
-    const headers = { 'X-Api-Key': state.key };
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
-    let response;
-    try {
-      response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    } catch (e) {
-      throw new ApiError(0, t('network'));
-    }
-    let data = null;
-    try { data = await response.json(); } catch (e) { /* 204 */ }
-    if (!response.ok) {
-      const detail = data && typeof data.detail === 'string' ? data.detail : `${response.status} ${response.statusText}`;
-      if (response.status === 401 && state.profile) signOut(t('keyExpired'));
-      throw new ApiError(response.status, detail, data);
-    }
-    return data;
   }
 
   let toastTimer = null;
@@ -401,13 +315,13 @@
     drawGauge($('#score-gauge'), s.score);
     const leftOut = $('#score-leftout');
     leftOut.hidden = !s.left_out.length;
-    leftOut.textContent = s.left_out.length ? t('leftOut', { names: s.left_out.map((c) => label(COMPONENTS, c)).join(state.lang === 'zh' ? '、' : ', ') }) : '';
+    leftOut.textContent = s.left_out.length ? t('leftOut', { names: s.left_out.map((c) => label('score_components', c)).join(state.lang === 'zh' ? '、' : ', ') }) : '';
 
     const used = s.components.filter((c) => c.included).reduce((a, c) => a + c.weight, 0);
     $('#components tbody').replaceChildren(...s.components.map((c) => {
       const n = c.normalised;
       return el('tr', { class: c.included ? '' : 'left-out', dataset: { component: c.name } },
-        el('td', { text: label(COMPONENTS, c.name) }),
+        el('td', { text: label('score_components', c.name) }),
         el('td', { class: 'num', text: componentValue(c) }),
         el('td', { class: 'bar-cell' }, c.included
           ? el('div', { class: 'hbar' + (n >= 0.8 ? ' high' : n < 0.5 ? ' low' : ''), title: pct(n) }, el('div', { style: `width:${Math.round(n * 100)}%` }))
@@ -467,7 +381,7 @@
       el('td', { class: 'num', text: seconds(a.avg_handling_seconds) }),
       el('td', { class: 'num', text: a.qa_score === null ? '—' : a.qa_score.toFixed(0) }),
       el('td', { class: 'num adoption', text: a.replies ? `${pct(a.adoption_rate)} (${a.replies_from_suggestion}/${a.replies})` : '—' }),
-      el('td', {}, el('span', { class: `tier ${a.tier}`, text: label(TIERS, a.tier) }))));
+      el('td', {}, el('span', { class: `tier ${a.tier}`, text: label('agent_tiers', a.tier) }))));
     $('#agents tbody').replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { colspan: '9', class: 'empty', text: t('noAgents') }))]));
   }
 
@@ -570,7 +484,7 @@
           el('div', { class: 'gap-question', text: g.question }),
           others.length ? el('div', { class: 'gap-examples', text: t('alsoAsked') + others.join(' · ') }) : null),
         el('div', { class: 'gap-meta' },
-          el('div', {}, ...g.reasons.map((r) => el('span', { class: 'tag', text: label(GAP_REASONS, r) }))),
+          el('div', {}, ...g.reasons.map((r) => el('span', { class: 'tag', text: label('gap_reasons', r) }))),
           el('div', { text: t('lastSeen', { t: when(g.last_seen) }) }),
           el('button', { type: 'button', class: 'btn small gap-add', text: t('addAnswer'), onclick: (e) => openAnswerForm(e.target.closest('li'), g.question) })));
     }));
@@ -655,7 +569,7 @@
     $('#qa-agents tbody').replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { colspan: '4', class: 'empty', text: t('noAgents') }))]));
     $('#qa-flags').replaceChildren(...qa.flags.map((f) => el('li', { class: 'qa-flag', dataset: { rule: f.rule, message: f.message_id === null ? '' : String(f.message_id) } },
       el('div', { class: 'qa-flag-head' },
-        el('span', { class: `tag rule-${f.rule}`, text: label(QA_RULES, f.rule) }),
+        el('span', { class: `tag rule-${f.rule}`, text: label('qa_rules', f.rule) }),
         el('span', { class: 'qa-detail', text: f.detail }),
         el('span', { class: 'muted small', text: `${names[f.agent_id] || f.agent_id} · ${t('qaTicket', { n: f.ticket_id })}${f.at ? ' · ' + when(f.at) : ''}` })),
       el('div', { class: 'qa-text', text: f.text || t('qaNoReply') }))));
@@ -678,7 +592,7 @@
     $('#documents-empty').hidden = state.documents.length > 0 || !state.profile;
     $('#documents tbody').replaceChildren(...state.documents.map((d) => el('tr', { dataset: { name: d.name } },
       el('td', { class: 'doc-name', text: d.name }),
-      el('td', {}, el('span', { class: 'tag', text: label(DOC_KINDS, d.kind) })),
+      el('td', {}, el('span', { class: 'tag', text: label('document_kinds', d.kind) })),
       el('td', { class: 'num', text: String(d.chunks) }),
       el('td', { class: 'num', text: bytes(d.size_bytes) }),
       el('td', { class: 'num' }, el('button', {
@@ -781,15 +695,15 @@
 
   function buildRules() {
     const current = $('#rules').children.length ? readRules() : null;
-    $('#rules').replaceChildren(...Object.keys(REFUND_REASONS).map((reason) => {
-      const select = el('select', { name: 'kind', 'aria-label': `${label(REFUND_REASONS, reason)} ${t('offerKind')}` },
-        ...Object.keys(OFFER_KINDS).map((k) => el('option', { value: k, text: label(OFFER_KINDS, k) })));
+    $('#rules').replaceChildren(...labelCodes('refund_reasons').map((reason) => {
+      const select = el('select', { name: 'kind', 'aria-label': `${label('refund_reasons', reason)} ${t('offerKind')}` },
+        ...labelCodes('offer_kinds').map((k) => el('option', { value: k, text: label('offer_kinds', k) })));
       select.addEventListener('change', () => syncRule(select.closest('tr')));
       return el('tr', { dataset: { reason } },
-        el('td', { text: label(REFUND_REASONS, reason) }),
+        el('td', { text: label('refund_reasons', reason) }),
         el('td', {}, select),
-        el('td', {}, el('input', { name: 'amount', type: 'number', step: '0.01', 'aria-label': `${label(REFUND_REASONS, reason)} ${t('amount')}` })),
-        el('td', {}, el('input', { name: 'percent', type: 'number', step: '0.1', 'aria-label': `${label(REFUND_REASONS, reason)} ${t('percent')}` })));
+        el('td', {}, el('input', { name: 'amount', type: 'number', step: '0.01', 'aria-label': `${label('refund_reasons', reason)} ${t('amount')}` })),
+        el('td', {}, el('input', { name: 'percent', type: 'number', step: '0.1', 'aria-label': `${label('refund_reasons', reason)} ${t('percent')}` })));
     }));
     if (current) fillRules(current);
   }
@@ -859,7 +773,7 @@
       refund_steps: { zh: form.elements.steps_zh.value, en: form.elements.steps_en.value },
     };
     for (const row of $('#rules').children) {
-      const name = label(REFUND_REASONS, row.dataset.reason);
+      const name = label('refund_reasons', row.dataset.reason);
       const rule = { kind: $('select', row).value };
       const amount = number($('input[name=amount]', row), `${name} ${t('amount')}`, true);
       const percent = number($('input[name=percent]', row), `${name} ${t('percent')}`, true);
@@ -968,8 +882,8 @@
   $('#signout').addEventListener('click', () => signOut());
   $('#lang-toggle').addEventListener('click', () => {
     state.lang = state.lang === 'zh' ? 'en' : 'zh';
-    localStorage.setItem(LANG_STORE, state.lang);
-    applyLanguage();
+    Xiaoer.saveLang(state.lang);
+    loadLabels().then(applyLanguage);
   });
   window.addEventListener('hashchange', () => showTab(location.hash.slice(1)));
   $('#period').addEventListener('change', loadScore);
@@ -995,18 +909,21 @@
   $('#mode-form').addEventListener('click', () => setMode('form'));
   $('#mode-json').addEventListener('click', () => setMode('json'));
 
-  buildRules();
-  applyLanguage();
-  showTab((location.hash || '#score').slice(1));
-  if (state.key && state.merchant) {
-    const key = state.key;
-    signIn(state.merchant, key).catch((e) => {
-      if (e.status === 401 || e.status === 404) { signOut(t('keyExpired')); return; }
-      signOut(e.message);
-      localStorage.setItem(STORE, JSON.stringify({ id: state.merchant, key }));  // a network error keeps the key
-      $('#api-key').value = key;
-    });
-  } else {
-    signOut();
-  }
+  // The policy form's rows are the refund reasons the label tables name: load them first.
+  loadLabels().then(() => {
+    buildRules();
+    applyLanguage();
+    showTab((location.hash || '#score').slice(1));
+    if (state.key && state.merchant) {
+      const key = state.key;
+      signIn(state.merchant, key).catch((e) => {
+        if (e.status === 401 || e.status === 404) { signOut(t('keyExpired')); return; }
+        signOut(e.message);
+        localStorage.setItem(STORE, JSON.stringify({ id: state.merchant, key }));  // a network error keeps the key
+        $('#api-key').value = key;
+      });
+    } else {
+      signOut();
+    }
+  });
 })();

@@ -567,6 +567,7 @@
     payload.message = text;
     if (ORDER) payload.order_id = ORDER;
     if (SHOPPER && SHOPPER_HMAC) { payload.shopper_id = SHOPPER; payload.shopper_hmac = SHOPPER_HMAC; }
+    payload.page = location.href.split("#")[0].slice(0, 2000);  // shown to the agent who takes the chat
     clearQuick();
     store.del("quick");
     var shopperEl = shopperRow(text);

@@ -1,0 +1,104 @@
+"""Catalog facts: which product a question names, which variant, and what is answered."""
+
+import pytest
+
+from bot.catalog import NameParts, Product, answer_facts, question_has_other_topic
+from bot.question import analyse, asked_attributes
+
+
+def product(sku: str, title: str, **data) -> Product:
+    return Product(sku=sku, data={"sku": sku, "title": title, **data})
+
+
+TEA_SHOP = [
+    product("LJ100", "山禾记 西湖龙井 明前特级 罐装 100g", price=268),
+    product("LJ250", "山禾记 西湖龙井 雨前一级 纸包 250g", price=198),
+    product("CAT-K", "喵汪补给站 鸡肉蛋黄全价幼猫粮 无谷配方", aliases=["幼猫粮"]),
+    product("CAT-A", "喵汪补给站 鸡肉三文鱼全价成猫粮 无谷配方", aliases=["成猫粮"]),
+    product("TREE", "太空舱剑麻猫爬架 138cm"),
+    product("BAG", "太空舱外出猫包 双肩款"),
+    product("LAMP", "护眼LED落地灯 客厅卧室阅读灯", facts={"功率": "12W"}),
+    product("SOFA", "云朵布艺沙发 科技布", variants=[{"name": "三人位 210cm", "stock": 4}, {"name": "四人位 260cm", "stock": 0}]),
+    product("PEN", "Heron Fountain Pen"),
+    product("CHAIR", "Oak Dining Chair"),
+]
+
+
+@pytest.mark.parametrize(
+    "question, sku",
+    [
+        ("龙井明前的贵不贵 多少钱", "LJ100"),  # part of the name, the piece only one product has
+        ("雨前一级那个多少克", "LJ250"),
+        ("落地灯几瓦的", "LAMP"),
+        ("那个太空舱猫爬架多高", "TREE"),  # pieces shared with the cat bag and other cat trees, together only this one
+        ("太空舱猫包多重", "BAG"),
+        ("四人位的还有货吗", "SOFA"),  # a variant's name names its product
+        ("猫粮多少钱", None),  # the kitten food and the adult food alike: neither
+        ("how much is the cat food", None),  # one everyday English word is not a name
+        ("运费多少", None),
+    ],
+)
+def test_a_product_is_named_by_the_name_pieces_only_it_has(question, sku):
+    best = NameParts(TEA_SHOP).best(question)
+    assert (TEA_SHOP[best].sku if best is not None else None) == sku
+
+
+PHONE_CASE = product(
+    "CASE", "闪充派 iPhone 16系列 磁吸手机壳",
+    variants=[{"name": "iPhone 16", "stock": 3, "price": 39}, {"name": "iPhone 16 Plus", "stock": 0, "price": 39},
+              {"name": "iPhone 16 Pro", "stock": 2, "price": 49}, {"name": "iPhone 16 Pro Max", "stock": 2, "price": 49}],
+)
+POWER_BANK = product("PB", "磁吸充电宝", variants=[{"name": "白色", "stock": 5}, {"name": "远峰紫", "stock": 0}])
+
+
+@pytest.mark.parametrize(
+    "item, question, reply",
+    [
+        (PHONE_CASE, "16plus的磁吸壳还有吗", "iPhone 16 Plus)目前缺货"),
+        (PHONE_CASE, "16 pro max有货吗", "iPhone 16 Pro Max)目前有货"),
+        (PHONE_CASE, "iphone 16 pro多少钱", "iPhone 16 Pro)的价格是¥49"),
+        (POWER_BANK, "紫色的还有货吗", "远峰紫)目前缺货"),  # the one variant with that colour
+    ],
+)
+def test_the_variant_the_question_names_answers_for_itself(item, question, reply):
+    assert reply in answer_facts(analyse(question), "zh", item).reply
+
+
+def test_with_no_variant_named_differing_stock_and_prices_are_given_per_variant():
+    stock = answer_facts(analyse("手机壳有货吗"), "zh", PHONE_CASE).reply
+    assert "iPhone 16 Plus缺货" in stock and "iPhone 16 Pro Max有货" in stock
+    price = answer_facts(analyse("how much is it"), "en", PHONE_CASE).reply
+    assert "iPhone 16 ¥39" in price and "iPhone 16 Pro ¥49" in price
+
+
+def test_a_leftover_word_is_another_topic_only_when_the_shops_faq_uses_it():
+    wand = product("WAND", "羽毛铃铛逗猫棒", facts={"杆长": "60cm"})
+    faq_words = {"运费", "发货", "西藏"}
+    assert not question_has_other_topic(analyse("逗猫棒杆子多长"), wand, faq_words)
+    assert question_has_other_topic(analyse("逗猫棒运费多少钱"), wand, faq_words)
+    assert "60cm" in answer_facts(analyse("逗猫棒杆子多长"), "zh", wand).reply
+
+
+def test_the_longer_cue_says_what_is_asked():
+    assert asked_attributes("能装多重的猫") == ["load"]
+    assert asked_attributes("how much weight can it hold") == ["load"]
+    assert asked_attributes("落地灯几瓦的") == ["power"]
+    assert asked_attributes("有货吗 多少钱") == ["price", "stock"]
+
+
+@pytest.mark.parametrize(
+    "question, lang, reply",
+    [
+        ("踏云中帮防水徒步鞋有43码吗", "zh", "有的，踏云中帮防水徒步鞋有43码"),
+        ("有45码吗", "zh", "没有45码，目前有：39、40、41、42、43、44"),
+        ("do the boots come in 43", "en", "Yes, the Cloudstep Boots comes in 43"),
+    ],
+)
+def test_a_size_the_question_names_is_a_yes_or_no_from_the_listed_sizes(question, lang, reply):
+    boots = product("BOOT", "踏云中帮防水徒步鞋", title_en="Cloudstep Boots", sizes=["39", "40", "41", "42", "43", "44"])
+    assert reply in answer_facts(analyse(question), lang, boots).reply
+
+
+def test_a_weight_in_grams_is_not_taken_for_a_size():
+    boots = product("BOOT", "踏云中帮防水徒步鞋", sizes=["39", "40"])
+    assert answer_facts(analyse("250g的有吗"), "zh", boots) is None
