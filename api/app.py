@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.errors import JsonBodyLimit, install_error_handlers
 from api.ratelimit import RateLimiter
-from api.routes import agents, chat, labels, live, loop, merchants, orders, pages, team
+from api.routes import agents, chat, labels, live, loop, merchants, orders, pages, photos, team
 from bot.turn import ShopAssistant
 from xiaoer.livebus import LiveBus
 from xiaoer.privacy import install_log_filter
@@ -87,6 +87,7 @@ def create_app(assistant: ShopAssistant | None = None, settings: Settings | None
         form_limits={"max_files": settings.max_upload_files},
     )
     app.include_router(orders.router)
+    app.include_router(photos.router, max_body_size=photos.MAX_PHOTO_REQUEST_BYTES, form_limits={"max_files": 1})
     app.include_router(agents.router)
     app.include_router(loop.router)
     app.include_router(live.router)

@@ -17,6 +17,8 @@ class Citation(BaseModel):
     score: float = Field(description="Relevance of this chunk to the question, 0-1.")
     title: str = ""
     snippet: str = ""
+    source: str = Field(default="", description="What the shopper sees as the source: a readable title, never a file name.")
+    section: str = Field(default="", description="Under the source: the FAQ question, product name or section heading.")
 
 
 class Answer(BaseModel):

@@ -20,6 +20,7 @@ from bot.answer_types import Answer, Citation, Evidence
 from bot.answerability import Features, content_words, features, probability
 from bot.question import Question, analyse, answer_fits, asked_attributes
 from knowledge.models import Chunk
+from knowledge.sources import section_title, source_title
 from retrieval.embedders import Embedder
 from retrieval.tokenize import tokenize
 from xiaoer.lang import is_cjk
@@ -319,6 +320,8 @@ def citation(ev: Evidence, score: float) -> Citation:
         score=round(max(0.0, min(1.0, score)), 4),
         title=ev.chunk.title[:200],
         snippet=snippet[:240],
+        source=source_title(ev.chunk.kind, ev.chunk.title, ev.document, ev.chunk.lang)[:200],
+        section=section_title(ev.chunk.kind, ev.chunk.title)[:200],
     )
 
 

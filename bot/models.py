@@ -45,6 +45,9 @@ class Conversation(Base):
     # and their identity once the merchant's page signed it (bot/order_access.py).
     page_url: Mapped[str | None] = mapped_column(Text, nullable=True)
     shopper_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    # Typing indicators (a few seconds' worth): in SQL so every host sees them.
+    shopper_typing_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    agent_typing_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
     __table_args__ = (Index("ix_conversations_merchant_shopper", "merchant_id", "shopper_id"),)
 

@@ -60,12 +60,17 @@ class RecoveryPolicy(BaseModel):
     category: str = Field(default="general", max_length=32)
     reason_labels: dict[RefundReason, dict[Literal["zh", "en"], str]] = Field(default_factory=dict)
     topics: dict[Literal["zh", "en"], str] = Field(default_factory=dict)
+    # The widget's suggestion chips under its greeting (GET /v1/merchants/{m}/greeting).
+    suggestions: dict[Literal["zh", "en"], list[str]] = Field(default_factory=dict)
 
     def reason_label(self, reason: RefundReason, lang: str) -> str:
         return (self.reason_labels.get(reason) or category_preset(self.category)["reason_labels"][reason])[lang]
 
     def greeting_topics(self, lang: str) -> str:
         return (self.topics or category_preset(self.category)["topics"])[lang]
+
+    def greeting_suggestions(self, lang: str) -> list[str]:
+        return (self.suggestions.get(lang) or category_preset(self.category)["suggestions"][lang])[:6]
 
     @model_validator(mode="after")
     def _complete(self) -> RecoveryPolicy:
@@ -88,6 +93,7 @@ def category_preset(category: str) -> dict:
     general = presets["general"]
     own = presets.get(category, {})
     return {"topics": own.get("topics", general["topics"]),
+            "suggestions": own.get("suggestions", general["suggestions"]),
             "reason_labels": {**general["reason_labels"], **own.get("reason_labels", {})}}
 
 

@@ -87,6 +87,15 @@ HANDED_BACK = {
     "zh": "人工客服已将会话交回给我，还有什么可以帮您？",
     "en": "My colleague has handed you back to me. Anything else I can help with?",
 }
+AGENT_JOINED = {
+    "zh": "客服 {name} 已加入，为您服务",
+    "en": "{name} has joined the chat",
+}
+PHOTO_MESSAGE = {"zh": "[图片]", "en": "[photo]"}  # a photo's text in transcripts and summaries
+PHOTO_RECEIVED = {
+    "zh": "已收到您的图片，我已请人工客服来查看，请稍候，您可以继续留言。",
+    "en": "Thanks for the photo. I've asked a colleague to look at it; feel free to keep typing while you wait.",
+}
 RESOLVED = {
     "zh": "本次服务已结束，感谢您的耐心。方便的话请为本次服务打分（1-5 分）。",
     "en": "This conversation is resolved, thank you for your patience. Would you rate it from 1 to 5?",
@@ -107,6 +116,16 @@ def ask_reason_text(policy: RecoveryPolicy, lang: str) -> str:
 
 def greeting_text(policy: RecoveryPolicy, lang: str) -> str:
     return GREETING[lang].format(topics=policy.greeting_topics(lang))
+
+
+WELCOME = {  # the widget's first words, before the shopper says anything
+    "zh": "您好，欢迎光临{shop}！我是店铺智能客服，{topics}的问题都可以问我。",
+    "en": "Hi, welcome to {shop}! I'm the shop's assistant: ask me about {topics}.",
+}
+
+
+def welcome_text(policy: RecoveryPolicy, shop_name: str, lang: str) -> str:
+    return WELCOME[lang].format(shop=shop_name, topics=policy.greeting_topics(lang))
 
 _OFFER_TEXT = {
     "size_exchange": {

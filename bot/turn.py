@@ -58,9 +58,9 @@ from bot.router import ConversationState, Route, route
 from bot.sentiment import anger
 from handoff import service as handoff
 from handoff.models import TICKET_QUEUED
-from handoff.summary import extractive_summary
 from knowledge import repository
 from knowledge.service import KnowledgeService
+from knowledge.sources import source_title
 from retrieval.embedders import get_embedder
 from retrieval.retriever import HybridRetriever, RetrieverMode
 from xiaoer.db import session_scope, utcnow
@@ -257,7 +257,9 @@ class ShopAssistant:
             return None
         fact = answer_facts(question, lang, product, self.catalog.key_similarity)
         chunk = product.chunks.get(lang) or next(iter(product.chunks.values()))
-        cite = [Citation(document=product.document, chunk=chunk, score=round(sureness, 4), title=product.title(lang)[:200])]
+        title = product.title(lang)[:200]
+        cite = [Citation(document=product.document, chunk=chunk, score=round(sureness, 4), title=title,
+                         source=source_title("product", title, product.document, lang), section=title)]
         by_name = link is not None and link.score > MEANING_SURENESS
         # The question's other words are the product's name in another language when it was
         # linked by meaning, so only a name-linked question is checked for another topic.
@@ -327,6 +329,10 @@ class ShopAssistant:
         message = request.message.strip() or request.message
         intent, vector = self.classify(message)
         state = self._state(request, vector)
+        if state.last_question and analyse(message).elliptical:
+            # "运费谁出" after "退货要几天" asks about returns, not shipping.
+            previous = self._vectors([state.last_question])[0]
+            intent = self.classifier.predict_follow_up(message, vector, state.last_question, previous)
         has_words = has_letters(message) and not is_only_order_number(message)
         lang = detect_language(message) if has_words or not state.lang else state.lang
         person_holds = state.owner in (OWNER_QUEUED, OWNER_HUMAN) and not state.queue_expired
@@ -555,25 +561,14 @@ class ShopAssistant:
         return self._result(conversation, intent, lang, reply, 1.0, route="order", offer=outcome.offer, ticket=ticket, quick_replies=quick)
 
     def _escalate(self, session, conversation: Conversation, reason: str, suggestions: list[dict] | None):
-        summary = self._summary(session, conversation, reason)
-        return handoff.escalate(session, conversation, reason, summary=summary, suggestions=suggestions or [])
-
-    @staticmethod
-    def _summary(session, conversation: Conversation, reason: str) -> str:
-        from bot.conversations import history
-
-        messages = history(session, conversation.id, limit=40)
-        order = get_order(session, conversation.merchant_id, conversation.order_id)
-        # Extractive here: an LLM call must not hold the turn's write transaction. With an LLM
-        # configured, the agent's console asks for the LLM summary when the ticket is opened.
-        return extractive_summary(conversation, messages, reason, order=order, offer=conversation_offer(session, conversation.id))
+        return handoff.escalate_with_summary(session, conversation, reason, suggestions or [])
 
     def _refresh_ticket(self, session, conversation: Conversation, ticket, suggestions: list[dict] | None) -> None:
         """A shopper message while a person is asked for (or holds the conversation): the
         summary takes it in; suggestions follow it until the ticket is claimed, so they do
         not change under an agent's hands. An LLM's summary, written at the claim, stays."""
         if ticket.status == TICKET_QUEUED or not self.settings.llm_enabled:
-            ticket.summary = self._summary(session, conversation, ticket.reason)
+            ticket.summary = handoff.conversation_summary(session, conversation, ticket.reason)
         if ticket.status == TICKET_QUEUED and suggestions:
             ticket.suggestions = suggestions
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, aliased
 
 from bot.conversations import add_message, mark_responded
 from bot.events import record_event
-from bot.replies import HANDED_BACK, RESOLVED
+from bot.replies import AGENT_JOINED, HANDED_BACK, RESOLVED
 from bot.models import OWNER_BOT, OWNER_CLOSED, OWNER_HUMAN, OWNER_QUEUED, Conversation, Message
 from handoff.models import (
     OPEN_TICKET_STATES,
@@ -36,6 +36,7 @@ from handoff.models import (
     HandoffTicket,
 )
 from xiaoer.db import utcnow
+from xiaoer.livebus import publish_after_commit
 from xiaoer.keys import hash_key, new_key
 
 
@@ -190,6 +191,28 @@ def escalate(
     return ticket
 
 
+def conversation_summary(session: Session, conversation: Conversation, reason: str) -> str:
+    """The extractive summary of the conversation so far. (An LLM call must not hold a
+    write transaction: with an LLM configured, the console asks for the LLM summary when
+    the ticket is opened.)"""
+    from bot.conversations import history
+    from bot.recovery import conversation_offer, get_order
+    from handoff.summary import extractive_summary
+
+    messages = history(session, conversation.id, limit=40)
+    order = get_order(session, conversation.merchant_id, conversation.order_id)
+    offer = conversation_offer(session, conversation.id)
+    return extractive_summary(conversation, messages, reason, order=order, offer=offer)
+
+
+def escalate_with_summary(
+    session: Session, conversation: Conversation, reason: str, suggestions: list[dict]
+) -> HandoffTicket:
+    """:func:`escalate` with :func:`conversation_summary`."""
+    summary = conversation_summary(session, conversation, reason)
+    return escalate(session, conversation, reason, summary=summary, suggestions=suggestions)
+
+
 def get_ticket(session: Session, merchant_id: str, ticket_id: int) -> HandoffTicket:
     ticket = session.get(HandoffTicket, ticket_id)
     if ticket is None or ticket.merchant_id != merchant_id:
@@ -254,6 +277,9 @@ def claim(session: Session, merchant_id: str, ticket_id: int, agent: Agent) -> H
         raise
     conversation = session.get(Conversation, ticket.conversation_id)
     conversation.owner = OWNER_HUMAN
+    # The shopper's widget says at once who joined (by display name, never the login id).
+    joined = {lang: text.format(name=agent.name) for lang, text in AGENT_JOINED.items()}
+    _notify(session, conversation, joined, {"event": "joined", "agent_name": agent.name})
     from bot.conversations import pending_shopper_messages
 
     record_event(
@@ -331,7 +357,8 @@ def agent_reply(
     ticket = _held_ticket(session, merchant_id, ticket_id, agent)
     use = _suggestion_use(ticket, suggestion_id, text)
     conversation = session.get(Conversation, ticket.conversation_id)
-    message = add_message(session, conversation, "agent", text, agent_id=agent.id)
+    message = add_message(session, conversation, "agent", text, agent_id=agent.id, data={"agent_name": agent.name})
+    conversation.agent_typing_at = None
     mark_responded(session, conversation, agent_id=agent.id, since=ticket.claimed_at)
     record_event(
         session, merchant_id, "agent_replied", conversation_id=conversation.id, agent_id=agent.id,
@@ -345,7 +372,7 @@ def resolve(session: Session, merchant_id: str, ticket_id: int, agent: Agent) ->
     ticket = _held_ticket(session, merchant_id, ticket_id, agent, {"status": TICKET_RESOLVED, "closed_at": now})
     conversation = session.get(Conversation, ticket.conversation_id)
     conversation.owner = OWNER_CLOSED
-    _notify(session, conversation, RESOLVED)
+    _notify(session, conversation, RESOLVED, {"event": "resolved"})
     record_event(
         session, merchant_id, "ticket_resolved", conversation_id=conversation.id, agent_id=agent.id,
         value=(now - ticket.claimed_at).total_seconds(), data={"ticket_id": ticket.id},
@@ -370,7 +397,7 @@ def hand_back(
     conversation.owner = OWNER_BOT
     conversation.low_confidence_streak = 0
     if agent is not None:  # a timeout apologises in the bot's next reply instead
-        _notify(session, conversation, HANDED_BACK)
+        _notify(session, conversation, HANDED_BACK, {"event": "handed_back"})
     record_event(
         session, merchant_id, "handed_back", conversation_id=conversation.id,
         agent_id=agent.id if agent else None, data={"ticket_id": ticket.id, "reason": reason},
@@ -378,9 +405,33 @@ def hand_back(
     return ticket
 
 
-def _notify(session: Session, conversation: Conversation, texts: dict[str, str]) -> None:
-    """Tell the shopper the conversation changed hands (pushed like an agent's message)."""
-    add_message(session, conversation, "system", texts.get(conversation.lang, texts["en"]))
+def _notify(session: Session, conversation: Conversation, texts: dict[str, str], event: dict) -> None:
+    """Tell the shopper the conversation changed hands (pushed like an agent's message);
+    ``event`` lets the widget react (show the agent's name, ask for a rating)."""
+    add_message(session, conversation, "system", texts.get(conversation.lang, texts["en"]), data=event)
+
+
+# ----------------------------------------------------------------------------- typing
+
+TYPING_SECONDS = 6.0  # a typing mark older than this has lapsed
+
+
+def is_typing(mark) -> bool:
+    return mark is not None and (utcnow() - mark).total_seconds() < TYPING_SECONDS
+
+
+def shopper_typing(session: Session, merchant_id: str, conversation_id: str) -> None:
+    """The shopper is typing (their widget says so every few seconds while they do)."""
+    conversation = session.get(Conversation, conversation_id)
+    if conversation is not None and conversation.merchant_id == merchant_id:
+        conversation.shopper_typing_at = utcnow()
+
+
+def agent_typing(session: Session, merchant_id: str, ticket_id: int, agent: Agent) -> None:
+    """The holding agent is typing: marked, and the shopper's socket woken to say so."""
+    ticket = _held_ticket(session, merchant_id, ticket_id, agent)
+    session.get(Conversation, ticket.conversation_id).agent_typing_at = utcnow()
+    publish_after_commit(session, ticket.conversation_id)
 
 
 def expire_if_stale(session: Session, ticket: HandoffTicket, timeout_minutes: float) -> bool:

@@ -28,6 +28,7 @@ ESCALATION_REASONS = {
     "abnormal_order": {"zh": "订单超时或物流异常", "en": "late or stuck order"},
     "order_source_down": {"zh": "订单系统暂时查不到", "en": "order system unavailable"},
     "order_check_failed": {"zh": "订单身份核验失败", "en": "order identity check failed"},
+    "photo": {"zh": "顾客发来图片", "en": "shopper sent a photo"},
 }
 INTENT_NAMES = {
     "presale": {"zh": "售前咨询", "en": "pre-sale question"},

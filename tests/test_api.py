@@ -174,6 +174,8 @@ def test_websocket_streams_the_reply_and_pushes_agent_messages(client, merchant_
         ticket = frame["result"]["handoff"]["ticket_id"]
         headers = {"X-Agent-Key": agent["api_key"]}
         client.post(f"/v1/agent/tickets/{ticket}/claim", headers=headers)
+        joined = ws.receive_json()  # the claim is told at once, by the agent's display name
+        assert joined["message"]["role"] == "system" and joined["message"]["text"] == "W has joined the chat"
         client.post(f"/v1/agent/tickets/{ticket}/messages", headers=headers, json={"text": "Hello from a person"})
         pushed = ws.receive_json()
         assert pushed["type"] == "agent_message" and pushed["message"]["text"] == "Hello from a person"

@@ -102,3 +102,12 @@ def test_a_size_the_question_names_is_a_yes_or_no_from_the_listed_sizes(question
 def test_a_weight_in_grams_is_not_taken_for_a_size():
     boots = product("BOOT", "踏云中帮防水徒步鞋", sizes=["39", "40"])
     assert answer_facts(analyse("250g的有吗"), "zh", boots) is None
+
+
+def test_modal_and_pointing_words_are_not_what_a_question_is_about():
+    from bot.answerability import content_words
+    from retrieval.tokenize import tokenize
+
+    assert content_words(tokenize("能用微信支付吗")) == ["微信", "支付"]
+    assert content_words(tokenize("那发什么快递")) == ["快递"]
+    assert content_words(tokenize("要自己装吗")) == []

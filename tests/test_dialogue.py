@@ -14,7 +14,7 @@ from bot import recovery
 from bot.conversations import history
 from bot.models import Conversation, MetricEvent, RecoveryOfferRow
 from bot.orders import OrderRecord, upsert_orders
-from bot.turn import ConversationNotFound, ShopAssistant, TurnRequest
+from bot.turn import REFUND_ROUTES, ConversationNotFound, ShopAssistant, TurnRequest
 from handoff import service as desk
 from handoff.models import HandoffTicket
 from xiaoer.db import reset_engines, session_scope
@@ -181,6 +181,24 @@ def test_refund_asked_as_a_question_also_gets_the_policy_answer(assistant, demo_
     assert follow.offer["kind"] == "size_exchange" and not follow.citations  # the answer is not repeated
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["I'm still waiting for my refund", "退款到哪了", "what's your refund policy?", "退货政策是怎样的",
+     "can I get an invoice for my order?", "能开发票吗 公司报销用"],
+)
+def test_refund_tracking_policy_and_invoice_questions_start_no_refund_flow(assistant, demo_merchant, text):
+    r = say(assistant, demo_merchant, text)
+    assert r.intent != "refund" and r.route not in REFUND_ROUTES and r.offer is None, (r.intent, r.route)
+
+
+def test_a_short_follow_up_is_read_with_the_question_before_it(assistant, demo_merchant):
+    first = say(assistant, demo_merchant, "退货要在几天内寄回")
+    follow = say(assistant, demo_merchant, "邮费谁承担", first.conversation_id)
+    assert follow.intent == "aftersale"  # about the return, not about shipping an order
+    thanks = say(assistant, demo_merchant, "好的", first.conversation_id)
+    assert thanks.intent == "chitchat"  # an acknowledgement stays one
+
+
 # ----------------------------------------------------------------------------- escalation triggers
 
 
@@ -291,7 +309,8 @@ def test_bot_is_silent_while_a_person_holds_the_conversation(assistant, demo_mer
     assert back.owner == "bot" and back.reply and back.route == "answer"
     with session_scope() as s:
         roles = [m.role for m in history(s, conv)]
-    assert roles == ["shopper", "bot", "shopper", "shopper", "agent", "system", "shopper", "bot"]
+    # the notices: the agent joined (at the claim), and handed back
+    assert roles == ["shopper", "bot", "shopper", "system", "shopper", "agent", "system", "shopper", "bot"]
 
 
 def test_resolve_closes_and_a_new_message_reopens_with_the_bot(assistant, demo_merchant, agents):

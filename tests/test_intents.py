@@ -239,6 +239,38 @@ def test_return_policy_question_is_aftersale_but_wanting_to_return_is_refund(cla
     assert classifier.predict("这件我要退掉").label == "refund"
 
 
+def test_no_tie_break_towards_refund(classifier):
+    """Refund only when it is the top label: tracking a refund, asking its policy or asking
+    for an invoice must not open the recovery flow (issue 12)."""
+    for text in ["I'm still waiting for my refund", "退款到哪了", "when will my refund come through",
+                 "can you send me the invoice for order 4471", "退款一般几天到账", "退款规则是什么"]:
+        intent = classifier.predict(text)
+        assert intent.label != "refund", (text, intent)
+        assert not intent.reason.startswith("fallback:low-margin")
+
+
+def test_calm_damage_report_is_aftersale_and_an_angry_one_a_complaint(classifier):
+    assert classifier.predict("收到的花瓶口上缺了一块").label == "aftersale"
+    assert classifier.predict("the kettle lid arrived cracked, how do I get this fixed").label == "aftersale"
+    assert classifier.predict("什么垃圾东西 收到就是碎的 你们怎么做事的").label == "complaint"
+
+
+def test_follow_up_reads_the_previous_question(classifier):
+    embed = classifier.embedder.embed
+    previous, text = "退货要在几天内寄回", "邮费谁承担"
+    v_text, v_prev = embed([text, previous])
+    assert classifier.predict_follow_up(text, v_text, previous, v_prev).label == "aftersale"
+    # An acknowledgement, a rule and a refund request stand as they are.
+    for text, label in [("好的", "chitchat"), ("转人工", "human"), ("不要了 退钱", "refund")]:
+        v_text, v_prev = embed([text, previous])
+        assert classifier.predict_follow_up(text, v_text, previous, v_prev).label == label
+    # Context never turns a follow-up into a refund request.
+    previous = "我要退款"
+    for text in ["运费呢", "几天到账", "地址呢"]:
+        v_text, v_prev = embed([text, previous])
+        assert classifier.predict_follow_up(text, v_text, previous, v_prev).label != "refund" or classifier.predict(text).label == "refund"
+
+
 # ------------------------------------------------------------------ rules
 
 

@@ -139,7 +139,7 @@ def test_agent_claims_inserts_a_suggestion_replies_live_and_resolves(live_server
         expect(page.locator("#ticket-status")).to_have_text("已解决")
         expect(page.locator("#ticket-banner")).to_contain_text("已解决")
         expect(page.locator("#composer")).to_be_hidden()
-        expect(page.locator("#transcript .msg.system")).to_have_count(1)  # the notice the shopper was sent
+        expect(page.locator("#transcript .msg.system")).to_have_count(2)  # the notices the shopper was sent: joined, resolved
         expect(item).to_have_count(0)
         assert agent_api(live_server, "xiaomei", "GET", f"/tickets/{turn['handoff']['ticket_id']}").json()["status"] == "resolved"
 
@@ -233,7 +233,7 @@ def test_dashboard_uploads_with_progress_and_deletes_knowledge(live_server, brow
         assert answer["reply"] == ENGRAVE_A and answer["citations"][0]["document"] == "engrave_faq.csv"
 
         # The shopper's next answer in the widget uses it.
-        shopper_context = browser.new_context()
+        shopper_context = browser.new_context(locale="zh-CN")  # a Chinese browser: the Chinese widget
         try:
             shop = shopper_context.new_page()
             box = open_widget(shop, live_server.base + "/")

@@ -60,7 +60,7 @@ def test_a_gap_becomes_a_draft_is_approved_and_answers_the_next_widget_question(
     finally:
         context.close()
 
-    shopper = browser.new_context()
+    shopper = browser.new_context(locale="zh-CN")  # a Chinese browser: the Chinese widget
     try:
         shop = shopper.new_page()
         box = open_widget(shop, live_server.base + "/")

@@ -578,7 +578,7 @@ def purge(
     ] = None,
     merchant: Annotated[str | None, typer.Option("--merchant", "-m", help="Only this merchant's conversations.")] = None,
 ) -> None:
-    """Delete old conversations (messages, offers, tickets); keep their metric events,
+    """Delete old conversations (messages, offers, tickets, photos); keep their metric events,
     with the shopper's words in them masked."""
     from xiaoer.privacy import purge as purge_conversations
     from xiaoer.settings import get_settings
@@ -591,7 +591,7 @@ def purge(
     report = purge_conversations(days, merchant_id=merchant)
     console.print(
         f"purged {report.conversations} conversations idle since before {report.cutoff:%Y-%m-%d %H:%M} UTC: "
-        f"{report.messages} messages, {report.offers} offers, {report.tickets} tickets; "
+        f"{report.messages} messages, {report.offers} offers, {report.tickets} tickets, {report.photos} photos; "
         f"masked personal data in {report.events_masked} metric events"
     )
 

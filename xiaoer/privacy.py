@@ -274,25 +274,28 @@ class PurgeReport:
     messages: int = 0
     offers: int = 0
     tickets: int = 0
+    photos: int = 0
     events_masked: int = 0
 
 
 def purge(days: int, *, now: datetime | None = None, merchant_id: str | None = None) -> PurgeReport:
     """Delete every conversation last updated more than ``days`` days ago, with its
-    messages, offers and handoff tickets, and mask the shopper text kept in metric events
+    messages, offers, handoff tickets and photos (rows and files), and mask the shopper text kept in metric events
     (``unanswered`` → ``data.question``) of those conversations and of any event older
     than the cut-off. The events themselves stay: every dashboard figure is computed
     from them."""
     from sqlalchemy import delete, exists, or_, select
 
     from bot.models import Conversation, Message, MetricEvent, RecoveryOfferRow
-    from handoff.models import HandoffTicket
+    from handoff.models import HandoffTicket, Photo
+    from handoff.photos import photo_path
     from xiaoer.db import session_scope, utcnow
 
     if days < 0:
         raise ValueError("days must be 0 or more")
     cutoff = (now or utcnow()) - timedelta(days=days)
     report = PurgeReport(cutoff=cutoff)
+    files = []
     with session_scope() as session:
         query = select(Conversation.id).where(Conversation.updated_at < cutoff)
         if merchant_id:
@@ -302,6 +305,8 @@ def purge(days: int, *, now: datetime | None = None, merchant_id: str | None = N
             chunk = ids[start : start + 500]
             # Explicit deletes, children first: no reliance on the database's cascades.
             report.tickets += session.execute(delete(HandoffTicket).where(HandoffTicket.conversation_id.in_(chunk))).rowcount
+            files += [photo_path(p) for p in session.scalars(select(Photo).where(Photo.conversation_id.in_(chunk)))]
+            report.photos += session.execute(delete(Photo).where(Photo.conversation_id.in_(chunk))).rowcount
             report.offers += session.execute(delete(RecoveryOfferRow).where(RecoveryOfferRow.conversation_id.in_(chunk))).rowcount
             report.messages += session.execute(delete(Message).where(Message.conversation_id.in_(chunk))).rowcount
             report.conversations += session.execute(delete(Conversation).where(Conversation.id.in_(chunk))).rowcount
@@ -317,6 +322,8 @@ def purge(days: int, *, now: datetime | None = None, merchant_id: str | None = N
                 if masked != question:
                     event.data = {**event.data, "question": masked}
                     report.events_masked += 1
+    for path in files:  # once the rows are gone for good
+        path.unlink(missing_ok=True)
     return report
 
 

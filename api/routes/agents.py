@@ -60,6 +60,7 @@ class ShopperContextOut(BaseModel):
 
 class TicketDetail(TicketOut):
     messages: list[MessageOut]
+    shopper_typing: bool = Field(default=False, description="The shopper is typing (as of the last few seconds).")
     order: OrderCard | None = None  # the conversation's order, with its logistics timeline
     shopper: ShopperContextOut
 
@@ -121,9 +122,12 @@ def _name(session, merchant_id: str, agent_id: str | None) -> str | None:
 def _detail(session, ticket: HandoffTicket) -> TicketDetail:
     messages = [MessageOut.model_validate(m, from_attributes=True) for m in desk.transcript(session, ticket.conversation_id)]
     order = conversation_order(ticket.merchant_id, ticket.conversation_id)
-    context = shopper_context(session, session.get(Conversation, ticket.conversation_id))
+    conversation = session.get(Conversation, ticket.conversation_id)
+    context = shopper_context(session, conversation)
     shopper = ShopperContextOut.model_validate(context, from_attributes=True)
-    return TicketDetail(**_out(session, ticket).model_dump(), messages=messages, order=order, shopper=shopper)
+    typing = desk.is_typing(conversation.shopper_typing_at)
+    return TicketDetail(**_out(session, ticket).model_dump(), messages=messages, order=order, shopper=shopper,
+                        shopper_typing=typing)
 
 
 def status_of(session, agent: Agent) -> AgentStatus:
@@ -187,6 +191,13 @@ def ticket(ticket_id: int, agent: AgentDep, session: SessionDep) -> TicketDetail
 def send(ticket_id: int, body: AgentMessage, agent: AgentDep, session: SessionDep) -> MessageOut:
     message = desk.agent_reply(session, agent.merchant_id, ticket_id, agent, body.text, suggestion_id=body.suggestion_id)
     return MessageOut.model_validate(message, from_attributes=True)
+
+
+@router.post("/tickets/{ticket_id}/typing", status_code=204)
+def typing(ticket_id: int, agent: AgentDep, session: SessionDep) -> None:
+    """The agent is typing a reply to the ticket they hold: the shopper's widget shows it
+    (send it every few seconds while they type)."""
+    desk.agent_typing(session, agent.merchant_id, ticket_id, agent)
 
 
 @router.post("/tickets/{ticket_id}/resolve", response_model=TicketOut)

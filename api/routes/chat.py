@@ -16,7 +16,9 @@ from bot import replies
 from bot.conversations import get_conversation
 from bot.events import record_event
 from bot.models import Message
+from bot.recovery import load_policy
 from bot.turn import TurnRequest, TurnResult
+from knowledge import repository
 
 router = APIRouter(tags=["shoppers"])
 
@@ -38,6 +40,28 @@ class MessageOut(BaseModel):
     agent_id: str | None = None
     data: dict | None = None
     created_at: datetime
+
+
+class Greeting(BaseModel):
+    shop_name: str
+    lang: Literal["zh", "en"]
+    greeting: str
+    suggestions: list[str]
+
+
+@router.get("/v1/merchants/{merchant_id}/greeting", response_model=Greeting)
+def greeting(merchant_id: str, session: SessionDep, lang: Literal["zh", "en"] = "zh") -> Greeting:
+    """The widget's greeting and suggestion chips, in the shop's own words: its name, the
+    topics and chips of its category preset, or the ones its policy sets. No key: the
+    widget shows it to anyone."""
+    merchant = repository.get_merchant(session, merchant_id)
+    if merchant is None:
+        raise HTTPException(404, f"unknown merchant {merchant_id!r}")
+    policy = load_policy(session, merchant_id)
+    return Greeting(
+        shop_name=merchant.name, lang=lang, greeting=replies.welcome_text(policy, merchant.name, lang),
+        suggestions=policy.greeting_suggestions(lang),
+    )
 
 
 @router.post("/v1/chat", response_model=TurnResult)

@@ -7,8 +7,15 @@ Protocol (JSON text frames)::
     ← {"type": "token", "text": "..."}                     (the reply as an LLM writes it, or
                                                            the computed reply in small pieces)
     ← {"type": "result", "result": {TurnResult}}           (the whole turn, after the pieces)
+    → {"type": "typing"}                                   (the shopper is typing: send every few
+                                                           seconds while they do; the agent's
+                                                           console shows it)
     ← {"type": "agent_message", "message": {MessageOut}}  (a person wrote, or a notice with
-                                                           role "system": resolved, handed back)
+                                                           role "system" and data.event "joined"
+                                                           (data.agent_name), "resolved" or
+                                                           "handed_back")
+    ← {"type": "typing", "who": "agent"}                   (the agent is typing; lapses after a
+                                                           few seconds or with their message)
     ← {"type": "error", "status": 4xx, "detail": "..."}   (the socket stays open; a 429 — too
                                                            many messages — also has "retry_after"
                                                            in seconds; a 422 is a message POST
@@ -31,6 +38,7 @@ from __future__ import annotations
 import asyncio
 import random
 import re
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Annotated
@@ -45,6 +53,7 @@ from starlette.concurrency import run_in_threadpool
 from api.errors import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS
 from api.ratelimit import RateLimited, enforce
 from api.routes.chat import MessageOut
+from handoff import service as desk
 from bot.conversations import ConversationNotFound, get_conversation
 from bot.models import Message
 from bot.turn import TurnRequest, UnknownMerchant
@@ -54,6 +63,7 @@ from xiaoer.livebus import PUSHED_ROLES
 
 router = APIRouter(tags=["shoppers"])
 
+TYPING_EVERY_SECONDS = 2.0  # a socket writes the shopper's typing mark at most this often
 POLL_SECONDS = 0.5  # without Redis (or while it is away): how often a socket reads SQL
 # With Redis a socket reads SQL when told to, and this often besides (spread out so that
 # sockets opened together do not poll together), for a notice pub/sub may have dropped.
@@ -95,21 +105,41 @@ class PushCursor:
         return fresh
 
 
-def _pushed_messages(merchant_id: str, conversation_id: str, above: int) -> list[MessageOut]:
+@dataclass
+class Look:
+    """What one read of SQL found for a socket: new messages, and when the agent last typed."""
+
+    messages: list[MessageOut]
+    agent_typing_at: datetime | None = None
+
+
+def _pushed_messages(merchant_id: str, conversation_id: str, above: int) -> Look:
     """The conversation's agent and system messages with an id above ``above``, by id."""
     with session_scope() as session:
-        if get_conversation(session, merchant_id, conversation_id) is None:
-            return []
+        conversation = get_conversation(session, merchant_id, conversation_id)
+        if conversation is None:
+            return Look([])
         rows = session.scalars(
             select(Message)
             .where(Message.conversation_id == conversation_id, Message.id > above, Message.role.in_(PUSHED_ROLES))
             .order_by(Message.id)
         )
-        return [MessageOut.model_validate(m, from_attributes=True) for m in rows]
+        return Look([MessageOut.model_validate(m, from_attributes=True) for m in rows], conversation.agent_typing_at)
+
+
+def _look(merchant_id: str, conversation_id: str, cursor: PushCursor) -> Look:
+    found = _pushed_messages(merchant_id, conversation_id, cursor.floor)
+    found.messages = cursor.take(found.messages, utcnow())
+    return found
 
 
 def _new_agent_messages(merchant_id: str, conversation_id: str, cursor: PushCursor) -> list[MessageOut]:
-    return cursor.take(_pushed_messages(merchant_id, conversation_id, cursor.floor), utcnow())
+    return _look(merchant_id, conversation_id, cursor).messages
+
+
+def _mark_shopper_typing(merchant_id: str, conversation_id: str) -> None:
+    with session_scope() as session:
+        desk.shopper_typing(session, merchant_id, conversation_id)
 
 
 def _merchant_exists(merchant_id: str) -> bool:
@@ -128,7 +158,8 @@ async def chat_socket(
         await websocket.send_json({"type": "error", "status": 404, "detail": f"unknown merchant {merchant_id!r}"})
         await websocket.close(code=4404)
         return
-    assistant = websocket.app.state.assistant()
+    # Built on first use (seconds of model loading): in a worker thread, not on the event loop.
+    assistant = await run_in_threadpool(websocket.app.state.assistant)
     state = {"conversation": conversation_id}
     cursor = PushCursor()
     if conversation_id:
@@ -162,24 +193,37 @@ async def chat_socket(
         woken.clear()
 
     async def push_agent_messages() -> None:
+        typing_told = None  # the agent's typing mark last told to the shopper
         while True:
             await next_look()
             if not state["conversation"]:
                 continue
             try:
-                fresh = await run_in_threadpool(_new_agent_messages, merchant_id, state["conversation"], cursor)
+                found = await run_in_threadpool(_look, merchant_id, state["conversation"], cursor)
             except (OperationalError, PoolTimeout):  # the database is away: poll again, do not end the task
                 continue
-            for message in fresh:
+            for message in found.messages:
                 await send({"type": "agent_message", "message": message.model_dump(mode="json")})
+            if found.agent_typing_at != typing_told and desk.is_typing(found.agent_typing_at):
+                await send({"type": "typing", "who": "agent"})
+            typing_told = found.agent_typing_at
 
     pusher = asyncio.create_task(push_agent_messages())
+    typed_at = None
     try:
         while True:
             try:
                 frame = await websocket.receive_json()
             except (ValueError, KeyError):
                 await send({"type": "error", "status": 400, "detail": "frames must be JSON objects"})
+                continue
+            if isinstance(frame, dict) and frame.get("type") == "typing":
+                # The widget sends one every few seconds while the shopper types; more are dropped.
+                now = utcnow()
+                if state["conversation"] and (typed_at is None or (now - typed_at).total_seconds() >= TYPING_EVERY_SECONDS):
+                    typed_at = now
+                    with suppress(OperationalError, PoolTimeout):
+                        await run_in_threadpool(_mark_shopper_typing, merchant_id, state["conversation"])
                 continue
             if not isinstance(frame, dict) or frame.get("type") != "message":
                 await send({"type": "error", "status": 400, "detail": "expected {\"type\": \"message\", \"message\": ...}"})

@@ -538,6 +538,7 @@
   }
 
   function renderTranscript(d) {
+    renderShopperTyping(d);
     const sig = JSON.stringify([d.id, state.lang, d.agent_id, d.messages.map((m) => m.id)]);
     if (sig === state.transcriptSig) return;
     state.transcriptSig = sig;
@@ -556,10 +557,40 @@
         ? [...new Set(m.data.citations.map((c) => c.document).filter(Boolean))] : [];
       return el('div', { class: 'msg ' + m.role, dataset: { id: String(m.id), role: m.role } },
         el('div', { class: 'meta', text: `${who} · ${clock(m.created_at)}` + (citations.length ? ` · ${t('sources')}: ${citations.join(', ')}` : '') }),
-        el('div', { class: 'bubble', text: m.text }));
+        m.data && m.data.photo ? el('div', { class: 'bubble photo' }, photoImage(m.data.photo)) : el('div', { class: 'bubble', text: m.text }));
     }));
     if (nearBottom || box.dataset.ticket !== String(d.id)) box.scrollTop = box.scrollHeight;
     box.dataset.ticket = String(d.id);
+  }
+
+  // A shopper's photo: fetched with the agent's key (an <img src> cannot send it), kept as a blob URL.
+  const photoUrls = new Map();
+  function photoImage(photo) {
+    const img = el('img', { alt: state.lang === 'zh' ? '顾客发来的图片' : "Shopper's photo", width: photo.width, height: photo.height });
+    if (!photoUrls.has(photo.id)) {
+      photoUrls.set(photo.id, fetch(`/v1/agent/photos/${encodeURIComponent(photo.id)}`, { headers: { 'X-Agent-Key': state.key } })
+        .then((r) => (r.ok ? r.blob() : Promise.reject(new Error(String(r.status))))).then((b) => URL.createObjectURL(b)));
+    }
+    photoUrls.get(photo.id).then((url) => { img.src = url; }, () => { img.classList.add('broken'); });
+    return img;
+  }
+
+  // Typing both ways: the shopper's (from the ticket's shopper_typing), and ours, sent while we type.
+  function renderShopperTyping(d) {
+    let node = $('#shopper-typing');
+    if (!node) {
+      node = el('div', { id: 'shopper-typing', class: 'typing-note', role: 'status' });
+      $('#transcript').after(node);
+    }
+    node.textContent = d.shopper_typing ? (state.lang === 'zh' ? '顾客正在输入…' : 'Shopper is typing…') : '';
+    node.hidden = !d.shopper_typing;
+  }
+  let typingSentAt = 0;
+  function sayTyping() {
+    const d = state.detail;
+    if (!d || !isMine(d) || Date.now() - typingSentAt < 2500) return;
+    typingSentAt = Date.now();
+    api('POST', `/v1/agent/tickets/${d.id}/typing`).catch(() => { /* only a hint */ });
   }
 
   // ------------------------------------------------------------------ actions
@@ -773,6 +804,7 @@
   $('#transfer-cancel').addEventListener('click', () => $('#transfer-dialog').close());
   $('#presence').addEventListener('change', (ev) => setPresence(ev.target.value));
   $('#composer').addEventListener('submit', send);
+  $('#reply-input').addEventListener('input', sayTyping);
   $('#reply-input').addEventListener('input', onReplyInput);
   $('#reply-input').addEventListener('blur', () => setTimeout(() => {
     if (!$('#composer').contains(document.activeElement)) closePicker();

@@ -5,7 +5,8 @@
  *
  * Options (data-* attributes on the script tag):
  *   data-merchant  required: the merchant id
- *   data-lang      "zh" | "en": the UI language (default: <html lang>, then the browser's)
+ *   data-lang      "zh" | "en": the UI language (default: the browser's, navigator.languages;
+ *                  the shopper's choice on the header's 中/EN switch wins over both)
  *   data-order     an order id sent with every message (order-aware refund offers)
  *   data-title     the panel title (default "在线客服" / "Customer service")
  *   data-color     accent colour as #rgb or #rrggbb
@@ -14,7 +15,9 @@
  * The API base is the folder the script was loaded from, so the tag works on any site.
  * Replies stream over the WebSocket /v1/ws/chat (see api/routes/live.py); if it cannot be
  * used, turns go through POST /v1/chat and agent messages are polled from the transcript.
- * The conversation id is kept in sessionStorage, so a reload continues the conversation.
+ * The conversation id and its transcript are kept in localStorage (per merchant), so a
+ * reload or another tab continues the conversation, fetching only newer messages (after=).
+ * The greeting and its suggestion chips come from GET /v1/merchants/{m}/greeting.
  *
  * Everything lives in a Shadow DOM (the host page's CSS cannot reach it, ours cannot leak
  * out); every piece of text from the server or the shopper is inserted with textContent.
@@ -48,18 +51,39 @@
   var COLOR = /^#[0-9a-f]{3}([0-9a-f]{3})?$/i.test(script.getAttribute("data-color") || "") ? script.getAttribute("data-color") : null;
   var PREFIX = "xiaoer:" + merchant + ":";
   var POLL_MS = 4000;
+  var TYPING_EVERY_MS = 2500;   // the shopper's "typing" frames, at most this often
+  var PEER_TYPING_MS = 6000;    // the agent's typing indicator lapses after this
+  var MAX_PHOTO_BYTES = 5 * 1024 * 1024;
+  var CACHED_MESSAGES = 300;    // transcript messages kept in localStorage
 
+  /** Storage under the merchant's prefix: the conversation in localStorage (shared by the
+   * shop's tabs), whether the panel is open in sessionStorage (this tab only). */
+  function storage(area) {
+    return {
+      get: function (k) { try { return window[area].getItem(PREFIX + k); } catch (e) { return null; } },
+      set: function (k, v) { try { window[area].setItem(PREFIX + k, v); } catch (e) { /* storage blocked or full */ } },
+      del: function (k) { try { window[area].removeItem(PREFIX + k); } catch (e) { /* storage blocked */ } }
+    };
+  }
+  var store = storage("localStorage");
+  var tabStore = storage("sessionStorage");
+
+  /** The shopper's own choice (the 中/EN switch), then data-lang, then the browser's languages. */
   function pickLang() {
+    var chosen = store.get("lang");
+    if (chosen === "zh" || chosen === "en") return chosen;
     var want = (script.getAttribute("data-lang") || "").toLowerCase();
     if (want.indexOf("zh") === 0) return "zh";
     if (want.indexOf("en") === 0) return "en";
+    var langs = (navigator.languages && navigator.languages.length) ? navigator.languages : [navigator.language || ""];
+    for (var i = 0; i < langs.length; i++) {
+      var l = String(langs[i] || "").toLowerCase();
+      if (l.indexOf("zh") === 0) return "zh";
+      if (l.indexOf("en") === 0) return "en";
+    }
     var page = (document.documentElement.getAttribute("lang") || "").toLowerCase();
-    if (page.indexOf("zh") === 0) return "zh";
-    if (page.indexOf("en") === 0) return "en";
-    var nav = ((navigator.languages && navigator.languages[0]) || navigator.language || "").toLowerCase();
-    return nav.indexOf("zh") === 0 ? "zh" : "en";
+    return page.indexOf("en") === 0 ? "en" : "zh";
   }
-  var LANG = pickLang();
 
   var TEXT = {
     zh: {
@@ -75,13 +99,22 @@
       inputLabel: "输入您的问题",
       placeholder: "请输入您的问题，按 Enter 发送",
       send: "发送",
-      welcome: "您好！我是店铺智能客服，商品、尺码、发货、退换货的问题都可以问我。",
-      suggestions: ["几天发货？", "退货运费谁出？", "尺码怎么选？"],
+      welcome: "您好！请问有什么可以帮您？",  // only if the shop's greeting cannot be fetched
       bot: "智能客服",
-      agent: function (id) { return "人工客服 " + id; },
+      agent: function (name) { return "客服 " + name; },
+      joined: function (name) { return "客服 " + name + " 已加入"; },
+      agentTyping: "客服正在输入…",
+      switchLang: "Switch to English",
+      switchLabel: "EN",
+      photo: "图片",
+      photoHint: "上传图片（JPEG、PNG、WebP，5 MB 以内）",
+      photoAlt: "您发送的图片",
+      photoTooBig: "图片不能超过 5 MB。",
+      photoNotImage: "只能发送 JPEG、PNG 或 WebP 图片。",
+      photoFailed: "图片发送失败，请稍后重试。",
       sources: function (n) { return "参考资料（" + n + "）"; },
       hideSources: "收起参考资料",
-      handoff: "已为您转接人工客服，请稍候。客服接入后，消息会直接显示在这里。",
+      handoff: "已为您转接人工客服，请稍候。客服接入后，消息会直接显示在这里。",  // only if the bot said nothing
       ratePrompt: "请为本次服务打分",
       star: function (n) { return n + " 星"; },
       rateLater: "继续咨询",
@@ -107,10 +140,19 @@
       inputLabel: "Type your question",
       placeholder: "Ask a question, press Enter to send",
       send: "Send",
-      welcome: "Hi! I'm the shop's assistant: ask me about products, sizes, shipping, returns or refunds.",
-      suggestions: ["When will my order ship?", "Who pays return shipping?", "How do I pick a size?"],
+      welcome: "Hi! How can I help you?",  // only if the shop's greeting cannot be fetched
       bot: "Assistant",
-      agent: function (id) { return "Agent " + id; },
+      agent: function (name) { return name + " (agent)"; },
+      joined: function (name) { return name + " has joined"; },
+      agentTyping: "Agent is typing…",
+      switchLang: "切换到中文",
+      switchLabel: "中",
+      photo: "Photo",
+      photoHint: "Attach a photo (JPEG, PNG or WebP, up to 5 MB)",
+      photoAlt: "Your photo",
+      photoTooBig: "Photos can be at most 5 MB.",
+      photoNotImage: "Only JPEG, PNG or WebP photos can be sent.",
+      photoFailed: "The photo could not be sent. Please try again.",
       sources: function (n) { return n === 1 ? "1 source" : n + " sources"; },
       hideSources: "Hide sources",
       handoff: "A person will join you shortly. Their messages will appear right here.",
@@ -127,16 +169,12 @@
       reconnecting: "Connection lost, reconnecting…"
     }
   };
+  var LANG = pickLang();
   var T = TEXT[LANG];
-  var TITLE = (script.getAttribute("data-title") || "").trim() || T.title;
+  var OWN_TITLE = (script.getAttribute("data-title") || "").trim();
 
   // --- small helpers -----------------------------------------------------------------------
 
-  var store = {
-    get: function (k) { try { return sessionStorage.getItem(PREFIX + k); } catch (e) { return null; } },
-    set: function (k, v) { try { sessionStorage.setItem(PREFIX + k, v); } catch (e) { /* storage blocked */ } },
-    del: function (k) { try { sessionStorage.removeItem(PREFIX + k); } catch (e) { /* storage blocked */ } }
-  };
 
   /** An element; children are nodes or strings (strings become text nodes, never HTML). */
   function h(tag, attrs) {
@@ -165,6 +203,7 @@
     close: { d: "M6 6l12 12M18 6L6 18" },
     send: { d: "M3.4 20.4l17.5-7.5a1 1 0 0 0 0-1.8L3.4 3.6a1 1 0 0 0-1.4 1.2L4.5 12l-2.5 7.2a1 1 0 0 0 1.4 1.2zM4.5 12H12", stroke2: true },
     person: { d: "M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM4 21a8 8 0 0 1 16 0" },
+    image: { d: "M4 5h16a1 1 0 0 1 1 1v12a1 1 0 0 1-1 1H4a1 1 0 0 1-1-1V6a1 1 0 0 1 1-1zM3 16l5-5 4 4 3-3 6 6M15.5 9.5a1 1 0 1 0 0-.01" },
     star: { d: "M12 3.5l2.6 5.3 5.9.9-4.3 4.1 1 5.8-5.2-2.8-5.2 2.8 1-5.8-4.3-4.1 5.9-.9z" },
     doc: { d: "M7 3h7l5 5v13H7zM14 3v5h5" },
     chevron: { d: "M9 6l6 6-6 6" }
@@ -280,6 +319,12 @@
     ".qbtn:disabled{opacity:.5;cursor:default}",
     ".notice{align-self:center;max-width:92%;text-align:center;font-size:12px;line-height:1.5;color:#4b5563;background:#e5e7eb;padding:5px 12px;border-radius:12px}",
     ".notice.handoff{background:#fef3c7;color:#7c4a03}",
+    ".notice.event-joined{background:#dbeafe;color:#1e3a8a}",
+    ".row.handoff .bubble{background:#fef3c7;color:#5b3702}",
+    ".bubble.photo{padding:4px;background:#fff!important}",
+    ".bubble.photo img{display:block;max-width:220px;max-height:260px;width:auto;height:auto;border-radius:10px}",
+    ".peer-typing{align-self:flex-start;font-size:12px;color:#6b7280;padding-left:38px}",
+    ".langswitch{font-size:12px;font-weight:600;width:auto;min-width:36px;padding:0 8px}",
     ".notice.error{background:#fee4e2;color:#b42318}",
     ".card{align-self:stretch;background:#fff;border-radius:14px;padding:14px 12px;text-align:center;box-shadow:0 1px 3px rgba(15,23,42,.08)}",
     ".card p{margin:0 0 6px;font-weight:600}",
@@ -322,26 +367,50 @@
   var launcherIcon = h("span", { class: "launcher-icon" }, icon("chat", 28));
   var launcher = h("button", { type: "button", class: "launcher", "aria-label": T.open, "aria-expanded": "false", "aria-controls": "xe-panel" }, launcherIcon, badge);
 
-  var statusText = h("span", { text: T.statusBot });
+  var statusText = h("span");
   var status = h("p", { class: "status", "data-state": "bot" }, h("span", { class: "dot" }), statusText);
-  var closeBtn = h("button", { type: "button", class: "iconbtn close", "aria-label": T.close, title: T.close }, icon("down", 22));
-  var head = h("header", { class: "head" },
-    h("span", { class: "avatar", "aria-hidden": "true" }, icon("chat", 20)),
-    h("div", { class: "titles" }, h("h2", { class: "title", id: "xe-title", text: TITLE }), status),
-    closeBtn);
+  var closeBtn = h("button", { type: "button", class: "iconbtn close" }, icon("down", 22));
+  var langBtn = h("button", { type: "button", class: "iconbtn langswitch" });
+  var headAvatar = h("span", { class: "avatar", "aria-hidden": "true" }, icon("chat", 20));
+  var title = h("h2", { class: "title", id: "xe-title" });
+  var head = h("header", { class: "head" }, headAvatar, h("div", { class: "titles" }, title, status), langBtn, closeBtn);
   var log = h("div", { class: "log", role: "log", "aria-live": "polite", "aria-relevant": "additions", "aria-labelledby": "xe-title" });
-  var conn = h("div", { class: "conn", role: "status", hidden: true, text: T.reconnecting });
-  var humanBtn = h("button", { type: "button", class: "tool human" }, icon("person", 14), T.human);
-  var endBtn = h("button", { type: "button", class: "tool end", disabled: true }, icon("star", 14), T.end);
-  var tools = h("div", { class: "tools" }, humanBtn, endBtn);
-  var input = h("textarea", { id: "xe-input", rows: "1", "aria-label": T.inputLabel, placeholder: T.placeholder, maxlength: "4000", autocomplete: "off", enterkeyhint: "send" });
-  var sendBtn = h("button", { type: "submit", class: "send", "aria-label": T.send, title: T.send, disabled: true }, icon("send", 20));
-  var composer = h("form", { class: "composer", novalidate: true },
-    h("label", { class: "sr-only", for: "xe-input", text: T.inputLabel }), input, sendBtn);
+  var conn = h("div", { class: "conn", role: "status", hidden: true });
+  var humanLabel = h("span");
+  var humanBtn = h("button", { type: "button", class: "tool human" }, icon("person", 14), humanLabel);
+  var photoLabel = h("span");
+  var photoBtn = h("button", { type: "button", class: "tool photo" }, icon("image", 14), photoLabel);
+  var photoInput = h("input", { type: "file", accept: "image/jpeg,image/png,image/webp", hidden: true, tabindex: "-1" });
+  var endLabel = h("span");
+  var endBtn = h("button", { type: "button", class: "tool end", disabled: true }, icon("star", 14), endLabel);
+  var tools = h("div", { class: "tools" }, humanBtn, photoBtn, photoInput, endBtn);
+  var input = h("textarea", { id: "xe-input", rows: "1", maxlength: "4000", autocomplete: "off", enterkeyhint: "send" });
+  var sendBtn = h("button", { type: "submit", class: "send", disabled: true }, icon("send", 20));
+  var inputLabel = h("label", { class: "sr-only", for: "xe-input" });
+  var composer = h("form", { class: "composer", novalidate: true }, inputLabel, input, sendBtn);
   var panel = h("section", { class: "panel", id: "xe-panel", role: "dialog", "aria-labelledby": "xe-title", hidden: true },
     head, conn, log, tools, composer);
-  var root = h("div", { class: "root", lang: LANG === "zh" ? "zh-CN" : "en" }, panel, launcher);
+  var root = h("div", { class: "root" }, panel, launcher);
   shadow.appendChild(root);
+
+  /** Every label in the current language (at start, and when the shopper flips 中/EN). */
+  function applyTexts() {
+    root.setAttribute("lang", LANG === "zh" ? "zh-CN" : "en");
+    launcher.setAttribute("aria-label", isOpen() ? T.close : T.open);
+    title.textContent = OWN_TITLE || T.title;
+    [closeBtn, sendBtn].forEach(function (b) { var t = b === closeBtn ? T.close : T.send; b.setAttribute("aria-label", t); b.title = t; });
+    langBtn.textContent = T.switchLabel;
+    langBtn.setAttribute("aria-label", T.switchLang);
+    langBtn.title = T.switchLang;
+    conn.textContent = T.reconnecting;
+    humanLabel.textContent = T.human;
+    photoLabel.textContent = T.photo;
+    photoBtn.title = T.photoHint;
+    endLabel.textContent = T.end;
+    input.setAttribute("aria-label", T.inputLabel);
+    input.placeholder = T.placeholder;
+    inputLabel.textContent = T.inputLabel;
+  }
 
   // --- state ---------------------------------------------------------------------------------
 
@@ -363,8 +432,13 @@
   var unread = 0;
   var quickRow = null;
   var unavailable = false;
+  var typingSentAt = 0;       // when the last "typing" frame went out
+  var peerTyping = null;      // the "agent is typing" row, while shown
+  var peerTypingTimer = null;
+  var greetings = {};         // lang → the shop's greeting (GET /v1/merchants/{m}/greeting)
 
   function isOpen() { return !panel.hidden; }
+  applyTexts();
 
   function nearBottom() { return log.scrollHeight - log.scrollTop - log.clientHeight < 80; }
   function toBottom() { log.scrollTop = log.scrollHeight; }
@@ -382,10 +456,23 @@
     endBtn.disabled = false;
   }
 
-  function setStatus(state) {
+  /** Who speaks for the shop: the bot, the queue, or a named agent (the header shows the
+   * agent's display name and its initial, as soon as they join). */
+  function setStatus(state, agentName) {
+    if (agentName) store.set("agent", agentName);
+    var name = state === "human" ? (agentName || store.get("agent")) : null;
     status.setAttribute("data-state", state);
-    statusText.textContent = state === "queued" ? T.statusQueued : state === "human" ? T.statusHuman : T.statusBot;
+    statusText.textContent = state === "queued" ? T.statusQueued : state === "human" ? (name ? T.joined(name) : T.statusHuman) : T.statusBot;
+    headAvatar.textContent = "";
+    if (name) headAvatar.appendChild(document.createTextNode(initial(name)));
+    else headAvatar.appendChild(icon("chat", 20));
     store.set("owner", state);
+  }
+
+  function initial(name) { return (Array.from(String(name).trim())[0] || "?").toUpperCase(); }
+  function agentName(m) { return String((m.data && m.data.agent_name) || m.agent_id || ""); }
+  function photoUrl(photo) {
+    return BASE + "/v1/conversations/" + encodeURIComponent(cid) + "/photos/" + encodeURIComponent(photo.id) + "?merchant_id=" + encodeURIComponent(merchant);
   }
 
   function bumpUnread() {
@@ -397,8 +484,16 @@
 
   // --- messages ---------------------------------------------------------------------------------
 
-  function shopperRow(text) {
-    var row = h("div", { class: "row me" }, h("div", { class: "msg" }, h("div", { class: "bubble", text: text })));
+  /** The shopper's message: text, or a photo (``photo`` = {id, width, height} or a preview URL). */
+  function shopperRow(text, photo) {
+    var bubble = h("div", { class: "bubble" + (photo ? " photo" : "") });
+    if (photo) {
+      var src = typeof photo === "string" ? photo : photoUrl(photo);
+      bubble.appendChild(h("img", { src: src, alt: T.photoAlt, width: photo.width || null, height: photo.height || null }));
+    } else {
+      bubble.textContent = text;
+    }
+    var row = h("div", { class: "row me" }, h("div", { class: "msg" }, bubble));
     rendered += 1;
     return append(row, true);
   }
@@ -407,7 +502,7 @@
     var isAgent = !!who;
     var bubble = h("div", { class: "bubble" });
     var msg = h("div", { class: "msg" }, h("span", { class: "who", text: isAgent ? T.agent(who) : T.bot }), bubble);
-    var avatar = h("span", { class: "avatar", "aria-hidden": "true" }, isAgent ? String(who).charAt(0).toUpperCase() : icon("chat", 16));
+    var avatar = h("span", { class: "avatar", "aria-hidden": "true" }, isAgent ? initial(who) : icon("chat", 16));
     var row = h("div", { class: "row " + (isAgent ? "agent" : "bot") }, avatar, msg);
     return { row: row, msg: msg, bubble: bubble };
   }
@@ -417,8 +512,8 @@
     var list = h("ul", { class: "srclist", hidden: true });
     citations.forEach(function (c) {
       list.appendChild(h("li", { class: "src" },
-        h("div", { class: "doc" }, icon("doc", 13), h("span", { text: c.document || "" })),
-        c.title ? h("div", { class: "ttl", text: c.title }) : null,
+        h("div", { class: "doc" }, icon("doc", 13), h("span", { text: c.source || c.title || "" })),
+        c.source && c.section ? h("div", { class: "ttl", text: c.section }) : null,
         c.snippet ? h("div", { class: "snip", text: c.snippet }) : null));
     });
     var label = h("span", { text: T.sources(citations.length) });
@@ -439,27 +534,56 @@
     return append(h("div", { class: "notice" + (kind ? " " + kind : ""), role: kind === "error" ? "alert" : null, text: text }));
   }
 
-  function handoffNotice(handoff) {
+  /** The handoff is said once: by the bot's reply (in the chat's language), marked as such;
+   * only a handoff the bot said nothing about gets the widget's own notice. */
+  function handoffSaid(handoff, row) {
     if (!handoff || ticketsShown[handoff.ticket_id]) return;
     ticketsShown[handoff.ticket_id] = true;
-    if (handoff.status === "queued" || handoff.status === "claimed") notice(T.handoff, "handoff");
+    if (row) row.classList.add("handoff");
+    else if (handoff.status === "queued" || handoff.status === "claimed") notice(T.handoff, "handoff");
+  }
+
+  /** A notice the server pushed (role "system"): an agent joined, resolved, or handed back. */
+  function systemNotice(m, live) {
+    var event = (m.data && m.data.event) || "";
+    notice(m.text, event ? "event-" + event : null);
+    if (event === "joined") {
+      setStatus("human", m.data.agent_name);
+    } else {
+      setStatus("bot");
+      store.del("agent");
+      if (event === "resolved" && live) rate();
+    }
   }
 
   function showAgentMessage(m) {
     if (agentIds[m.id]) return;
     agentIds[m.id] = true;
-    if (m.role === "system") {  // resolved / handed back: the bot speaks for the shop again
-      rendered += 1;
-      notice(m.text);
-      setStatus("bot");
-      return;
-    }
-    var b = botRow(m.agent_id || "");
-    b.bubble.textContent = m.text;
+    hidePeerTyping();
     rendered += 1;
+    if (m.role === "system") { systemNotice(m, true); bumpUnread(); return; }
+    var b = botRow(agentName(m));
+    b.bubble.textContent = m.text;
     append(b.row);
-    setStatus("human");
+    setStatus("human", (m.data && m.data.agent_name) || null);
     bumpUnread();
+  }
+
+  /** "Agent is typing…" under the log, until they send or PEER_TYPING_MS passes. */
+  function showPeerTyping() {
+    if (!peerTyping) {
+      peerTyping = h("div", { class: "peer-typing", role: "status", text: T.agentTyping });
+      append(peerTyping);
+    } else if (peerTyping !== log.lastChild) {
+      log.appendChild(peerTyping);
+    }
+    if (peerTypingTimer) clearTimeout(peerTypingTimer);
+    peerTypingTimer = setTimeout(hidePeerTyping, PEER_TYPING_MS);
+  }
+  function hidePeerTyping() {
+    if (peerTypingTimer) { clearTimeout(peerTypingTimer); peerTypingTimer = null; }
+    if (peerTyping && peerTyping.parentNode) peerTyping.parentNode.removeChild(peerTyping);
+    peerTyping = null;
   }
 
   function clearQuick() {
@@ -486,15 +610,24 @@
     quickRow = append(row);
   }
 
+  /** The shop's greeting and suggestion chips, from its profile (fetched once per language). */
   function welcome() {
     var b = botRow(null);
-    b.bubble.textContent = T.welcome;
     append(b.row);
     var row = h("div", { class: "quick suggestions", role: "group" });
-    T.suggestions.forEach(function (s) {
-      row.appendChild(h("button", { type: "button", class: "qbtn", text: s, onclick: function () { send({ message: s }); } }));
-    });
     quickRow = append(row);
+    var lang = LANG;
+    var got = greetings[lang] || (greetings[lang] = api("GET", "/v1/merchants/" + encodeURIComponent(merchant) + "/greeting?lang=" + lang));
+    got.then(function (g) {
+      b.bubble.textContent = g.greeting;
+      (g.suggestions || []).forEach(function (s) {
+        row.appendChild(h("button", { type: "button", class: "qbtn", text: s, onclick: function () { send({ message: s }); } }));
+      });
+    }, function (err) {
+      delete greetings[lang];
+      b.bubble.textContent = T.welcome;
+      if (err.status === 404 && /^unknown merchant/.test(err.detail || "")) goUnavailable();
+    });
   }
 
   /** A bot bubble that fills in as pieces arrive, then is finalised with the whole result. */
@@ -526,6 +659,7 @@
     if (turn.timer) clearTimeout(turn.timer);
     setConversation(result.conversation_id);
     var reply = result.reply || "";
+    var said = null;
     if (!reply.trim()) {
       // route "silent": a person holds the conversation, the bot says nothing
       if (turn.b.row.parentNode) turn.b.row.parentNode.removeChild(turn.b.row);
@@ -534,12 +668,14 @@
       var cites = citationsBlock(result.citations);
       if (cites) turn.b.msg.appendChild(cites);
       rendered += 1;
+      said = turn.b.row;
       bumpUnread();
     }
-    handoffNotice(result.handoff);
+    handoffSaid(result.handoff, said);
     setStatus(result.owner === "queued" ? "queued" : result.owner === "human" ? "human" : "bot");
     if (result.quick_replies && result.quick_replies.length && reply.trim()) showQuick(result.quick_replies, reply);
     toBottom();
+    needSync = true;  // fetch the turn's two messages (after=), so another tab starts from them
     settle();
   }
 
@@ -582,6 +718,55 @@
       if (sock && cid && sockCid !== cid) rebind();
       httpTurn(payload, turn);
     }
+  }
+
+  /** A photo: shown at once, then sent (multipart) to a person; the server checks it is an
+   * image by its content, so the size check here only spares a pointless upload. */
+  function sendPhoto(file) {
+    if (unavailable) return;
+    if (file.size > MAX_PHOTO_BYTES) { notice(T.photoTooBig, "error"); return; }
+    clearQuick();
+    var preview = URL.createObjectURL(file);
+    var row = shopperRow(null, preview);
+    var form = new FormData();
+    form.append("merchant_id", merchant);
+    form.append("lang", LANG);
+    if (cid) form.append("conversation_id", cid);
+    form.append("file", file, file.name || "photo");
+    httpPending += 1;
+    fetch(BASE + "/v1/chat/photo", { method: "POST", body: form, credentials: "omit" }).then(function (res) {
+      return res.json().then(function (body) { return { ok: res.ok, status: res.status, body: body }; });
+    }).then(function (r) {
+      httpPending -= 1;
+      if (!r.ok) {
+        row.remove();
+        rendered -= 1;
+        notice(r.status === 413 ? T.photoTooBig : r.status === 415 ? T.photoNotImage : T.photoFailed, "error");
+        settle();
+        return;
+      }
+      setConversation(r.body.conversation_id);
+      var img = row.querySelector("img");
+      img.src = photoUrl(r.body.message.data.photo);  // the stored, re-encoded photo
+      URL.revokeObjectURL(preview);
+      if (r.body.reply) {
+        var b = botRow(null);
+        b.bubble.textContent = r.body.reply.text;
+        append(b.row, true);
+        rendered += 1;
+        handoffSaid(r.body.handoff, b.row);
+      }
+      setStatus(r.body.owner === "human" ? "human" : "queued");
+      // A photo that started the conversation: the socket must speak for it to push the agent's words.
+      if (sockCid !== cid && (sock || connecting)) { needSync = true; rebindSocket(); }
+      settle();
+    }, function () {
+      httpPending -= 1;
+      row.remove();
+      rendered -= 1;
+      notice(T.photoFailed, "error");
+      settle();
+    });
   }
 
   /** The socket speaks for another conversation (one started over HTTP): open a new one. */
@@ -668,6 +853,8 @@
       else setConversation(frame.result && frame.result.conversation_id);
     } else if (frame.type === "agent_message") {
       showAgentMessage(frame.message);
+    } else if (frame.type === "typing" && frame.who === "agent") {
+      showPeerTyping();
     } else if (frame.type === "error") {
       var f = wsPending.shift();
       if (f) fail(f, f.shopperEl);
@@ -703,9 +890,13 @@
     needSync = false;
     syncing = true;
     var asked = cid;
-    api("GET", "/v1/conversations/" + encodeURIComponent(cid) + "/messages?merchant_id=" + encodeURIComponent(merchant)).then(function (messages) {
+    var cached = cachedTranscript();
+    var after = cached.length ? cached[cached.length - 1].id : 0;
+    api("GET", "/v1/conversations/" + encodeURIComponent(cid) + "/messages?merchant_id=" + encodeURIComponent(merchant) + "&after=" + after).then(function (fresh) {
       syncing = false;
       if (asked !== cid) return;
+      var messages = cached.concat(fresh);
+      if (fresh.length) cacheTranscript(messages);
       if (wsPending.length || httpPending) { needSync = true; return; }
       if (messages.length === rendered) return; // nothing new
       if (messages.length > rendered && rendered > 0 && onlyNewAgentMessages(messages)) return;
@@ -724,37 +915,52 @@
     return true;
   }
 
+  /** The transcript this browser has (shared by the shop's tabs): what a new tab shows at
+   * once, then asks only for newer messages (after=). */
+  function cachedTranscript() {
+    var saved = null;
+    try { saved = JSON.parse(store.get("transcript") || "null"); } catch (e) { saved = null; }
+    return saved && saved.conversation === cid && Array.isArray(saved.messages) ? saved.messages : [];
+  }
+  function cacheTranscript(messages) {
+    store.set("transcript", JSON.stringify({ conversation: cid, messages: messages.slice(-CACHED_MESSAGES) }));
+  }
+
   function rerender(messages) {
     log.textContent = "";
     quickRow = null;
+    peerTyping = null;
     rendered = 0;
     agentIds = {};
     ticketsShown = {};
     var owner = store.get("owner") || "bot";
+    var name = null;
     messages.forEach(function (m) {
+      var data = m.data || {};
       if (m.role === "shopper") {
-        shopperRow(m.text);
+        shopperRow(m.text, data.photo);
       } else if (m.role === "system") {
         agentIds[m.id] = true;
-        notice(m.text);
+        notice(m.text, data.event ? "event-" + data.event : null);
         rendered += 1;
-        owner = "bot";
+        owner = data.event === "joined" ? "human" : "bot";
+        name = data.event === "joined" ? data.agent_name : null;
       } else if (m.role === "agent") {
         agentIds[m.id] = true;
-        var a = botRow(m.agent_id || "");
+        var a = botRow(agentName(m));
         a.bubble.textContent = m.text;
         append(a.row);
         rendered += 1;
         owner = "human";
+        name = data.agent_name || name;
       } else {
         var b = botRow(null);
         b.bubble.textContent = m.text;
-        var data = m.data || {};
         var cites = citationsBlock(data.citations);
         if (cites) b.msg.appendChild(cites);
         append(b.row);
         rendered += 1;
-        if (data.handoff) handoffNotice(data.handoff);
+        if (data.handoff) handoffSaid(data.handoff, b.row);
         owner = data.handoff ? "queued" : "bot";
       }
     });
@@ -764,28 +970,47 @@
     try { saved = JSON.parse(store.get("quick") || "null"); } catch (e) { saved = null; }
     if (last && last.role === "bot" && saved && saved.reply === last.text) showQuick(saved.items, saved.reply);
     endBtn.disabled = !cid;
-    setStatus(owner);
+    if (owner !== "human") store.del("agent");
+    setStatus(owner, name);
+    // Resolved while this page was away: the rating is still asked for, once.
+    if (last && last.role === "system" && (last.data || {}).event === "resolved" && store.get("rated") !== cid) rate();
     toBottom();
   }
 
-  function resetConversation() {
+  /** Forget the conversation here; ``everywhere`` also forgets it in the shop's other tabs. */
+  function resetConversation(everywhere) {
     cid = null;
-    ["conversation", "quick", "owner"].forEach(store.del);
+    if (everywhere !== false) ["conversation", "quick", "owner", "agent", "transcript"].forEach(store.del);
     log.textContent = "";
     quickRow = null;
+    peerTyping = null;
     rendered = 0;
     agentIds = {};
     ticketsShown = {};
     endBtn.disabled = true;
     setStatus("bot");
     welcome();
-    // the socket is bound to the old conversation: start a fresh one
+    rebindSocket();
+  }
+
+  /** The socket speaks for one conversation: after a switch, open a fresh one. */
+  function rebindSocket() {
     [sock, connecting].forEach(function (old) { if (old) { old.onclose = null; old.close(); } });
     sock = connecting = null;
     wsPending.splice(0);
     if (reconnectTimer) { clearTimeout(reconnectTimer); reconnectTimer = null; }
     connect();
   }
+
+  // Another tab of the shop started or ended a conversation: follow it.
+  window.addEventListener("storage", function (e) {
+    if (e.key !== PREFIX + "conversation" || e.newValue === cid) return;
+    if (!e.newValue) { resetConversation(false); return; }
+    cid = e.newValue;
+    rerender(cachedTranscript());
+    rebindSocket();
+    sync();
+  });
 
   // HTTP fallback: while the socket is down, agent messages are polled from the transcript.
   setInterval(function () {
@@ -823,6 +1048,7 @@
       stars.forEach(function (s) { s.disabled = true; });
       light(n);
       api("POST", "/v1/conversations/" + encodeURIComponent(cid) + "/rating", { merchant_id: merchant, rating: n }).then(function () {
+        store.set("rated", cid);
         card.textContent = "";
         card.appendChild(h("p", { class: "thanks", role: "status", text: T.rateThanks }));
         var done = h("div", { class: "stars", "aria-hidden": "true" });
@@ -854,7 +1080,7 @@
     launcherIcon.appendChild(icon("down", 28));
     unread = 0;
     badge.hidden = true;
-    store.set("open", "1");
+    tabStore.set("open", "1");
     if (!log.childNodes.length && !cid) welcome();
     connect();
     toBottom();
@@ -869,7 +1095,7 @@
     launcher.setAttribute("aria-label", T.open);
     launcherIcon.textContent = "";
     launcherIcon.appendChild(icon("chat", 28));
-    store.del("open");
+    tabStore.del("open");
     launcher.focus();
   }
 
@@ -885,6 +1111,31 @@
     sendBtn.disabled = !input.value.trim() || unavailable;
   }
   input.addEventListener("input", grow);
+  // While a person is on the conversation, they see the shopper typing (a frame every few seconds).
+  input.addEventListener("input", function () {
+    var owner = status.getAttribute("data-state");
+    if (!input.value.trim() || (owner !== "queued" && owner !== "human")) return;
+    if (!sock || sock.readyState !== 1 || sockCid !== cid || Date.now() - typingSentAt < TYPING_EVERY_MS) return;
+    typingSentAt = Date.now();
+    sock.send(JSON.stringify({ type: "typing" }));
+  });
+
+  langBtn.addEventListener("click", function () {
+    LANG = LANG === "zh" ? "en" : "zh";
+    T = TEXT[LANG];
+    store.set("lang", LANG);
+    applyTexts();
+    if (cid) { rerender(cachedTranscript()); sync(); }  // and whatever the copy lacks
+    else { log.textContent = ""; quickRow = null; rendered = 0; welcome(); }
+    setStatus(status.getAttribute("data-state") || "bot");
+  });
+
+  photoBtn.addEventListener("click", function () { photoInput.click(); });
+  photoInput.addEventListener("change", function () {
+    var file = photoInput.files && photoInput.files[0];
+    photoInput.value = "";
+    if (file) sendPhoto(file);
+  });
   input.addEventListener("keydown", function (e) {
     // Enter sends; Shift+Enter is a new line; never while an IME is composing (pinyin!)
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
@@ -905,10 +1156,12 @@
     document.body.appendChild(host);
     if (cid) {
       endBtn.disabled = false;
+      var cached = cachedTranscript();
+      if (cached.length) rerender(cached);  // what this browser already has, at once
       sync();      // the transcript, at once
       connect();   // and the live channel (which syncs again once open)
     }
-    if (store.get("open") || script.getAttribute("data-open") === "true") open();
+    if (tabStore.get("open") || script.getAttribute("data-open") === "true") open();
   }
 
   window.XiaoerWidget = {
