@@ -78,7 +78,7 @@ def test_a_long_conversation_scrolls_in_its_own_pane_and_the_actions_stay_in_vie
         for n in range(34):  # the agent writes while the page is open: it grows live
             sent = agent_api(live_server, "xiaomei", "POST", f"/tickets/{ticket}/messages", json={"text": f"第 {n + 1} 条：请稍等，我帮您查一下。"})
             assert sent.status_code == 201
-        expect(page.locator("#transcript .msg")).to_have_count(38, timeout=15_000)  # 2 × (shopper, bot), 34 from the agent
+        expect(page.locator("#transcript .msg")).to_have_count(39, timeout=15_000)  # the question, its answer and the handoff's messages, then 34 from the agent
 
         sizes = page.evaluate(
             """() => { const t = document.querySelector('#transcript');
