@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.events import record_event
 from bot.models import OWNER_HUMAN, Conversation, Message
+from bot.replies import confirms_resolution
 from xiaoer.db import utcnow
 from xiaoer.livebus import PUSHED_ROLES, publish_after_commit
 
@@ -100,9 +101,12 @@ def add_message(
             from handoff.service import holding_agent  # handoff depends on bot, not the other way round
 
             holder = holding_agent(session, conversation.id)
+        event_data = {"message_id": message.id, "owner": conversation.owner}
+        if confirms_resolution(text):  # "好的谢谢" after a resolution confirms it (handoff/metrics.py)
+            event_data["confirms"] = True
         record_event(
             session, conversation.merchant_id, "shopper_message", conversation_id=conversation.id, agent_id=holder,
-            data={"message_id": message.id, "owner": conversation.owner},
+            data=event_data,
         )
     return message
 
@@ -148,15 +152,27 @@ def answered_questions(session: Session, conversation_id: str, limit: int) -> li
     return out[::-1][:limit]
 
 
-def last_question(session: Session, conversation_id: str) -> str | None:
-    """The shopper's latest message that asked something (not small talk, not "转人工")."""
-    return session.scalar(
-        select(Message.text)
-        .where(
-            Message.conversation_id == conversation_id,
-            Message.role == "shopper",
-            Message.intent.not_in(("human", "chitchat")),
-        )
-        .order_by(Message.id.desc())
-        .limit(1)
+def is_button_press(message: Message) -> bool:
+    """A quick reply or a button the shopper pressed (质量问题, 接受, 转人工): its words are
+    the shop's label, not the shopper's."""
+    return bool((message.data or {}).get("quick_reply"))
+
+
+def own_words(messages: list[Message]) -> list[Message]:
+    """The shopper's messages in their own words, in order: not a button press, not small talk."""
+    return [m for m in messages if m.role == "shopper" and not is_button_press(m) and m.intent != "chitchat"]
+
+
+def last_question(session: Session, conversation_id: str, scan: int = 20) -> str | None:
+    """The shopper's latest message in their own words that asked something (not small
+    talk, not "转人工", not a button press), among the last ``scan`` messages."""
+    asked = [m for m in own_words(history(session, conversation_id, limit=scan)) if m.intent != "human"]
+    return asked[-1].text if asked else None
+
+
+def offered_quick_replies(session: Session, conversation_id: str) -> list[str]:
+    """The labels of the quick replies the bot's latest message offered."""
+    latest = session.scalar(
+        select(Message).where(Message.conversation_id == conversation_id, Message.role == "bot").order_by(Message.id.desc()).limit(1)
     )
+    return list((latest.data or {}).get("quick_replies") or []) if latest is not None else []

@@ -7,7 +7,7 @@ them later (handoff/metrics.py).
 | kind                 | value                                   | agent_id        | data                                 |
 |----------------------|-----------------------------------------|-----------------|--------------------------------------|
 | conversation_started |                                         |                 | {lang}                               |
-| shopper_message      |                                         | holder if HUMAN | {message_id, owner}                  |
+| shopper_message      |                                         | holder if HUMAN | {message_id, owner, confirms?}       |
 | responded            | seconds from the shopper message to the | responder       | {message_id}                         |
 |                      | first reply (agents: from claim if later)| (None = bot)   |                                      |
 | answered             | answer confidence                       |                 | {intent, answerer}                   |
@@ -20,6 +20,8 @@ them later (handoff/metrics.py).
 | offer_made           | offer amount                            |                 | {offer_id, kind, reason}             |
 | offer_accepted       | offer amount                            |                 | {offer_id, kind, saved}              |
 | offer_declined       | offer amount                            |                 | {offer_id, kind}                     |
+| agent_replied        |                                         | the agent       | {message_id, ticket_id, suggestion,  |
+|                      |                                         |                 |  from_suggestion, edited}            |
 | rating               | 1-5                                     |                 |                                      |
 | order_lookup         |                                         |                 | {order_id, topic, step}              |
 | order_abnormal       |                                         |                 | {order_id, kind}                     |
@@ -28,7 +30,11 @@ them later (handoff/metrics.py).
 ``pending`` on ``ticket_claimed`` counts the shopper messages that were waiting for a
 person when the agent claimed; with the ``shopper_message`` events held by that agent it
 is the denominator of the agent's response rate. ``saved`` on ``offer_accepted`` is the
-order value kept (order amount minus any compensation), 0 when the order is unknown.
+order value kept (order amount minus any compensation), null when the order is unknown.
+``confirms`` (only when true) marks a shopper message that says the matter is settled
+("好的谢谢", "thanks, that worked": ``bot.replies.confirms_resolution``). On
+``agent_replied``, ``suggestion`` is the chunk id of the suggested reply the agent started
+from (null when typed), ``edited`` whether they changed its text before sending.
 """
 
 from __future__ import annotations
@@ -52,6 +58,7 @@ EVENT_KINDS = frozenset(
         "offer_made",
         "offer_accepted",
         "offer_declined",
+        "agent_replied",
         "rating",
         "order_lookup",
         "order_abnormal",

@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.events import record_event
-from bot.models import Order, RecoveryOfferRow, RecoveryPolicyRow
+from bot.models import Conversation, Order, RecoveryOfferRow, RecoveryPolicyRow
 from knowledge.models import Merchant
 from xiaoer.db import utcnow
 
@@ -315,11 +315,16 @@ def decide_offer(session: Session, offer_id: int, decision: Literal["accept", "d
     row.status = "accepted" if decision == "accept" else "declined"
     row.decided_at = utcnow()
     if decision == "accept":
-        order = get_order(session, row.merchant_id, row.order_id)
-        saved = max(order.amount - (row.amount if row.kind == "partial_compensation" else 0.0), 0.0) if order else 0.0
+        # The order may have been named after the offer was made: the conversation's counts too.
+        conversation = session.get(Conversation, row.conversation_id)
+        order = get_order(session, row.merchant_id, row.order_id or (conversation.order_id if conversation else None))
+        # The value kept is unknown without the order: null, not a misleading ¥0.
+        saved = None
+        if order is not None:
+            saved = round(max(order.amount - (row.amount if row.kind == "partial_compensation" else 0.0), 0.0), 2)
         record_event(
             session, row.merchant_id, "offer_accepted", conversation_id=row.conversation_id, value=row.amount,
-            data={"offer_id": row.id, "kind": row.kind, "saved": round(saved, 2)},
+            data={"offer_id": row.id, "kind": row.kind, "saved": saved},
         )
     else:
         record_event(

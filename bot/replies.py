@@ -28,6 +28,30 @@ def is_acknowledgement(text: str) -> bool:
     return _ACK.match(text) is not None
 
 
+# What a shopper says when the matter is settled ("好的谢谢", "解决了", "thanks, that worked").
+# A message confirms a resolution only when nothing else is left once these and filler
+# are taken out: "谢谢，但是还没到货" still has its problem in it.
+_CONFIRMS = re.compile(
+    r"thank(s| you)|thx|\bty\b|cheers|that (worked|works|helped|helps)|it works|works now|"
+    r"(problem )?(solved|resolved|sorted|fixed)|got it|perfect|great|all good|awesome|no problem|appreciated?|"
+    r"谢谢|谢啦|谢了|多谢|感谢|辛苦了?|解决了|搞定了?|已经好了|好了|可以了|没问题了?|没事了|明白了?|知道了|收到了?|"
+    r"好的|好滴|好嘞|行了|ok|okay|👍|👌|🙏",
+    re.IGNORECASE,
+)
+_CONFIRM_FILLER = re.compile(
+    r"[\W_]+|[啊呀哈嗯哦噢喔啦的呢吧哒嘛亲您你]|"
+    r"\b(so|much|very|a lot|lots|you|all|now|it|that|is|guys|again|really|for|your|help|the)\b",
+    re.IGNORECASE,
+)
+
+
+def confirms_resolution(text: str) -> bool:
+    """The shopper says their matter is settled, and says nothing else."""
+    if not _CONFIRMS.search(text):
+        return False
+    return not _CONFIRM_FILLER.sub("", _CONFIRMS.sub(" ", text))
+
+
 def small_talk(text: str) -> Literal["thanks", "bye", "greeting", "ack"] | None:
     """Which small-talk template fits, or None when the message is more than small talk."""
     if is_acknowledgement(text):

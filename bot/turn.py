@@ -32,6 +32,7 @@ from bot.conversations import (
     open_conversation,
     answered_questions,
     last_question,
+    offered_quick_replies,
 )
 from bot.events import record_event
 from bot.catalog import FOCUS_SURENESS, MEANING_SURENESS, Catalog, about_focus, answer_facts, fact_confidence, question_has_other_topic
@@ -42,10 +43,21 @@ from bot.intents import Intent, IntentClassifier
 from bot.models import OWNER_BOT, OWNER_HUMAN, OWNER_QUEUED, RECOVERY_ASKED_REASON, RECOVERY_DONE, RECOVERY_OFFERED, Conversation
 from bot.order_answers import is_only_order_number
 from bot.order_turn import OrderTurn, apply_order_turn, read_order_turn, send_confirmed_action
-from bot.recovery import REFUND_REASONS, RecoveryOffer, RefundReason, conversation_offer, decide_offer, get_order, load_policy, make_offer
+from bot.recovery import (
+    REFUND_REASONS,
+    RecoveryOffer,
+    RefundReason,
+    category_preset,
+    conversation_offer,
+    decide_offer,
+    get_order,
+    load_policy,
+    make_offer,
+)
 from bot.router import ConversationState, Route, route
 from bot.sentiment import anger
 from handoff import service as handoff
+from handoff.models import TICKET_QUEUED
 from knowledge import repository
 from knowledge.service import KnowledgeService
 from knowledge.sources import source_title
@@ -62,6 +74,10 @@ __all__ = ["ConversationNotFound", "QuickReply", "ShopAssistant", "TurnRequest",
 MAX_MESSAGE_CHARS = 4000
 MESSAGE_VECTOR_CACHE = 4096  # recent shopper messages' embeddings kept (~8 MB with USE v3)
 REPEAT_WINDOW = 3  # asking again any of the last three questions the bot answered
+# A suggested reply must be at least this related to the shopper's words (the extractive
+# answerer's relevance, 0-1). On the demo shop "衣服开线了" finds the quality FAQ at 0.40,
+# while the best for "你们卖皮划艇吗" (the shop sells none) is an unrelated FAQ at 0.34.
+SUGGESTION_MIN_RELEVANCE = 0.38
 
 
 class UnknownMerchant(LookupError):
@@ -91,6 +107,9 @@ class TurnRequest(BaseModel):
     # Quick replies send structured choices; free text is read with fixed patterns instead.
     action: Literal["accept_offer", "decline_offer"] | None = None
     refund_reason: RefundReason | None = None
+    # A button the shopper pressed (a quick reply, the widget's 转人工): the words are the
+    # shop's label, so the summary does not quote them as the shopper's.
+    quick_reply: bool = False
     # A signed-in shopper: the merchant's page signs shopper_id (bot/order_access.py).
     shopper_id: str | None = Field(default=None, max_length=128)
     shopper_hmac: str | None = Field(default=None, max_length=128)
@@ -260,13 +279,23 @@ class ShopAssistant:
         return None
 
     def suggestions(self, merchant_id: str, message: str, lang: str, query_vector: np.ndarray | None = None) -> list[dict]:
-        """Replies an agent can insert: the best distinct answers the knowledge base has."""
+        """Replies an agent can insert: the best distinct answers the knowledge base has for
+        ``message`` (the shopper's own words), each at least SUGGESTION_MIN_RELEVANCE
+        related to it: no suggestion beats an unrelated one."""
         if query_vector is None:
             query_vector = self.retriever.embedder.embed([message])[0]
-        evidence, _ = self.evidence(merchant_id, message, query_vector=query_vector)
-        self.sentences.prime(merchant_id, [ev.chunk for ev in evidence[:6]], lang)
+        evidence, tokens = self.evidence(merchant_id, message, query_vector=query_vector)
+        evidence = evidence[:6]
+        self.sentences.prime(merchant_id, [ev.chunk for ev in evidence], lang)
+        similarities = self.extractive.similarities(evidence, query_vector)
+        scored = sorted(
+            ((self.extractive.relevance(message, lang, ev, tokens, sim), ev) for ev, sim in zip(evidence, similarities)),
+            key=lambda pair: -pair[0],
+        )
         out: list[dict] = []
-        for ev in evidence[:6]:
+        for relevance, ev in scored:
+            if relevance < SUGGESTION_MIN_RELEVANCE:
+                break
             reply = self.extractive.compose(message, lang, ev, query_vector)
             if reply is None and ev.chunk.kind == "product":
                 reply = ev.chunk.text  # an agent reads the whole record
@@ -345,13 +374,13 @@ class ShopAssistant:
                 request.merchant_id, message, lang, mode=mode, query_vector=vector,
                 on_token=on_token if plan.kind == "answer" else None, focus=state.focus,
             )
-        suggestions: list[dict] = []
-        if plan.kind == "escalate" or (answer is not None and answer.handoff):
-            # "转人工" alone says nothing to suggest from: use the shopper's last real question.
-            if intent.label in ("human", "chitchat") and state.last_question:
-                suggestions = self.suggestions(request.merchant_id, state.last_question, lang)
-            else:
-                suggestions = self.suggestions(request.merchant_id, message, lang, vector)
+        suggestions: list[dict] | None = None
+        escalating = plan.kind == "escalate" or (answer is not None and answer.handoff)
+        own = not (request.quick_reply or request.action or request.refund_reason) and intent.label not in ("human", "chitchat")
+        # While a person is asked for, each message in the shopper's own words refreshes them.
+        if escalating or (person_holds and state.owner == OWNER_QUEUED and own):
+            query = _suggestion_query(message if own else state.last_question, request.refund_reason or state.refund_reason, lang)
+            suggestions = self.suggestions(request.merchant_id, query, lang, vector if query == message else None) if query else []
         focus = state.focus
         if answer is not None:
             answered = not answer.handoff
@@ -414,7 +443,7 @@ class ShopAssistant:
         intent: Intent,
         plan: Route,
         answer: Answer | None,
-        suggestions: list[dict],
+        suggestions: list[dict] | None,
         focus: Focus,
         order_turn: OrderTurn | None = None,
     ) -> TurnResult:
@@ -431,10 +460,18 @@ class ShopAssistant:
                     prefix = replies.QUEUE_TIMEOUT[lang]
             handoff.reopen_if_closed(conversation)
             note_visit(session, conversation, page=request.page, shopper_id=request.shopper_id, shopper_hmac=request.shopper_hmac)
-            add_message(session, conversation, "shopper", message, intent=intent.label, confidence=intent.confidence)
+            pressed = bool(request.quick_reply or request.action or request.refund_reason) or (
+                request.conversation_id is not None and message in offered_quick_replies(session, conversation.id)
+            )
+            add_message(session, conversation, "shopper", message, intent=intent.label, confidence=intent.confidence,
+                        data={"quick_reply": True} if pressed else None)
             if conversation.owner in (OWNER_QUEUED, OWNER_HUMAN) or plan.kind == "silent":
-                # A person holds the conversation (maybe since this turn began): stay silent.
-                return self._result(conversation, intent, lang, "", 0.0, route="silent", ticket=handoff.open_ticket(session, conversation.id))
+                # A person holds the conversation (maybe since this turn began): stay silent,
+                # and let the agent's summary and suggestions take in what the shopper wrote.
+                ticket = handoff.open_ticket(session, conversation.id)
+                if ticket is not None:
+                    self._refresh_ticket(session, conversation, ticket, suggestions)
+                return self._result(conversation, intent, lang, "", 0.0, route="silent", ticket=ticket)
 
             if plan.kind == "order":
                 result = self._apply_order(session, conversation, policy, lang, intent, order_turn)
@@ -445,7 +482,8 @@ class ShopAssistant:
             add_message(
                 session, conversation, "bot", result.reply, intent=intent.label, confidence=result.confidence,
                 data={"route": result.route, "citations": [c.model_dump() for c in result.citations],
-                      "offer": result.offer, "handoff": result.handoff, "focus": focus.as_data()},
+                      "offer": result.offer, "handoff": result.handoff, "focus": focus.as_data(),
+                      "quick_replies": [q.label for q in result.quick_replies]},
             )
             # A holding message ("a colleague is coming") answers nothing: those messages stay
             # waiting until a person (or, after a queue timeout, the bot) really replies.
@@ -523,7 +561,7 @@ class ShopAssistant:
             reason = "low_confidence" if answer.handoff else "repeated_low_confidence"
             record_event(session, conversation.merchant_id, "unanswered", conversation_id=conversation.id,
                          value=answer.confidence, data={"question": message, "reason": reason})
-            ticket = self._escalate(session, conversation, reason, suggestions or self.suggestions(conversation.merchant_id, message, lang))
+            ticket = self._escalate(session, conversation, reason, suggestions if suggestions is not None else self.suggestions(conversation.merchant_id, message, lang))
             if not answer.handoff:
                 reply = f"{reply}\n{replies.HOLDING[lang].format(minutes=_minutes(policy.queue_timeout_minutes))}"
         else:
@@ -542,8 +580,17 @@ class ShopAssistant:
         quick = [QuickReply(label=label, action=action) for label, action in outcome.quick]
         return self._result(conversation, intent, lang, reply, 1.0, route="order", offer=outcome.offer, ticket=ticket, quick_replies=quick)
 
-    def _escalate(self, session, conversation: Conversation, reason: str, suggestions: list[dict]):
-        return handoff.escalate_with_summary(session, conversation, reason, suggestions)
+    def _escalate(self, session, conversation: Conversation, reason: str, suggestions: list[dict] | None):
+        return handoff.escalate_with_summary(session, conversation, reason, suggestions or [])
+
+    def _refresh_ticket(self, session, conversation: Conversation, ticket, suggestions: list[dict] | None) -> None:
+        """A shopper message while a person is asked for (or holds the conversation): the
+        summary takes it in; suggestions follow it until the ticket is claimed, so they do
+        not change under an agent's hands. An LLM's summary, written at the claim, stays."""
+        if ticket.status == TICKET_QUEUED or not self.settings.llm_enabled:
+            ticket.summary = handoff.conversation_summary(session, conversation, ticket.reason)
+        if ticket.status == TICKET_QUEUED and suggestions:
+            ticket.suggestions = suggestions
 
     def _result(
         self,
@@ -573,6 +620,16 @@ class ShopAssistant:
             route=route,
             quick_replies=quick_replies or [],
         )
+
+
+def _suggestion_query(words: str | None, refund_reason: str | None, lang: str) -> str | None:
+    """What an agent's suggested replies are retrieved with: the shopper's latest own words
+    ("转人工", "接受", small talk say nothing to suggest from), led by the conversation's
+    refund reason when it has one. "质量问题 衣服开线了，袖口那里全散开了" finds the demo
+    shop's quality FAQ at relevance 0.53; the words alone find it at 0.28, below unrelated FAQs."""
+    reason = category_preset("general")["reason_labels"][refund_reason][lang] if refund_reason else None
+    parts = [p for p in (reason, words) if p]
+    return " ".join(parts) if parts else None
 
 
 def _minutes(timeout: float) -> str:

@@ -29,6 +29,10 @@ with the normalised components n_c in [0, 1]::
     first_response   1 if avg <= 3 s, 0 if avg >= 60 s, (60 - avg) / 57 in between
     transfer_rate    1 - transfer rate
 
+``resolution_rate`` counts a conversation whose last resolution is confirmed or assumed (a
+ticket an agent resolved also while its 24 h are running); a reopened one does not count
+(see :class:`ResolutionFigures`).
+
 A component without data (no ratings yet, no shopper messages...) is left out and the
 remaining weights are renormalised; :attr:`ServiceScore.left_out` names it.
 ``excellent`` means ``score >= 4.8``.
@@ -41,6 +45,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Literal
 
 from pydantic import BaseModel
 from sqlalchemy import select
@@ -49,9 +54,9 @@ from sqlalchemy.orm import Session
 # --- constants -------------------------------------------------------------------------
 
 RESPONSE_SLA_SECONDS = 30.0  # Taobao's "30秒应答率": a reply within 30 s counts as responded
-REOPEN_WINDOW = timedelta(hours=24)  # a shopper message this soon after a resolution reopens it
-SILENCE_WINDOW = timedelta(hours=24)  # a bot conversation quiet this long counts as resolved
-CONFIRMING_RATING = 4  # a rating at or above this confirms a bot answer resolved the question
+REOPEN_WINDOW = timedelta(days=7)  # the shopper writing again (or a new handoff) this soon takes a resolution back
+SILENCE_WINDOW = timedelta(hours=24)  # a resolution the shopper left unanswered this long is assumed
+CONFIRMING_RATING = 4  # a rating at or above this, given after the resolution, confirms it
 
 FIRST_RESPONSE_BEST_SECONDS = 3.0  # average first response at or below: normalised 1.0
 FIRST_RESPONSE_WORST_SECONDS = 60.0  # at or above: normalised 0.0
@@ -150,7 +155,8 @@ class RecoveryFigures(BaseModel):
     offers_accepted: int
     offers_declined: int
     recovery_rate: float | None  # accepted / made
-    amount_saved: float  # sum of data.saved on offer_accepted
+    accepted_with_order: int  # accepted offers whose order (and so its amount) is known
+    amount_saved: float  # sum of data.saved on offer_accepted: the kept orders' value
     compensation_given: float  # sum of offer_accepted values
 
 
@@ -160,6 +166,29 @@ class OrderFigures(BaseModel):
     actions: int  # order_action events: cancels, address changes, urges confirmed
     bot_resolved_with_order: int  # bot-resolved conversations that looked up an order
     share_of_bot_resolved: float | None  # bot_resolved_with_order / bot-resolved conversations
+
+
+class ResolutionFigures(BaseModel):
+    """Each conversation's last resolution by how it stands (see ``_resolution``); the
+    rates are shares of the settled ones (confirmed + assumed + reopened): a pending one
+    (under 24 h old, no word from the shopper yet) is counted once it settles."""
+
+    confirmed: int  # the shopper said so ("好的谢谢", "thanks, that worked") or rated it >= 4
+    assumed: int  # no reply from the shopper within 24 h
+    reopened: int  # the shopper wrote again, or a new handoff, within 7 days
+    pending: int
+    confirmed_rate: float | None
+    assumed_rate: float | None
+    reopened_rate: float | None
+
+
+class AdoptionFigures(BaseModel):
+    """Agent replies that started from a suggested reply (``agent_replied`` events)."""
+
+    replies: int
+    from_suggestion: int  # sent unchanged or edited
+    edited: int  # of those, changed before sending
+    adoption_rate: float | None  # from_suggestion / replies
 
 
 class AgentMetrics(BaseModel):
@@ -173,6 +202,9 @@ class AgentMetrics(BaseModel):
     resolution_rate: float | None
     avg_handling_seconds: float | None
     qa_score: float | None = None  # handoff/qa.py, 0-100; None = no inspected ticket
+    replies: int = 0  # messages the agent sent
+    replies_from_suggestion: int = 0  # of those, started from a suggested reply
+    adoption_rate: float | None = None  # replies_from_suggestion / replies
     tier: str
     tier_label: str
 
@@ -202,6 +234,8 @@ class MerchantMetrics(BaseModel):
     bot_resolution_rate: float | None
     transfer_rate: float | None
     csat: Csat
+    resolution: ResolutionFigures
+    adoption: AdoptionFigures
     recovery: RecoveryFigures
     orders: OrderFigures
     service_score: ServiceScore
@@ -293,6 +327,10 @@ def agent_tier(
 # --- conversations -----------------------------------------------------------------------
 
 
+_BOT_SETTLES = ("order_lookup", "offer_accepted", "offer_declined")
+Resolution = Literal["confirmed", "assumed", "reopened", "pending"]
+
+
 @dataclass
 class _Outcome:
     started: datetime
@@ -302,56 +340,72 @@ class _Outcome:
     reopened: bool
     offers_accepted: int
     order_lookup: bool = False
+    resolution: Resolution | None = None  # None: the conversation never reached a resolution
 
 
-def _reopened_after(events: Sequence[EventRecord], at: datetime) -> bool:
-    """A shopper message within :data:`REOPEN_WINDOW` after ``at`` reopens what was settled then."""
-    return any(e.kind == "shopper_message" and at < e.created_at <= at + REOPEN_WINDOW for e in events)
+def _settled_at(events: Sequence[EventRecord], escalated: bool) -> datetime | None:
+    """When the conversation was last settled: its last ``ticket_resolved``; for a
+    conversation no person was asked into, the bot's last answer (``answered`` other than
+    small talk, ``order_lookup``, or a refund offer accepted or declined). None: nothing
+    settled it."""
+    resolutions = [e for e in events if e.kind == "ticket_resolved"]
+    if resolutions:
+        return resolutions[-1].created_at
+    if escalated:
+        return None
+    answers = [e for e in events if e.kind in _BOT_SETTLES or (e.kind == "answered" and e.get("intent") != "chitchat")]
+    return answers[-1].created_at if answers else None
+
+
+def _resolution(events: Sequence[EventRecord], settled: datetime, now: datetime) -> Resolution:
+    """How a resolution at ``settled`` stands at ``now`` (as Intercom Fin and Chatwoot count):
+
+    * reopened: within :data:`REOPEN_WINDOW` (7 days) the shopper wrote again (anything but
+      a confirmation) or the conversation was handed to a person again;
+    * confirmed: otherwise, the shopper said it is settled (a ``shopper_message`` marked
+      ``confirms``: "好的谢谢", "thanks, that worked") or rated it >= 4 after it;
+    * assumed: otherwise, more than :data:`SILENCE_WINDOW` (24 h) passed with no reply;
+    * pending: less than 24 h ago and no word from the shopper yet.
+    """
+    after = [e for e in events if e.created_at > settled]
+    if any(
+        e.created_at <= settled + REOPEN_WINDOW
+        and (e.kind == "escalated" or (e.kind == "shopper_message" and not e.get("confirms")))
+        for e in after
+    ):
+        return "reopened"
+    ratings = [e.value for e in after if e.kind == "rating" and e.value is not None]
+    said_so = any(e.kind == "shopper_message" and e.get("confirms") for e in after)
+    if said_so or (ratings and ratings[-1] >= CONFIRMING_RATING):
+        return "confirmed"
+    return "assumed" if now - settled > SILENCE_WINDOW else "pending"
 
 
 def _conversation_outcome(events: Sequence[EventRecord], now: datetime) -> _Outcome:
     """Resolved, bot-resolved or reopened, from one conversation's events in time order.
 
-    * Ticket-resolved: the last ``ticket_resolved`` stands unless a ``shopper_message``
-      came within 24 h after it (reopened) or the conversation was escalated again after it.
-    * Bot-resolved: no ``escalated`` event, at least one ``answered`` (or ``order_lookup``) event, and either the
-      shopper confirmed — their latest rating is >= 4 and no shopper message came within
-      24 h after it — or the last event is more than 24 h before ``now``.
-    * Resolved: ticket-resolved or bot-resolved. Reopened: a resolution or confirmation
-      was cancelled by a shopper message within 24 h and nothing resolved it since.
+    * The resolution is judged by :func:`_resolution` from when the conversation was last
+      settled (:func:`_settled_at`).
+    * Resolved: confirmed or assumed; a ticket an agent resolved counts while it is
+      pending too (the agent closed it; the shopper has 24 h to say otherwise).
+    * Bot-resolved: resolved and no ``escalated`` event.
+    * Reopened: the last resolution was taken back and nothing resolved it since.
     """
     kinds = [e.kind for e in events]
     escalated = "escalated" in kinds
-    reopened = False
-
-    ticket_resolved = False
-    resolutions = [e for e in events if e.kind == "ticket_resolved"]
-    if resolutions:
-        last = resolutions[-1]
-        if _reopened_after(events, last.created_at):
-            reopened = True
-        elif not any(e.kind == "escalated" and e.created_at > last.created_at for e in events):
-            ticket_resolved = True
-
-    bot_resolved = False
-    if not escalated and ("answered" in kinds or "order_lookup" in kinds):
-        ratings = [e for e in events if e.kind == "rating" and e.value is not None]
-        confirmed = False
-        if ratings and ratings[-1].value >= CONFIRMING_RATING:
-            confirmed = not _reopened_after(events, ratings[-1].created_at)
-            reopened = reopened or not confirmed
-        silent = now - events[-1].created_at > SILENCE_WINDOW
-        bot_resolved = confirmed or silent
-
-    resolved = ticket_resolved or bot_resolved
+    settled = _settled_at(events, escalated)
+    resolution = None if settled is None else _resolution(events, settled, now)
+    by_agent = "ticket_resolved" in kinds
+    resolved = resolution in ("confirmed", "assumed") or (resolution == "pending" and by_agent)
     return _Outcome(
         started=events[0].created_at,
         escalated=escalated,
         resolved=resolved,
-        bot_resolved=bot_resolved,
-        reopened=reopened and not resolved,
+        bot_resolved=resolved and not escalated,
+        reopened=resolution == "reopened",
         offers_accepted=kinds.count("offer_accepted"),
         order_lookup="order_lookup" in kinds,
+        resolution=resolution,
     )
 
 
@@ -456,6 +510,8 @@ def _agent_metrics(
     * resolution rate = the agent's ``ticket_resolved`` / the agent's ``ticket_claimed``.
     * average handling time = mean ``ticket_resolved`` value (claim to resolve).
     * QA score: ``qa_scores[agent]`` (handoff/qa.py), when given.
+    * adoption rate = the agent's ``agent_replied`` events that started from a suggested
+      reply / all their ``agent_replied`` events.
     * tier: :func:`agent_tier`.
     """
     qa_scores = qa_scores or {}
@@ -464,6 +520,8 @@ def _agent_metrics(
     owed: dict[str, int] = defaultdict(int)
     on_time: dict[str, set] = defaultdict(set)
     handling: dict[str, list[float]] = defaultdict(list)
+    replies: dict[str, int] = defaultdict(int)
+    adopted: dict[str, int] = defaultdict(int)
     for e in events:
         agent = e.agent_id
         if agent is None:
@@ -479,7 +537,10 @@ def _agent_metrics(
             resolved[agent] += 1
             if e.value is not None:
                 handling[agent].append(e.value)
-    agents = set(names) | set(claimed) | set(resolved) | set(owed) | set(on_time)
+        elif e.kind == "agent_replied":
+            replies[agent] += 1
+            adopted[agent] += bool(e.get("from_suggestion"))
+    agents = set(names) | set(claimed) | set(resolved) | set(owed) | set(on_time) | set(replies)
     out = []
     for agent in agents:
         response = _ratio(len(on_time[agent]), owed[agent])
@@ -499,6 +560,9 @@ def _agent_metrics(
                 resolution_rate=resolution,
                 avg_handling_seconds=_mean(handling[agent]),
                 qa_score=qa_score,
+                replies=replies[agent],
+                replies_from_suggestion=adopted[agent],
+                adoption_rate=_ratio(adopted[agent], replies[agent]),
                 tier=tier.code,
                 tier_label=tier.label,
             )
@@ -511,17 +575,45 @@ def _agent_metrics(
 
 def _recovery(events: Sequence[EventRecord]) -> RecoveryFigures:
     """offers made / accepted / declined (event counts); recovery rate = accepted / made;
-    amount saved = sum of ``data.saved`` on offer_accepted; compensation given = sum of
-    the offer_accepted values."""
+    amount saved = sum of ``data.saved`` on offer_accepted (the value of the orders kept,
+    known only for offers whose order is known: ``accepted_with_order``); compensation
+    given = sum of the offer_accepted values."""
     accepted = [e for e in events if e.kind == "offer_accepted"]
+    with_order = [e for e in accepted if e.get("saved") is not None]
     made = sum(e.kind == "offer_made" for e in events)
     return RecoveryFigures(
         offers_made=made,
         offers_accepted=len(accepted),
         offers_declined=sum(e.kind == "offer_declined" for e in events),
         recovery_rate=_ratio(len(accepted), made),
-        amount_saved=float(sum(float(e.get("saved") or 0.0) for e in accepted)),
+        accepted_with_order=len(with_order),
+        amount_saved=float(sum(float(e.get("saved")) for e in with_order)),
         compensation_given=float(sum(e.value or 0.0 for e in accepted)),
+    )
+
+
+def _resolutions(outcomes: Sequence[_Outcome]) -> ResolutionFigures:
+    """Counts of confirmed / assumed / reopened / pending resolutions; each rate is its
+    count over confirmed + assumed + reopened."""
+    counts = {kind: sum(o.resolution == kind for o in outcomes) for kind in ("confirmed", "assumed", "reopened", "pending")}
+    settled = counts["confirmed"] + counts["assumed"] + counts["reopened"]
+    return ResolutionFigures(
+        **counts,
+        confirmed_rate=_ratio(counts["confirmed"], settled),
+        assumed_rate=_ratio(counts["assumed"], settled),
+        reopened_rate=_ratio(counts["reopened"], settled),
+    )
+
+
+def _adoption(events: Sequence[EventRecord]) -> AdoptionFigures:
+    """Agent replies (``agent_replied``), those started from a suggestion, those edited."""
+    replies = [e for e in events if e.kind == "agent_replied"]
+    adopted = [e for e in replies if e.get("from_suggestion")]
+    return AdoptionFigures(
+        replies=len(replies),
+        from_suggestion=len(adopted),
+        edited=sum(bool(e.get("edited")) for e in adopted),
+        adoption_rate=_ratio(len(adopted), len(replies)),
     )
 
 
@@ -588,7 +680,9 @@ def compute_metrics(
 
     * response_rate, avg_first_response_seconds: see :func:`_responses`.
     * resolution_rate = resolved conversations / conversations; bot_resolution_rate =
-      bot-resolved conversations / conversations (see :func:`_conversation_outcome`).
+      bot-resolved conversations / conversations (see :func:`_conversation_outcome`);
+      resolution: confirmed / assumed / reopened, see :func:`_resolutions`.
+    * adoption: agent replies started from a suggested reply, see :func:`_adoption`.
     * transfer_rate = conversations with at least one ``escalated`` event / conversations.
     * recovery: see :func:`_recovery`; csat: see :func:`_csat`; agents: :func:`_agent_metrics`
       (``qa_scores``: agent id → QA score from handoff/qa.py, a tier threshold).
@@ -624,6 +718,8 @@ def compute_metrics(
         pending_messages=responses.pending,
         responded_in_sla=responses.in_sla,
         csat=csat,
+        resolution=_resolutions(outcomes),
+        adoption=_adoption(kept),
         recovery=_recovery(kept),
         orders=_orders(kept, outcomes),
         service_score=score,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from difflib import SequenceMatcher
 
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session, aliased
@@ -190,12 +191,10 @@ def escalate(
     return ticket
 
 
-def escalate_with_summary(
-    session: Session, conversation: Conversation, reason: str, suggestions: list[dict]
-) -> HandoffTicket:
-    """:func:`escalate` with the extractive summary of the conversation so far. (An LLM
-    call must not hold a write transaction: with an LLM configured, the console asks for
-    the LLM summary when the ticket is opened.)"""
+def conversation_summary(session: Session, conversation: Conversation, reason: str) -> str:
+    """The extractive summary of the conversation so far. (An LLM call must not hold a
+    write transaction: with an LLM configured, the console asks for the LLM summary when
+    the ticket is opened.)"""
     from bot.conversations import history
     from bot.recovery import conversation_offer, get_order
     from handoff.summary import extractive_summary
@@ -203,7 +202,14 @@ def escalate_with_summary(
     messages = history(session, conversation.id, limit=40)
     order = get_order(session, conversation.merchant_id, conversation.order_id)
     offer = conversation_offer(session, conversation.id)
-    summary = extractive_summary(conversation, messages, reason, order=order, offer=offer)
+    return extractive_summary(conversation, messages, reason, order=order, offer=offer)
+
+
+def escalate_with_summary(
+    session: Session, conversation: Conversation, reason: str, suggestions: list[dict]
+) -> HandoffTicket:
+    """:func:`escalate` with :func:`conversation_summary`."""
+    summary = conversation_summary(session, conversation, reason)
     return escalate(session, conversation, reason, summary=summary, suggestions=suggestions)
 
 
@@ -321,15 +327,43 @@ def _held_ticket(
     return _transition(session, merchant_id, ticket_id, expect=TICKET_CLAIMED, holder=agent.id, values=values, also=also)
 
 
-def agent_reply(session: Session, merchant_id: str, ticket_id: int, agent: Agent, text: str) -> Message:
+# A reply started from a suggestion keeps at least this share of the suggestion's text;
+# below it the agent wrote their own reply over the inserted one.
+SUGGESTION_KEPT = 0.5
+
+
+def _suggestion_use(ticket: HandoffTicket, suggestion_id: int | None, text: str) -> dict:
+    """Whether the reply was a suggested reply sent unchanged or edited (adoption,
+    handoff/metrics.py). ``suggestion_id`` is the suggestion's ``chunk`` in the ticket."""
+    if suggestion_id is None:
+        return {"suggestion": None, "from_suggestion": False, "edited": False}
+    suggested = next((s["text"] for s in ticket.suggestions or [] if s.get("chunk") == suggestion_id), None)
+    if suggested is None:
+        raise ValueError(f"ticket {ticket.id} has no suggested reply {suggestion_id}")
+    suggested = suggested.strip()
+    kept = sum(b.size for b in SequenceMatcher(None, suggested, text, autojunk=False).get_matching_blocks())
+    used = kept >= SUGGESTION_KEPT * len(suggested)
+    return {"suggestion": suggestion_id, "from_suggestion": used, "edited": used and text != suggested}
+
+
+def agent_reply(
+    session: Session, merchant_id: str, ticket_id: int, agent: Agent, text: str, *, suggestion_id: int | None = None
+) -> Message:
+    """Send the agent's reply; ``suggestion_id``: the suggested reply the console inserted
+    into the reply box (recorded for the adoption figures)."""
     text = text.strip()
     if not text:
         raise ValueError("the message is empty")
     ticket = _held_ticket(session, merchant_id, ticket_id, agent)
+    use = _suggestion_use(ticket, suggestion_id, text)
     conversation = session.get(Conversation, ticket.conversation_id)
     message = add_message(session, conversation, "agent", text, agent_id=agent.id, data={"agent_name": agent.name})
     conversation.agent_typing_at = None
     mark_responded(session, conversation, agent_id=agent.id, since=ticket.claimed_at)
+    record_event(
+        session, merchant_id, "agent_replied", conversation_id=conversation.id, agent_id=agent.id,
+        data={"message_id": message.id, "ticket_id": ticket.id, **use},
+    )
     return message
 
 

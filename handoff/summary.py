@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 
-from bot.models import Conversation, Message, Order
+from bot.conversations import is_button_press, own_words
+from bot.models import RECOVERY_NONE, Conversation, Message, Order
 from bot.recovery import RecoveryOffer
 from bot.recovery import category_preset
 from bot.replies import money
@@ -39,12 +40,30 @@ INTENT_NAMES = {
     "human": {"zh": "转人工", "en": "asks for a person"},
     "chitchat": {"zh": "闲聊", "en": "small talk"},
 }
+OFFER_STATUS = {
+    "offered": {"zh": "待回复", "en": "pending"},
+    "accepted": {"zh": "已接受", "en": "accepted"},
+    "declined": {"zh": "已拒绝", "en": "declined"},
+}
 _MAX_QUOTE = 80
 
 
 def _clip(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= _MAX_QUOTE else text[: _MAX_QUOTE - 1] + "…"
+
+
+def _topic(conversation: Conversation, said: list[Message], lang: str) -> str | None:
+    """What the shopper wants: a refund or return when the conversation went through the
+    refund flow (with its reason), else the intent most of their own words carry."""
+    if conversation.refund_reason or conversation.recovery_stage != RECOVERY_NONE:
+        topic = INTENT_NAMES["refund"][lang]
+        if conversation.refund_reason:
+            reason = category_preset("general")["reason_labels"][conversation.refund_reason][lang]
+            topic += f"（{reason}）" if lang == "zh" else f" ({reason})"
+        return topic
+    intents = [m.intent for m in said if m.intent in INTENT_NAMES and m.intent != "human"]  # asking for a person is the reason, not the topic
+    return INTENT_NAMES[max(set(intents), key=intents.count)][lang] if intents else None
 
 
 def extractive_summary(
@@ -55,25 +74,26 @@ def extractive_summary(
     order: Order | None = None,
     offer: RecoveryOffer | None = None,
 ) -> str:
+    """Reason, topic, order, offer and the shopper's latest own words (button presses and
+    bare "转人工" left out; messages written while queued included)."""
     lang = conversation.lang if conversation.lang in ("zh", "en") else "en"
-    shopper = [m for m in messages if m.role == "shopper"]
-    intents = [m.intent for m in shopper if m.intent and m.intent != "chitchat"]
-    main_intent = max(set(intents), key=intents.count) if intents else None
     zh = lang == "zh"
+    said = own_words(messages)
     parts = [("转人工原因：" if zh else "Escalated: ") + ESCALATION_REASONS.get(reason, {}).get(lang, reason)]
-    if main_intent:
-        parts.append(("诉求：" if zh else "Topic: ") + INTENT_NAMES[main_intent][lang])
-    if conversation.refund_reason:
-        parts.append(("退款原因：" if zh else "Refund reason: ") + category_preset("general")["reason_labels"][conversation.refund_reason][lang])
+    topic = _topic(conversation, said, lang)
+    if topic:
+        parts.append(("诉求：" if zh else "Topic: ") + topic)
     if order is not None:
         parts.append(("订单 " if zh else "Order ") + f"{order.order_id} {money(order.amount, 'CNY')} ({order.status})")
     elif conversation.order_id:
         parts.append(("订单 " if zh else "Order ") + conversation.order_id)
     if offer is not None:
-        status = {"offered": ("待回复", "pending"), "accepted": ("已接受", "accepted"), "declined": ("已拒绝", "declined")}[offer.status]
+        from handoff.labels import OFFER_KINDS  # the shared names (labels.py reads this module's tables)
+
+        kind = OFFER_KINDS.get(offer.kind, {}).get(lang, offer.kind)
         amount = f" {money(offer.amount, offer.currency)}" if offer.amount else ""
-        parts.append(("挽单：" if zh else "Offer: ") + f"{offer.kind}{amount} ({status[0] if zh else status[1]})")
-    quotes = [f"“{_clip(m.text)}”" for m in shopper[-3:]]
+        parts.append(("挽单：" if zh else "Offer: ") + f"{kind}{amount} ({OFFER_STATUS[offer.status][lang]})")
+    quotes = [f"“{_clip(m.text)}”" for m in said[-3:]]
     if quotes:
         parts.append(("顾客原话：" if zh else "Shopper said: ") + " / ".join(quotes))
     return ("；" if zh else "; ").join(parts)
@@ -98,7 +118,10 @@ def llm_summary(settings, messages: list[Message], lang: str, fallback: str) -> 
             model=settings.llm_model, api_key=settings.openai_api_key, base_url=settings.openai_base_url,
             timeout=settings.llm_timeout, max_retries=0, temperature=0,
         )
-        transcript = "\n".join(f"{m.role}: {mask_pii(m.text)}" for m in messages[-20:])
+        # A button press is the shop's label, not the shopper's words: say so to the model.
+        transcript = "\n".join(
+            f"{m.role}{' (pressed a button)' if is_button_press(m) else ''}: {mask_pii(m.text)}" for m in messages[-20:]
+        )
         system = SUMMARY_PROMPT.format(language=LANGUAGE_NAMES.get(lang, "English"))
         text = str(model.invoke([("system", system), ("human", transcript)]).content).strip()
         return text or fallback

@@ -220,3 +220,30 @@ def test_unknown_conversation_ids_are_not_created(client, merchant_id):
     make_merchant(client, merchant_id)
     r = client.post("/v1/chat", json={"merchant_id": merchant_id, "message": "hi", "conversation_id": "made-up-id"})
     assert r.status_code == 404 and "unknown conversation" in r.json()["detail"]
+
+
+def test_agent_replies_record_which_suggestion_they_started_from(client, merchant_id):
+    key = make_merchant(client, merchant_id)
+    upload(client, merchant_id, key, FAQ)
+    a = client.post(f"/v1/merchants/{merchant_id}/agents", headers=key, json={"id": f"{merchant_id}-s", "name": "Sue"}).json()
+    sue = {"X-Agent-Key": a["api_key"]}
+    conv = client.post("/v1/chat", json={"merchant_id": merchant_id, "message": "Do you gift wrap?"}).json()["conversation_id"]
+    turn = client.post("/v1/chat", json={"merchant_id": merchant_id, "message": "I want to talk to a human", "conversation_id": conv}).json()
+    ticket = client.post(f"/v1/agent/tickets/{turn['handoff']['ticket_id']}/claim", headers=sue).json()
+    suggestion = ticket["suggestions"][0]
+    assert suggestion["text"] == "Yes, gift wrap is free."  # from the shopper's question, not "talk to a human"
+
+    def reply(text, suggestion_id=None):
+        return client.post(f"/v1/agent/tickets/{ticket['id']}/messages", headers=sue, json={"text": text, "suggestion_id": suggestion_id})
+
+    assert reply(suggestion["text"], suggestion["chunk"]).status_code == 201  # sent unchanged
+    assert reply("Hi! Yes, gift wrap is free, and we add a card.", suggestion["chunk"]).status_code == 201  # edited
+    assert reply("Anything else I can do?").status_code == 201  # typed
+    assert reply("Let me check with the warehouse.", suggestion["chunk"]).status_code == 201  # inserted, then written over
+    bad = reply("Yes.", 987654321)
+    assert bad.status_code == 400 and "no suggested reply" in bad.json()["detail"]
+
+    metrics = client.get(f"/v1/merchants/{merchant_id}/metrics", headers=key).json()
+    assert metrics["adoption"] == {"replies": 4, "from_suggestion": 2, "edited": 1, "adoption_rate": 2 / 4}
+    row = next(x for x in metrics["agents"] if x["agent_id"] == f"{merchant_id}-s")
+    assert (row["replies"], row["replies_from_suggestion"], row["adoption_rate"]) == (4, 2, 0.5)

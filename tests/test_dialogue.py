@@ -94,7 +94,7 @@ def test_reason_given_up_front_gets_the_offer_at_once_and_yes_accepts(assistant,
     r2 = say(assistant, demo_merchant, "ok sounds good", r1.conversation_id)
     assert r2.offer["status"] == "accepted" and "coupon" in r2.reply
     accepted = events(r1.conversation_id, "offer_accepted")
-    assert len(accepted) == 1 and accepted[0].value == 10.0 and accepted[0].data["saved"] == 0.0  # no order on file
+    assert len(accepted) == 1 and accepted[0].value == 10.0 and accepted[0].data["saved"] is None  # no order on file: the value kept is unknown
 
 
 def test_quick_reply_buttons_send_structured_choices(assistant, demo_merchant):
@@ -416,3 +416,69 @@ def test_suggestions_for_a_bare_transfer_request_come_from_the_last_real_questio
     with session_scope() as s:
         ticket = s.get(HandoffTicket, r2.handoff["ticket_id"])
         assert any("洗" in sug["text"] for sug in ticket.suggestions)
+
+
+# --- the agent's summary and suggestions on a quality-refund ticket -------------------------
+
+
+def ticket_of(conversation_id) -> HandoffTicket:
+    with session_scope() as s:
+        ticket = s.scalar(select(HandoffTicket).where(HandoffTicket.conversation_id == conversation_id))
+        s.expunge(ticket)
+        return ticket
+
+
+def test_quality_refund_summary_names_the_refund_its_offer_and_the_shoppers_own_words(assistant, demo_merchant):
+    r1 = say(assistant, demo_merchant, "我要退款")
+    conv = r1.conversation_id
+    assert r1.route == "ask_reason" and "质量问题" in [q.label for q in r1.quick_replies]
+    r2 = say(assistant, demo_merchant, "质量问题", conv, refund_reason="quality", quick_reply=True)
+    assert r2.offer["kind"] == "partial_compensation"
+    # Typed, without the button's flag: the server knows "接受" is the label it offered.
+    assert say(assistant, demo_merchant, "接受", conv).offer["status"] == "accepted"
+    r4 = say(assistant, demo_merchant, "转人工", conv, quick_reply=True)
+    assert r4.handoff is not None
+    before = ticket_of(conv)
+    assert say(assistant, demo_merchant, "衣服开线了，袖口那里全散开了", conv).route == "silent"  # written while queued
+    ticket = ticket_of(conv)
+
+    summary = ticket.summary
+    assert "诉求：退款/退货（质量问题）" in summary and "售前" not in summary
+    assert "挽单：部分补偿 ¥" in summary and "已接受" in summary and "partial_compensation" not in summary
+    quoted = summary.split("顾客原话：")[1]
+    assert "“我要退款”" in quoted and "衣服开线了" in quoted
+    for label in ("“质量问题”", "“接受”", "“转人工”"):
+        assert label not in quoted
+    assert "衣服开线了" not in before.summary  # the summary was refreshed when the message came
+
+    # Suggestions follow the shopper's words (the quality FAQ), not the buttons' labels.
+    assert ticket.suggestions and any("质量问题" in s["text"] for s in ticket.suggestions)
+    with session_scope() as s:
+        pressed = [m.text for m in history(s, conv) if m.role == "shopper" and (m.data or {}).get("quick_reply")]
+    assert pressed == ["质量问题", "接受", "转人工"]
+
+
+def test_the_summary_in_english_uses_labels_too(assistant, demo_merchant):
+    r1 = say(assistant, demo_merchant, "I want a refund, the zip broke after two days")
+    conv = r1.conversation_id
+    if r1.route == "ask_reason":
+        say(assistant, demo_merchant, "Quality problem", conv, refund_reason="quality", quick_reply=True)
+    say(assistant, demo_merchant, "Accept", conv, action="accept_offer", quick_reply=True)
+    assert say(assistant, demo_merchant, "Talk to a person", conv, quick_reply=True).handoff is not None
+    summary = ticket_of(conv).summary
+    assert "Topic: refund / return (Quality problem)" in summary
+    assert "Offer: Partial compensation" in summary and "(accepted)" in summary
+    assert "“I want a refund, the zip broke after two days”" in summary and "“Accept”" not in summary
+
+
+def test_an_unrelated_knowledge_base_suggests_nothing(assistant, demo_merchant):
+    turn = say(assistant, demo_merchant, "你们卖皮划艇吗")
+    assert turn.handoff is not None  # the shop sells no kayaks: the bot does not know
+    assert ticket_of(turn.conversation_id).suggestions == []
+
+
+def test_a_bare_request_for_a_person_suggests_from_the_last_typed_question(assistant, demo_merchant):
+    conv = say(assistant, demo_merchant, "发什么快递").conversation_id
+    assert say(assistant, demo_merchant, "转人工", conv, quick_reply=True).handoff is not None
+    suggestions = ticket_of(conv).suggestions
+    assert suggestions and "中通" in suggestions[0]["text"]

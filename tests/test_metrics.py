@@ -252,6 +252,11 @@ def escalated_resolved_at(conv, at, resolved_after=H):
         ("quiet for more than 24 h", answered_at("c", NOW - 25 * H), True, True, False),
         ("quiet for 23 h only", answered_at("c", NOW - 23 * H), False, False, False),
         ("confirmed by a rating of 4", answered_at("c", NOW - 2 * H) + [ev("rating", "c", NOW - H, value=4)], True, True, False),
+        ("confirmed by the shopper's thanks", answered_at("c", NOW - 2 * H) + [ev("shopper_message", "c", NOW - H, message_id=9, confirms=True)],
+         True, True, False),
+        ("a refund offer accepted settles it, quiet for 25 h since",
+         [ev("conversation_started", "c", NOW - 26 * H), ev("offer_made", "c", NOW - 26 * H, value=5.0),
+          ev("offer_accepted", "c", NOW - 25 * H, value=5.0, saved=None)], True, True, False),
         ("a rating of 3 does not confirm", answered_at("c", NOW - 2 * H) + [ev("rating", "c", NOW - H, value=3)], False, False, False),
         ("confirmed, then the shopper writes again within 24 h",
          answered_at("c", NOW - 5 * H) + [ev("rating", "c", NOW - 4 * H, value=5), ev("shopper_message", "c", NOW - 2 * H, message_id=9)],
@@ -266,12 +271,18 @@ def escalated_resolved_at(conv, at, resolved_after=H):
          + [ev("shopper_message", "c", NOW - 48 * H, message_id=9),
             ev("ticket_resolved", "c", NOW - 47 * H, value=60.0, agent="a", ticket_id=1)],
          True, False, False),
-        ("a message 25 h after the resolution does not reopen it",
-         escalated_resolved_at("c", NOW - 50 * H) + [ev("shopper_message", "c", NOW - 49 * H + 25 * H, message_id=9)],
+        ("a message 8 days after the resolution does not reopen it",
+         escalated_resolved_at("c", NOW - 10 * 24 * H) + [ev("shopper_message", "c", NOW - 10 * 24 * H + H + 8 * 24 * H, message_id=9)],
          True, False, False),
-        ("escalated again after the resolution",
+        ("a message 6 days after the resolution reopens it",
+         escalated_resolved_at("c", NOW - 10 * 24 * H) + [ev("shopper_message", "c", NOW - 10 * 24 * H + H + 6 * 24 * H, message_id=9)],
+         False, False, True),
+        ("thanks after the resolution confirms it, it does not reopen it",
+         escalated_resolved_at("c", NOW - 5 * H) + [ev("shopper_message", "c", NOW - 3 * H, message_id=9, confirms=True)],
+         True, False, False),
+        ("escalated again after the resolution: a new handoff reopens it",
          escalated_resolved_at("c", NOW - 50 * H) + [ev("escalated", "c", NOW - 10 * H, reason="human", ticket_id=2)],
-         False, False, False),
+         False, False, True),
     ],
 )
 def test_bot_resolved_and_reopened(name, events, resolved, bot_resolved, reopened):
@@ -453,7 +464,7 @@ def test_cli_metrics_json(merchant_id):
     result = runner.invoke(app, ["metrics", "--merchant", merchant_id, "--json"])
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
-    assert set(payload) == {"service_score", "components", "recovery", "agents", "knowledge_gaps", "period"}
+    assert set(payload) == {"service_score", "components", "resolution", "adoption", "recovery", "agents", "knowledge_gaps", "period"}
     assert payload["service_score"]["score"] == pytest.approx(4.75)
     assert payload["service_score"]["excellent"] is False and payload["service_score"]["left_out"] == []
     assert payload["components"]["transfer_rate"]["value"] == 0.5
@@ -500,3 +511,100 @@ def test_order_figures_and_their_share_of_bot_resolved_conversations():
     assert (o.lookups, o.abnormal, o.actions) == (4, 1, 1)
     assert m.bot_resolved == 3 and o.bot_resolved_with_order == 2
     assert o.share_of_bot_resolved == pytest.approx(2 / 3)
+
+
+# --- honest resolution: confirmed / assumed / reopened, through the database -----------------
+
+# conversation → (how long ago its ticket was resolved, what came after: (delay, kind, value))
+RESOLUTION_EXAMPLE = {
+    "thanks": (72 * H, [(10 * 60, "message", "好的谢谢，解决了")]),  # confirmed: the shopper said so
+    "rated": (72 * H, [(5 * 60, "rating", 5)]),  # confirmed: rated 5 (>= 4)
+    "silent": (72 * H, []),  # assumed: no reply within 24 h
+    "rated-3": (72 * H, [(5 * 60, "rating", 3)]),  # assumed: a 3 confirms nothing, and no reply came
+    "again": (72 * H, [(2 * 24 * 3600, "message", "衣服还是开线了，没修好")]),  # reopened: wrote again within 7 days
+    "fresh": (2 * H, []),  # pending: resolved 2 h ago, the shopper has 22 h left to answer
+}
+# Settled: 2 confirmed + 2 assumed + 1 reopened = 5 resolutions (the fresh one is pending).
+RESOLUTION_RATES = {"confirmed": 2 / 5, "assumed": 2 / 5, "reopened": 1 / 5}
+
+
+def fill_resolutions(merchant_id: str, now: datetime) -> None:
+    """The example above as real rows: conversations, tickets' events and the shopper's
+    messages written with add_message (which marks a confirmation), then moved in time."""
+    from sqlalchemy import select
+
+    from bot.conversations import add_message
+    from bot.events import record_event
+    from bot.models import Conversation, MetricEvent
+    from handoff.models import Agent
+    from knowledge import repository
+    from xiaoer.db import session_scope
+
+    with session_scope() as session:
+        repository.get_or_create_merchant(session, merchant_id, "Honest shop")
+        agent = f"{merchant_id}-a"
+        session.add(Agent(id=agent, merchant_id=merchant_id, name="小李"))
+        for name, (ago, after) in RESOLUTION_EXAMPLE.items():
+            conversation = Conversation(id=f"{merchant_id}-{name}", merchant_id=merchant_id, lang="zh")
+            session.add(conversation)
+            session.flush()
+            resolved = now - ago
+            timeline = [
+                (resolved - H, "conversation_started", {"data": {"lang": "zh"}}),
+                (resolved - H + s(5), "escalated", {"data": {"reason": "explicit_request", "ticket_id": 1}}),
+                (resolved - H + s(60), "ticket_claimed", {"agent_id": agent, "value": 55.0, "data": {"ticket_id": 1, "pending": 0}}),
+                (resolved, "ticket_resolved", {"agent_id": agent, "value": 3540.0, "data": {"ticket_id": 1}}),
+            ]
+            for when, kind, fields in timeline:
+                record_event(session, merchant_id, kind, conversation_id=conversation.id, **fields).created_at = when
+            for delay, kind, value in after:
+                if kind == "rating":
+                    record_event(session, merchant_id, "rating", conversation_id=conversation.id, value=value).created_at = resolved + s(delay)
+                    continue
+                add_message(session, conversation, "shopper", value)
+                event = session.scalars(
+                    select(MetricEvent).where(MetricEvent.conversation_id == conversation.id, MetricEvent.kind == "shopper_message")
+                ).one()
+                event.created_at = resolved + s(delay)
+
+
+def test_resolutions_confirmed_assumed_reopened_hand_computed(client, merchant_id):
+    from tests.conftest import make_merchant
+    from xiaoer.cli import app
+    from xiaoer.db import utcnow
+
+    headers = make_merchant(client, merchant_id)
+    now = utcnow()
+    fill_resolutions(merchant_id, now)
+    m = merchant_metrics(merchant_id, since=now - timedelta(days=30), now=now + s(1))
+    r = m.resolution
+    assert (r.confirmed, r.assumed, r.reopened, r.pending) == (2, 2, 1, 1)
+    assert (r.confirmed_rate, r.assumed_rate, r.reopened_rate) == pytest.approx((0.4, 0.4, 0.2))
+    assert (m.conversations, m.resolved, m.reopened) == (6, 2 + 2 + 1, 1)  # an agent's pending resolution counts
+    assert m.resolution_rate == pytest.approx(5 / 6)
+    # The service score's resolution component is that rate: the reopened one does not count.
+    assert next(c for c in m.service_score.components if c.name == "resolution_rate").value == pytest.approx(5 / 6)
+
+    api = client.get(f"/v1/merchants/{merchant_id}/metrics", headers=headers)
+    assert api.status_code == 200
+    assert {k: api.json()["resolution"][k] for k in ("confirmed", "assumed", "reopened", "pending")} == {
+        "confirmed": 2, "assumed": 2, "reopened": 1, "pending": 1}
+    assert api.json()["resolution"]["reopened_rate"] == pytest.approx(RESOLUTION_RATES["reopened"])
+
+    result = runner.invoke(app, ["metrics", "--merchant", merchant_id, "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["resolution"]["confirmed_rate"] == pytest.approx(RESOLUTION_RATES["confirmed"])
+    result = runner.invoke(app, ["metrics", "--merchant", merchant_id])
+    assert "2 (40.0%)" in result.output and "1 (20.0%)" in result.output
+
+
+@pytest.mark.parametrize(
+    "text, confirms",
+    [("好的谢谢", True), ("解决了，谢谢！", True), ("thanks, that worked", True), ("OK thanks!", True), ("👍", True),
+     ("谢谢，但是还是没到货", False), ("还是不行", False), ("衣服开线了", False), ("ok but it is still broken", False),
+     ("what about shipping? thanks", False)],
+)
+def test_a_confirmation_is_thanks_and_nothing_else(text, confirms):
+    from bot.replies import confirms_resolution
+
+    assert confirms_resolution(text) is confirms

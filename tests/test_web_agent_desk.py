@@ -67,7 +67,9 @@ def in_view(page, selector: str) -> bool:
 
 
 def test_a_long_conversation_scrolls_in_its_own_pane_and_the_actions_stay_in_view(live_server, browser):
-    conv, ticket = escalated(live_server)
+    # A question first: suggestions come from the shopper's own words (a bare "转人工" has none).
+    asked = httpx.post(f"{live_server.base}/v1/chat", json={"merchant_id": "demo", "message": "发什么快递"}, timeout=60).json()
+    conv, ticket = escalated(live_server, conversation_id=asked["conversation_id"])
     context, page = console_as(browser, live_server, "xiaomei")
     try:
         queue_item(page, conv).click()
@@ -76,7 +78,7 @@ def test_a_long_conversation_scrolls_in_its_own_pane_and_the_actions_stay_in_vie
         for n in range(34):  # the agent writes while the page is open: it grows live
             sent = agent_api(live_server, "xiaomei", "POST", f"/tickets/{ticket}/messages", json={"text": f"第 {n + 1} 条：请稍等，我帮您查一下。"})
             assert sent.status_code == 201
-        expect(page.locator("#transcript .msg")).to_have_count(36, timeout=15_000)  # shopper, bot, 34 from the agent
+        expect(page.locator("#transcript .msg")).to_have_count(39, timeout=15_000)  # the question, its answer and the handoff's messages, then 34 from the agent
 
         sizes = page.evaluate(
             """() => { const t = document.querySelector('#transcript');

@@ -94,8 +94,9 @@ def claim(page, item) -> None:
 
 
 def test_agent_claims_inserts_a_suggestion_replies_live_and_resolves(live_server, browser):
-    turn = chat(live_server, "转人工")
-    conv = turn["conversation_id"]
+    # Suggestions come from the shopper's own question: a bare "转人工" has none to offer.
+    conv = chat(live_server, "发什么快递")["conversation_id"]
+    turn = chat(live_server, "转人工", conv)
     context, page = console_as(browser, live_server, "xiaomei")
     try:
         item = queue_item(page, conv)
@@ -107,9 +108,10 @@ def test_agent_claims_inserts_a_suggestion_replies_live_and_resolves(live_server
         before = wait.text_content()
         expect(wait).not_to_have_text(before)  # the waiting time counts up live
 
+        adopted = next(a["replies_from_suggestion"] for a in merchant_api(live_server, "GET", "/metrics").json()["agents"] if a["agent_id"] == "xiaomei")
         claim(page, item)
         expect(page.locator("#ticket-banner")).to_have_text("已接入，可以回复顾客了")
-        expect(page.locator("#transcript .msg.shopper").first.locator(".bubble")).to_have_text("转人工")
+        expect(page.locator("#transcript .msg.shopper").last.locator(".bubble")).to_have_text("转人工")
         expect(page.locator("#summary")).to_contain_text("顾客要求转人工")
         suggestion = page.locator("#suggestions .suggestion").first
         expect(suggestion).to_be_enabled()
@@ -126,6 +128,8 @@ def test_agent_claims_inserts_a_suggestion_replies_live_and_resolves(live_server
         expect(page.locator("#reply-input")).to_have_value("")
         last = transcript(live_server, conv)[-1]
         assert (last["role"], last["agent_id"], last["text"]) == ("agent", "xiaomei", reply)
+        agent = next(a for a in merchant_api(live_server, "GET", "/metrics").json()["agents"] if a["agent_id"] == "xiaomei")
+        assert agent["replies_from_suggestion"] == adopted + 1  # the console said which suggestion it started from
 
         # The shopper writes back: the open ticket shows it without a reload.
         assert chat(live_server, "好的，谢谢！", conv)["reply"] == ""

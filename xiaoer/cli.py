@@ -304,6 +304,8 @@ def metrics_command(
                 "excellent_line": EXCELLENT_SCORE, "left_out": score.left_out,
             },
             "components": components,
+            "resolution": m.resolution.model_dump(),
+            "adoption": m.adoption.model_dump(),
             "recovery": m.recovery.model_dump(),
             "agents": [a.model_dump() for a in m.agents],
             "knowledge_gaps": [g.model_dump(mode="json") for g in gaps],
@@ -332,22 +334,29 @@ def metrics_command(
                       f"{c.weight:.2f}" if c.included else f"[dim]{c.weight:.2f} (no data, left out)[/]")
     table.add_row("bot_resolution_rate", _pct(m.bot_resolution_rate), "", "[dim]not scored[/]")
     console.print(table)
+    res = m.resolution
+    table = Table("confirmed", "assumed", "reopened", "pending (< 24 h)", title="resolutions (rates: of confirmed + assumed + reopened)")
+    table.add_row(f"{res.confirmed} ({_pct(res.confirmed_rate)})", f"{res.assumed} ({_pct(res.assumed_rate)})",
+                  f"{res.reopened} ({_pct(res.reopened_rate)})", str(res.pending))
+    console.print(table)
     r = m.recovery
-    table = Table("offers made", "accepted", "declined", "rate", "saved", "compensation", title="order recovery")
+    table = Table("offers made", "accepted", "declined", "rate", "value kept", "compensation", title="order recovery")
     table.add_row(str(r.offers_made), str(r.offers_accepted), str(r.offers_declined), _pct(r.recovery_rate),
-                  f"{r.amount_saved:,.2f}", f"{r.compensation_given:,.2f}")
+                  f"{r.amount_saved:,.2f} ({r.accepted_with_order} of {r.offers_accepted} with a known order)",
+                  f"{r.compensation_given:,.2f}")
     console.print(table)
     o = m.orders
     table = Table("orders looked up", "abnormal found", "actions taken", "bot-resolved with an order", "share", title="orders")
     table.add_row(str(o.lookups), str(o.abnormal), str(o.actions), str(o.bot_resolved_with_order), _pct(o.share_of_bot_resolved))
     console.print(table)
-    table = Table("agent", "tickets", "resolved", "response", "resolution", "handling", "QA", "tier", title="agents")
+    table = Table("agent", "tickets", "resolved", "response", "resolution", "handling", "QA", "suggestions used", "tier", title="agents")
     for a in m.agents:
         handling = "-" if a.avg_handling_seconds is None else f"{a.avg_handling_seconds / 60:.1f} min"
         name = escape(a.name) if a.name == a.agent_id else f"{escape(a.name)} [dim]{escape(a.agent_id)}[/]"
         table.add_row(name, str(a.tickets_claimed),
                       str(a.tickets_resolved), _pct(a.response_rate), _pct(a.resolution_rate), handling,
-                      "-" if a.qa_score is None else f"{a.qa_score:.0f}", f"{a.tier_label} {a.tier}")
+                      "-" if a.qa_score is None else f"{a.qa_score:.0f}",
+                      f"{_pct(a.adoption_rate)} ({a.replies_from_suggestion}/{a.replies})", f"{a.tier_label} {a.tier}")
     console.print(table)
     table = Table("asked", "question", "other phrasings", "reasons", "last seen (UTC)", title="knowledge gaps")
     for g in gaps:

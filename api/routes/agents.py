@@ -67,6 +67,10 @@ class TicketDetail(TicketOut):
 
 class AgentMessage(BaseModel):
     text: str = Field(min_length=1, max_length=4000)
+    suggestion_id: int | None = Field(
+        default=None,
+        description="The suggested reply (its `chunk`) the agent inserted and maybe edited; counts toward adoption.",
+    )
 
 
 class AgentStatus(BaseModel):
@@ -185,7 +189,7 @@ def ticket(ticket_id: int, agent: AgentDep, session: SessionDep) -> TicketDetail
 
 @router.post("/tickets/{ticket_id}/messages", response_model=MessageOut, status_code=201)
 def send(ticket_id: int, body: AgentMessage, agent: AgentDep, session: SessionDep) -> MessageOut:
-    message = desk.agent_reply(session, agent.merchant_id, ticket_id, agent, body.text)
+    message = desk.agent_reply(session, agent.merchant_id, ticket_id, agent, body.text, suggestion_id=body.suggestion_id)
     return MessageOut.model_validate(message, from_attributes=True)
 
 

@@ -237,7 +237,7 @@ async def chat_socket(
                 request = TurnRequest(
                     merchant_id=merchant_id,
                     conversation_id=state["conversation"],
-                    **{k: v for k, v in frame.items() if k in ("message", "order_id", "action", "refund_reason", "shopper_id", "shopper_hmac", "page")},
+                    **{k: v for k, v in frame.items() if k in ("message", "order_id", "action", "refund_reason", "quick_reply", "shopper_id", "shopper_hmac", "page")},
                 )
             except ValidationError as exc:
                 problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())

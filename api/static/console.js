@@ -396,6 +396,7 @@
       banner(null);
       state.transcriptSig = state.suggestionsSig = '';
       $('#reply-input').value = '';
+      state.suggestionId = null;
     }
     state.currentId = id;
     renderQueue();
@@ -524,7 +525,7 @@
     }
     box.replaceChildren(...d.suggestions.map((s) => el('button', {
       type: 'button', class: 'suggestion', disabled: !mine, title: mine ? '' : t('claimFirst'),
-      onclick: () => insertSuggestion(s.text),
+      onclick: () => { insertSuggestion(s.text); state.suggestionId = s.chunk; },
     }, el('span', { class: 'text', text: s.text }), s.document ? el('span', { class: 'source', text: `${t('sources')}: ${s.document}` }) : null)));
   }
 
@@ -626,8 +627,10 @@
     const button = $('#send-btn');
     button.disabled = true;
     try {
-      await api('POST', `/v1/agent/tickets/${state.detail.id}/messages`, { text });
+      // The suggestion inserted (maybe edited) counts toward the agent's adoption figure.
+      await api('POST', `/v1/agent/tickets/${state.detail.id}/messages`, { text, suggestion_id: state.suggestionId ?? null });
       input.value = '';
+      state.suggestionId = null;
       setDetail(await api('GET', `/v1/agent/tickets/${state.detail.id}`));
     } catch (e) {
       banner('error', e.message);

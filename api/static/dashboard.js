@@ -27,6 +27,12 @@
       totalN: '合计 {n}', conversations: '会话', resolved: '解决', escalated: '转人工', offersAccepted: '挽单成功', noChartData: '暂无数据',
       recovery: '订单挽回', offersMade: '发出挽单', accepted: '顾客接受', declined: '顾客拒绝', recoveryRate: '挽回率',
       amountSaved: '挽回订单金额', compensation: '补偿支出',
+      recoveryNote: '挽回率 = 顾客接受的挽单 {a} / 发出的挽单 {m}；挽回订单金额 = 接受挽单后保住的订单金额（订单金额减补偿），只算知道订单的 {k} 单{u}。',
+      unknownOrders: '，另有 {n} 单未关联订单、金额未知',
+      resolutionTitle: '解决质量', confirmed: '顾客确认', assumed: '默认解决', reopened: '重新打开', resolutionPending: '{n} 个刚解决、24 小时内待定，暂不计入',
+      confirmedTip: '顾客说了“好的谢谢/解决了”或评分 ≥ 4', assumedTip: '解决后 24 小时内顾客没有再回复',
+      reopenedTip: '解决后 7 天内顾客又来问，或再次转人工',
+      resolutionNote: '占已定结果的比例（确认 + 默认 + 重新打开）。', adoptionCol: '采用推荐',
       orders: '订单与物流', orderLookups: '查询订单', orderAbnormal: '发现异常订单', orderActions: '订单操作', orderShare: '机器人解决中查单占比',
       agents: '客服认证等级', agent: '客服', claimedCol: '接入', resolvedCol: '解决', responseCol: '30秒应答', resolutionCol: '解决率',
       handlingCol: '平均处理', tier: '等级', noAgents: '还没有客服',
@@ -72,6 +78,12 @@
       totalN: 'total {n}', conversations: 'conversations', resolved: 'resolved', escalated: 'transferred', offersAccepted: 'accepted', noChartData: 'No data yet',
       recovery: 'Order recovery', offersMade: 'Offers made', accepted: 'Accepted', declined: 'Declined', recoveryRate: 'Recovery rate',
       amountSaved: 'Order value kept', compensation: 'Compensation given',
+      recoveryNote: 'Recovery rate = offers accepted {a} / offers made {m}; order value kept = the value of the orders kept after an accepted offer (order amount minus compensation), for the {k} with a known order{u}.',
+      unknownOrders: '; {n} more had no order on file (amount unknown)',
+      resolutionTitle: 'Resolution quality', confirmed: 'Confirmed', assumed: 'Assumed', reopened: 'Reopened', resolutionPending: '{n} resolved in the last 24 h, not counted yet',
+      confirmedTip: 'the shopper said so ("thanks, that worked") or rated it 4 or 5', assumedTip: 'no reply from the shopper within 24 h of the resolution',
+      reopenedTip: 'the shopper wrote again, or was handed to a person again, within 7 days',
+      resolutionNote: 'Shares of the settled resolutions (confirmed + assumed + reopened).', adoptionCol: 'Suggestions used',
       orders: 'Orders and delivery', orderLookups: 'Orders looked up', orderAbnormal: 'Abnormal orders found', orderActions: 'Order actions', orderShare: 'Share of bot-resolved',
       agents: 'Agent tiers', agent: 'Agent', claimedCol: 'Claimed', resolvedCol: 'Resolved', responseCol: '30 s response', resolutionCol: 'Resolution',
       handlingCol: 'Avg handling', tier: 'Tier', noAgents: 'No agents yet',
@@ -335,13 +347,23 @@
     drawChart($('#chart-escalated'), daily, { value: (d) => d.escalated, total: (d) => d.conversations, color: '#ed7b2f', name: t('escalated') });
     drawChart($('#chart-recovery'), daily, { value: (d) => d.offers_accepted, color: '#7b61ff', name: t('offersAccepted') });
 
+    const res = m.resolution;
+    $('#resolution').replaceChildren(...['confirmed', 'assumed', 'reopened'].map((kind) => el('div', { class: 'figure', dataset: { kind }, title: t(kind + 'Tip') },
+      el('div', { class: 'figure-label', text: t(kind) }),
+      el('div', { class: 'figure-value', text: `${pct(res[kind + '_rate'])} (${res[kind]})` }))));
+    $('#resolution-note').textContent = t('resolutionNote') + (res.pending ? ' ' + t('resolutionPending', { n: res.pending }) : '');
+
     const r = m.recovery;
+    const unknown = r.offers_accepted - r.accepted_with_order;
     const figures = [
       [t('offersMade'), String(r.offers_made)], [t('accepted'), String(r.offers_accepted)], [t('declined'), String(r.offers_declined)],
-      [t('recoveryRate'), pct(r.recovery_rate)], [t('amountSaved'), money(r.amount_saved)], [t('compensation'), money(r.compensation_given)],
+      [t('recoveryRate'), pct(r.recovery_rate)],
+      [t('amountSaved'), r.offers_accepted && !r.accepted_with_order ? '—' : money(r.amount_saved)], [t('compensation'), money(r.compensation_given)],
     ];
-    $('#recovery').replaceChildren(...figures.map(([name, v]) => el('div', { class: 'figure' },
+    const note = t('recoveryNote', { a: r.offers_accepted, m: r.offers_made, k: r.accepted_with_order, u: unknown > 0 ? t('unknownOrders', { n: unknown }) : '' });
+    $('#recovery').replaceChildren(...figures.map(([name, v]) => el('div', { class: 'figure', title: note },
       el('div', { class: 'figure-label', text: name }), el('div', { class: 'figure-value', text: v }))));
+    $('#recovery-note').textContent = note;
     const o = m.orders;
     const orderFigures = [
       [t('orderLookups'), String(o.lookups)], [t('orderAbnormal'), String(o.abnormal)],
@@ -358,8 +380,9 @@
       el('td', { class: 'num', text: pct(a.resolution_rate) }),
       el('td', { class: 'num', text: seconds(a.avg_handling_seconds) }),
       el('td', { class: 'num', text: a.qa_score === null ? '—' : a.qa_score.toFixed(0) }),
+      el('td', { class: 'num adoption', text: a.replies ? `${pct(a.adoption_rate)} (${a.replies_from_suggestion}/${a.replies})` : '—' }),
       el('td', {}, el('span', { class: `tier ${a.tier}`, text: label('agent_tiers', a.tier) }))));
-    $('#agents tbody').replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { colspan: '8', class: 'empty', text: t('noAgents') }))]));
+    $('#agents tbody').replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { colspan: '9', class: 'empty', text: t('noAgents') }))]));
   }
 
   function componentValue(c) {
@@ -618,7 +641,10 @@
       if (xhr.status >= 200 && xhr.status < 300 && data) {
         setProgress(t('uploadDone'), 1, 'done');
         showUploadResult(t('uploadOk', { n: data.files.length }), data.files);
-        if (data.closed_gaps && data.closed_gaps.length) toast(t('gapsClosed', { n: data.closed_gaps.length }));
+        if (data.closed_gaps && data.closed_gaps.length) {
+          toast(t('gapsClosed', { n: data.closed_gaps.length }));
+          loadScore();  // the closed gaps leave the list
+        }
         loadDocuments();
       } else {
         setProgress(t('uploadFailed'), 1, 'failed');

@@ -600,7 +600,7 @@
       var primary = q.action === "accept_offer";
       var btn = h("button", { type: "button", class: "qbtn" + (primary ? " primary" : ""), text: q.label });
       btn.addEventListener("click", function () {
-        var payload = { message: q.label };
+        var payload = { message: q.label, quick_reply: true };
         if (q.action === "accept_offer" || q.action === "decline_offer") payload.action = q.action;
         if (q.refund_reason) payload.refund_reason = q.refund_reason;
         send(payload);
@@ -1102,7 +1102,7 @@
   launcher.addEventListener("click", function () { if (isOpen()) close(); else open(); });
   closeBtn.addEventListener("click", close);
   panel.addEventListener("keydown", function (e) { if (e.key === "Escape") close(); });
-  humanBtn.addEventListener("click", function () { send({ message: T.humanMessage }); });
+  humanBtn.addEventListener("click", function () { send({ message: T.humanMessage, quick_reply: true }); });
   endBtn.addEventListener("click", rate);
 
   function grow() {
