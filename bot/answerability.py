@@ -68,7 +68,8 @@ NAMES = ["similarity", "coverage", "uncovered", "unknown", "ask_mismatch", "marg
 # jieba keeps a modal or pointing character with the verb after it (能用, 能开, 那发, 哪家, 刚买):
 # two-character words that start with one are part of how the question is asked.
 _FUNCTION_HEADS = set("能那哪别刚还")
-_FUNCTION_WORDS = set("自己 你家 你们 我家 我们 东西 一下 请问 谢谢".split())
+_FUNCTION_WORDS = set("自己 你家 你们 我家 我们 东西 一下 请问 谢谢 call contact reach".split())
+_CONTACT = re.compile(r"[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}")
 
 
 def content_words(tokens: list[str]) -> list[str]:
@@ -77,6 +78,8 @@ def content_words(tokens: list[str]) -> list[str]:
         if t in ASK_WORDS or t in _FUNCTION_WORDS or t.isdigit():
             continue
         if len(t) == 2 and t[0] in _FUNCTION_HEADS and re.fullmatch(r"[\u4e00-\u9fff]{2}", t):
+            continue
+        if _CONTACT.fullmatch(t):  # the shopper's e-mail or site ("call me on … or a@b.com"), not a topic
             continue
         if re.fullmatch(r"[\u4e00-\u9fff]", t):  # a lone character carries little
             continue
