@@ -300,7 +300,8 @@ class ShopAssistant:
             if reply is None and ev.chunk.kind == "product":
                 reply = ev.chunk.text  # an agent reads the whole record
             if reply and reply not in {s["text"] for s in out}:
-                out.append({"text": reply, "document": ev.document, "chunk": ev.chunk.id})
+                out.append({"text": reply, "document": ev.document, "chunk": ev.chunk.id,
+                            "source": source_title(ev.chunk.kind, ev.chunk.title, ev.document, lang)[:200]})
             if len(out) == 3:
                 break
         return out

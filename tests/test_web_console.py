@@ -116,6 +116,8 @@ def test_agent_claims_inserts_a_suggestion_replies_live_and_resolves(live_server
         suggestion = page.locator("#suggestions .suggestion").first
         expect(suggestion).to_be_enabled()
         text = suggestion.locator(".text").text_content()
+        source = suggestion.locator(".source").text_content()
+        assert ".csv" not in source and ".md" not in source, source  # a readable title, never the file name
 
         suggestion.click()  # inserts, does not send
         expect(page.locator("#reply-input")).to_have_value(text)

@@ -526,7 +526,7 @@
     box.replaceChildren(...d.suggestions.map((s) => el('button', {
       type: 'button', class: 'suggestion', disabled: !mine, title: mine ? '' : t('claimFirst'),
       onclick: () => { insertSuggestion(s.text); state.suggestionId = s.chunk; },
-    }, el('span', { class: 'text', text: s.text }), s.document ? el('span', { class: 'source', text: `${t('sources')}: ${s.document}` }) : null)));
+    }, el('span', { class: 'text', text: s.text }), (s.source || s.document) ? el('span', { class: 'source', text: `${t('sources')}: ${s.source || s.document}` }) : null)));
   }
 
   function insertSuggestion(text) {
@@ -554,7 +554,7 @@
       } else if (m.role === 'system') who = t('notice');
       else who = m.role;
       const citations = m.role === 'bot' && m.data && Array.isArray(m.data.citations)
-        ? [...new Set(m.data.citations.map((c) => c.document).filter(Boolean))] : [];
+        ? [...new Set(m.data.citations.map((c) => c.source || c.document).filter(Boolean))] : [];
       return el('div', { class: 'msg ' + m.role, dataset: { id: String(m.id), role: m.role } },
         el('div', { class: 'meta', text: `${who} · ${clock(m.created_at)}` + (citations.length ? ` · ${t('sources')}: ${citations.join(', ')}` : '') }),
         m.data && m.data.photo ? el('div', { class: 'bubble photo' }, photoImage(m.data.photo)) : el('div', { class: 'bubble', text: m.text }));
