@@ -386,6 +386,25 @@ def test_socket_drop_reconnects_and_continues(open_page, live_server):
     assert conversation_id(page) == cid
 
 
+def test_a_first_message_whose_socket_drops_is_sent_again_not_lost(open_page, live_server):
+    page = open_page()
+
+    def drop_on_first_message(ws):
+        ws.connect_to_server()  # opens, then closes as soon as the shopper's first frame arrives
+        ws.on_message(lambda message: ws.close())
+
+    page.route_web_socket(re.compile(r".*/v1/ws/chat.*"), drop_on_first_message)
+    chats = []
+    page.on("request", lambda r: chats.append(r.url) if r.url.endswith("/v1/chat") else None)
+    box = open_widget(page, live_server.base + "/")
+    page.wait_for_function("() => document.querySelector('#xiaoer-widget') !== null")
+    page.wait_for_timeout(300)  # the socket is open
+    ask(box, "退货运费谁出？")
+    expect(page.get_by_role("log")).to_contain_text("买家承担")  # answered over HTTP after the drop
+    assert conversation_id(page)
+    assert chats, "the dropped turn was not sent again over POST /v1/chat"
+
+
 def test_http_fallback_without_websocket(open_page, live_server, agent):
     page = open_page()
     page.add_init_script("delete window.WebSocket")

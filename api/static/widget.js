@@ -710,6 +710,7 @@
     var turn = newTurn();
     turn.shopperEl = shopperEl;
     if (sock && sock.readyState === 1 && (sockCid === cid || !cid)) {
+      turn.payload = payload;
       wsPending.push(turn);
       var frame = { type: "message" };
       Object.keys(payload).forEach(function (k) { frame[k] = payload[k]; });
@@ -830,8 +831,19 @@
       if (ev.code === 4404) { goUnavailable(); return; }
       // Turns in flight may or may not have been answered: the transcript will tell.
       var lost = wsPending.splice(0);
-      lost.forEach(function (turn) { turn.done = true; if (turn.b.row.parentNode) turn.b.row.parentNode.removeChild(turn.b.row); });
-      if (lost.length) needSync = true;
+      if (!cid) {
+        // A new conversation's first turn: there is no transcript to read it back from,
+        // so it goes again over HTTP rather than vanish.
+        lost.forEach(function (turn) {
+          if (turn.b.row.parentNode) turn.b.row.parentNode.removeChild(turn.b.row);  // drop any half-streamed text
+          var again = newTurn();
+          again.shopperEl = turn.shopperEl;
+          httpTurn(turn.payload, again);
+        });
+      } else {
+        lost.forEach(function (turn) { turn.done = true; if (turn.b.row.parentNode) turn.b.row.parentNode.removeChild(turn.b.row); });
+        if (lost.length) needSync = true;
+      }
       wsAttempts += 1;
       var delay = Math.min(15000, 500 * Math.pow(2, wsAttempts - 1)) * (0.8 + Math.random() * 0.4);
       if (!wsEverOpened && wsAttempts >= 3) delay = 60000; // WebSocket blocked here: HTTP, retry now and then
