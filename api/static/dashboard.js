@@ -249,6 +249,7 @@
   }
 
   function signOut(message) {
+    state.policyEdited = false;
     localStorage.removeItem(STORE);
     Object.assign(state, { key: '', profile: null, metrics: null, gaps: [], drafts: [], qa: null, documents: [], policy: null });
     $('#app').hidden = true;
@@ -683,14 +684,24 @@
 
   // ------------------------------------------------------------------ recovery policy
 
-  async function loadPolicy() {
-    try {
-      state.policy = await api('GET', `${base()}/policy`);
-      fillForm(state.policy);
-      $('#policy-json').value = JSON.stringify(state.policy, null, 2);
-    } catch (e) {
-      showPolicyErrors([e.message]);
-    }
+  // One load at a time, and never over the merchant's unsaved edits: a load started at sign-in
+  // that lands after they began typing would quietly put the old values back.
+  let policyLoad = null;
+  function loadPolicy() {
+    policyLoad = policyLoad || (async () => {
+      try {
+        state.policy = await api('GET', `${base()}/policy`);
+        if (!state.policyEdited) {
+          fillForm(state.policy);
+          $('#policy-json').value = JSON.stringify(state.policy, null, 2);
+        }
+      } catch (e) {
+        showPolicyErrors([e.message]);
+      } finally {
+        policyLoad = null;
+      }
+    })();
+    return policyLoad;
   }
 
   function buildRules() {
@@ -848,6 +859,7 @@
     button.disabled = true;
     try {
       state.policy = await api('PUT', `${base()}/policy`, body);
+      state.policyEdited = false;
       fillForm(state.policy);
       $('#policy-json').value = JSON.stringify(state.policy, null, 2);
       const done = $('#policy-saved');
@@ -900,7 +912,10 @@
   });
 
   $('#policy-form').addEventListener('submit', savePolicy);
+  $('#policy-form').addEventListener('input', () => { state.policyEdited = true; });
+  $('#policy-json').addEventListener('input', () => { state.policyEdited = true; });
   $('#policy-reset').addEventListener('click', () => {
+    state.policyEdited = false;
     clearPolicyMessages();
     if (!state.policy) return;
     fillForm(state.policy);
