@@ -142,10 +142,12 @@ def _free_port() -> int:
 def live_server(tmp_path_factory) -> LiveServer:
     """`xiaoer demo` ingests the shop in its own home, then uvicorn serves it on 127.0.0.1."""
     home = tmp_path_factory.mktemp("live-home")
-    # Every browser these tests drive is one address (127.0.0.1): the per-address limit meant for
-    # one shopper (120/minute) would cap the whole session's shoppers together and turn a late
-    # test's chat into a 429. The limits have tests of their own (test_ratelimit, test_multihost).
-    env = {**os.environ, "XIAOER_HOME": str(home), "XIAOER_ADMIN_TOKEN": ADMIN_TOKEN, "XIAOER_RATE_LIMIT_PER_IP": "100000/minute"}
+    # Every browser these tests drive is one address (127.0.0.1): the limits meant for one
+    # shopper's address (120 messages and 30 new conversations a minute) would cap the whole
+    # session's shoppers together and turn a late test's chat into a 429. The limits have tests
+    # of their own (test_ratelimit, test_multihost).
+    env = {**os.environ, "XIAOER_HOME": str(home), "XIAOER_ADMIN_TOKEN": ADMIN_TOKEN,
+           "XIAOER_RATE_LIMIT_PER_IP": "100000/minute", "XIAOER_RATE_LIMIT_PER_SESSION": "100000/minute"}
     subprocess.run([sys.executable, "-m", "xiaoer.cli", "demo", "--no-serve"], env=env, check=True, capture_output=True)
     keys = json.loads((home / "demo-keys.json").read_text(encoding="utf-8"))
     port = _free_port()
