@@ -55,6 +55,9 @@ class Product:
         names = [str(self.data.get(k) or "") for k in ("title", "title_en")] + list(self.data.get("aliases") or [])
         return [n for n in names if n.strip()]
 
+    def variant_names(self) -> list[str]:
+        return [str(v.get("name") or "") for v in self.data.get("variants") or []]
+
     def title(self, lang: str) -> str:
         return str((self.data.get("title_en") if lang == "en" else None) or self.data.get("title") or self.sku)
 
@@ -116,7 +119,9 @@ class Catalog:
         return products
 
     def topic_words(self, merchant_id: str) -> set[str]:
-        self.products(merchant_id)
+        """Read with the products (the turn's link has just checked the knowledge version)."""
+        if merchant_id not in self._topics:
+            self.products(merchant_id)
         return self._topics.get(merchant_id, set())
 
     def find(self, merchant_id: str, name: str | None) -> Product | None:
@@ -136,7 +141,8 @@ class Catalog:
         meaning, when one product's name is clearly closer than every other's."""
         products = self.products(merchant_id)
         scored = sorted(((name_match(question, p), i) for i, p in enumerate(products)), reverse=True)
-        by_part = self._name_parts(merchant_id, products).best(question) if products else None
+        parts = self._name_parts(merchant_id, products) if products else None
+        by_part = parts.best(question) if parts else None
         full = [i for score, i in scored if score >= 1.0]
         if len(full) == 1 or (full and by_part in full):
             # Two products named in full ("linen notebook" is an alias of the A5 and the A6):
@@ -157,7 +163,6 @@ class Catalog:
         sims = np.where([bool(p.data.get("title_en")) or not is_cjk(p.title("zh")) for p in products], -1.0, sims)
         # A code of a name the question does hold ("longjing 250g": 250g) limits the choice to
         # the products that have it: meaning alone once took a 200g snack for the 250g tea.
-        parts = self._name_parts(merchant_id, products)
         codes = {p for p in _pieces(question) if any(c.isdigit() for c in p)}
         if any(codes & pieces for pieces in parts.pieces):
             sims = np.where([bool(codes & pieces) for pieces in parts.pieces], sims, -1.0)
@@ -222,8 +227,6 @@ class NameParts:
 
     def best(self, question: str) -> int | None:
         """The product the question's name pieces point to, when they point to one alone."""
-        if len(self.pieces) < 1:
-            return None
         asked = _pieces(question)
         scores = [sum(self.weight[p] for p in asked & pieces) for pieces in self.pieces]
         order = sorted(range(len(scores)), key=lambda i: scores[i], reverse=True)
@@ -256,7 +259,7 @@ def _pieces(text: str) -> set[str]:
 
 
 def _name_pieces(product: Product) -> set[str]:
-    names = product.names() + [str(v.get("name") or "") for v in product.data.get("variants") or []]
+    names = product.names() + product.variant_names()
     return set().union(*(_pieces(n) for n in names)) if names else set()
 
 
@@ -266,8 +269,7 @@ def _residual_words(question: Question, product: Product | None = None) -> list[
     covered = " ".join(cue for a in question.attributes for cue in ATTRIBUTE_BY_NAME[a].cues).casefold()
     if product is not None:
         facts = product.data.get("facts") or {}
-        variants = [str(v.get("name") or "") for v in product.data.get("variants") or []]
-        covered += " " + " ".join(product.names() + variants + list(facts) + list(facts.values())).casefold()
+        covered += " " + " ".join(product.names() + product.variant_names() + list(facts) + list(facts.values())).casefold()
     covered += " " + " ".join(w + "色" if not w.isascii() else w for w in COLOUR_WORDS) + " 颜色 款 个 件 还有 有货 买 下单 come order buy purchase"
     return [w for w in content_words(tokenize(question.text))
             if w.casefold() not in covered and not (is_cjk(w) and len(_longest_run_text(w.casefold(), covered)) >= 2)]
@@ -406,9 +408,8 @@ def _variant_for(product: Product, question: str) -> dict | None:
             if part in q and (len(part) >= 2 or part.isdigit()):
                 run = len(part) + 1  # a whole part ("1段", "4kg") says more than a run of one
             elif is_cjk(part):
-                run = len(_longest_run_text(part, q))
-                if run < 2 or _longest_run_text(part, q) in title:
-                    run = 0
+                shared = _longest_run_text(part, q)
+                run = len(shared) if len(shared) >= 2 and shared not in title else 0
             else:
                 run = 0
             best += run  # "16 pro max": pro and max, against the Pro's pro alone
@@ -473,9 +474,8 @@ def _attribute_reply(attribute: str, question: Question, en: bool, title: str, p
             return None
         which = f" ({variant['name']})" if variant else ""
         if each:
-            listed = ", ".join(f"{name} ¥{format_price(value)}" for name, value in each)
-            return f"The {title} costs, by option: {listed}." if en else f"{title}各款价格：" + "、".join(
-                f"{name} ¥{format_price(value)}" for name, value in each) + "。"
+            listed = (", " if en else "、").join(f"{name} ¥{format_price(value)}" for name, value in each)
+            return f"The {title} costs, by option: {listed}." if en else f"{title}各款价格：{listed}。"
         return f"The {title}{which} costs ¥{format_price(price)}." if en else f"{title}{which}的价格是¥{format_price(price)}。"
     if attribute == "stock":
         stock = variant.get("stock") if variant and variant.get("stock") is not None else data.get("stock")

@@ -253,9 +253,10 @@ class ShopAssistant:
         question, else the product in focus when the question names nothing else."""
         link = self.catalog.link(merchant_id, question.text, query_vector)
         product, sureness = (link.product, link.score) if link else (None, 0.0)
+        topics = self.catalog.topic_words(merchant_id)
         if product is None and focus is not None and focus.product:
             in_focus = self.catalog.find(merchant_id, focus.product)
-            if in_focus is not None and about_focus(question, in_focus, self.catalog.topic_words(merchant_id)):
+            if in_focus is not None and about_focus(question, in_focus, topics):
                 product, sureness = in_focus, FOCUS_SURENESS
         if product is None:
             return None
@@ -267,7 +268,7 @@ class ShopAssistant:
         by_name = link is not None and link.score > MEANING_SURENESS
         # The question's other words are the product's name in another language when it was
         # linked by meaning, so only a name-linked question is checked for another topic.
-        if (by_name or link is None) and question_has_other_topic(question, product, self.catalog.topic_words(merchant_id)):
+        if (by_name or link is None) and question_has_other_topic(question, product, topics):
             return None
         if fact is not None:
             return Answer(reply=fact.reply, confidence=fact_confidence(sureness), citations=cite, focus_product=product.sku)
