@@ -173,6 +173,18 @@ class Catalog:
             return ProductLink(products[int(order[0])], MEANING_SURENESS)
         return None
 
+    def names_other_product(self, merchant_id: str, product: Product, text: str) -> bool:
+        """Whether a text (an FAQ row, a policy sentence) plainly names another of the shop's
+        products, and nothing of this one: then it is about that product, whatever words it
+        shares with the question. Plainly: a whole name, or two pieces of names only that
+        product has (a row that merely mentions 罐子 or "card" is not about a product)."""
+        products = self.products(merchant_id)
+        parts = self._name_parts(merchant_id, products)
+        own = next((i for i, p in enumerate(products) if p.sku == product.sku), None)
+        if own is None or parts.named(own, text) or name_match(text, product) >= 1.0:
+            return False
+        return any(i != own and (parts.named(i, text) >= 2 or name_match(text, other) >= 1.0) for i, other in enumerate(products))
+
     def _name_parts(self, merchant_id: str, products: list[Product]) -> NameParts:
         version = self._cache[merchant_id][0]
         cached = self._parts.get(merchant_id)
@@ -224,6 +236,10 @@ class NameParts:
         n = len(products)
         self.weight = {piece: math.log((n + 1) / count) for piece, count in counts.items()}
         self.unique = math.log((n + 1) / 1) if n else 0.0
+
+    def named(self, i: int, text: str) -> int:
+        """How many pieces of product ``i``'s names that no other product has the text holds."""
+        return sum(not any(p in other for j, other in enumerate(self.pieces) if j != i) for p in _pieces(text) & self.pieces[i])
 
     def best(self, question: str) -> int | None:
         """The product the question's name pieces point to, when they point to one alone."""

@@ -35,7 +35,7 @@ from bot.conversations import (
     offered_quick_replies,
 )
 from bot.events import record_event
-from bot.catalog import FOCUS_SURENESS, MEANING_SURENESS, Catalog, about_focus, answer_facts, fact_confidence, question_has_other_topic
+from bot.catalog import FOCUS_SURENESS, MEANING_SURENESS, Catalog, Product, about_focus, answer_facts, fact_confidence, question_has_other_topic
 from bot.extractive import ExtractiveAnswerer, unsure_answer
 from bot.focus import Focus, read_focus
 from bot.question import analyse
@@ -204,10 +204,14 @@ class ShopAssistant:
         if query_vector is None:
             query_vector = self._embed_question(message)
         question = analyse(message)
-        fact = self._catalog_answer(merchant_id, question, lang, focus, query_vector)
+        link = self.catalog.link(merchant_id, question.text, query_vector)
+        if link is not None and link.score <= MEANING_SURENESS and focus is not None and focus.product and question.elliptical:
+            link = None  # "is this bottle BPA free?" with a bottle in view: that one, not a guess by meaning
+        fact = self._catalog_answer(merchant_id, question, lang, focus, link)
         if fact is not None and not fact.handoff:
             return fact
-        grounded, evidence = self._grounded(merchant_id, message, lang, mode, query_vector)
+        subject = self._subject(merchant_id, question, focus, link)
+        grounded, evidence = self._grounded(merchant_id, message, lang, mode, query_vector, subject=subject)
         if fact is not None and grounded.handoff:
             # The product's record lacks what is asked, and no FAQ row or policy sentence
             # answers it either ("剑麻柱坏了保修吗" may be answered by the warranty FAQ).
@@ -220,7 +224,8 @@ class ShopAssistant:
             for context in (product.title(lang) if product else None, focus.question):
                 if not context:
                     continue
-                retry, retry_evidence = self._grounded(merchant_id, message, lang, mode, None, query=f"{context} {message}")
+                retry, retry_evidence = self._grounded(merchant_id, message, lang, mode, None, query=f"{context} {message}",
+                                                       subject=subject)
                 if not retry.handoff:
                     grounded, evidence = retry, retry_evidence
                     break
@@ -231,9 +236,12 @@ class ShopAssistant:
         return grounded
 
     def _grounded(
-        self, merchant_id: str, message: str, lang: str, mode: RetrieverMode, query_vector, query: str | None = None
+        self, merchant_id: str, message: str, lang: str, mode: RetrieverMode, query_vector, query: str | None = None,
+        subject: Product | None = None,
     ) -> tuple[Answer, list[Evidence]]:
-        """``query``: what to retrieve with, when it is more than the message."""
+        """``query``: what to retrieve with, when it is more than the message; ``subject``: the
+        product the question is about, so a row about another of the shop's products is not
+        taken for its answer ("这个能机洗吗" about a rug is not answered by the sofa's FAQ)."""
         query = query or message
         if query_vector is None:
             query_vector = self.retriever.embedder.embed([query])[0]
@@ -241,17 +249,27 @@ class ShopAssistant:
         evidence = self._evidence_rows(merchant_id, result)
         self.sentences.prime(merchant_id, [ev.chunk for ev in evidence], lang)
         self._warm_vocabulary(merchant_id, result.version)
-        return self.extractive.answer(message, lang, evidence, result.query_tokens, query_vector, result.query_idf, result.unseen), evidence
+        other_product = (lambda text: self.catalog.names_other_product(merchant_id, subject, text)) if subject else None
+        return self.extractive.answer(message, lang, evidence, result.query_tokens, query_vector, result.query_idf, result.unseen,
+                                      other_product=other_product), evidence
 
     def _warm_vocabulary(self, merchant_id: str, version: int) -> None:
         if version and self._warmed.get(merchant_id) != version:
             self.extractive.warm_words(self.retriever.vocabulary(merchant_id, version))
             self._warmed[merchant_id] = version
 
-    def _catalog_answer(self, merchant_id: str, question, lang: str, focus: Focus | None, query_vector) -> Answer | None:
+    def _subject(self, merchant_id: str, question, focus: Focus | None, link) -> Product | None:
+        """The product the question is about: the one it names, else the one in focus when
+        the question leans on the conversation ("这个能机洗吗", "is it waterproof?")."""
+        if link is not None:
+            return link.product
+        if focus is not None and focus.product and question.elliptical:
+            return self.catalog.find(merchant_id, focus.product)
+        return None
+
+    def _catalog_answer(self, merchant_id: str, question, lang: str, focus: Focus | None, link) -> Answer | None:
         """A product attribute from the product's own record: the product named in the
-        question, else the product in focus when the question names nothing else."""
-        link = self.catalog.link(merchant_id, question.text, query_vector)
+        question (``link``), else the product in focus when the question names nothing else."""
         product, sureness = (link.product, link.score) if link else (None, 0.0)
         topics = self.catalog.topic_words(merchant_id)
         if product is None and focus is not None and focus.product:

@@ -1,0 +1,51 @@
+"""An answer must be about the thing asked: the product the question is about, in the
+shopper's language. Near misses of these kinds are declined, not sent."""
+
+import json
+
+import pytest
+
+from bot.turn import TurnRequest
+
+CATALOG = [
+    {"sku": "RUG-1", "title": "北欧羊毛地毯 客厅", "title_en": "Nordic Wool Rug", "price": 399},
+    {"sku": "SOFA-1", "title": "云朵布艺沙发 科技布三人位", "title_en": "Cloud Fabric Sofa", "price": 2999},
+    {"sku": "BTL-P", "title": "小豆芽PPSU宽口径奶瓶", "title_en": "Little Sprout PPSU Wide-Neck Bottle", "price": 129},
+    {"sku": "BTL-G", "title": "小豆芽高硼硅玻璃奶瓶 新生儿", "price": 89},
+]
+FAQ_ZH = "问题,答案\n云朵布艺沙发的外套能机洗吗,云朵布艺沙发的科技布外套可以拆下来，30度以下机洗。\n几天发货,付款后48小时内发货。\n"
+FAQ_EN = ("question,answer\nIs the PPSU bottle BPA free?,Yes. Our PPSU wide-neck bottle is BPA-free.\n"
+          "Do you gift wrap?,Yes. Gift wrapping costs 5 yuan an order.\n")
+
+
+@pytest.fixture(scope="module")
+def shop(assistant):
+    merchant = "subject-shop"
+    assistant.knowledge.ensure_merchant(merchant, "subject")
+    assistant.knowledge.ingest_files(merchant, [("catalog.json", json.dumps(CATALOG, ensure_ascii=False).encode()),
+                                                ("faq_zh.csv", FAQ_ZH.encode()), ("faq_en.csv", FAQ_EN.encode())])
+    yield merchant
+    assistant.knowledge.delete_merchant(merchant)
+
+
+def ask(assistant, merchant, message, product=None):
+    return assistant.handle(TurnRequest(merchant_id=merchant, message=message, product=product))
+
+
+def test_a_row_about_another_product_does_not_answer_for_the_product_asked_about(assistant, shop):
+    # The sofa's washing FAQ shares every word but the product with this question.
+    about_sofa = ask(assistant, shop, "云朵沙发的外套能机洗吗")
+    assert "30度" in about_sofa.reply  # the row does answer for its own product
+    about_rug = ask(assistant, shop, "这个能机洗吗", product="RUG-1")
+    assert "30度" not in about_rug.reply and about_rug.handoff is not None, about_rug.reply
+
+
+def test_the_product_in_view_beats_a_guess_by_meaning(assistant, shop):
+    # "bottle" alone could be either bottle; the one the shopper is looking at is meant.
+    result = ask(assistant, shop, "hey is this bottle bpa free?", product="BTL-P")
+    assert "BPA-free" in result.reply, result.reply
+
+
+def test_a_reply_in_another_language_is_not_sent_when_the_shop_wrote_in_the_shoppers(assistant, shop):
+    result = ask(assistant, shop, "可以帮忙包装成礼物吗")
+    assert "Gift wrapping" not in result.reply, result.reply
