@@ -12,10 +12,12 @@ CATALOG = [
     {"sku": "SOFA-1", "title": "云朵布艺沙发 科技布三人位", "title_en": "Cloud Fabric Sofa", "price": 2999},
     {"sku": "BTL-P", "title": "小豆芽PPSU宽口径奶瓶", "title_en": "Little Sprout PPSU Wide-Neck Bottle", "price": 129},
     {"sku": "BTL-G", "title": "小豆芽高硼硅玻璃奶瓶 新生儿", "price": 89},
+    {"sku": "PUER", "title": "山禾记 云南普洱熟茶饼 357g", "price": 138},
 ]
 FAQ_ZH = "问题,答案\n云朵布艺沙发的外套能机洗吗,云朵布艺沙发的科技布外套可以拆下来，30度以下机洗。\n几天发货,付款后48小时内发货。\n"
 FAQ_EN = ("question,answer\nIs the PPSU bottle BPA free?,Yes. Our PPSU wide-neck bottle is BPA-free.\n"
-          "Do you gift wrap?,Yes. Gift wrapping costs 5 yuan an order.\n")
+          "Do you gift wrap?,Yes. Gift wrapping costs 5 yuan an order.\n"
+          "How much is shipping?,Shipping is free on orders over 49 yuan.\n")
 
 
 @pytest.fixture(scope="module")
@@ -49,3 +51,10 @@ def test_the_product_in_view_beats_a_guess_by_meaning(assistant, shop):
 def test_a_reply_in_another_language_is_not_sent_when_the_shop_wrote_in_the_shoppers(assistant, shop):
     result = ask(assistant, shop, "可以帮忙包装成礼物吗")
     assert "Gift wrapping" not in result.reply, result.reply
+
+
+def test_an_english_question_names_a_chinese_only_product_by_pinyin_and_meaning(assistant, shop):
+    # "pu'er" is the name's pinyin; "tea cake" its other words in English (熟茶, 茶饼).
+    assert "138" in ask(assistant, shop, "how much is the pu'er tea cake").reply
+    shipping = ask(assistant, shop, "how much is shipping for the pu'er tea cake")
+    assert "138" not in shipping.reply, shipping.reply  # shipping is another topic, not its price
