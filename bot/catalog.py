@@ -187,18 +187,19 @@ class Catalog:
         return any(i != own and (parts.named(i, text) >= 2 or name_match(text, other) >= 1.0) for i, other in enumerate(products))
 
     def names_it(self, product: Product) -> Callable[[list[str]], list[bool]]:
-        """Which of some words name this product in another language: each word's meaning
-        close to a word of the product's Chinese names ("tea" → 熟茶, "cake" → 茶饼)."""
-        name_words = sorted({w for n in product.names() for w in tokenize(n) if is_cjk(w) and len(w) >= 2})
-
-        english_names = any(n.isascii() for n in product.names())
+        """Which of some English words name this product or one of its facts in Chinese: each
+        word's meaning close to a word of its Chinese names ("tea" → 熟茶, "cake" → 茶饼; only
+        for a product without an English name) or to a fact key ("protein" → 粗蛋白)."""
+        targets = {k for k in (product.data.get("facts") or {}) if is_cjk(k)}
+        if not any(n.isascii() for n in product.names()):
+            targets |= {w for n in product.names() for w in tokenize(n) if is_cjk(w) and len(w) >= 2}
+        targets = sorted(targets)
 
         def named(words: list[str]) -> list[bool]:
-            # Only a product without an English name is named in English by other words.
-            foreign = [] if english_names else [w for w in words if w.isascii()]
-            if not foreign or not name_words or self.embedder is None:
+            foreign = [w for w in words if w.isascii()]
+            if not foreign or not targets or self.embedder is None:
                 return [False] * len(words)
-            vectors = self.embedder.embed(foreign + name_words)
+            vectors = self.embedder.embed(foreign + targets)
             close = dict(zip(foreign, (vectors[: len(foreign)] @ vectors[len(foreign):].T).max(axis=1) >= KEY_MEANING))
             return [bool(close.get(w, False)) for w in words]
 
@@ -399,9 +400,10 @@ def _fact_for(product: Product, attribute: str) -> tuple[str, str] | None:
 def _literal_facts(product: Product, question: str, matcher: KeyMatcher | None = None) -> list[tuple[str, str]]:
     """Facts whose own key the question names: whole ("保质期多久" → 保质期), in part
     ("蛋白质含量" → 粗蛋白), or, across languages, by meaning ("protein" → 粗蛋白)."""
-    q = question.casefold()
     facts = product.data.get("facts") or {}
     title = " ".join(product.names()).casefold()
+    # The product's own name in the question names no fact: "弹簧床垫防螨吗" does not ask 弹簧.
+    q = _without_name(question.casefold(), title)
     named = []
     for key, value in facts.items():
         k = key.casefold()
@@ -418,6 +420,23 @@ def _literal_facts(product: Product, question: str, matcher: KeyMatcher | None =
         if scores[best] >= KEY_MEANING:
             named.append((keys[best], facts[keys[best]]))
     return named
+
+
+def _without_name(text: str, name: str, least: int = 3) -> str:
+    """The text with every run of at least ``least`` Chinese characters it shares with the
+    name blanked out."""
+    out, i = [], 0
+    while i < len(text):
+        j = i
+        while j < len(text) and is_cjk(text[j]) and text[i : j + 1] in name:
+            j += 1
+        if j - i >= least:
+            out.append(" ")
+            i = j
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
 
 
 def _longest_run_text(name: str, text: str) -> str:

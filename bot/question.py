@@ -99,9 +99,17 @@ def asked_attributes(text: str) -> list[str]:
     longest = [c for cues in matched.values() for c in cues]
     found = [name for name, cues in matched.items()
              if cues and not all(any(c != other and c in other for other in longest) for c in cues)]
+    if "price" in found and matched["price"] == ["how much"] and _HOW_MUCH_OF.search(q):
+        found.remove("price")  # "how much protein is in it": an amount of something, not money
     if not found and _names_colour(q):
         found.append("colors")  # "有蓝色的吗", "does it come in black?"
     return found
+
+
+# "how much" asks the price when a verb or the thing priced follows it ("how much is the …",
+# "how much for two"); followed by a noun it asks an amount of that ("how much protein").
+_HOW_MUCH_OF = re.compile(r"\bhow much (?!(?:is|are|was|were|does|do|did|would|will|should|for|it|this|that|these|those|the|a|an|"
+                          r"per|each|money|to|in|of|with|shipping|postage|delivery)\b)[a-z]{3,}")
 
 
 def _names_colour(text: str) -> bool:

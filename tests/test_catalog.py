@@ -142,3 +142,15 @@ def test_an_out_of_stock_reply_says_when_the_record_says_it_comes_back():
     en = answer_facts(analyse("is the 65w charger in stock?"), "en", charger)
     assert "缺货" in zh.reply and "12月20日" in zh.reply
     assert "out of stock" in en.reply and "12月20日" in en.reply
+
+
+def test_how_much_of_a_thing_is_an_amount_not_a_price():
+    assert "price" not in asked_attributes("hey how much protein is in the adult cat food?")
+    assert asked_attributes("how much is the longjing") == ["price"]
+    assert asked_attributes("how much does it cost") == ["price"]
+
+
+def test_the_products_own_name_in_a_question_names_no_fact():
+    mattress = product("MAT", "独立袋装弹簧床垫 护脊款", facts={"弹簧": "独立袋装弹簧，约800个", "厚度": "28cm"})
+    assert answer_facts(analyse("弹簧床垫防螨吗"), "zh", mattress) is None  # 防螨 is not in the record
+    assert "28cm" in answer_facts(analyse("弹簧床垫的厚度是多少"), "zh", mattress).reply
