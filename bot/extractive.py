@@ -157,7 +157,9 @@ class ExtractiveAnswerer:
         if best.evidence is not evidence[order[0]]:
             citations = [citation(best.evidence, best.features.match)] + [c for c in citations if c.chunk != best.evidence.chunk.id][:2]
         if best.reply is None or best.probability < self.threshold:
-            return unsure_answer(lang, citations, best.probability)
+            unsure = unsure_answer(lang, citations, best.probability)
+            unsure.withheld = best.reply
+            return unsure
         chunk = best.evidence.chunk
         focus = str(chunk.data.get("sku")) if chunk.kind == "product" and chunk.data else None
         return Answer(reply=best.reply, confidence=best.probability, citations=citations, focus_product=focus)

@@ -137,6 +137,7 @@ class TurnResult(BaseModel):
     owner: str = OWNER_BOT
     route: str = "answer"
     quick_replies: list[QuickReply] = []
+    withheld: str | None = Field(default=None, exclude=True)  # see Answer.withheld: never sent
 
 
 REFUND_ROUTES = ("offer_response", "ask_reason", "recovery", "refund_steps")
@@ -588,7 +589,10 @@ class ShopAssistant:
             record_event(session, conversation.merchant_id, "answered", conversation_id=conversation.id,
                          value=answer.confidence, data={"intent": intent.label, "answerer": answer.answerer})
         result = self._result(conversation, intent, lang, reply, answer.confidence, route="answer", ticket=ticket)
-        result.citations, result.answerer = answer.citations, answer.answerer
+        result.answerer, result.withheld = answer.answerer, answer.withheld
+        # A declined answer cites nothing: its sources are the near miss it declined, and a
+        # shopper who opened them would read the answer the bot held back.
+        result.citations = [] if answer.handoff else answer.citations
         return result
 
     def _apply_order(self, session, conversation, policy, lang, intent, order_turn: OrderTurn) -> TurnResult:

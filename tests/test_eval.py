@@ -174,6 +174,24 @@ def test_risk_coverage_and_aurc_on_a_hand_computed_example():
     assert aurc(risk_coverage([])) is None
 
 
+def test_a_declined_case_is_graded_by_the_answer_it_held_back():
+    held_back_right = outcome("7", expected=["x"], correct=False, answered=False, confidence=0.45)
+    held_back_right.withheld_correct = True
+    held_back_wrong = outcome("8", expected=["x"], correct=False, answered=False, confidence=0.4)
+    held_back_wrong.withheld_correct = False
+    assert calibration_pairs([held_back_right, held_back_wrong]) == [(0.45, True), (0.4, False)]
+    # …but never for an unanswerable case, nor in the figures of what was sent.
+    assert not held_back_right.right and answered_precision([held_back_right]) is None
+
+
+def test_the_held_back_answer_never_reaches_the_shopper(assistant, demo_merchant):
+    from bot.turn import TurnRequest
+
+    result = assistant.handle(TurnRequest(merchant_id=demo_merchant, message="你们的羽绒服可以用微信支付吗"))
+    assert result.handoff is not None and result.withheld  # declined, with an answer held back
+    assert "withheld" not in result.model_dump() and "withheld" not in result.model_dump_json()
+
+
 def test_calibration_error_and_reliability_bins_on_a_hand_computed_example():
     pairs = calibration_pairs(TRUST_CASES)
     bins = reliability_bins(pairs)
