@@ -35,6 +35,7 @@ from bot.conversations import (
     offered_quick_replies,
 )
 from bot.events import record_event
+from bot.greeting import SuggestionChips
 from bot.catalog import FOCUS_SURENESS, MEANING_SURENESS, Catalog, Product, about_focus, answer_facts, fact_confidence, question_has_other_topic
 from bot.extractive import ExtractiveAnswerer, unsure_answer
 from bot.focus import Focus, read_focus
@@ -160,6 +161,7 @@ class ShopAssistant:
         self.sentences = SentenceVectors(self.extractive.sentence_sources())
         self.knowledge = KnowledgeService(self.retriever, hooks=[self.sentences])
         self.catalog = Catalog(self.retriever.embedder)
+        self.chips = SuggestionChips(self)  # the widget's greeting chips, each one it answers
         self._warmed: dict[str, int] = {}  # merchant → knowledge version whose words are embedded
         self.classifier = classifier or IntentClassifier.load_or_train(
             embedder=self.retriever.embedder, cache_dir=self.settings.cache_dir / "intents"
