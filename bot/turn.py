@@ -36,6 +36,7 @@ from bot.conversations import (
 )
 from bot.events import record_event
 from bot.greeting import SuggestionChips
+from bot.safety import is_safety_report
 from bot.catalog import FOCUS_SURENESS, MEANING_SURENESS, Catalog, Product, about_focus, answer_facts, fact_confidence, question_has_other_topic
 from bot.extractive import ExtractiveAnswerer, unsure_answer
 from bot.focus import Focus, read_focus
@@ -493,6 +494,8 @@ class ShopAssistant:
                 # and let the agent's summary and suggestions take in what the shopper wrote.
                 ticket = handoff.open_ticket(session, conversation.id)
                 if ticket is not None:
+                    if ticket.reason != "safety" and is_safety_report(message):
+                        ticket.reason = "safety"  # harm reported while waiting: now the queue's most urgent
                     self._refresh_ticket(session, conversation, ticket, suggestions)
                 return self._result(conversation, intent, lang, "", 0.0, route="silent", ticket=ticket)
 
