@@ -172,13 +172,16 @@ class HybridRetriever:
         k: int | None = None,
         mode: RetrieverMode = "hybrid",
         query_vector: np.ndarray | None = None,
+        version: int | None = None,
     ) -> RetrievalResult:
         """``query_vector``: the query's embedding when the caller already has it (the turn
-        embeds once for both intent and retrieval)."""
+        embeds once for both intent and retrieval). ``version``: the merchant's knowledge
+        version as the caller just read it from SQL (a turn reads it once for all its stages)."""
         k = k or self.settings.top_k
         depth = max(4 * k, 20)  # fuse over deeper lists than we return
-        with session_scope() as session:
-            version = repository.kb_version(session, merchant_id)
+        if version is None:
+            with session_scope() as session:
+                version = repository.kb_version(session, merchant_id)
         if query_vector is None:
             query_vector = self.embedder.embed([query])[0]
         tokens = tokenize(query)
