@@ -173,7 +173,7 @@ def last_question(recent: list[Message]) -> str | None:
 
 def offered_quick_replies(session: Session, conversation_id: str) -> list[str]:
     """The labels of the quick replies the bot's latest message offered."""
-    latest = session.scalar(
-        select(Message).where(Message.conversation_id == conversation_id, Message.role == "bot").order_by(Message.id.desc()).limit(1)
+    data = session.scalar(
+        select(Message.data).where(Message.conversation_id == conversation_id, Message.role == "bot").order_by(Message.id.desc()).limit(1)
     )
-    return list((latest.data or {}).get("quick_replies") or []) if latest is not None else []
+    return list((data or {}).get("quick_replies") or [])

@@ -44,7 +44,7 @@ from bot.question import analyse
 from bot.intents import Intent, IntentClassifier
 from bot.models import OWNER_BOT, OWNER_HUMAN, OWNER_QUEUED, RECOVERY_ASKED_REASON, RECOVERY_DONE, RECOVERY_OFFERED, Conversation
 from bot.order_answers import is_only_order_number
-from bot.order_turn import OrderTurn, apply_order_turn, read_order_turn, send_confirmed_action
+from bot.order_turn import OrderReads, OrderTurn, apply_order_turn, read_order_state, read_order_turn, send_confirmed_action
 from bot.recovery import (
     REFUND_REASONS,
     RecoveryOffer,
@@ -392,17 +392,17 @@ class ShopAssistant:
         streams it); the returned TurnResult is always the authoritative reply."""
         message = request.message.strip() or request.message
         intent, vector = self.classify(message)
-        state, shop = self._state(request, vector)
+        state, shop, orders = self._state(request, vector)
         if state.last_question and analyse(message).elliptical:
             # "运费谁出" after "退货要几天" asks about returns, not shipping.
             previous = self._vectors([state.last_question])[0]
             intent = self.classifier.predict_follow_up(message, vector, state.last_question, previous)
         has_words = has_letters(message) and not is_only_order_number(message)
         lang = detect_language(message) if has_words or not state.lang else state.lang
-        person_holds = state.owner in (OWNER_QUEUED, OWNER_HUMAN) and not state.queue_expired
+        person_holds = _person_holds(state)
         order_turn = None if person_holds else read_order_turn(
             request.merchant_id, request.conversation_id, message, intent.label,
-            shopper_id=request.shopper_id, shopper_hmac=request.shopper_hmac, order_id=request.order_id,
+            shopper_id=request.shopper_id, shopper_hmac=request.shopper_hmac, order_id=request.order_id, reads=orders,
         )
         state.order_question = order_turn is not None
         plan = route(state, intent, message, anger(message), action=request.action, chosen_reason=request.refund_reason)
@@ -434,27 +434,32 @@ class ShopAssistant:
             focus = Focus(product=answer.focus_product or focus.product, question=message if answered else focus.question)
         return self._commit(request, message, lang, intent, plan, answer, suggestions, focus, shop.policy, order_turn)
 
-    def _state(self, request: TurnRequest, vector: np.ndarray) -> tuple[ConversationState, ShopView]:
-        """Read-only look at the conversation and the shop before routing, in one session."""
+    def _state(self, request: TurnRequest, vector: np.ndarray) -> tuple[ConversationState, ShopView, OrderReads | None]:
+        """Read-only look at the conversation, the shop and the order flow before routing, in
+        one session."""
         merchant_id = request.merchant_id
         with session_scope() as session:
             policy = load_policy(session, merchant_id)
             state, order_id, earlier = ConversationState(focus=Focus(product=request.product)), request.order_id, []
             if request.conversation_id:
-                state, order_id, earlier = self._conversation_state(session, request, policy)
+                # Held here: the order step's read below finds it in the session, not in SQL.
+                state, conversation, earlier = self._conversation_state(session, request, policy)
+                order_id = request.order_id or conversation.order_id
             merchant = repository.get_merchant(session, merchant_id)
             if merchant is None:
                 raise UnknownMerchant(f"unknown merchant {merchant_id!r}")
             shop = ShopView(policy=policy, kb_version=merchant.kb_version or 0)
             order = get_order(session, merchant_id, order_id)
+            # The order step runs only while the bot holds the conversation (see handle).
+            orders = None if _person_holds(state) else read_order_state(session, merchant_id, request.conversation_id)
         state.high_value_threshold = shop.policy.high_value_threshold
         state.order_amount = order.amount if order else None
         state.repeated = self._repeats(request.message, vector, earlier)
-        return state, shop
+        return state, shop, orders
 
     @staticmethod
-    def _conversation_state(session, request: TurnRequest, policy) -> tuple[ConversationState, str | None, list[str]]:
-        """The conversation's state, its order and its recently answered questions, read from
+    def _conversation_state(session, request: TurnRequest, policy) -> tuple[ConversationState, Conversation, list[str]]:
+        """The conversation's state, its row and its recently answered questions, read from
         one look at its latest messages."""
         conversation = session.get(Conversation, request.conversation_id)
         if conversation is None or conversation.merchant_id != request.merchant_id:
@@ -477,7 +482,7 @@ class ShopAssistant:
             state.focus.product = request.product
         earlier = answered_questions(recent[-4 * REPEAT_WINDOW:], REPEAT_WINDOW)
         state.last_question = last_question(recent)
-        return state, request.order_id or conversation.order_id, earlier
+        return state, conversation, earlier
 
     def _repeats(self, message: str, vector: np.ndarray, earlier: list[str]) -> bool:
         earlier = [t for t in earlier if len(t.strip()) > 3]  # "ok", "好的" repeat harmlessly
@@ -684,6 +689,10 @@ def _suggestion_query(words: str | None, refund_reason: str | None, lang: str) -
     reason = category_preset("general")["reason_labels"][refund_reason][lang] if refund_reason else None
     parts = [p for p in (reason, words) if p]
     return " ".join(parts) if parts else None
+
+
+def _person_holds(state: ConversationState) -> bool:
+    return state.owner in (OWNER_QUEUED, OWNER_HUMAN) and not state.queue_expired
 
 
 def _minutes(timeout: float) -> str:
