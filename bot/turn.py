@@ -62,6 +62,7 @@ from bot.sentiment import anger
 from handoff import service as handoff
 from handoff.models import TICKET_QUEUED
 from knowledge import repository
+from knowledge.chunk_rows import ChunkRows
 from knowledge.service import KnowledgeService
 from knowledge.sources import source_title
 from retrieval.embedders import get_embedder
@@ -176,6 +177,7 @@ class ShopAssistant:
         # The answerer's sentence vectors are embedded at ingest and loaded per turn.
         self.sentences = SentenceVectors(self.extractive.sentence_sources())
         self.knowledge = KnowledgeService(self.retriever, hooks=[self.sentences])
+        self.chunk_rows = ChunkRows()  # the hits' rows, per knowledge version
         self.catalog = Catalog(self.retriever.embedder)
         self._warmed: dict[str, int] = {}  # merchant → knowledge version whose words are embedded
         self.classifier = classifier or IntentClassifier.load_or_train(
@@ -216,10 +218,8 @@ class ShopAssistant:
             searched[key] = found
         return found
 
-    @staticmethod
-    def _evidence_rows(merchant_id: str, result) -> list[Evidence]:
-        with session_scope() as session:
-            rows = repository.chunks_with_documents(session, merchant_id, [h.chunk_id for h in result.hits])
+    def _evidence_rows(self, merchant_id: str, result: RetrievalResult) -> list[Evidence]:
+        rows = self.chunk_rows.get(merchant_id, result.version, [h.chunk_id for h in result.hits])
         return [Evidence(hit=h, chunk=rows[h.chunk_id][0], document=rows[h.chunk_id][1]) for h in result.hits if h.chunk_id in rows]
 
     def answer(
