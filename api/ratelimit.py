@@ -28,6 +28,23 @@ from starlette.requests import HTTPConnection
 log = logging.getLogger(__name__)
 
 
+SWEEP_SECONDS = 1.0
+
+
+class _SweptMemoryStorage(MemoryStorage):
+    """limits' in-process store, its expired entries swept once a second instead of every
+    10 ms: each sweep visits every key (each conversation and address counted in the last
+    window) and copies its entries, which took ~5 % of a busy worker (bench/load.py,
+    py-spy --gil). Counting compares timestamps and never relies on the sweep; if a later
+    ``limits`` renames the hook, it simply sweeps at its own pace again."""
+
+    def _MemoryStorage__schedule_expiry(self) -> None:
+        if not self.timer.is_alive():
+            self.timer = threading.Timer(SWEEP_SECONDS, self._MemoryStorage__expire_events)
+            self.timer.daemon = True
+            self.timer.start()
+
+
 class RateLimited(Exception):
     def __init__(self, detail: str, retry_after: int) -> None:
         super().__init__(detail)
@@ -49,7 +66,7 @@ class RateLimiter:
         if redis_url:
             storage = storage_from_string(redis_url, key_prefix=f"{prefix}:limits", socket_timeout=1)
         else:
-            storage = MemoryStorage()
+            storage = _SweptMemoryStorage()
         self._limiter = MovingWindowRateLimiter(storage)
         self._lock = threading.Lock()  # test-then-hit of both limits as one step in this process
 

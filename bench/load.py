@@ -225,14 +225,18 @@ async def _conversations(client: httpx.AsyncClient, base: str, index: int, messa
             tally.acked[conversation].append(message)
 
 
-async def run_load(bases: list[str], sessions: int, duration: float, seed: int) -> tuple[Tally, float]:
-    messages = load_messages()
-    async with httpx.AsyncClient(timeout=httpx.Timeout(120.0)) as client:
-        # Warm-up, not timed: the embedder and indexes load on the first call in each worker
-        # process, so three rounds of 20 concurrent calls (each worker gets some).
+async def warm_up(bases: list[str]) -> None:
+    """Not timed, and its CPU not counted: the embedder and indexes load (and a host
+    without a cached intent classifier trains one) on the first call in each worker
+    process, so three rounds of 20 concurrent calls (each worker gets some)."""
+    async with httpx.AsyncClient(timeout=httpx.Timeout(300.0)) as client:
         for _ in range(3):
             await asyncio.gather(*(client.post(f"{base}/v1/chat", json={"merchant_id": "demo", "message": m})
                                    for base in bases for m in ("几天发货？", "How long does delivery take?") * 10))
+
+
+async def run_load(bases: list[str], sessions: int, duration: float, seed: int) -> tuple[Tally, float]:
+    messages = load_messages()
     tally = Tally()
     started = time.monotonic()
     deadline = started + duration
@@ -368,6 +372,8 @@ def main() -> None:
             parser.error("--base must be a loopback address")
     base = " ".join(bases)
     try:
+        asyncio.run(warm_up(bases))
+        print("warmed up; timing", file=sys.stderr, flush=True)
         server_cpu0 = sum(tree_cpu_seconds(p) for p in pids)
         servers_cpu0 = tree_cpu_seconds_of(stack) if stack else 0.0
         client0 = resource.getrusage(resource.RUSAGE_SELF)

@@ -140,10 +140,10 @@ def history(session: Session, conversation_id: str, limit: int | None = None) ->
     return list(reversed(session.scalars(query).all()))
 
 
-def answered_questions(session: Session, conversation_id: str, limit: int) -> list[str]:
-    """The shopper's latest messages that the bot answered from knowledge (newest first):
-    asking one of them again means the answer did not help."""
-    recent = history(session, conversation_id, limit=4 * limit)
+def answered_questions(recent: list[Message], limit: int) -> list[str]:
+    """Among ``recent`` messages (in order; the turn reads the last 4 × ``limit``), the
+    shopper's latest that the bot answered from knowledge (newest first): asking one of them
+    again means the answer did not help."""
     out = [
         asked.text
         for asked, reply in zip(recent, recent[1:])
@@ -163,16 +163,17 @@ def own_words(messages: list[Message]) -> list[Message]:
     return [m for m in messages if m.role == "shopper" and not is_button_press(m) and m.intent != "chitchat"]
 
 
-def last_question(session: Session, conversation_id: str, scan: int = 20) -> str | None:
+def last_question(recent: list[Message]) -> str | None:
     """The shopper's latest message in their own words that asked something (not small
-    talk, not "转人工", not a button press), among the last ``scan`` messages."""
-    asked = [m for m in own_words(history(session, conversation_id, limit=scan)) if m.intent != "human"]
+    talk, not "转人工", not a button press), among ``recent`` messages (the turn reads the
+    last 20)."""
+    asked = [m for m in own_words(recent) if m.intent != "human"]
     return asked[-1].text if asked else None
 
 
 def offered_quick_replies(session: Session, conversation_id: str) -> list[str]:
     """The labels of the quick replies the bot's latest message offered."""
-    latest = session.scalar(
-        select(Message).where(Message.conversation_id == conversation_id, Message.role == "bot").order_by(Message.id.desc()).limit(1)
+    data = session.scalar(
+        select(Message.data).where(Message.conversation_id == conversation_id, Message.role == "bot").order_by(Message.id.desc()).limit(1)
     )
-    return list((latest.data or {}).get("quick_replies") or []) if latest is not None else []
+    return list((data or {}).get("quick_replies") or [])

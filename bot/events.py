@@ -1,8 +1,9 @@
 """The metric event log: what each kind means and what its fields hold.
 
 Events are appended in the same transaction as the change they describe, so a message,
-a ticket and its events are stored together or not at all. Figures are computed from
-them later (handoff/metrics.py).
+a ticket and its events are stored together or not at all: a transaction's events are
+kept aside and inserted together (one statement) as it commits, after its last flush;
+a rollback drops them. Figures are computed from them later (handoff/metrics.py).
 
 | kind                 | value                                   | agent_id        | data                                 |
 |----------------------|-----------------------------------------|-----------------|--------------------------------------|
@@ -39,9 +40,14 @@ from (null when typed), ``edited`` whether they changed its text before sending.
 
 from __future__ import annotations
 
+from sqlalchemy import event, insert
 from sqlalchemy.orm import Session
 
 from bot.models import MetricEvent
+from xiaoer.db import utcnow
+
+_PENDING = "metric_events"  # the session.info key of the transaction's events
+_COLUMNS = ("merchant_id", "conversation_id", "kind", "value", "agent_id", "data", "created_at")
 
 EVENT_KINDS = frozenset(
     {
@@ -77,10 +83,39 @@ def record_event(
     agent_id: str | None = None,
     data: dict | None = None,
 ) -> MetricEvent:
+    """The event, inserted when ``session`` commits (fields set on it until then count)."""
     if kind not in EVENT_KINDS:
         raise ValueError(f"unknown metric event kind {kind!r}")
-    event = MetricEvent(
-        merchant_id=merchant_id, conversation_id=conversation_id, kind=kind, value=value, agent_id=agent_id, data=data
+    recorded = MetricEvent(
+        merchant_id=merchant_id, conversation_id=conversation_id, kind=kind, value=value, agent_id=agent_id, data=data,
+        created_at=utcnow(),
     )
-    session.add(event)
-    return event
+    session.info.setdefault(_PENDING, []).append(recorded)
+    return recorded
+
+
+def _insert_events(session: Session) -> None:
+    session.flush()  # the rows they refer to first
+    recorded = session.info.pop(_PENDING)
+    # Core, not the ORM's bulk insert (which splits rows by which fields are None): one executemany.
+    session.execute(insert(MetricEvent.__table__), [{c: getattr(e, c) for c in _COLUMNS} for e in recorded])
+
+
+@event.listens_for(Session, "before_commit")
+def _insert_at_commit(session: Session) -> None:
+    if session.info.get(_PENDING) and not session.in_nested_transaction():  # not a savepoint's release
+        _insert_events(session)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _insert_before_reading(state) -> None:
+    """A query of the events in the same transaction sees those recorded so far, as an
+    autoflush would show them."""
+    if state.is_select and state.session.info.get(_PENDING) and any(m.class_ is MetricEvent for m in state.all_mappers):
+        _insert_events(state.session)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_events(session: Session, previous) -> None:
+    if previous.parent is None:  # the transaction itself, not a savepoint inside it
+        session.info.pop(_PENDING, None)

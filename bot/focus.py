@@ -25,12 +25,30 @@ class Focus:
         return {"product": self.product, "question": self.question}
 
 
+FOCUS_SCAN = 5  # the latest bot replies looked at
+
+
 def read_focus(session: Session, conversation_id: str) -> Focus:
     rows = session.scalars(
         select(Message.data).where(Message.conversation_id == conversation_id, Message.role == "bot")
-        .order_by(Message.id.desc()).limit(5)
+        .order_by(Message.id.desc()).limit(FOCUS_SCAN)
     )
+    return _first_focus(rows) or Focus()
+
+
+def focus_of(recent: list[Message], whole: bool) -> Focus | None:
+    """read_focus from the conversation's latest messages (in order) when they settle it:
+    they hold a focus, FOCUS_SCAN bot replies, or (``whole``) the whole conversation.
+    None: look further back with read_focus."""
+    replies = [m.data for m in reversed(recent) if m.role == "bot"][:FOCUS_SCAN]
+    found = _first_focus(replies)
+    if found is None and (whole or len(replies) == FOCUS_SCAN):
+        return Focus()
+    return found
+
+
+def _first_focus(rows) -> Focus | None:
     for data in rows:
         if data and data.get("focus"):
             return Focus(**{k: data["focus"].get(k) for k in ("product", "question")})
-    return Focus()
+    return None

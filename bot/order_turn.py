@@ -87,6 +87,19 @@ class _Flow:
     focus: str | None = None  # the conversation's order (conversations.order_id)
 
 
+@dataclass
+class OrderReads:
+    """What the order step reads from SQL: the merchant's order settings and the
+    conversation's order flow (the turn reads them in its first session)."""
+
+    settings: OrderSettings | None
+    flow: _Flow
+
+
+def read_order_state(session: Session, merchant_id: str, conversation_id: str | None) -> OrderReads:
+    return OrderReads(session.get(OrderSettings, merchant_id), _read_flow(session, conversation_id))
+
+
 def read_order_turn(
     merchant_id: str,
     conversation_id: str | None,
@@ -97,11 +110,14 @@ def read_order_turn(
     shopper_hmac: str | None = None,
     order_id: str | None = None,
     now: datetime | None = None,
+    reads: OrderReads | None = None,
 ) -> OrderTurn | None:
-    """The order step for this message, or None when it is not about the shopper's order."""
-    with session_scope() as session:
-        settings = session.get(OrderSettings, merchant_id)
-        flow = _read_flow(session, conversation_id)
+    """The order step for this message, or None when it is not about the shopper's order.
+    ``reads``: read_order_state's, when the caller read it already."""
+    if reads is None:
+        with session_scope() as session:
+            reads = read_order_state(session, merchant_id, conversation_id)
+    settings, flow = reads.settings, reads.flow
     shopper = verified_shopper(settings.identity_secret if settings else None, shopper_id, shopper_hmac)
     source = source_for(merchant_id, settings.source_url if settings else None, settings.source_secret if settings else None)
     try:
@@ -128,7 +144,8 @@ def _read_flow(session: Session, conversation_id: str | None) -> _Flow:
     if not conversation_id:
         return _Flow()
     row = session.get(OrderConversation, conversation_id)
-    focus = session.scalar(select(Conversation.order_id).where(Conversation.id == conversation_id))
+    conversation = session.get(Conversation, conversation_id)  # the turn has it loaded already
+    focus = conversation.order_id if conversation is not None else None
     if row is None:
         return _Flow(focus=focus)
     return _Flow(row.shopper_id, list(row.unlocked or []), row.awaiting, dict(row.pending or {}), row.failed_checks, row.misses, focus)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 from collections.abc import Callable
 from typing import Annotated, Literal
 
@@ -31,6 +32,7 @@ from bot.conversations import (
     note_visit,
     open_conversation,
     answered_questions,
+    history,
     last_question,
     offered_quick_replies,
 )
@@ -39,15 +41,16 @@ from bot.greeting import SuggestionChips
 from bot.safety import is_safety_report
 from bot.catalog import FOCUS_SURENESS, MEANING_SURENESS, Catalog, Product, about_focus, answer_facts, fact_confidence, question_has_other_topic
 from bot.extractive import ExtractiveAnswerer, unsure_answer
-from bot.focus import Focus, read_focus
+from bot.focus import Focus, focus_of, read_focus
 from bot.question import analyse
 from bot.intents import Intent, IntentClassifier
 from bot.models import OWNER_BOT, OWNER_HUMAN, OWNER_QUEUED, RECOVERY_ASKED_REASON, RECOVERY_DONE, RECOVERY_OFFERED, Conversation
 from bot.order_answers import is_only_order_number
-from bot.order_turn import OrderTurn, apply_order_turn, read_order_turn, send_confirmed_action
+from bot.order_turn import OrderReads, OrderTurn, apply_order_turn, read_order_state, read_order_turn, send_confirmed_action
 from bot.recovery import (
     REFUND_REASONS,
     RecoveryOffer,
+    RecoveryPolicy,
     RefundReason,
     category_preset,
     conversation_offer,
@@ -61,10 +64,11 @@ from bot.sentiment import anger
 from handoff import service as handoff
 from handoff.models import TICKET_QUEUED
 from knowledge import repository
+from knowledge.chunk_rows import ChunkRows
 from knowledge.service import KnowledgeService
 from knowledge.sources import source_title
 from retrieval.embedders import get_embedder
-from retrieval.retriever import HybridRetriever, RetrieverMode
+from retrieval.retriever import HybridRetriever, RetrievalResult, RetrieverMode
 from retrieval.sentences import SentenceVectors
 from xiaoer.db import session_scope, utcnow
 from xiaoer.injection import strip_invisible
@@ -76,14 +80,29 @@ __all__ = ["ConversationNotFound", "QuickReply", "ShopAssistant", "TurnRequest",
 MAX_MESSAGE_CHARS = 4000
 MESSAGE_VECTOR_CACHE = 4096  # recent shopper messages' embeddings kept (~8 MB with USE v3)
 REPEAT_WINDOW = 3  # asking again any of the last three questions the bot answered
+# The conversation's latest messages read before routing: the repeat check looks at the
+# last 4 × REPEAT_WINDOW, the last question at the last 20.
+HISTORY_WINDOW = 20
 # A suggested reply must be at least this related to the shopper's words (the extractive
 # answerer's relevance, 0-1). On the demo shop "衣服开线了" finds the quality FAQ at 0.40,
 # while the best for "你们卖皮划艇吗" (the shop sells none) is an unrelated FAQ at 0.34.
 SUGGESTION_MIN_RELEVANCE = 0.38
 
 
+# One turn's searches by (merchant, query, mode, query vector): searched once, read twice.
+Searched = dict[tuple[str, str, str, bytes], tuple[RetrievalResult, list[Evidence]]]
+
+
 class UnknownMerchant(LookupError):
     pass
+
+
+@dataclass(frozen=True)
+class ShopView:
+    """The merchant's settings as read once at the start of a turn, for all its stages."""
+
+    policy: RecoveryPolicy
+    kb_version: int  # the knowledge version every search of this turn reads
 
 
 def _visible(value):
@@ -161,6 +180,7 @@ class ShopAssistant:
         # The answerer's sentence vectors are embedded at ingest and loaded per turn.
         self.sentences = SentenceVectors(self.extractive.sentence_sources())
         self.knowledge = KnowledgeService(self.retriever, hooks=[self.sentences])
+        self.chunk_rows = ChunkRows()  # the hits' rows, per knowledge version
         self.catalog = Catalog(self.retriever.embedder)
         self.chips = SuggestionChips(self)  # the widget's greeting chips, each one it answers
         self._warmed: dict[str, int] = {}  # merchant → knowledge version whose words are embedded
@@ -178,15 +198,32 @@ class ShopAssistant:
     # --- answering from knowledge --------------------------------------------------------
 
     def evidence(
-        self, merchant_id: str, message: str, *, mode: RetrieverMode = "hybrid", query_vector: np.ndarray | None = None
+        self, merchant_id: str, message: str, *, mode: RetrieverMode = "hybrid", query_vector: np.ndarray | None = None,
+        searched: Searched | None = None, version: int | None = None,
     ) -> tuple[list[Evidence], list[str]]:
-        result = self.retriever.search(merchant_id, message, mode=mode, query_vector=query_vector)
-        return self._evidence_rows(merchant_id, result), result.query_tokens
+        result, evidence = self._search(merchant_id, message, mode, query_vector, searched, version)
+        return evidence, result.query_tokens
 
-    @staticmethod
-    def _evidence_rows(merchant_id: str, result) -> list[Evidence]:
-        with session_scope() as session:
-            rows = repository.chunks_with_documents(session, merchant_id, [h.chunk_id for h in result.hits])
+    def _search(
+        self, merchant_id: str, query: str, mode: RetrieverMode, query_vector: np.ndarray | None,
+        searched: Searched | None, version: int | None,
+    ) -> tuple[RetrievalResult, list[Evidence]]:
+        """Retrieve and read the hits' rows, once per turn for the same query: an escalating
+        turn's suggestions search with the words its answer was just searched with.
+        ``version``: the knowledge version the turn read (else the search reads it)."""
+        if query_vector is None:
+            query_vector = self.retriever.embedder.embed([query])[0]
+        key = (merchant_id, query, mode, query_vector.tobytes())
+        if searched is not None and key in searched:
+            return searched[key]
+        result = self.retriever.search(merchant_id, query, mode=mode, query_vector=query_vector, version=version)
+        found = result, self._evidence_rows(merchant_id, result)
+        if searched is not None:
+            searched[key] = found
+        return found
+
+    def _evidence_rows(self, merchant_id: str, result: RetrievalResult) -> list[Evidence]:
+        rows = self.chunk_rows.get(merchant_id, result.version, [h.chunk_id for h in result.hits])
         return [Evidence(hit=h, chunk=rows[h.chunk_id][0], document=rows[h.chunk_id][1]) for h in result.hits if h.chunk_id in rows]
 
     def answer(
@@ -200,6 +237,8 @@ class ShopAssistant:
         on_token: Callable[[str], None] | None = None,
         focus: Focus | None = None,
         use_llm: bool = True,
+        searched: Searched | None = None,
+        version: int | None = None,
     ) -> Answer:
         """Catalog facts first (a named product, or the product in focus, and an attribute
         asked), then the merchant's FAQ and documents, each only when it answers *this*
@@ -215,7 +254,8 @@ class ShopAssistant:
         if fact is not None and not fact.handoff:
             return fact
         subject = self._subject(merchant_id, question, focus, link)
-        grounded, evidence = self._grounded(merchant_id, message, lang, mode, query_vector, subject=subject)
+        grounded, evidence = self._grounded(merchant_id, message, lang, mode, query_vector, subject=subject,
+                                            searched=searched, version=version)
         if fact is not None and grounded.handoff:
             # The product's record lacks what is asked, and no FAQ row or policy sentence
             # answers it either ("剑麻柱坏了保修吗" may be answered by the warranty FAQ).
@@ -229,7 +269,7 @@ class ShopAssistant:
                 if not context:
                     continue
                 retry, retry_evidence = self._grounded(merchant_id, message, lang, mode, None, query=f"{context} {message}",
-                                                       subject=subject)
+                                                       subject=subject, searched=searched, version=version)
                 if not retry.handoff:
                     grounded, evidence = retry, retry_evidence
                     break
@@ -241,16 +281,14 @@ class ShopAssistant:
 
     def _grounded(
         self, merchant_id: str, message: str, lang: str, mode: RetrieverMode, query_vector, query: str | None = None,
-        subject: Product | None = None,
+        subject: Product | None = None, searched: Searched | None = None, version: int | None = None,
     ) -> tuple[Answer, list[Evidence]]:
         """``query``: what to retrieve with, when it is more than the message; ``subject``: the
         product the question is about, so a row about another of the shop's products is not
         taken for its answer ("这个能机洗吗" about a rug is not answered by the sofa's FAQ)."""
         query = query or message
-        if query_vector is None:
-            query_vector = self.retriever.embedder.embed([query])[0]
-        result = self.retriever.search(merchant_id, query, mode=mode, query_vector=query_vector)
-        evidence = self._evidence_rows(merchant_id, result)
+        result, evidence = self._search(merchant_id, query, mode, query_vector, searched, version)
+        query_vector = result.query_vector
         self.sentences.prime(merchant_id, [ev.chunk for ev in evidence], lang)
         self._warm_vocabulary(merchant_id, result.version)
         other_product = (lambda text: self.catalog.names_other_product(merchant_id, subject, text)) if subject else None
@@ -301,13 +339,16 @@ class ShopAssistant:
             return answer
         return None
 
-    def suggestions(self, merchant_id: str, message: str, lang: str, query_vector: np.ndarray | None = None) -> list[dict]:
+    def suggestions(
+        self, merchant_id: str, message: str, lang: str, query_vector: np.ndarray | None = None,
+        searched: Searched | None = None, version: int | None = None,
+    ) -> list[dict]:
         """Replies an agent can insert: the best distinct answers the knowledge base has for
         ``message`` (the shopper's own words), each at least SUGGESTION_MIN_RELEVANCE
         related to it: no suggestion beats an unrelated one."""
         if query_vector is None:
             query_vector = self.retriever.embedder.embed([message])[0]
-        evidence, tokens = self.evidence(merchant_id, message, query_vector=query_vector)
+        evidence, tokens = self.evidence(merchant_id, message, query_vector=query_vector, searched=searched, version=version)
         evidence = evidence[:6]
         self.sentences.prime(merchant_id, [ev.chunk for ev in evidence], lang)
         similarities = self.extractive.similarities(evidence, query_vector)
@@ -372,17 +413,17 @@ class ShopAssistant:
         streams it); the returned TurnResult is always the authoritative reply."""
         message = request.message.strip() or request.message
         intent, vector = self.classify(message)
-        state = self._state(request, vector)
+        state, shop, orders = self._state(request, vector)
         if state.last_question and analyse(message).elliptical:
             # "运费谁出" after "退货要几天" asks about returns, not shipping.
             previous = self._vectors([state.last_question])[0]
             intent = self.classifier.predict_follow_up(message, vector, state.last_question, previous)
         has_words = has_letters(message) and not is_only_order_number(message)
         lang = detect_language(message) if has_words or not state.lang else state.lang
-        person_holds = state.owner in (OWNER_QUEUED, OWNER_HUMAN) and not state.queue_expired
+        person_holds = _person_holds(state)
         order_turn = None if person_holds else read_order_turn(
             request.merchant_id, request.conversation_id, message, intent.label,
-            shopper_id=request.shopper_id, shopper_hmac=request.shopper_hmac, order_id=request.order_id,
+            shopper_id=request.shopper_id, shopper_hmac=request.shopper_hmac, order_id=request.order_id, reads=orders,
         )
         state.order_question = order_turn is not None
         plan = route(state, intent, message, anger(message), action=request.action, chosen_reason=request.refund_reason)
@@ -390,13 +431,15 @@ class ShopAssistant:
             send_confirmed_action(request.merchant_id, order_turn)  # may be an HTTP call: before the transaction
 
         answer: Answer | None = None
+        searched: Searched = {}
         # A first refund request also gets the merchant's own refund answer when retrieval is
         # sure of it; later turns of the flow (a reason, a yes/no) do not repeat it.
         opening_refund = plan.kind in ("ask_reason", "recovery") and intent.label == "refund" and state.recovery_stage == "none"
         if plan.kind == "answer" or opening_refund:
             answer = self.answer(
                 request.merchant_id, message, lang, mode=mode, query_vector=vector,
-                on_token=on_token if plan.kind == "answer" else None, focus=state.focus,
+                on_token=on_token if plan.kind == "answer" else None, focus=state.focus, searched=searched,
+                version=shop.kb_version,
             )
         suggestions: list[dict] | None = None
         escalating = plan.kind == "escalate" or (answer is not None and answer.handoff)
@@ -404,50 +447,63 @@ class ShopAssistant:
         # While a person is asked for, each message in the shopper's own words refreshes them.
         if escalating or (person_holds and state.owner == OWNER_QUEUED and own):
             query = _suggestion_query(message if own else state.last_question, request.refund_reason or state.refund_reason, lang)
-            suggestions = self.suggestions(request.merchant_id, query, lang, vector if query == message else None) if query else []
+            suggestions = self.suggestions(request.merchant_id, query, lang, vector if query == message else None,
+                                           searched=searched, version=shop.kb_version) if query else []
         focus = state.focus
         if answer is not None:
             answered = not answer.handoff
             focus = Focus(product=answer.focus_product or focus.product, question=message if answered else focus.question)
-        return self._commit(request, message, lang, intent, plan, answer, suggestions, focus, order_turn)
+        return self._commit(request, message, lang, intent, plan, answer, suggestions, focus, shop.policy, order_turn)
 
-    def _state(self, request: TurnRequest, vector: np.ndarray) -> ConversationState:
-        """Read-only look at the conversation before routing."""
-        if not request.conversation_id:
-            return self._priced_state(ConversationState(focus=Focus(product=request.product)), request.merchant_id, request.order_id)
+    def _state(self, request: TurnRequest, vector: np.ndarray) -> tuple[ConversationState, ShopView, OrderReads | None]:
+        """Read-only look at the conversation, the shop and the order flow before routing, in
+        one session."""
+        merchant_id = request.merchant_id
         with session_scope() as session:
-            conversation = session.get(Conversation, request.conversation_id)
-            if conversation is None or conversation.merchant_id != request.merchant_id:
-                raise ConversationNotFound(request.conversation_id)
-            state = ConversationState(
-                owner=conversation.owner,
-                recovery_stage=conversation.recovery_stage,
-                refund_reason=conversation.refund_reason,
-                pending_offer=conversation_offer(session, conversation.id),
-                lang=conversation.lang,
-            )
-            if conversation.owner == OWNER_QUEUED:
-                ticket = handoff.open_ticket(session, conversation.id)
-                timeout = load_policy(session, request.merchant_id).queue_timeout_minutes
-                state.queue_expired = ticket is not None and (utcnow() - ticket.created_at).total_seconds() > timeout * 60
-            state.focus = read_focus(session, conversation.id)
-            if request.product:
-                state.focus.product = request.product
-            earlier = answered_questions(session, conversation.id, REPEAT_WINDOW)
-            state.last_question = last_question(session, conversation.id)
-            order_id = request.order_id or conversation.order_id
-        state.repeated = self._repeats(request.message, vector, earlier)
-        return self._priced_state(state, request.merchant_id, order_id)
-
-    def _priced_state(self, state: ConversationState, merchant_id: str, order_id: str | None) -> ConversationState:
-        with session_scope() as session:
-            if repository.get_merchant(session, merchant_id) is None:
-                raise UnknownMerchant(f"unknown merchant {merchant_id!r}")
             policy = load_policy(session, merchant_id)
+            state, order_id, earlier = ConversationState(focus=Focus(product=request.product)), request.order_id, []
+            if request.conversation_id:
+                # Held here: the order step's read below finds it in the session, not in SQL.
+                state, conversation, earlier = self._conversation_state(session, request, policy)
+                order_id = request.order_id or conversation.order_id
+            merchant = repository.get_merchant(session, merchant_id)
+            if merchant is None:
+                raise UnknownMerchant(f"unknown merchant {merchant_id!r}")
+            shop = ShopView(policy=policy, kb_version=merchant.kb_version or 0)
             order = get_order(session, merchant_id, order_id)
-            state.high_value_threshold = policy.high_value_threshold
-            state.order_amount = order.amount if order else None
-        return state
+            # The order step runs only while the bot holds the conversation (see handle).
+            orders = None if _person_holds(state) else read_order_state(session, merchant_id, request.conversation_id)
+        state.high_value_threshold = shop.policy.high_value_threshold
+        state.order_amount = order.amount if order else None
+        state.repeated = self._repeats(request.message, vector, earlier)
+        return state, shop, orders
+
+    @staticmethod
+    def _conversation_state(session, request: TurnRequest, policy) -> tuple[ConversationState, Conversation, list[str]]:
+        """The conversation's state, its row and its recently answered questions, read from
+        one look at its latest messages."""
+        conversation = session.get(Conversation, request.conversation_id)
+        if conversation is None or conversation.merchant_id != request.merchant_id:
+            raise ConversationNotFound(request.conversation_id)
+        state = ConversationState(
+            owner=conversation.owner,
+            recovery_stage=conversation.recovery_stage,
+            refund_reason=conversation.refund_reason,
+            pending_offer=conversation_offer(session, conversation.id),
+            lang=conversation.lang,
+        )
+        if conversation.owner == OWNER_QUEUED:
+            ticket = handoff.open_ticket(session, conversation.id)
+            timeout = policy.queue_timeout_minutes
+            state.queue_expired = ticket is not None and (utcnow() - ticket.created_at).total_seconds() > timeout * 60
+        recent = history(session, conversation.id, limit=HISTORY_WINDOW)
+        whole = len(recent) < HISTORY_WINDOW  # the window holds the whole conversation
+        state.focus = focus_of(recent, whole) or read_focus(session, conversation.id)
+        if request.product:
+            state.focus.product = request.product
+        earlier = answered_questions(recent[-4 * REPEAT_WINDOW:], REPEAT_WINDOW)
+        state.last_question = last_question(recent)
+        return state, conversation, earlier
 
     def _repeats(self, message: str, vector: np.ndarray, earlier: list[str]) -> bool:
         earlier = [t for t in earlier if len(t.strip()) > 3]  # "ok", "好的" repeat harmlessly
@@ -469,6 +525,7 @@ class ShopAssistant:
         answer: Answer | None,
         suggestions: list[dict] | None,
         focus: Focus,
+        policy: RecoveryPolicy,
         order_turn: OrderTurn | None = None,
     ) -> TurnResult:
         merchant_id = request.merchant_id
@@ -476,7 +533,6 @@ class ShopAssistant:
             conversation = open_conversation(
                 session, merchant_id, request.conversation_id, lang=lang, order_id=request.order_id
             )
-            policy = load_policy(session, merchant_id)
             prefix = ""
             if conversation.owner == OWNER_QUEUED and plan.kind != "silent":
                 ticket = handoff.open_ticket(session, conversation.id)
@@ -659,6 +715,10 @@ def _suggestion_query(words: str | None, refund_reason: str | None, lang: str) -
     reason = category_preset("general")["reason_labels"][refund_reason][lang] if refund_reason else None
     parts = [p for p in (reason, words) if p]
     return " ".join(parts) if parts else None
+
+
+def _person_holds(state: ConversationState) -> bool:
+    return state.owner in (OWNER_QUEUED, OWNER_HUMAN) and not state.queue_expired
 
 
 def _minutes(timeout: float) -> str:

@@ -17,6 +17,7 @@ import numpy as np
 
 from knowledge import repository
 from retrieval.bm25 import Bm25Cache
+from retrieval.dense_matrix import DenseMatrix, DenseMatrixCache
 from retrieval.embedders import Embedder, get_embedder
 from retrieval.tokenize import tokenize
 from retrieval.vector_store import VectorStore, VectorStoreUnavailable
@@ -65,6 +66,8 @@ class HybridRetriever:
         self.vectors = vectors or VectorStore(self.settings)
         self.bm25 = bm25 or Bm25Cache()
         self._checked: dict[str, tuple[int, int]] = {}  # merchant → (knowledge version, store generation) checked
+        # The embedded store's vectors in memory, loaded at each check (retrieval/dense_matrix.py).
+        self.matrices = DenseMatrixCache()
         self._lock = threading.Lock()
         self.dense_unavailable = False  # the last dense call failed: searches are BM25-only until one succeeds
 
@@ -118,19 +121,28 @@ class HybridRetriever:
         and delete what SQL no longer has. Checked again whenever the knowledge version
         moves; skipped for now while another process holds the merchant's rebuild lock."""
         check = (version, self.vectors.generation)
-        if self._checked.get(merchant_id) == check:
+        if self._checked.get(merchant_id) == check and self._matrix_loaded(merchant_id, check):
             return
         with self._lock:
-            if self._checked.get(merchant_id) == check:
+            if self._checked.get(merchant_id) == check and self._matrix_loaded(merchant_id, check):
                 return
             self.vectors.reload_version(merchant_id, self.embedder.name)
             with named_lock(get_engine(), self._lock_name(merchant_id), wait=False) as taken:
                 if not taken:
                     return  # a rebuild is running: search the live collection meanwhile
-                self._sync(merchant_id)
-            self._checked[merchant_id] = (version, self.vectors.generation)
+                expected = self._sync(merchant_id)
+                if self.vectors.embedded:
+                    # Exactly SQL's chunks at this version: the store now holds them all.
+                    ids, vectors = self.vectors.contents(merchant_id, self.embedder.name)
+                    keep = [i for i, chunk_id in enumerate(ids) if chunk_id in expected]
+                    self.matrices.put(merchant_id, check, DenseMatrix([ids[i] for i in keep], vectors[keep]))
+            self._checked[merchant_id] = check
 
-    def _sync(self, merchant_id: str) -> None:
+    def _matrix_loaded(self, merchant_id: str, check: tuple[int, int]) -> bool:
+        return not self.vectors.embedded or self.matrices.held(merchant_id, check)
+
+    def _sync(self, merchant_id: str) -> set[int]:
+        """Make the store hold SQL's chunk ids; returns them."""
         with session_scope() as session:
             expected = repository.chunk_ids(session, merchant_id)
         held = self.vectors.ids(merchant_id, self.embedder.name) if expected else set()
@@ -146,11 +158,13 @@ class HybridRetriever:
             self.remove(merchant_id, extra)
         if missing or extra:
             log.info("dense index of %s re-synced from SQL: %d added, %d removed", merchant_id, len(missing), len(extra))
+        return expected
 
     def forget_checks(self) -> None:
         """Recheck every merchant's dense index at its next search (after Chroma was away
         or a vector write may have missed)."""
         self._checked.clear()
+        self.matrices.forget()
 
     def _dense_state(self, error: VectorStoreUnavailable | None) -> None:
         """Log an outage once when it starts and once when it ends, not on every turn."""
@@ -172,13 +186,16 @@ class HybridRetriever:
         k: int | None = None,
         mode: RetrieverMode = "hybrid",
         query_vector: np.ndarray | None = None,
+        version: int | None = None,
     ) -> RetrievalResult:
         """``query_vector``: the query's embedding when the caller already has it (the turn
-        embeds once for both intent and retrieval)."""
+        embeds once for both intent and retrieval). ``version``: the merchant's knowledge
+        version as the caller just read it from SQL (a turn reads it once for all its stages)."""
         k = k or self.settings.top_k
         depth = max(4 * k, 20)  # fuse over deeper lists than we return
-        with session_scope() as session:
-            version = repository.kb_version(session, merchant_id)
+        if version is None:
+            with session_scope() as session:
+                version = repository.kb_version(session, merchant_id)
         if query_vector is None:
             query_vector = self.embedder.embed([query])[0]
         tokens = tokenize(query)
@@ -186,10 +203,15 @@ class HybridRetriever:
             return RetrievalResult(query, [], query_vector, tokens)
         dense = []
         dense_ok = True
+        matrix = None
         try:
             self.ensure_indexed(merchant_id, version)
+            matrix = self.matrices.get(merchant_id, (version, self.vectors.generation))
             if mode != "bm25":
-                dense = self.vectors.query(merchant_id, self.embedder.name, query_vector, depth)
+                if matrix is not None:
+                    dense = matrix.query(query_vector, depth)
+                else:
+                    dense = self.vectors.query(merchant_id, self.embedder.name, query_vector, depth)
                 self._dense_state(None)
         except VectorStoreUnavailable as exc:
             if mode == "dense":
@@ -216,7 +238,8 @@ class HybridRetriever:
 
         missing = [h.chunk_id for h in ranked if h.similarity is None]
         if missing:  # lexical-only hits: the answerer still wants a similarity for confidence
-            stored = self._vectors_of(merchant_id, missing, from_chroma=dense_ok)
+            stored = matrix.vectors_for(missing) if dense_ok and matrix is not None else \
+                self._vectors_of(merchant_id, missing, from_chroma=dense_ok)
             for h in ranked:
                 if h.chunk_id in stored:
                     h.similarity = float(stored[h.chunk_id] @ query_vector)

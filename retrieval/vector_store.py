@@ -73,6 +73,11 @@ class VectorStore:
         # Bumped whenever a handle turned out stale: the retriever then re-checks its indexes.
         self.generation = 0
 
+    @property
+    def embedded(self) -> bool:
+        """Files of this process's own, no Chroma server."""
+        return not self._settings.chroma_host
+
     @contextmanager
     def _reachable(self) -> Iterator[None]:
         """Turn "cannot talk to the Chroma server" into VectorStoreUnavailable."""
@@ -193,6 +198,23 @@ class VectorStore:
                 out.update(int(i) for i in got)
                 if len(got) < page:
                     return out
+
+        return self._on_collection(merchant_id, embedder_name, read)
+
+    def contents(self, merchant_id: str, embedder_name: str) -> tuple[list[int], np.ndarray]:
+        """Every chunk id the live collection holds and its vector, in pages."""
+
+        def read(col) -> tuple[list[int], np.ndarray]:
+            ids: list[int] = []
+            parts: list[np.ndarray] = []
+            page = 10_000
+            while True:
+                got = col.get(include=["embeddings"], limit=page, offset=len(ids))
+                ids += [int(i) for i in got["ids"]]
+                if len(got["ids"]):
+                    parts.append(np.asarray(got["embeddings"], dtype=np.float32))
+                if len(got["ids"]) < page:
+                    return ids, np.vstack(parts) if parts else np.zeros((0, 0), dtype=np.float32)
 
         return self._on_collection(merchant_id, embedder_name, read)
 

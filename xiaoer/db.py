@@ -70,10 +70,17 @@ def _server_options(url: str, settings) -> dict:
 
 
 _initialised: set[str] = set()
+# The settings object the engine was last looked up for, and that engine: every session of
+# a turn asks, and the full lookup resolves the SQLite path on disk (a few syscalls) each time.
+_last_engine: tuple[object, Engine] | None = None
 
 
 def get_engine() -> Engine:
+    global _last_engine
     settings = get_settings()
+    last = _last_engine
+    if last is not None and last[0] is settings:
+        return last[1]
     url = settings.sqlalchemy_url
     if url.startswith("sqlite"):
         settings.home.mkdir(parents=True, exist_ok=True)
@@ -85,6 +92,7 @@ def get_engine() -> Engine:
 
         upgrade(engine)  # a no-op once migrated; under a lock otherwise
         _initialised.add(url)
+    _last_engine = (settings, engine)
     return engine
 
 
@@ -124,6 +132,8 @@ def session_scope() -> Iterator[Session]:
 
 
 def reset_engines() -> None:
+    global _last_engine
+    _last_engine = None
     for engine in _created:
         engine.dispose()
     _created.clear()
