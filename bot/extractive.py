@@ -129,8 +129,11 @@ class ExtractiveAnswerer:
         query_idf: dict[str, float] | None = None,
         unseen: set[str] = frozenset(),
         other_product: Callable[[str], bool] | None = None,
+        threshold: float | None = None,
     ) -> Answer:
-        """``other_product``: whether a text names another product than the one asked about."""
+        """``other_product``: whether a text names another product than the one asked about;
+        ``threshold``: the merchant's own answer threshold, else the answerer's."""
+        threshold = self.threshold if threshold is None else threshold
         if not evidence:
             return unsure_answer(lang, [], 0.0)
         judged, scores, order = self.candidates(question, lang, evidence, query_tokens, query_vector, query_idf, unseen)
@@ -156,7 +159,7 @@ class ExtractiveAnswerer:
         citations = [citation(evidence[i], scores[i]) for i in order[:3] if scores[i] > 0.0]
         if best.evidence is not evidence[order[0]]:
             citations = [citation(best.evidence, best.features.match)] + [c for c in citations if c.chunk != best.evidence.chunk.id][:2]
-        if best.reply is None or best.probability < self.threshold:
+        if best.reply is None or best.probability < threshold:
             unsure = unsure_answer(lang, citations, best.probability)
             unsure.withheld = best.reply
             return unsure

@@ -239,11 +239,14 @@ class ShopAssistant:
         use_llm: bool = True,
         searched: Searched | None = None,
         version: int | None = None,
+        threshold: float | None = None,
     ) -> Answer:
         """Catalog facts first (a named product, or the product in focus, and an attribute
         asked), then the merchant's FAQ and documents, each only when it answers *this*
         question (bot/answerability.py). The LLM, when configured, is asked only when the
-        grounded answer passed that gate (and ``use_llm``: re-checking gaps needs only the gate)."""
+        grounded answer passed that gate (and ``use_llm``: re-checking gaps needs only the gate).
+        ``threshold``: the merchant's own answer threshold (policy), else the deployment's."""
+        threshold = self.settings.answer_threshold if threshold is None else threshold
         if query_vector is None:
             query_vector = self._embed_question(message)
         question = analyse(message)
@@ -251,11 +254,14 @@ class ShopAssistant:
         if link is not None and link.score <= MEANING_SURENESS and focus is not None and focus.product and question.elliptical:
             link = None  # "is this bottle BPA free?" with a bottle in view: that one, not a guess by meaning
         fact = self._catalog_answer(merchant_id, question, lang, focus, link)
+        if fact is not None and not fact.handoff and fact.confidence < threshold:
+            unsure = unsure_answer(lang, fact.citations, fact.confidence)  # the product is not surely the one meant
+            unsure.withheld, unsure.focus_product, fact = fact.reply, fact.focus_product, unsure
         if fact is not None and not fact.handoff:
             return fact
         subject = self._subject(merchant_id, question, focus, link)
         grounded, evidence = self._grounded(merchant_id, message, lang, mode, query_vector, subject=subject,
-                                            searched=searched, version=version)
+                                            searched=searched, version=version, threshold=threshold)
         if fact is not None and grounded.handoff:
             # The product's record lacks what is asked, and no FAQ row or policy sentence
             # answers it either ("剑麻柱坏了保修吗" may be answered by the warranty FAQ).
@@ -269,7 +275,7 @@ class ShopAssistant:
                 if not context:
                     continue
                 retry, retry_evidence = self._grounded(merchant_id, message, lang, mode, None, query=f"{context} {message}",
-                                                       subject=subject, searched=searched, version=version)
+                                                       subject=subject, searched=searched, version=version, threshold=threshold)
                 if not retry.handoff:
                     grounded, evidence = retry, retry_evidence
                     break
@@ -282,6 +288,7 @@ class ShopAssistant:
     def _grounded(
         self, merchant_id: str, message: str, lang: str, mode: RetrieverMode, query_vector, query: str | None = None,
         subject: Product | None = None, searched: Searched | None = None, version: int | None = None,
+        threshold: float | None = None,
     ) -> tuple[Answer, list[Evidence]]:
         """``query``: what to retrieve with, when it is more than the message; ``subject``: the
         product the question is about, so a row about another of the shop's products is not
@@ -293,7 +300,7 @@ class ShopAssistant:
         self._warm_vocabulary(merchant_id, result.version)
         other_product = (lambda text: self.catalog.names_other_product(merchant_id, subject, text)) if subject else None
         return self.extractive.answer(message, lang, evidence, result.query_tokens, query_vector, result.query_idf, result.unseen,
-                                      other_product=other_product), evidence
+                                      other_product=other_product, threshold=threshold), evidence
 
     def _warm_vocabulary(self, merchant_id: str, version: int) -> None:
         if version and self._warmed.get(merchant_id) != version:
@@ -439,7 +446,7 @@ class ShopAssistant:
             answer = self.answer(
                 request.merchant_id, message, lang, mode=mode, query_vector=vector,
                 on_token=on_token if plan.kind == "answer" else None, focus=state.focus, searched=searched,
-                version=shop.kb_version,
+                version=shop.kb_version, threshold=shop.policy.answer_threshold,
             )
         suggestions: list[dict] | None = None
         escalating = plan.kind == "escalate" or (answer is not None and answer.handoff)

@@ -58,3 +58,21 @@ def test_an_english_question_names_a_chinese_only_product_by_pinyin_and_meaning(
     assert "138" in ask(assistant, shop, "how much is the pu'er tea cake").reply
     shipping = ask(assistant, shop, "how much is shipping for the pu'er tea cake")
     assert "138" not in shipping.reply, shipping.reply  # shipping is another topic, not its price
+
+
+def test_a_merchants_own_threshold_decides_what_is_sure_enough(assistant, shop):
+    from bot.recovery import load_policy, save_policy
+    from xiaoer.db import session_scope
+
+    sure = ask(assistant, shop, "how much is the pu'er tea cake")  # linked by its pinyin: 0.83 sure
+    assert "138" in sure.reply and sure.confidence < 0.9
+    with session_scope() as s:
+        policy = load_policy(s, shop)
+        save_policy(s, shop, policy.model_copy(update={"answer_threshold": 0.9}))
+    try:
+        cautious = ask(assistant, shop, "how much is the pu'er tea cake")
+        assert cautious.handoff is not None and "138" not in cautious.reply  # not sure enough for this shop
+        assert "30度" in ask(assistant, shop, "云朵沙发的外套能机洗吗").reply  # 0.97 sure: still answered
+    finally:
+        with session_scope() as s:
+            save_policy(s, shop, policy)

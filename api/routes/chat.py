@@ -60,7 +60,8 @@ def greeting(merchant_id: str, session: SessionDep, assistant: AssistantDep, lan
     policy = load_policy(session, merchant_id)
     suggestions = policy.greeting_suggestions(lang)
     if not policy.suggestions.get(lang):  # the merchant's own chips are theirs to choose
-        suggestions = assistant.chips.answerable(merchant_id, repository.kb_version(session, merchant_id), suggestions, lang)
+        version = repository.kb_version(session, merchant_id)
+        suggestions = assistant.chips.answerable(merchant_id, version, suggestions, lang, policy.answer_threshold)
     return Greeting(
         shop_name=merchant.name, lang=lang, greeting=replies.welcome_text(policy, merchant.name, lang), suggestions=suggestions,
     )
