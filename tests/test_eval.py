@@ -86,6 +86,14 @@ def test_the_llm_judge_grades_each_answer_beside_the_string_match(tiny_dataset, 
     assert run.summary["answer_accuracy"] == 1.0
 
 
+def test_eval_at_a_shops_own_threshold(tiny_dataset, assistant):
+    default = run_eval(load_dataset(tiny_dataset), assistant=assistant).summary
+    cautious = run_eval(load_dataset(tiny_dataset), assistant=assistant, threshold=0.95).summary
+    assert cautious["coverage"] <= default["coverage"] and cautious["decline_rate"] == 1.0
+    result = CliRunner().invoke(app, ["eval", str(tiny_dataset), "--threshold", "0.2"])
+    assert result.exit_code == 2 and "between 0.3 and 0.95" in result.output
+
+
 def test_eval_judge_without_an_llm_is_a_clear_error(tiny_dataset, monkeypatch):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     result = CliRunner().invoke(app, ["eval", str(tiny_dataset), "--judge"])
