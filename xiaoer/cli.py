@@ -142,8 +142,6 @@ def ask(
         _fail("the question is empty", code=2)
     if retriever not in ("hybrid", "dense", "bm25"):
         _fail("--retriever must be hybrid, dense or bm25", code=2)
-    if threshold is not None and not 0.3 <= threshold <= 0.95:
-        _fail("--threshold must be between 0.3 and 0.95", code=2)
     body = {"merchant_id": merchant, "message": question, "conversation_id": conversation, "order_id": order, **_signed(merchant, shopper)}
     url = server_url() if retriever == "hybrid" else None  # the server always retrieves hybrid
     if url:
