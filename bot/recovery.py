@@ -63,7 +63,7 @@ class RecoveryPolicy(BaseModel):
     # The widget's suggestion chips under its greeting (GET /v1/merchants/{m}/greeting).
     suggestions: dict[Literal["zh", "en"], list[str]] = Field(default_factory=dict)
     # How sure the bot must be to answer (else it hands off); None: the deployment's default
-    # (XIAOER_ANSWER_THRESHOLD, 0.5). Higher is more cautious: fewer answers, fewer wrong ones.
+    # (XIAOER_ANSWER_THRESHOLD, 0.7). Higher is more cautious: fewer answers, fewer wrong ones.
     answer_threshold: float | None = Field(default=None, ge=0.3, le=0.95)
 
     def reason_label(self, reason: RefundReason, lang: str) -> str:

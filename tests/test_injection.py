@@ -227,6 +227,20 @@ def llm_settings(llm_settings):
 
 
 @pytest.fixture
+def llm_assistant(llm_assistant, demo_merchant):
+    """…with the demo shop's own threshold (its policy's 0.5) set aside, so the lowered one applies."""
+    from bot.recovery import load_policy, save_policy
+    from xiaoer.db import session_scope
+
+    with session_scope() as s:
+        policy = load_policy(s, demo_merchant)
+        save_policy(s, demo_merchant, policy.model_copy(update={"answer_threshold": None}))
+    yield llm_assistant
+    with session_scope() as s:
+        save_policy(s, demo_merchant, policy)
+
+
+@pytest.fixture
 def shop(assistant, merchant_id):
     """A merchant on the default policy (late delivery → a ¥10 coupon) whose knowledge carries
     an injection the ingestion filter catches and one it cannot (plain merchant text the
