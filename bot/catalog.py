@@ -265,6 +265,11 @@ class NameParts:
         """The product the question's name pieces point to, when they point to one alone."""
         asked = _pieces(question)
         scores = [sum(self.weight[p] for p in asked & pieces) for pieces in self.pieces]
+        # A model number the question gives ("iphone15", "65w") that some products have rules
+        # out the others, whatever else they share with it ("15的壳防摔吗" is not the 16's 防摔壳).
+        codes = {p for p in asked if len(p) >= 2 and any(c.isdigit() for c in p) and any(p in pieces for pieces in self.pieces)}
+        if codes:
+            scores = [score if codes & pieces else 0.0 for score, pieces in zip(scores, self.pieces)]
         order = sorted(range(len(scores)), key=lambda i: scores[i], reverse=True)
         best = order[0]
         second = scores[order[1]] if len(order) > 1 else 0.0
@@ -292,11 +297,16 @@ PINYIN = "pinyin:"  # marks a piece as a name's pinyin, never an everyday Englis
 
 
 def _pieces(text: str, pinyin: bool = True) -> set[str]:
-    """``pinyin``: also read each word as a name's pinyin (a question's words, not a name's)."""
+    """``pinyin``: a question's words, also read as a name's pinyin and split into a model's
+    words and numbers (not a name's)."""
     text = text.casefold()
     pieces = {run[i : i + 2] for run in _HAN_RUN.findall(text) for i in range(len(run) - 1)}
     # English words as the search index has them (no function words, plural folded), and codes like 4kg, a5.
-    words = {t for t in tokenize(text) if t.isascii() and (len(t) >= 3 or any(c.isdigit() for c in t))
+    tokens = tokenize(text)
+    if pinyin:  # a question's words: "iphone15", "16promax" run a model's words and numbers together
+        tokens += [run for t in tokens if t.isascii() and t.isalnum() and not t.isalpha() and not t.isdigit()
+                   for run in re.findall(r"[a-z]+|\d+", t)]
+    words = {t for t in tokens if t.isascii() and (len(t) >= 3 or any(c.isdigit() for c in t))
              and t not in _NAME_STOP and t not in ASK_WORDS}
     # A word may be a Chinese name's pinyin ("longjing", "pu'er"): it can meet a name's pinyin piece.
     if pinyin:

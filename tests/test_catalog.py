@@ -154,3 +154,10 @@ def test_the_products_own_name_in_a_question_names_no_fact():
     mattress = product("MAT", "独立袋装弹簧床垫 护脊款", facts={"弹簧": "独立袋装弹簧，约800个", "厚度": "28cm"})
     assert answer_facts(analyse("弹簧床垫防螨吗"), "zh", mattress) is None  # 防螨 is not in the record
     assert "28cm" in answer_facts(analyse("弹簧床垫的厚度是多少"), "zh", mattress).reply
+
+
+def test_a_model_number_in_the_question_rules_out_products_without_it():
+    cases = [product("C16", "闪充派 iPhone 16系列 磁吸透明防摔手机壳"), product("C15", "闪充派 iPhone 15系列 磁吸透明手机壳（清仓）")]
+    parts = NameParts(cases)
+    assert parts.best("iphone15的壳防摔吗") == 1  # 防摔 is only in the 16's name, but 15 was asked
+    assert parts.best("16的防摔壳多少钱") == 0
