@@ -28,6 +28,9 @@ class Answer(BaseModel):
     handoff: bool = False  # below threshold: a person should take over
     focus_product: str | None = None  # SKU of the product the answer was about
     answerer: Literal["extractive", "llm", "fallback"] = "extractive"
+    # Below the threshold: the best candidate's reply, held back. Never sent to the shopper;
+    # the evaluation grades it, so confidence can be checked as P(the best answer is right).
+    withheld: str | None = Field(default=None, exclude=True)
 
 
 @dataclass

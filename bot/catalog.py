@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+from pypinyin import lazy_pinyin
 from sqlalchemy import select
 
 from bot.answerability import ASK_WORDS, content_words
@@ -173,6 +174,37 @@ class Catalog:
             return ProductLink(products[int(order[0])], MEANING_SURENESS)
         return None
 
+    def names_other_product(self, merchant_id: str, product: Product, text: str) -> bool:
+        """Whether a text (an FAQ row, a policy sentence) plainly names another of the shop's
+        products, and nothing of this one: then it is about that product, whatever words it
+        shares with the question. Plainly: a whole name, or two pieces of names only that
+        product has (a row that merely mentions 罐子 or "card" is not about a product)."""
+        products = self.products(merchant_id)
+        parts = self._name_parts(merchant_id, products)
+        own = next((i for i, p in enumerate(products) if p.sku == product.sku), None)
+        if own is None or parts.named(own, text) or name_match(text, product) >= 1.0:
+            return False
+        return any(i != own and (parts.named(i, text) >= 2 or name_match(text, other) >= 1.0) for i, other in enumerate(products))
+
+    def names_it(self, product: Product) -> Callable[[list[str]], list[bool]]:
+        """Which of some English words name this product or one of its facts in Chinese: each
+        word's meaning close to a word of its Chinese names ("tea" → 熟茶, "cake" → 茶饼; only
+        for a product without an English name) or to a fact key ("protein" → 粗蛋白)."""
+        targets = {k for k in (product.data.get("facts") or {}) if is_cjk(k)}
+        if not any(n.isascii() for n in product.names()):
+            targets |= {w for n in product.names() for w in tokenize(n) if is_cjk(w) and len(w) >= 2}
+        targets = sorted(targets)
+
+        def named(words: list[str]) -> list[bool]:
+            foreign = [w for w in words if w.isascii()]
+            if not foreign or not targets or self.embedder is None:
+                return [False] * len(words)
+            vectors = self.embedder.embed(foreign + targets)
+            close = dict(zip(foreign, (vectors[: len(foreign)] @ vectors[len(foreign):].T).max(axis=1) >= KEY_MEANING))
+            return [bool(close.get(w, False)) for w in words]
+
+        return named
+
     def _name_parts(self, merchant_id: str, products: list[Product]) -> NameParts:
         version = self._cache[merchant_id][0]
         cached = self._parts.get(merchant_id)
@@ -225,6 +257,10 @@ class NameParts:
         self.weight = {piece: math.log((n + 1) / count) for piece, count in counts.items()}
         self.unique = math.log((n + 1) / 1) if n else 0.0
 
+    def named(self, i: int, text: str) -> int:
+        """How many pieces of product ``i``'s names that no other product has the text holds."""
+        return sum(not any(p in other for j, other in enumerate(self.pieces) if j != i) for p in _pieces(text) & self.pieces[i])
+
     def best(self, question: str) -> int | None:
         """The product the question's name pieces point to, when they point to one alone."""
         asked = _pieces(question)
@@ -242,25 +278,38 @@ class NameParts:
         # Pieces shared with other products can still name one together ("太空舱" + "猫爬架").
         if enough and ((distinctive and lead >= 0.5 * self.unique) or lead >= self.unique):
             return best
+        # Two pieces each shared with another product, together only this one's: "longjing
+        # 250g" with a 100g Longjing and a 250g pecan pack in the shop.
+        if enough and len(held) >= 2 and held == asked & set().union(*self.pieces) and not any(
+                held <= other for j, other in enumerate(self.pieces) if j != best):
+            return best
         return None
 
 
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _NAME_STOP = {"set", "pack", "new"}
+PINYIN = "pinyin:"  # marks a piece as a name's pinyin, never an everyday English word
 
 
-def _pieces(text: str) -> set[str]:
+def _pieces(text: str, pinyin: bool = True) -> set[str]:
+    """``pinyin``: also read each word as a name's pinyin (a question's words, not a name's)."""
     text = text.casefold()
     pieces = {run[i : i + 2] for run in _HAN_RUN.findall(text) for i in range(len(run) - 1)}
     # English words as the search index has them (no function words, plural folded), and codes like 4kg, a5.
-    pieces |= {t for t in tokenize(text) if t.isascii() and (len(t) >= 3 or any(c.isdigit() for c in t))
-               and t not in _NAME_STOP and t not in ASK_WORDS}
-    return pieces
+    words = {t for t in tokenize(text) if t.isascii() and (len(t) >= 3 or any(c.isdigit() for c in t))
+             and t not in _NAME_STOP and t not in ASK_WORDS}
+    # A word may be a Chinese name's pinyin ("longjing", "pu'er"): it can meet a name's pinyin piece.
+    if pinyin:
+        words |= {PINYIN + t.replace("'", "").replace("’", "") for t in words if t.replace("'", "").isalpha()}
+    return pieces | words
 
 
 def _name_pieces(product: Product) -> set[str]:
     names = product.names() + product.variant_names()
-    return set().union(*(_pieces(n) for n in names)) if names else set()
+    pieces = set().union(*(_pieces(n, pinyin=False) for n in names)) if names else set()
+    # Every pair of Chinese characters in a name also by its pinyin: shoppers abroad and
+    # shoppers without a Chinese keyboard type 龙井 as "longjing" and 普洱 as "pu'er".
+    return pieces | {PINYIN + "".join(lazy_pinyin(p)) for p in pieces if _HAN_RUN.fullmatch(p)}
 
 
 def _residual_words(question: Question, product: Product | None = None) -> list[str]:
@@ -271,8 +320,10 @@ def _residual_words(question: Question, product: Product | None = None) -> list[
         facts = product.data.get("facts") or {}
         covered += " " + " ".join(product.names() + product.variant_names() + list(facts) + list(facts.values())).casefold()
     covered += " " + " ".join(w + "色" if not w.isascii() else w for w in COLOUR_WORDS) + " 颜色 款 个 件 还有 有货 买 下单 come order buy purchase"
+    own = _name_pieces(product) if product is not None else set()
     return [w for w in content_words(tokenize(question.text))
-            if w.casefold() not in covered and not (is_cjk(w) and len(_longest_run_text(w.casefold(), covered)) >= 2)]
+            if w.casefold() not in covered and not (is_cjk(w) and len(_longest_run_text(w.casefold(), covered)) >= 2)
+            and not (_pieces(w) & own)]  # "longjing": the name's own pinyin
 
 
 def about_focus(question: Question, product: Product | None = None, topics: set[str] | None = None) -> bool:
@@ -282,7 +333,8 @@ def about_focus(question: Question, product: Product | None = None, topics: set[
                                               else _residual_words(question))
 
 
-def question_has_other_topic(question: Question, product: Product, topics: set[str] | None = None) -> bool:
+def question_has_other_topic(question: Question, product: Product, topics: set[str] | None = None,
+                             names_it: Callable[[list[str]], list[bool]] | None = None) -> bool:
     """"这款运费多少钱" names the product but asks about shipping, not the product's price.
     ``topics``: the words of the shop's FAQ and documents; a leftover word they never use
     ("逗猫棒杆子多长": 杆子) is the shopper's word for a part of the product, not a topic."""
@@ -291,6 +343,9 @@ def question_has_other_topic(question: Question, product: Product, topics: set[s
         # Only with an everyday attribute word asked: a fact key met in part ("可可含量" →
         # 净含量) with a leftover word is another fact, whatever the FAQ says.
         residual = [w for w in residual if w in topics]
+    if residual and names_it is not None:
+        # "pu'er tea cake" of 普洱熟茶饼: the product's name in the shopper's language.
+        residual = [w for w, named in zip(residual, names_it(residual)) if not named]
     return bool(residual)
 
 
@@ -345,9 +400,10 @@ def _fact_for(product: Product, attribute: str) -> tuple[str, str] | None:
 def _literal_facts(product: Product, question: str, matcher: KeyMatcher | None = None) -> list[tuple[str, str]]:
     """Facts whose own key the question names: whole ("保质期多久" → 保质期), in part
     ("蛋白质含量" → 粗蛋白), or, across languages, by meaning ("protein" → 粗蛋白)."""
-    q = question.casefold()
     facts = product.data.get("facts") or {}
     title = " ".join(product.names()).casefold()
+    # The product's own name in the question names no fact: "弹簧床垫防螨吗" does not ask 弹簧.
+    q = _without_name(question.casefold(), title)
     named = []
     for key, value in facts.items():
         k = key.casefold()
@@ -364,6 +420,23 @@ def _literal_facts(product: Product, question: str, matcher: KeyMatcher | None =
         if scores[best] >= KEY_MEANING:
             named.append((keys[best], facts[keys[best]]))
     return named
+
+
+def _without_name(text: str, name: str, least: int = 3) -> str:
+    """The text with every run of at least ``least`` Chinese characters it shares with the
+    name blanked out."""
+    out, i = [], 0
+    while i < len(text):
+        j = i
+        while j < len(text) and is_cjk(text[j]) and text[i : j + 1] in name:
+            j += 1
+        if j - i >= least:
+            out.append(" ")
+            i = j
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
 
 
 def _longest_run_text(name: str, text: str) -> str:
@@ -491,7 +564,10 @@ def _attribute_reply(attribute: str, question: Question, en: bool, title: str, p
             return f"{title}：{'、'.join(have)}有货；{'、'.join(gone)}缺货。"
         if int(stock) > 0:
             return f"The {title}{which} is in stock ({int(stock)} left)." if en else f"{title}{which}目前有货，库存{int(stock)}件。"
-        return f"Sorry, the {title}{which} is out of stock right now." if en else f"抱歉，{title}{which}目前缺货。"
+        back = _restock(product)  # when the merchant wrote when it comes back, say so
+        if en:
+            return f"Sorry, the {title}{which} is out of stock right now." + (f" Restock: {back}." if back else "")
+        return f"抱歉，{title}{which}目前缺货。" + (f"补货：{back}。" if back else "")
     if attribute in ("sizes", "colors"):
         values = _list_field(data, attribute, lang)
         fact = _fact_for(product, attribute)
@@ -526,6 +602,15 @@ def _attribute_reply(attribute: str, question: Question, en: bool, title: str, p
     key, value = fact
     label = ATTRIBUTE_BY_NAME[attribute].name.replace("_", " ")
     return f"The {title}'s {label} ({key}) is {value}." if en else f"{title}的{key}：{value}。"
+
+
+_RESTOCK_KEY = re.compile(r"restock|back.?in.?stock|补货|到货|预计.*(发货|上架)", re.IGNORECASE)
+
+
+def _restock(product: Product) -> str | None:
+    """The record's restock note ("restock": "预计12月20日到货", 补货时间…), if it has one."""
+    facts = product.data.get("facts") or {}
+    return next((str(v).strip() for k, v in facts.items() if _RESTOCK_KEY.search(str(k)) and str(v).strip()), None)
 
 
 def _looks_like_sizes(values: list[str]) -> bool:

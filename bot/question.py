@@ -76,7 +76,8 @@ _HOW = re.compile(r"怎么|如何|咋|怎样|how (do|can|to|should)")
 _YES_NO = re.compile(r"吗[？?]?\s*$|能不能|可不可以|可以不|有没有|是不是|会不会|支不支持|行不行|能否|是否|不[？?]?\s*$|"
                      r"^(can|could|do|does|did|is|are|will|would|should|have|has)\b", re.IGNORECASE)
 # Questions that lean on the conversation ("那蓝色的呢", "重量呢", "and in white?").
-_ELLIPTICAL = re.compile(r"^(那|那么|那个|这个|这款|它|还有)|呢[？?]?\s*$|^(and|what about|how about|is it|does it|it)\b", re.IGNORECASE)
+_ELLIPTICAL = re.compile(r"^(那|那么|那个|这个|这款|它|还有)|呢[？?]?\s*$|^(and|what about|how about|is it|does it|it)\b"
+                         r"|这个|这款|这件|这种|\b(this|these)\b", re.IGNORECASE)  # "is this bottle …": the one in view
 
 # Everyday colour words: a yes/no question naming one is checked against the listed colours.
 COLOUR_WORDS = ("黑", "白", "红", "蓝", "绿", "黄", "紫", "粉", "灰", "棕", "咖", "米", "橙", "金", "银", "卡其", "藏青", "black", "white",
@@ -98,9 +99,17 @@ def asked_attributes(text: str) -> list[str]:
     longest = [c for cues in matched.values() for c in cues]
     found = [name for name, cues in matched.items()
              if cues and not all(any(c != other and c in other for other in longest) for c in cues)]
+    if "price" in found and matched["price"] == ["how much"] and _HOW_MUCH_OF.search(q):
+        found.remove("price")  # "how much protein is in it": an amount of something, not money
     if not found and _names_colour(q):
         found.append("colors")  # "有蓝色的吗", "does it come in black?"
     return found
+
+
+# "how much" asks the price when a verb or the thing priced follows it ("how much is the …",
+# "how much for two"); followed by a noun it asks an amount of that ("how much protein").
+_HOW_MUCH_OF = re.compile(r"\bhow much (?!(?:is|are|was|were|does|do|did|would|will|should|for|it|this|that|these|those|the|a|an|"
+                          r"per|each|money|to|in|of|with|shipping|postage|delivery)\b)[a-z]{3,}")
 
 
 def _names_colour(text: str) -> bool:

@@ -62,6 +62,9 @@ class RecoveryPolicy(BaseModel):
     topics: dict[Literal["zh", "en"], str] = Field(default_factory=dict)
     # The widget's suggestion chips under its greeting (GET /v1/merchants/{m}/greeting).
     suggestions: dict[Literal["zh", "en"], list[str]] = Field(default_factory=dict)
+    # How sure the bot must be to answer (else it hands off); None: the deployment's default
+    # (XIAOER_ANSWER_THRESHOLD, 0.5). Higher is more cautious: fewer answers, fewer wrong ones.
+    answer_threshold: float | None = Field(default=None, ge=0.3, le=0.95)
 
     def reason_label(self, reason: RefundReason, lang: str) -> str:
         return (self.reason_labels.get(reason) or category_preset(self.category)["reason_labels"][reason])[lang]
@@ -85,6 +88,11 @@ class RecoveryPolicy(BaseModel):
 @lru_cache(maxsize=1)
 def _presets() -> dict:
     return yaml.safe_load((Path(__file__).with_name("data") / "category_presets.yaml").read_text(encoding="utf-8"))
+
+
+def category_names() -> dict[str, dict[str, str]]:
+    """Every preset category's name in zh and en (the dashboard's category choice)."""
+    return {category: preset["name"] for category, preset in _presets().items()}
 
 
 def category_preset(category: str) -> dict:

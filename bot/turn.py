@@ -36,7 +36,9 @@ from bot.conversations import (
     offered_quick_replies,
 )
 from bot.events import record_event
-from bot.catalog import FOCUS_SURENESS, MEANING_SURENESS, Catalog, about_focus, answer_facts, fact_confidence, question_has_other_topic
+from bot.greeting import SuggestionChips
+from bot.safety import is_safety_report
+from bot.catalog import FOCUS_SURENESS, MEANING_SURENESS, Catalog, Product, about_focus, answer_facts, fact_confidence, question_has_other_topic
 from bot.extractive import ExtractiveAnswerer, unsure_answer
 from bot.focus import Focus, focus_of, read_focus
 from bot.question import analyse
@@ -147,6 +149,7 @@ class TurnResult(BaseModel):
     owner: str = OWNER_BOT
     route: str = "answer"
     quick_replies: list[QuickReply] = []
+    withheld: str | None = Field(default=None, exclude=True)  # see Answer.withheld: never sent
 
 
 REFUND_ROUTES = ("offer_response", "ask_reason", "recovery", "refund_steps")
@@ -170,6 +173,7 @@ class ShopAssistant:
         self.knowledge = KnowledgeService(self.retriever, hooks=[self.sentences])
         self.chunk_rows = ChunkRows()  # the hits' rows, per knowledge version
         self.catalog = Catalog(self.retriever.embedder)
+        self.chips = SuggestionChips(self)  # the widget's greeting chips, each one it answers
         self._warmed: dict[str, int] = {}  # merchant → knowledge version whose words are embedded
         self.classifier = classifier or IntentClassifier.load_or_train(
             embedder=self.retriever.embedder, cache_dir=self.settings.cache_dir / "intents"
@@ -226,18 +230,29 @@ class ShopAssistant:
         use_llm: bool = True,
         searched: Searched | None = None,
         version: int | None = None,
+        threshold: float | None = None,
     ) -> Answer:
         """Catalog facts first (a named product, or the product in focus, and an attribute
         asked), then the merchant's FAQ and documents, each only when it answers *this*
         question (bot/answerability.py). The LLM, when configured, is asked only when the
-        grounded answer passed that gate (and ``use_llm``: re-checking gaps needs only the gate)."""
+        grounded answer passed that gate (and ``use_llm``: re-checking gaps needs only the gate).
+        ``threshold``: the merchant's own answer threshold (policy), else the deployment's."""
+        threshold = self.settings.answer_threshold if threshold is None else threshold
         if query_vector is None:
             query_vector = self._embed_question(message)
         question = analyse(message)
-        fact = self._catalog_answer(merchant_id, question, lang, focus, query_vector)
+        link = self.catalog.link(merchant_id, question.text, query_vector)
+        if link is not None and link.score <= MEANING_SURENESS and focus is not None and focus.product and question.elliptical:
+            link = None  # "is this bottle BPA free?" with a bottle in view: that one, not a guess by meaning
+        fact = self._catalog_answer(merchant_id, question, lang, focus, link)
+        if fact is not None and not fact.handoff and fact.confidence < threshold:
+            unsure = unsure_answer(lang, fact.citations, fact.confidence)  # the product is not surely the one meant
+            unsure.withheld, unsure.focus_product, fact = fact.reply, fact.focus_product, unsure
         if fact is not None and not fact.handoff:
             return fact
-        grounded, evidence = self._grounded(merchant_id, message, lang, mode, query_vector, searched=searched, version=version)
+        subject = self._subject(merchant_id, question, focus, link)
+        grounded, evidence = self._grounded(merchant_id, message, lang, mode, query_vector, subject=subject,
+                                            searched=searched, version=version, threshold=threshold)
         if fact is not None and grounded.handoff:
             # The product's record lacks what is asked, and no FAQ row or policy sentence
             # answers it either ("剑麻柱坏了保修吗" may be answered by the warranty FAQ).
@@ -251,7 +266,7 @@ class ShopAssistant:
                 if not context:
                     continue
                 retry, retry_evidence = self._grounded(merchant_id, message, lang, mode, None, query=f"{context} {message}",
-                                                       searched=searched, version=version)
+                                                       subject=subject, searched=searched, version=version, threshold=threshold)
                 if not retry.handoff:
                     grounded, evidence = retry, retry_evidence
                     break
@@ -263,25 +278,38 @@ class ShopAssistant:
 
     def _grounded(
         self, merchant_id: str, message: str, lang: str, mode: RetrieverMode, query_vector, query: str | None = None,
-        searched: Searched | None = None, version: int | None = None,
+        subject: Product | None = None, searched: Searched | None = None, version: int | None = None,
+        threshold: float | None = None,
     ) -> tuple[Answer, list[Evidence]]:
-        """``query``: what to retrieve with, when it is more than the message."""
+        """``query``: what to retrieve with, when it is more than the message; ``subject``: the
+        product the question is about, so a row about another of the shop's products is not
+        taken for its answer ("这个能机洗吗" about a rug is not answered by the sofa's FAQ)."""
         query = query or message
         result, evidence = self._search(merchant_id, query, mode, query_vector, searched, version)
         query_vector = result.query_vector
         self.sentences.prime(merchant_id, [ev.chunk for ev in evidence], lang)
         self._warm_vocabulary(merchant_id, result.version)
-        return self.extractive.answer(message, lang, evidence, result.query_tokens, query_vector, result.query_idf, result.unseen), evidence
+        other_product = (lambda text: self.catalog.names_other_product(merchant_id, subject, text)) if subject else None
+        return self.extractive.answer(message, lang, evidence, result.query_tokens, query_vector, result.query_idf, result.unseen,
+                                      other_product=other_product, threshold=threshold), evidence
 
     def _warm_vocabulary(self, merchant_id: str, version: int) -> None:
         if version and self._warmed.get(merchant_id) != version:
             self.extractive.warm_words(self.retriever.vocabulary(merchant_id, version))
             self._warmed[merchant_id] = version
 
-    def _catalog_answer(self, merchant_id: str, question, lang: str, focus: Focus | None, query_vector) -> Answer | None:
+    def _subject(self, merchant_id: str, question, focus: Focus | None, link) -> Product | None:
+        """The product the question is about: the one it names, else the one in focus when
+        the question leans on the conversation ("这个能机洗吗", "is it waterproof?")."""
+        if link is not None:
+            return link.product
+        if focus is not None and focus.product and question.elliptical:
+            return self.catalog.find(merchant_id, focus.product)
+        return None
+
+    def _catalog_answer(self, merchant_id: str, question, lang: str, focus: Focus | None, link) -> Answer | None:
         """A product attribute from the product's own record: the product named in the
-        question, else the product in focus when the question names nothing else."""
-        link = self.catalog.link(merchant_id, question.text, query_vector)
+        question (``link``), else the product in focus when the question names nothing else."""
         product, sureness = (link.product, link.score) if link else (None, 0.0)
         topics = self.catalog.topic_words(merchant_id)
         if product is None and focus is not None and focus.product:
@@ -298,7 +326,7 @@ class ShopAssistant:
         by_name = link is not None and link.score > MEANING_SURENESS
         # The question's other words are the product's name in another language when it was
         # linked by meaning, so only a name-linked question is checked for another topic.
-        if (by_name or link is None) and question_has_other_topic(question, product, topics):
+        if (by_name or link is None) and question_has_other_topic(question, product, topics, self.catalog.names_it(product)):
             return None
         if fact is not None:
             return Answer(reply=fact.reply, confidence=fact_confidence(sureness), citations=cite, focus_product=product.sku)
@@ -409,7 +437,7 @@ class ShopAssistant:
             answer = self.answer(
                 request.merchant_id, message, lang, mode=mode, query_vector=vector,
                 on_token=on_token if plan.kind == "answer" else None, focus=state.focus, searched=searched,
-                version=shop.kb_version,
+                version=shop.kb_version, threshold=shop.policy.answer_threshold,
             )
         suggestions: list[dict] | None = None
         escalating = plan.kind == "escalate" or (answer is not None and answer.handoff)
@@ -518,6 +546,8 @@ class ShopAssistant:
                 # and let the agent's summary and suggestions take in what the shopper wrote.
                 ticket = handoff.open_ticket(session, conversation.id)
                 if ticket is not None:
+                    if ticket.reason != "safety" and is_safety_report(message):
+                        ticket.reason = "safety"  # harm reported while waiting: now the queue's most urgent
                     self._refresh_ticket(session, conversation, ticket, suggestions)
                 return self._result(conversation, intent, lang, "", 0.0, route="silent", ticket=ticket)
 
@@ -616,7 +646,10 @@ class ShopAssistant:
             record_event(session, conversation.merchant_id, "answered", conversation_id=conversation.id,
                          value=answer.confidence, data={"intent": intent.label, "answerer": answer.answerer})
         result = self._result(conversation, intent, lang, reply, answer.confidence, route="answer", ticket=ticket)
-        result.citations, result.answerer = answer.citations, answer.answerer
+        result.answerer, result.withheld = answer.answerer, answer.withheld
+        # A declined answer cites nothing: its sources are the near miss it declined, and a
+        # shopper who opened them would read the answer the bot held back.
+        result.citations = [] if answer.handoff else answer.citations
         return result
 
     def _apply_order(self, session, conversation, policy, lang, intent, order_turn: OrderTurn) -> TurnResult:

@@ -8,12 +8,13 @@ Trust figures (issue 12, "right or silent"). A case is *graded* when it has
   `abstain` case is never right: whatever it said, the knowledge did not hold the answer.
 - coverage: answered / graded. answered_precision: right / answered graded cases.
 - false_answer_rate: answered / `abstain` cases; decline_rate = 1 - false_answer_rate.
-- Calibration reads `confidence` as "the probability that the reply the shopper got is a
-  right answer" and compares it with `right`, over graded cases that went the answer route
-  (elsewhere the turn's confidence is the intent classifier's, a different scale). So a
-  declined `abstain` case at confidence 0.2 is well calibrated (0.2 vs not right), while
-  one answered at 0.99 costs 0.99. Declined answerable cases count as not right: the
-  shopper got no answer.
+- Calibration reads `confidence` as "the probability that the bot's best answer is right",
+  whether it was sent or held back below the threshold, over graded cases that went the
+  answer route (elsewhere the turn's confidence is the intent classifier's, a different
+  scale). A declined case is graded by its held-back answer (`withheld_correct`): one the
+  bot declined at 0.45 that would have been right counts as right at 0.45; with no answer to
+  hold back (no candidate could answer) it counts as not right. Any answer to an `abstain`
+  case is not right. So the curve below shows what every threshold would give.
 - ece: expected calibration error over 10 equal-width confidence bins,
   sum over bins of (cases in bin / cases) * |mean confidence - share right|.
 - risk–coverage: sort those cases by confidence, highest first; for every threshold t (each
@@ -55,6 +56,7 @@ class CaseOutcome(BaseModel):
     judge_correct: bool | None = None  # the LLM judge's verdict (eval --judge); None = not judged
     judge_reason: str | None = None
     disclosed: bool | None = None  # order datasets: a reply showed another shopper's order
+    withheld_correct: bool | None = None  # a declined case: would the held-back answer have been right
 
     @property
     def failed(self) -> bool:
@@ -73,6 +75,13 @@ class CaseOutcome(BaseModel):
     @property
     def right(self) -> bool:
         return self.answered and self.abstain_gold is not True and self.answer_correct is True
+
+    @property
+    def best_right(self) -> bool:
+        """The bot's best answer is right: the one sent, or the one it held back."""
+        if self.answered or self.abstain_gold is True:
+            return self.right
+        return bool(self.withheld_correct)
 
 
 def answer_matches(reply: str, expected: Sequence[str]) -> bool:
@@ -131,8 +140,9 @@ def false_answer_rate(outcomes: Sequence[CaseOutcome]) -> float | None:
 
 
 def calibration_pairs(outcomes: Sequence[CaseOutcome]) -> list[tuple[float, bool]]:
-    """(confidence, right) for the graded cases the answerer scored (route "answer")."""
-    return [(min(max(float(o.confidence), 0.0), 1.0), o.right) for o in outcomes if o.graded and o.route == "answer"]
+    """(confidence, best answer right) for the graded cases the answerer scored (route
+    "answer"): the reply sent, or for a declined case the answer held back."""
+    return [(min(max(float(o.confidence), 0.0), 1.0), o.best_right) for o in outcomes if o.graded and o.route == "answer"]
 
 
 def risk_coverage(pairs: Sequence[tuple[float, bool]]) -> list[dict[str, float]]:

@@ -33,19 +33,24 @@ def run_eval(
     assistant: ShopAssistant | None = None,
     progress: ProgressFn | None = None,
     judge: LLMJudge | None = None,
+    threshold: float | None = None,
 ) -> EvalRun:
-    """``judge``: also have an LLM grade every case with `answer_contains`."""
+    """``judge``: also have an LLM grade every case with `answer_contains`; ``threshold``:
+    the shop's answer threshold, set in its policy as a merchant would."""
     assistant = assistant or ShopAssistant()
     merchant = f"eval-{uuid.uuid4().hex[:12]}"
     shop_name = dataset.shop.name if dataset.shop and dataset.shop.name else dataset.name
     assistant.knowledge.ensure_merchant(merchant, f"eval {shop_name}")
-    if dataset.shop and dataset.shop.category:
+    own = {"category": dataset.shop.category} if dataset.shop and dataset.shop.category else {}
+    if threshold is not None:
+        own["answer_threshold"] = threshold
+    if own:
         # The shop's category picks its wording (refund reasons, greeting) as a merchant's would.
         from bot.recovery import default_policy, save_policy
         from xiaoer.db import session_scope
 
         with session_scope() as session:
-            save_policy(session, merchant, default_policy().model_copy(update={"category": dataset.shop.category}))
+            save_policy(session, merchant, default_policy().model_copy(update=own))
     try:
         if dataset.knowledge_files:
             assistant.knowledge.ingest_paths(merchant, dataset.knowledge_files)
@@ -125,4 +130,5 @@ def run_case(
         confidence=result.confidence,
         latency_ms=latency_ms,
         disclosed=disclosed([*seen, result.reply], case.messages, case.shopper_id, orders) if orders else None,
+        withheld_correct=answer_matches(result.withheld, case.answer_contains) if result.withheld and case.answer_contains else None,
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from bot.recovery import category_preset
+from bot.recovery import category_names, category_preset
 from handoff.summary import ESCALATION_REASONS, INTENT_NAMES
 
 Lang = Literal["zh", "en"]
@@ -100,6 +100,7 @@ def tables() -> dict[str, Table]:
         "qa_rules": QA_RULES,
         "gap_reasons": GAP_REASONS,
         "document_kinds": DOCUMENT_KINDS,
+        "shop_categories": category_names(),
     }
 
 

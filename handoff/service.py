@@ -17,7 +17,7 @@ import re
 from datetime import timedelta
 from difflib import SequenceMatcher
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import case, exists, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from bot.conversations import add_message, mark_responded
@@ -221,12 +221,13 @@ def get_ticket(session: Session, merchant_id: str, ticket_id: int) -> HandoffTic
 
 
 def queue(session: Session, merchant_id: str, *, include_claimed: bool = True) -> list[HandoffTicket]:
+    """Open tickets, safety reports first (someone may be hurt), then oldest first."""
     states = OPEN_TICKET_STATES if include_claimed else (TICKET_QUEUED,)
     return list(
         session.scalars(
             select(HandoffTicket)
             .where(HandoffTicket.merchant_id == merchant_id, HandoffTicket.status.in_(states))
-            .order_by(HandoffTicket.created_at, HandoffTicket.id)
+            .order_by(case((HandoffTicket.reason == "safety", 0), else_=1), HandoffTicket.created_at, HandoffTicket.id)
         )
     )
 

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.models import Message, MetricEvent
+from bot.recovery import load_policy
 from handoff.gaps import close_gaps, open_gap_questions
 from handoff.models import HandoffTicket
 from knowledge.models import LearnedFaq
@@ -205,8 +206,9 @@ def recheck_gaps(assistant, merchant_id: str) -> list[str]:
     """Ask every open gap phrasing again; close (and return) those now answered."""
     with session_scope() as session:
         questions = open_gap_questions(session, merchant_id, since=utcnow() - timedelta(days=RECHECK_DAYS))
+        threshold = load_policy(session, merchant_id).answer_threshold  # as sure as a shopper's turn must be
     answered = [
-        q for q in questions if not assistant.answer(merchant_id, q, detect_language(q), use_llm=False).handoff
+        q for q in questions if not assistant.answer(merchant_id, q, detect_language(q), use_llm=False, threshold=threshold).handoff
     ]
     if answered:
         with session_scope() as session:

@@ -38,6 +38,8 @@ def test_knowledge_upload_list_delete_and_chat_uses_it(client, merchant_id):
 
     chat = client.post("/v1/chat", json={"merchant_id": merchant_id, "message": "Do you gift wrap?"}).json()
     assert chat["reply"] == "Yes, gift wrap is free." and chat["citations"][0]["document"] == "faq.csv"
+    near_miss = client.post("/v1/chat", json={"merchant_id": merchant_id, "message": "Do you gift wrap with a ribbon and a wax seal?"}).json()
+    assert near_miss["handoff"] and "withheld" not in near_miss and "gift wrap is free" not in str(near_miss)  # held back, never sent
 
     assert client.delete(f"/v1/merchants/{merchant_id}/documents/faq.csv", headers=key).status_code == 204
     assert client.delete(f"/v1/merchants/{merchant_id}/documents/faq.csv", headers=key).status_code == 404

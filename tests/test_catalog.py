@@ -111,3 +111,46 @@ def test_modal_and_pointing_words_are_not_what_a_question_is_about():
     assert content_words(tokenize("能用微信支付吗")) == ["微信", "支付"]
     assert content_words(tokenize("那发什么快递")) == ["快递"]
     assert content_words(tokenize("要自己装吗")) == []
+
+
+PINYIN_SHOP = [
+    product("LJ100", "山禾记 西湖龙井 明前特级 罐装 100g", price=268),
+    product("LJ250", "山禾记 西湖龙井 雨前一级 纸包 250g", price=198),
+    product("PE250", "山禾记 碧根果仁 原味 250g", price=59),
+    product("PUER", "山禾记 云南普洱熟茶饼 357g", price=138),
+    product("CAT-A", "喵汪 鸡肉三文鱼成猫粮", title_en="Chicken & Salmon Adult Cat Food"),
+]
+
+
+@pytest.mark.parametrize(
+    "question, sku",
+    [
+        ("how much is the pu'er", "PUER"),  # a Chinese name typed as its pinyin
+        ("how much is the longjing 250g", "LJ250"),  # two pieces each shared, together only one product's
+        ("is longjing in stock", None),  # two Longjing teas: neither
+        ("how tall is the space capsule cat tree", None),  # an English name's own word is no pinyin
+    ],
+)
+def test_a_chinese_name_is_met_by_its_pinyin(question, sku):
+    best = NameParts(PINYIN_SHOP).best(question)
+    assert (PINYIN_SHOP[best].sku if best is not None else None) == sku
+
+
+def test_an_out_of_stock_reply_says_when_the_record_says_it_comes_back():
+    charger = product("CH65", "闪充派 65W 氮化镓充电器", stock=0, facts={"restock": "预计12月20日到货"})
+    zh = answer_facts(analyse("65w充电器有货吗"), "zh", charger)
+    en = answer_facts(analyse("is the 65w charger in stock?"), "en", charger)
+    assert "缺货" in zh.reply and "12月20日" in zh.reply
+    assert "out of stock" in en.reply and "12月20日" in en.reply
+
+
+def test_how_much_of_a_thing_is_an_amount_not_a_price():
+    assert "price" not in asked_attributes("hey how much protein is in the adult cat food?")
+    assert asked_attributes("how much is the longjing") == ["price"]
+    assert asked_attributes("how much does it cost") == ["price"]
+
+
+def test_the_products_own_name_in_a_question_names_no_fact():
+    mattress = product("MAT", "独立袋装弹簧床垫 护脊款", facts={"弹簧": "独立袋装弹簧，约800个", "厚度": "28cm"})
+    assert answer_facts(analyse("弹簧床垫防螨吗"), "zh", mattress) is None  # 防螨 is not in the record
+    assert "28cm" in answer_facts(analyse("弹簧床垫的厚度是多少"), "zh", mattress).reply

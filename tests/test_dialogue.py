@@ -278,6 +278,21 @@ def agents(demo_merchant):
     return a, b
 
 
+def test_a_safety_report_while_waiting_makes_the_ticket_urgent(assistant, demo_merchant):
+    asked = say(assistant, demo_merchant, "转人工")
+    assert asked.handoff["priority"] == "normal"
+    report = say(assistant, demo_merchant, "孩子穿了这件衣服身上起红疹了", asked.conversation_id)
+    assert report.route == "silent" and report.handoff["reason"] == "safety" and report.handoff["priority"] == "urgent"
+    assert report.handoff["ticket_id"] == asked.handoff["ticket_id"]  # the same ticket, moved up
+    later = say(assistant, demo_merchant, "转人工")  # a newer, ordinary request…
+    with session_scope() as s:
+        order = [t.id for t in desk.queue(s, demo_merchant)]
+    assert order.index(asked.handoff["ticket_id"]) < order.index(later.handoff["ticket_id"])  # …waits behind it
+    with session_scope() as s:
+        oldest_first = [t.id for t in desk.queue(s, demo_merchant) if t.reason != "safety"]
+    assert oldest_first == sorted(oldest_first)
+
+
 def test_bot_is_silent_while_a_person_holds_the_conversation(assistant, demo_merchant, agents):
     alice, bob = agents
     r = say(assistant, demo_merchant, "转人工")

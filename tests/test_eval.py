@@ -86,6 +86,14 @@ def test_the_llm_judge_grades_each_answer_beside_the_string_match(tiny_dataset, 
     assert run.summary["answer_accuracy"] == 1.0
 
 
+def test_eval_at_a_shops_own_threshold(tiny_dataset, assistant):
+    default = run_eval(load_dataset(tiny_dataset), assistant=assistant).summary
+    cautious = run_eval(load_dataset(tiny_dataset), assistant=assistant, threshold=0.95).summary
+    assert cautious["coverage"] <= default["coverage"] and cautious["decline_rate"] == 1.0
+    result = CliRunner().invoke(app, ["eval", str(tiny_dataset), "--threshold", "0.2"])
+    assert result.exit_code == 2 and "between 0.3 and 0.95" in result.output
+
+
 def test_eval_judge_without_an_llm_is_a_clear_error(tiny_dataset, monkeypatch):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     result = CliRunner().invoke(app, ["eval", str(tiny_dataset), "--judge"])
@@ -172,6 +180,24 @@ def test_risk_coverage_and_aurc_on_a_hand_computed_example():
     assert [(p["coverage"], p["risk"]) for p in tied] == pytest.approx([(1 / 3, 0.0), (1.0, 1 / 3)])
     assert aurc(tied) == pytest.approx(1 / 3 * 0 + 2 / 3 * 1 / 3)
     assert aurc(risk_coverage([])) is None
+
+
+def test_a_declined_case_is_graded_by_the_answer_it_held_back():
+    held_back_right = outcome("7", expected=["x"], correct=False, answered=False, confidence=0.45)
+    held_back_right.withheld_correct = True
+    held_back_wrong = outcome("8", expected=["x"], correct=False, answered=False, confidence=0.4)
+    held_back_wrong.withheld_correct = False
+    assert calibration_pairs([held_back_right, held_back_wrong]) == [(0.45, True), (0.4, False)]
+    # …but never for an unanswerable case, nor in the figures of what was sent.
+    assert not held_back_right.right and answered_precision([held_back_right]) is None
+
+
+def test_the_held_back_answer_never_reaches_the_shopper(assistant, demo_merchant):
+    from bot.turn import TurnRequest
+
+    result = assistant.handle(TurnRequest(merchant_id=demo_merchant, message="你们的羽绒服可以用微信支付吗"))
+    assert result.handoff is not None and result.withheld  # declined, with an answer held back
+    assert "withheld" not in result.model_dump() and "withheld" not in result.model_dump_json()
 
 
 def test_calibration_error_and_reliability_bins_on_a_hand_computed_example():

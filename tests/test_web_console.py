@@ -326,6 +326,33 @@ def test_policy_editor_changes_the_offer_and_refuses_invalid_values(live_server,
         assert merchant_api(live_server, "PUT", "/policy", json=original).status_code == 200
 
 
+def test_policy_form_sets_category_and_threshold_and_keeps_what_it_does_not_show(live_server, browser):
+    original = merchant_api(live_server, "GET", "/policy").json()
+    hidden = {**original, "suggestions": {"zh": ["有小样吗？"], "en": []}}  # set through the API: no form field
+    assert merchant_api(live_server, "PUT", "/policy", json=hidden).status_code == 200
+    context, page = dashboard(browser, live_server)
+    try:
+        page.click("a[data-tab=policy]")
+        category = page.locator("#policy-form select[name=category]")
+        expect(category).to_have_value(original["category"])
+        expect(category.locator("option[value=beauty]")).to_have_text("美妆")  # preset names, from /v1/labels
+        category.select_option("beauty")
+        threshold = page.locator("#policy-form input[name=answer_threshold]")
+        threshold.fill("0.2")
+        page.click("#policy-save")
+        expect(page.locator("#policy-errors")).to_contain_text("answer_threshold")  # below 0.3: refused
+        threshold.fill("0.7")
+        page.click("#policy-save")
+        expect(page.locator("#policy-saved")).to_be_visible()
+        stored = merchant_api(live_server, "GET", "/policy").json()
+        assert (stored["category"], stored["answer_threshold"]) == ("beauty", 0.7)
+        assert stored["suggestions"] == hidden["suggestions"]  # not reset by a form save
+        assert page.js_errors == []
+    finally:
+        context.close()
+        assert merchant_api(live_server, "PUT", "/policy", json=original).status_code == 200
+
+
 def test_score_page_shows_score_components_tiers_charts_and_gaps(live_server, browser):
     gap = chat(live_server, "你们卖皮划艇吗")
     assert gap["handoff"] is not None

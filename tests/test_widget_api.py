@@ -67,6 +67,26 @@ def test_greeting_comes_from_the_shop_name_and_its_category(client, merchant_id)
     assert client.get(f"/v1/merchants/{merchant_id}/greeting", params={"lang": "en"}).json()["suggestions"] == ["Any samples?"]
 
 
+SHIPPING_FAQ = ("faq.csv", (
+    "question,answer\n"
+    "How many days until my parcel arrives?,Most parcels arrive in 3-5 days; remote areas take 5-7 days.\n"
+    "When do you dispatch orders?,In-stock orders leave our warehouse within 48 hours of payment.\n"
+    "Can I return an item?,Yes: unused items within 7 days of delivery; the buyer pays return postage.\n"
+).encode(), "text/csv")
+
+
+def test_every_greeting_chip_is_a_question_the_shop_answers(client, merchant_id):
+    key = make_merchant(client, merchant_id)
+    chips = client.get(f"/v1/merchants/{merchant_id}/greeting", params={"lang": "en"}).json()["suggestions"]
+    assert "How much is shipping?" in chips  # no knowledge yet: the preset as it is
+    assert upload(client, merchant_id, key, SHIPPING_FAQ).status_code == 201
+    chips = client.get(f"/v1/merchants/{merchant_id}/greeting", params={"lang": "en"}).json()["suggestions"]
+    assert chips and "How much is shipping?" not in chips  # the shop never wrote about its fee
+    for chip in chips:  # what a shopper gets by tapping each one
+        reply = client.post("/v1/chat", json={"merchant_id": merchant_id, "message": chip}).json()
+        assert reply["handoff"] is None and reply["route"] == "answer", (chip, reply["reply"])
+
+
 def test_greeting_of_an_unknown_shop_or_language_is_a_4xx(client):
     r = client.get("/v1/merchants/nobody-here/greeting")
     assert r.status_code == 404 and "unknown merchant" in r.json()["detail"]

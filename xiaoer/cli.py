@@ -190,6 +190,7 @@ def eval_command(
     limit: Annotated[int | None, typer.Option(help="Score an evenly spaced sample of this many cases.")] = None,
     judge: Annotated[bool, typer.Option("--judge", help="Also have the configured LLM grade each answer (needs OPENAI_API_KEY).")] = False,
     cases_out: Annotated[Path | None, typer.Option("--cases", help="Write every case's outcome (reply, intent, confidence, verdicts) as JSON lines to this file.")] = None,
+    threshold: Annotated[float | None, typer.Option(help="The shop's answer threshold (0.3-0.95), as a merchant sets it in the policy; default: the deployment's.")] = None,
 ) -> None:
     """Score the real turn pipeline on labelled datasets (a throw-away merchant each)."""
     from bot.turn import ShopAssistant
@@ -201,6 +202,8 @@ def eval_command(
 
     if retriever not in ("hybrid", "dense", "bm25"):
         _fail("--retriever must be hybrid, dense or bm25", code=2)
+    if threshold is not None and not 0.3 <= threshold <= 0.95:
+        _fail("--threshold must be between 0.3 and 0.95", code=2)
     grader = None
     if judge:
         try:
@@ -223,7 +226,7 @@ def eval_command(
         ) as progress:
             task = progress.add_task("cases", total=len(data.cases))
             runs.append(run_eval(
-                data, mode=retriever, assistant=assistant, judge=grader,
+                data, mode=retriever, assistant=assistant, judge=grader, threshold=threshold,
                 progress=lambda done, total: progress.update(task, completed=done),
             ))
     summaries = {run.dataset: run.summary for run in runs}

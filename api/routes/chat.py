@@ -50,17 +50,20 @@ class Greeting(BaseModel):
 
 
 @router.get("/v1/merchants/{merchant_id}/greeting", response_model=Greeting)
-def greeting(merchant_id: str, session: SessionDep, lang: Literal["zh", "en"] = "zh") -> Greeting:
+def greeting(merchant_id: str, session: SessionDep, assistant: AssistantDep, lang: Literal["zh", "en"] = "zh") -> Greeting:
     """The widget's greeting and suggestion chips, in the shop's own words: its name, the
-    topics and chips of its category preset, or the ones its policy sets. No key: the
-    widget shows it to anyone."""
+    topics of its category preset, and the chips its policy sets, else the preset's chips
+    that its knowledge answers (bot/greeting.py). No key: the widget shows it to anyone."""
     merchant = repository.get_merchant(session, merchant_id)
     if merchant is None:
         raise HTTPException(404, f"unknown merchant {merchant_id!r}")
     policy = load_policy(session, merchant_id)
+    suggestions = policy.greeting_suggestions(lang)
+    if not policy.suggestions.get(lang):  # the merchant's own chips are theirs to choose
+        version = repository.kb_version(session, merchant_id)
+        suggestions = assistant.chips.answerable(merchant_id, version, suggestions, lang, policy.answer_threshold)
     return Greeting(
-        shop_name=merchant.name, lang=lang, greeting=replies.welcome_text(policy, merchant.name, lang),
-        suggestions=policy.greeting_suggestions(lang),
+        shop_name=merchant.name, lang=lang, greeting=replies.welcome_text(policy, merchant.name, lang), suggestions=suggestions,
     )
 
 

@@ -55,7 +55,8 @@
       policyTitle: '挽单策略', modeForm: '表单', modeJson: 'JSON',
       policyHint: '顾客申请退款时，机器人按退款原因先给出一次挽单方案；顾客拒绝即继续退款。金额受单笔上限和每日预算约束。',
       currency: '币种', perOrderCap: '单笔上限', dailyBudget: '每日预算', highValue: '高金额阈值（超过直接转人工，留空为不限）',
-      queueTimeout: '排队超时（分钟，超时交还机器人）', reason: '退款原因', offerKind: '挽单方案', amount: '金额',
+      queueTimeout: '排队超时（分钟，超时交还机器人）', category: '店铺类目（问候语、推荐问题和退款原因的说法）',
+      answerThreshold: '回答门槛（0.3–0.95：把握低于此值转人工；留空为默认 0.5，越高越谨慎）', reason: '退款原因', offerKind: '挽单方案', amount: '金额',
       percent: '比例 %（按订单金额）', stepsZh: '退款步骤（中文）', stepsEn: '退款步骤（英文）', reset: '撤销修改', save: '保存策略',
       saved: '已保存（{t}），新的退款会话立即生效。', notSaved: '策略未保存：', jsonSyntax: 'JSON 格式错误：{e}', required: '{f}：请填写数字',
       notNumber: '{f}：不是有效数字',
@@ -108,7 +109,8 @@
       policyTitle: 'Recovery policy', modeForm: 'Form', modeJson: 'JSON',
       policyHint: 'When a shopper asks for a refund, the bot makes one offer chosen by the reason; a decline goes straight on to the refund. Amounts are limited by the per-order cap and the daily budget.',
       currency: 'Currency', perOrderCap: 'Per-order cap', dailyBudget: 'Daily budget', highValue: 'High-value threshold (refunds above go to a person; empty = none)',
-      queueTimeout: 'Queue timeout (minutes, then back to the bot)', reason: 'Refund reason', offerKind: 'Offer', amount: 'Amount',
+      queueTimeout: 'Queue timeout (minutes, then back to the bot)', category: 'Shop category (greeting, suggested questions, refund reason wording)',
+      answerThreshold: 'Answer threshold (0.3–0.95: less sure than this, a person takes over; empty = default 0.5; higher is more cautious)', reason: 'Refund reason', offerKind: 'Offer', amount: 'Amount',
       percent: 'Percent of order value', stepsZh: 'Refund steps (Chinese)', stepsEn: 'Refund steps (English)', reset: 'Discard changes', save: 'Save policy',
       saved: 'Saved ({t}); new refund conversations use it now.', notSaved: 'The policy was not saved:', jsonSyntax: 'Invalid JSON: {e}',
       required: '{f}: a number is required', notNumber: '{f}: not a valid number',
@@ -117,7 +119,7 @@
   const MONETARY = new Set(['partial_compensation', 'coupon']);
   const FIELD_NAMES = {
     currency: 'currency', per_order_cap: 'perOrderCap', daily_budget: 'dailyBudget',
-    high_value_threshold: 'highValue', queue_timeout_minutes: 'queueTimeout',
+    high_value_threshold: 'highValue', queue_timeout_minutes: 'queueTimeout', answer_threshold: 'answerThreshold',
   };
 
   const $ = (sel, root) => (root || document).querySelector(sel);
@@ -735,8 +737,17 @@
     }
   }
 
+  function fillCategories(select, current) {
+    // The preset categories by name (GET /v1/labels); a category the presets lack stays choosable.
+    const codes = labelCodes('shop_categories');
+    if (current && !codes.includes(current)) codes.push(current);
+    select.replaceChildren(...codes.map((code) => el('option', { value: code, text: label('shop_categories', code) })));
+    select.value = current || 'general';
+  }
+
   function fillForm(policy) {
     const form = $('#policy-form');
+    fillCategories(form.elements.category, policy.category);
     for (const name of Object.keys(FIELD_NAMES)) {
       form.elements[name].value = policy[name] ?? '';
       form.elements[name].classList.remove('invalid');
@@ -774,7 +785,12 @@
       if (!Number.isFinite(v)) { errors.push(t('notNumber', { f: name })); input.classList.add('invalid'); return null; }
       return v;
     };
+    // Onto the policy as loaded: fields the form does not show (greeting topics, chips,
+    // reason labels) are kept, not reset by a save.
     const policy = {
+      ...(state.policy || {}),
+      category: form.elements.category.value || 'general',
+      answer_threshold: number(form.elements.answer_threshold, t('answerThreshold'), true),
       currency: form.elements.currency.value.trim(),
       per_order_cap: number(form.elements.per_order_cap, t('perOrderCap')),
       daily_budget: number(form.elements.daily_budget, t('dailyBudget')),
