@@ -96,8 +96,9 @@ class OrderReads:
     flow: _Flow
 
 
-def read_order_state(session: Session, merchant_id: str, conversation_id: str | None) -> OrderReads:
-    return OrderReads(session.get(OrderSettings, merchant_id), _read_flow(session, conversation_id))
+def read_order_state(session: Session, conversation_id: str | None, settings: OrderSettings | None) -> OrderReads:
+    """``settings``: the merchant's order settings (bot/shop.py reads them with the rest)."""
+    return OrderReads(settings, _read_flow(session, conversation_id))
 
 
 def read_order_turn(
@@ -116,7 +117,7 @@ def read_order_turn(
     ``reads``: read_order_state's, when the caller read it already."""
     if reads is None:
         with session_scope() as session:
-            reads = read_order_state(session, merchant_id, conversation_id)
+            reads = read_order_state(session, conversation_id, session.get(OrderSettings, merchant_id))
     settings, flow = reads.settings, reads.flow
     shopper = verified_shopper(settings.identity_secret if settings else None, shopper_id, shopper_hmac)
     source = source_for(merchant_id, settings.source_url if settings else None, settings.source_secret if settings else None)

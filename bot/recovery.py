@@ -148,7 +148,10 @@ def validation_problems(exc: ValidationError, root: str) -> str:
 
 
 def load_policy(session: Session, merchant_id: str) -> RecoveryPolicy:
-    row = session.get(RecoveryPolicyRow, merchant_id)
+    return policy_of(session.get(RecoveryPolicyRow, merchant_id))
+
+
+def policy_of(row: RecoveryPolicyRow | None) -> RecoveryPolicy:
     return RecoveryPolicy.model_validate(row.policy) if row else default_policy()
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
 from collections.abc import Callable
 from typing import Annotated, Literal
 
@@ -56,14 +55,14 @@ from bot.recovery import (
     conversation_offer,
     decide_offer,
     get_order,
-    load_policy,
+    default_policy,
     make_offer,
 )
 from bot.router import ConversationState, Route, route
+from bot.shop import ShopView, read_shop
 from bot.sentiment import anger
 from handoff import service as handoff
 from handoff.models import TICKET_QUEUED
-from knowledge import repository
 from knowledge.chunk_rows import ChunkRows
 from knowledge.service import KnowledgeService
 from knowledge.sources import source_title
@@ -95,14 +94,6 @@ Searched = dict[tuple[str, str, str, bytes], tuple[RetrievalResult, list[Evidenc
 
 class UnknownMerchant(LookupError):
     pass
-
-
-@dataclass(frozen=True)
-class ShopView:
-    """The merchant's settings as read once at the start of a turn, for all its stages."""
-
-    policy: RecoveryPolicy
-    kb_version: int  # the knowledge version every search of this turn reads
 
 
 def _visible(value):
@@ -468,19 +459,17 @@ class ShopAssistant:
         one session."""
         merchant_id = request.merchant_id
         with session_scope() as session:
-            policy = load_policy(session, merchant_id)
+            shop = read_shop(session, merchant_id)
             state, order_id, earlier = ConversationState(focus=Focus(product=request.product)), request.order_id, []
             if request.conversation_id:
                 # Held here: the order step's read below finds it in the session, not in SQL.
-                state, conversation, earlier = self._conversation_state(session, request, policy)
+                state, conversation, earlier = self._conversation_state(session, request, shop.policy if shop else default_policy())
                 order_id = request.order_id or conversation.order_id
-            merchant = repository.get_merchant(session, merchant_id)
-            if merchant is None:
+            if shop is None:  # after the conversation: an unknown conversation is reported as such
                 raise UnknownMerchant(f"unknown merchant {merchant_id!r}")
-            shop = ShopView(policy=policy, kb_version=merchant.kb_version or 0)
             order = get_order(session, merchant_id, order_id)
             # The order step runs only while the bot holds the conversation (see handle).
-            orders = None if _person_holds(state) else read_order_state(session, merchant_id, request.conversation_id)
+            orders = None if _person_holds(state) else read_order_state(session, request.conversation_id, shop.order_settings)
         state.high_value_threshold = shop.policy.high_value_threshold
         state.order_amount = order.amount if order else None
         state.repeated = self._repeats(request.message, vector, earlier)
