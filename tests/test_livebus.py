@@ -44,6 +44,21 @@ def notices(url: str):
     return subscriber
 
 
+def test_after_commit_callbacks_outlive_a_savepoint_rollback_but_not_the_transactions():
+    from xiaoer.db import after_commit
+
+    ran = []
+    with session_scope() as s:
+        after_commit(s, lambda: ran.append("kept"))
+        savepoint = s.begin_nested()  # as an IntegrityError path does
+        savepoint.rollback()
+    assert ran == ["kept"]
+    with pytest.raises(RuntimeError), session_scope() as s:
+        after_commit(s, lambda: ran.append("dropped"))
+        raise RuntimeError("rolled back")
+    assert ran == ["kept"]
+
+
 def test_a_notice_is_published_after_commit_and_never_for_a_rollback(with_redis, merchant_id):
     subscriber = notices(with_redis)
     with session_scope() as s:

@@ -107,9 +107,14 @@ def _run_after_commit(session: Session) -> None:
         callback()
 
 
-@event.listens_for(Session, "after_rollback")
-def _drop_after_commit(session: Session) -> None:
-    session.info.pop("after_commit", None)
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_after_commit(session: Session, previous) -> None:
+    # Only when the transaction itself rolls back: a savepoint's rollback (the IntegrityError
+    # paths of offers and order actions) used to drop the live-push notices of messages the
+    # transaction still commits. A notice from inside the savepoint may then run: it only
+    # prompts a fetch that finds nothing new.
+    if previous.parent is None:
+        session.info.pop("after_commit", None)
 
 
 @lru_cache(maxsize=8)
