@@ -10,8 +10,13 @@ import re
 _SAFETY = re.compile(
     r"起火|着火|冒烟|冒火|烧焦|烧起来|爆炸|炸了|鼓包|鼓起来|漏电|触电|电到|烫伤|烫手|烫起泡|起泡|烧伤|割伤|划伤|受伤|流血|过敏|起疹|红疹|疹子|红肿|喉咙(痒|肿|疼)|中毒|"
     r"送医|医院|急诊|呕吐|吐了|拉.{0,4}肚子|腹泻|抽搐|窒息|噎住|卡喉|夹伤|夹到.{0,6}(手|脚|指)|(手|脚|指).{0,3}肿|过热|发烫|"
+    # Skin reactions (cosmetics, baby care) and injuries in use (fitness gear, furniture).
+    r"烂脸|刺痛|灼痛|灼热感|泛红|发红发痒|红痒|瘙痒|起痘|爆痘|脱皮|肿了|肿起来|破皮|扭伤|骨折|拉伤|砸伤|砸到.{0,4}(脚|手|头|腿)|摔伤|"
+    r"弹到.{0,4}(脸|眼|手)|崩断.{0,8}(打|弹|伤)|头晕|晕倒|"
     r"\b(fire|smoke|smoking|burn(ed|t|ing|s)?|explod\w*|swell(ed|ing)?|swollen|shock(ed)?|injur\w*|hurt|bleed\w*|overheat\w*|pinch(ed)?|"
-    r"allerg\w*|rash|hives|blister\w*|poison\w*|hospital|vomit\w*|threw up|throwing up|throw up|diarrh\w*|chok\w*|seizure)\b",
+    r"allerg\w*|rash|hives|blister\w*|poison\w*|hospital|vomit\w*|threw up|throwing up|throw up|diarrh\w*|chok\w*|seizure|"
+    r"sprain\w*|fractur\w*|bruis\w*|itch(y|ing)|stinging|breakout|broke out|swelling|dizzy|faint\w*|cut (my|his|her|their)|"
+    r"snapped and hit|fell on (my|his|her))\b",
     re.IGNORECASE,
 )
 

@@ -13,6 +13,11 @@ from bot.safety import is_safety_report
         "升降桌往下降的时候夹到孩子手了 手指肿了",
         "the charger started smoking and burned my desk",
         "my cat ate it and has been vomiting all night",
+        "用了这个面霜脸上刺痛泛红",
+        "拉力绳用着用着崩断了打到脸",
+        "哑铃掉下来砸到脚了",
+        "the band snapped and hit my eye",
+        "I sprained my ankle on the treadmill",
     ],
 )
 def test_a_report_of_harm_is_a_safety_report(text):
@@ -21,7 +26,8 @@ def test_a_report_of_harm_is_a_safety_report(text):
 
 @pytest.mark.parametrize(
     "text",
-    ["敏感肌会不会过敏", "花生过敏能吃这个吗", "is it safe if it gets hot?", "does this cause allergies?", "退货运费谁出"],
+    ["敏感肌会不会过敏", "花生过敏能吃这个吗", "is it safe if it gets hot?", "does this cause allergies?", "退货运费谁出",
+     "刺痛吗 敏感肌能用吗", "跑步机会不会摔倒", "is it itchy?"],
 )
 def test_a_question_before_anything_happened_is_not(text):
     assert not is_safety_report(text)
