@@ -267,7 +267,8 @@ class NameParts:
         scores = [sum(self.weight[p] for p in asked & pieces) for pieces in self.pieces]
         # A model number the question gives ("iphone15", "65w") that some products have rules
         # out the others, whatever else they share with it ("15的壳防摔吗" is not the 16's 防摔壳).
-        codes = {p for p in asked if len(p) >= 2 and any(c.isdigit() for c in p) and any(p in pieces for pieces in self.pieces)}
+        codes = {p for p in asked if len(p) >= 2 and any(c.isdigit() for c in p) and not _MEASURE.fullmatch(p)
+                 and any(p in pieces for pieces in self.pieces)}
         if codes:
             scores = [score if codes & pieces else 0.0 for score, pieces in zip(scores, self.pieces)]
         order = sorted(range(len(scores)), key=lambda i: scores[i], reverse=True)
@@ -292,6 +293,8 @@ class NameParts:
 
 
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
+# A weight or length ("3kg", "120cm") may be the shopper's own, not a model number.
+_MEASURE = re.compile(r"\d+(\.\d+)?(kg|g|cm|mm|m|ml|l|斤|公斤|厘米)")
 _NAME_STOP = {"set", "pack", "new"}
 PINYIN = "pinyin:"  # marks a piece as a name's pinyin, never an everyday English word
 
@@ -305,7 +308,7 @@ def _pieces(text: str, pinyin: bool = True) -> set[str]:
     tokens = tokenize(text)
     if pinyin:  # a question's words: "iphone15", "16promax" run a model's words and numbers together
         tokens += [run for t in tokens if t.isascii() and t.isalnum() and not t.isalpha() and not t.isdigit()
-                   for run in re.findall(r"[a-z]+|\d+", t)]
+                   and min(map(len, re.findall(r"[a-z]+|\d+", t))) >= 2 for run in re.findall(r"[a-z]+|\d+", t)]
     words = {t for t in tokens if t.isascii() and (len(t) >= 3 or any(c.isdigit() for c in t))
              and t not in _NAME_STOP and t not in ASK_WORDS}
     # A word may be a Chinese name's pinyin ("longjing", "pu'er"): it can meet a name's pinyin piece.

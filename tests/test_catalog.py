@@ -161,3 +161,12 @@ def test_a_model_number_in_the_question_rules_out_products_without_it():
     parts = NameParts(cases)
     assert parts.best("iphone15的壳防摔吗") == 1  # 防摔 is only in the 16's name, but 15 was asked
     assert parts.best("16的防摔壳多少钱") == 0
+
+
+def test_the_shoppers_own_weight_is_no_model_number():
+    shop = [product("NB", "云柔纸尿裤", title_en="CloudSoft Diapers"), product("FM3", "有机奶粉 3段 800g"),
+            product("PB3", "猫粮 3kg 装")]
+    # "3kg" is the baby's weight: not a model number that rules the diapers out and leaves
+    # the 3kg cat food, nor split into a bare 3 (the formula's 3段).
+    assert NameParts(shop).best("what size diaper for a 3kg newborn") not in (1, 2)
+    assert NameParts(shop).best("3kg的猫粮多少钱") == 2
