@@ -2,11 +2,13 @@
 matrix product instead of a Chroma query (which cost a tenth of a turn's CPU on the demo
 shop, most of it Chroma's own bookkeeping around a few hundred vectors).
 
-Only for the embedded store: there this process is the store's only writer, and the
-matrix is loaded from it right after the retriever checked it against SQL's chunk ids at
-a knowledge version, so it holds exactly SQL's chunks at that version, and a new version
-(any upload, delete or rebuild bumps it) loads it again. A Chroma server stays the one
-place searches go, so other processes' writes and its outages are seen as they happen.
+For the embedded store always, for a Chroma server by choice (``vectors_in_memory``):
+the matrix is loaded from the store right after the retriever checked it against SQL's
+chunk ids at a knowledge version, so it holds exactly SQL's chunks at that version, and a
+new version (any upload, delete or rebuild, on any host, bumps it) loads it again. Without
+the setting a Chroma server stays the one place searches go, so its outages are seen as
+they happen; with it, searches go on from memory through an outage, and an outage or a
+server that lost vectors shows at the next check.
 Similarities are the cosine Chroma's ``cosine`` space ranks by (1 - its distance).
 """
 

@@ -131,15 +131,20 @@ class HybridRetriever:
                 if not taken:
                     return  # a rebuild is running: search the live collection meanwhile
                 expected = self._sync(merchant_id)
-                if self.vectors.embedded:
+                if self._in_memory():
                     # Exactly SQL's chunks at this version: the store now holds them all.
                     ids, vectors = self.vectors.contents(merchant_id, self.embedder.name)
                     keep = [i for i, chunk_id in enumerate(ids) if chunk_id in expected]
                     self.matrices.put(merchant_id, check, DenseMatrix([ids[i] for i in keep], vectors[keep]))
             self._checked[merchant_id] = check
 
+    def _in_memory(self) -> bool:
+        """Searches read an in-memory matrix: always for the embedded store (this process is
+        its only writer), by choice for a Chroma server (``vectors_in_memory``)."""
+        return self.vectors.embedded or self.settings.vectors_in_memory
+
     def _matrix_loaded(self, merchant_id: str, check: tuple[int, int]) -> bool:
-        return not self.vectors.embedded or self.matrices.held(merchant_id, check)
+        return not self._in_memory() or self.matrices.held(merchant_id, check)
 
     def _sync(self, merchant_id: str) -> set[int]:
         """Make the store hold SQL's chunk ids; returns them."""

@@ -188,6 +188,26 @@ def test_chroma_outage_degrades_chat_to_bm25_refuses_knowledge_writes_and_recove
     assert shop.retriever.vectors.count(merchant_id, shop.retriever.embedder.name) == sql_knowledge(merchant_id)[0]
 
 
+def test_vectors_in_memory_over_a_chroma_server_see_another_hosts_upload_and_ride_out_an_outage(chroma, assistant, merchant_id):
+    from bot.turn import ShopAssistant
+    from retrieval.retriever import HybridRetriever
+
+    settings = Settings(home=get_settings().home, chroma_host="127.0.0.1", chroma_port=chroma.port, vectors_in_memory=True)
+    hosts = [ShopAssistant(settings=settings, retriever=HybridRetriever(embedder=assistant.retriever.embedder, settings=settings),
+                           classifier=assistant.classifier) for _ in range(2)]
+    a, b = hosts
+    a.knowledge.ensure_merchant(merchant_id)
+    a.knowledge.ingest_files(merchant_id, [(FAQ[0], FAQ[1])])
+    assert used_dense(b, merchant_id, "Do you gift wrap?")
+    queried = []
+    b.retriever.vectors.query = lambda *args, **kw: queried.append(args)  # searches must not ask the server
+    a.knowledge.ingest_files(merchant_id, [(SHIPPING[0], SHIPPING[1])])  # host A's upload bumps the version…
+    assert used_dense(b, merchant_id, "Do you ship to Canada?") and not queried  # …so B reloads and finds it
+    chroma.kill()
+    assert used_dense(b, merchant_id, "Do you ship to Canada?")  # an outage: searches go on from memory
+    chroma.start()
+
+
 def test_chroma_that_comes_back_empty_is_refilled_from_sql(chroma, chroma_shop, merchant_id, tmp_path):
     client, shop = chroma_shop
     key = make_merchant(client, merchant_id)

@@ -39,6 +39,12 @@ class Settings(BaseSettings):
     db_max_overflow: int = Field(default=10, ge=0)
     chroma_host: str | None = Field(default=None, validation_alias=AliasChoices("CHROMA_HOST", "XIAOER_CHROMA_HOST"))
     chroma_port: int = Field(default=8000, validation_alias=AliasChoices("CHROMA_PORT", "XIAOER_CHROMA_PORT"))
+    vectors_in_memory: bool = Field(
+        default=False,
+        description="With a Chroma server: search each merchant's vectors from memory, loaded from the server at "
+        "each knowledge-version check (no HTTP query per search; a server outage or a vector lost in it shows at "
+        "the next check, not at once). The embedded store always does.",
+    )
     chroma_prefix: str = Field(
         default="xiaoer", pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$",
         description="Starts every Chroma collection name and Redis key: deployments sharing one Chroma or Redis "
