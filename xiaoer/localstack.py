@@ -202,6 +202,9 @@ class Stack:
             "CHROMA_HOST": "127.0.0.1",
             "CHROMA_PORT": str(self.chroma.port),
             "XIAOER_REDIS_URL": f"redis://127.0.0.1:{self.redis.port}/0",
+            # Searches read each merchant's vectors from memory, loaded from the Chroma server at
+            # each knowledge-version check (retrieval/dense_matrix.py); set 0 to query it every time.
+            "XIAOER_VECTORS_IN_MEMORY": os.environ.get("XIAOER_VECTORS_IN_MEMORY", "1"),
             "ANONYMIZED_TELEMETRY": "False",
             **(extra_env or {}),
         }
