@@ -12,6 +12,7 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from pypinyin import lazy_pinyin
@@ -61,6 +62,11 @@ class Product:
 
     def title(self, lang: str) -> str:
         return str((self.data.get("title_en") if lang == "en" else None) or self.data.get("title") or self.sku)
+
+    @cached_property
+    def name_pieces(self) -> set[str]:
+        """Its names cut into pieces (see NameParts), once: products are re-read per knowledge version."""
+        return _name_pieces(self)
 
 
 @dataclass
@@ -248,18 +254,18 @@ class NameParts:
     ("升降卓" → 升降桌) or names one of its variants ("四人位" → the sofa sold as 三人位/四人位)."""
 
     def __init__(self, products: list[Product]) -> None:
-        self.pieces = [_name_pieces(p) for p in products]
-        counts: dict[str, int] = {}
+        self.pieces = [p.name_pieces for p in products]
+        self.count: dict[str, int] = {}  # how many products' names have each piece
         for pieces in self.pieces:
             for piece in pieces:
-                counts[piece] = counts.get(piece, 0) + 1
+                self.count[piece] = self.count.get(piece, 0) + 1
         n = len(products)
-        self.weight = {piece: math.log((n + 1) / count) for piece, count in counts.items()}
+        self.weight = {piece: math.log((n + 1) / count) for piece, count in self.count.items()}
         self.unique = math.log((n + 1) / 1) if n else 0.0
 
     def named(self, i: int, text: str) -> int:
         """How many pieces of product ``i``'s names that no other product has the text holds."""
-        return sum(not any(p in other for j, other in enumerate(self.pieces) if j != i) for p in _pieces(text) & self.pieces[i])
+        return sum(self.count[p] == 1 for p in _pieces(text) & self.pieces[i])
 
     def best(self, question: str) -> int | None:
         """The product the question's name pieces point to, when they point to one alone."""
@@ -275,7 +281,7 @@ class NameParts:
         best = order[0]
         second = scores[order[1]] if len(order) > 1 else 0.0
         held = asked & self.pieces[best]
-        distinctive = [p for p in held if not any(p in other for j, other in enumerate(self.pieces) if j != best)]
+        distinctive = [p for p in held if self.count[p] == 1]
         # One piece no other product has and a lead, or a lead as large as such a piece's
         # weight: two products that share the question's pieces equally ("猫粮多少钱" with a kitten and an adult food) are not told apart.
         # One everyday English word ("cat", "pen") is too little to name a product by.
@@ -333,7 +339,7 @@ def _residual_words(question: Question, product: Product | None = None) -> list[
         facts = product.data.get("facts") or {}
         covered += " " + " ".join(product.names() + product.variant_names() + list(facts) + list(facts.values())).casefold()
     covered += " " + " ".join(w + "色" if not w.isascii() else w for w in COLOUR_WORDS) + " 颜色 款 个 件 还有 有货 买 下单 come order buy purchase"
-    own = _name_pieces(product) if product is not None else set()
+    own = product.name_pieces if product is not None else set()
     return [w for w in content_words(tokenize(question.text))
             if w.casefold() not in covered and not (is_cjk(w) and len(_longest_run_text(w.casefold(), covered)) >= 2)
             and not (_pieces(w) & own)]  # "longjing": the name's own pinyin

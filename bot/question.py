@@ -76,8 +76,9 @@ _HOW = re.compile(r"怎么|如何|咋|怎样|how (do|can|to|should)")
 _YES_NO = re.compile(r"吗[？?]?\s*$|能不能|可不可以|可以不|有没有|是不是|会不会|支不支持|行不行|能否|是否|不[？?]?\s*$|"
                      r"^(can|could|do|does|did|is|are|will|would|should|have|has)\b", re.IGNORECASE)
 # Questions that lean on the conversation ("那蓝色的呢", "重量呢", "and in white?").
-_ELLIPTICAL = re.compile(r"^(那|那么|那个|这个|这款|它|还有)|呢[？?]?\s*$|^(and|what about|how about|is it|does it|it)\b"
-                         r"|这个|这款|这件|这种|\b(this|these)\b", re.IGNORECASE)  # "is this bottle …": the one in view
+# "这个", "this" anywhere point at the product in view ("is this bottle …").
+_ELLIPTICAL = re.compile(r"^(那|那么|那个|它|还有)|这个|这款|这件|这种|呢[？?]?\s*$|^(and|what about|how about|is it|does it|it)\b"
+                         r"|\b(this|these)\b", re.IGNORECASE)
 
 # Everyday colour words: a yes/no question naming one is checked against the listed colours.
 COLOUR_WORDS = ("黑", "白", "红", "蓝", "绿", "黄", "紫", "粉", "灰", "棕", "咖", "米", "橙", "金", "银", "卡其", "藏青", "black", "white",

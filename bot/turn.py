@@ -238,7 +238,7 @@ class ShopAssistant:
         question (bot/answerability.py). The LLM, when configured, is asked only when the
         grounded answer passed that gate (and ``use_llm``: re-checking gaps needs only the gate).
         ``threshold``: the merchant's own answer threshold (policy), else the deployment's."""
-        threshold = self.settings.answer_threshold if threshold is None else threshold
+        threshold = self.answer_threshold(threshold)
         if query_vector is None:
             query_vector = self._embed_question(message)
         question = analyse(message)
@@ -570,11 +570,14 @@ class ShopAssistant:
                 mark_responded(session, conversation)
             return result
 
+    def answer_threshold(self, own: float | None) -> float:
+        """The shop's own answer threshold (its policy's), else the deployment's."""
+        return self.settings.answer_threshold if own is None else own
+
     def _weak_line(self, policy) -> float:
         """Answers below this are weak (two in a row escalate): the setting, or a little above
         the shop's own answer threshold when that is higher."""
-        threshold = self.settings.answer_threshold if policy.answer_threshold is None else policy.answer_threshold
-        return max(self.settings.weak_answer_threshold, threshold + WEAK_MARGIN)
+        return max(self.settings.weak_answer_threshold, self.answer_threshold(policy.answer_threshold) + WEAK_MARGIN)
 
     def _apply(self, session, conversation, policy, request, message, lang, intent, plan, answer, suggestions) -> TurnResult:
         if plan.kind in REFUND_ROUTES:
