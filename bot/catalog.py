@@ -93,7 +93,12 @@ class Catalog:
         self._name_vectors: dict[str, tuple[int, np.ndarray]] = {}
         self._lock = threading.Lock()
 
-    def products(self, merchant_id: str) -> list[Product]:
+    def products(self, merchant_id: str, version: int | None = None) -> list[Product]:
+        """``version``: the knowledge version the caller just read from SQL (a turn reads it
+        once for all its stages); without it, it is read here."""
+        cached = self._cache.get(merchant_id)
+        if version is not None and cached and cached[0] == version:
+            return cached[1]
         with session_scope() as session:
             version = repository.kb_version(session, merchant_id)
             cached = self._cache.get(merchant_id)
@@ -131,22 +136,23 @@ class Catalog:
             self.products(merchant_id)
         return self._topics.get(merchant_id, set())
 
-    def find(self, merchant_id: str, name: str | None) -> Product | None:
+    def find(self, merchant_id: str, name: str | None, version: int | None = None) -> Product | None:
         """A product by SKU or exact name (the product card the shopper is looking at)."""
         if not name:
             return None
         wanted = name.strip().casefold()
-        for product in self.products(merchant_id):
+        for product in self.products(merchant_id, version):
             if product.sku.casefold() == wanted or any(n.casefold() == wanted for n in product.names()):
                 return product
-        link = self.link(merchant_id, name)
+        link = self.link(merchant_id, name, version=version)
         return link.product if link else None
 
-    def link(self, merchant_id: str, question: str, query_vector: np.ndarray | None = None) -> ProductLink | None:
+    def link(self, merchant_id: str, question: str, query_vector: np.ndarray | None = None,
+             version: int | None = None) -> ProductLink | None:
         """The product the question names, if one clearly is named: by SKU, title or alias
         in its words, else (an English question about a product named in Chinese) by
         meaning, when one product's name is clearly closer than every other's."""
-        products = self.products(merchant_id)
+        products = self.products(merchant_id, version)
         scored = sorted(((name_match(question, p), i) for i, p in enumerate(products)), reverse=True)
         parts = self._name_parts(merchant_id, products) if products else None
         by_part = parts.best(question) if parts else None
@@ -180,12 +186,12 @@ class Catalog:
             return ProductLink(products[int(order[0])], MEANING_SURENESS)
         return None
 
-    def names_other_product(self, merchant_id: str, product: Product, text: str) -> bool:
+    def names_other_product(self, merchant_id: str, product: Product, text: str, version: int | None = None) -> bool:
         """Whether a text (an FAQ row, a policy sentence) plainly names another of the shop's
         products, and nothing of this one: then it is about that product, whatever words it
         shares with the question. Plainly: a whole name, or two pieces of names only that
         product has (a row that merely mentions 罐子 or "card" is not about a product)."""
-        products = self.products(merchant_id)
+        products = self.products(merchant_id, version)
         parts = self._name_parts(merchant_id, products)
         own = next((i for i, p in enumerate(products) if p.sku == product.sku), None)
         if own is None or parts.named(own, text) or name_match(text, product) >= 1.0:

@@ -242,16 +242,16 @@ class ShopAssistant:
         if query_vector is None:
             query_vector = self._embed_question(message)
         question = analyse(message)
-        link = self.catalog.link(merchant_id, question.text, query_vector)
+        link = self.catalog.link(merchant_id, question.text, query_vector, version)
         if link is not None and link.score <= MEANING_SURENESS and focus is not None and focus.product and question.elliptical:
             link = None  # "is this bottle BPA free?" with a bottle in view: that one, not a guess by meaning
-        fact = self._catalog_answer(merchant_id, question, lang, focus, link)
+        fact = self._catalog_answer(merchant_id, question, lang, focus, link, version)
         if fact is not None and not fact.handoff and fact.confidence < threshold:
             unsure = unsure_answer(lang, fact.citations, fact.confidence)  # the product is not surely the one meant
             unsure.withheld, unsure.focus_product, fact = fact.reply, fact.focus_product, unsure
         if fact is not None and not fact.handoff:
             return fact
-        subject = self._subject(merchant_id, question, focus, link)
+        subject = self._subject(merchant_id, question, focus, link, version)
         grounded, evidence = self._grounded(merchant_id, message, lang, mode, query_vector, subject=subject,
                                             searched=searched, version=version, threshold=threshold)
         if fact is not None and grounded.handoff:
@@ -262,7 +262,7 @@ class ShopAssistant:
             # A follow-up that leans on the conversation: retrieve with what it leans on (the
             # product in focus, else the question it follows), but answer the message itself,
             # so "运费谁出" after "退货要几天" is not answered as "退货要几天".
-            product = self.catalog.find(merchant_id, focus.product)
+            product = self.catalog.find(merchant_id, focus.product, version)
             for context in (product.title(lang) if product else None, focus.question):
                 if not context:
                     continue
@@ -290,7 +290,7 @@ class ShopAssistant:
         query_vector = result.query_vector
         self.sentences.prime(merchant_id, [ev.chunk for ev in evidence], lang)
         self._warm_vocabulary(merchant_id, result.version)
-        other_product = (lambda text: self.catalog.names_other_product(merchant_id, subject, text)) if subject else None
+        other_product = (lambda text: self.catalog.names_other_product(merchant_id, subject, text, result.version)) if subject else None
         return self.extractive.answer(message, lang, evidence, result.query_tokens, query_vector, result.query_idf, result.unseen,
                                       other_product=other_product, threshold=threshold), evidence
 
@@ -299,22 +299,23 @@ class ShopAssistant:
             self.extractive.warm_words(self.retriever.vocabulary(merchant_id, version))
             self._warmed[merchant_id] = version
 
-    def _subject(self, merchant_id: str, question, focus: Focus | None, link) -> Product | None:
+    def _subject(self, merchant_id: str, question, focus: Focus | None, link, version: int | None) -> Product | None:
         """The product the question is about: the one it names, else the one in focus when
         the question leans on the conversation ("这个能机洗吗", "is it waterproof?")."""
         if link is not None:
             return link.product
         if focus is not None and focus.product and question.elliptical:
-            return self.catalog.find(merchant_id, focus.product)
+            return self.catalog.find(merchant_id, focus.product, version)
         return None
 
-    def _catalog_answer(self, merchant_id: str, question, lang: str, focus: Focus | None, link) -> Answer | None:
+    def _catalog_answer(self, merchant_id: str, question, lang: str, focus: Focus | None, link,
+                        version: int | None = None) -> Answer | None:
         """A product attribute from the product's own record: the product named in the
         question (``link``), else the product in focus when the question names nothing else."""
         product, sureness = (link.product, link.score) if link else (None, 0.0)
         topics = self.catalog.topic_words(merchant_id)
         if product is None and focus is not None and focus.product:
-            in_focus = self.catalog.find(merchant_id, focus.product)
+            in_focus = self.catalog.find(merchant_id, focus.product, version)
             if in_focus is not None and about_focus(question, in_focus, topics):
                 product, sureness = in_focus, FOCUS_SURENESS
         if product is None:
