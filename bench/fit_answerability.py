@@ -46,7 +46,7 @@ def candidate_rows(assistant: ShopAssistant, merchant: str, message: str, lang: 
     result = assistant.retriever.search(merchant, message)
     unseen = set(result.unseen)
     if drop is not None:
-        index = assistant.retriever.bm25.get(merchant, result.version, lambda: assistant.retriever._load_tokens(merchant))
+        index = assistant.retriever.lexical_index(merchant, result.version)
         own = set(drop.search_tokens.split(" "))
         unseen |= {t for t in result.query_tokens if t in own and index.document_frequency.get(t, 0) <= 1}
     evidence = [ev for ev in assistant._evidence_rows(merchant, result) if drop is None or ev.chunk.id != drop.id]

@@ -225,7 +225,7 @@ class HybridRetriever:
             self._dense_state(exc)
         lexical = []
         # The BM25 index is built in every mode: its word statistics serve the answerer too.
-        index = self.bm25.get(merchant_id, version, lambda: self._load_tokens(merchant_id))
+        index = self.lexical_index(merchant_id, version)
         if mode != "dense":
             lexical = index.search(tokens, depth)
 
@@ -253,7 +253,11 @@ class HybridRetriever:
 
     def vocabulary(self, merchant_id: str, version: int) -> list[str]:
         """Every word the merchant's chunks use at this knowledge version."""
-        return list(self.bm25.get(merchant_id, version, lambda: self._load_tokens(merchant_id)).document_frequency)
+        return list(self.lexical_index(merchant_id, version).document_frequency)
+
+    def lexical_index(self, merchant_id: str, version: int):
+        """The merchant's BM25 index at this knowledge version (built from SQL once a version)."""
+        return self.bm25.get(merchant_id, version, lambda: self._load_tokens(merchant_id))
 
     def _vectors_of(self, merchant_id: str, chunk_ids: list[int], *, from_chroma: bool) -> dict[int, np.ndarray]:
         """Stored vectors, or without Chroma the same vectors re-embedded from SQL (top-k only)."""
