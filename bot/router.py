@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from bot.focus import Focus
@@ -34,6 +34,10 @@ RouteKind = Literal["silent", "offer_response", "recovery", "refund_steps", "ask
 # including "how do I reach an agent?" (in a chat, the way to reach one is this handoff).
 _ASKS_HOURS = re.compile(r"几点|什么时候|上班|下班|营业时间|工作时间|\bhours?\b|what time|\bwhen\b|\bopen\b|\bclose\b", re.IGNORECASE)
 
+# Tickets the bot opens itself because it could not answer (bot/turn.py), as against a
+# shopper asking for a person, anger, safety or a high-value refund.
+UNSURE_REASONS = ("low_confidence", "repeated_low_confidence")
+
 ANGER_ALONE_LINE = 0.8  # this angry escalates whatever the intent
 CHITCHAT_MIN_CONFIDENCE = 0.5  # less sure than this: treat it as a question and retrieve
 
@@ -49,6 +53,7 @@ class ConversationState:
     order_amount: float | None = None
     high_value_threshold: float | None = None
     queue_expired: bool = False  # queued longer than the merchant's timeout: back to the bot
+    queued_unsure: bool = False  # queued only because the bot could not answer (no person asked for yet)
     repeated: bool = False  # the message repeats a question the bot recently answered
     last_question: str | None = None  # the shopper's latest message that was more than small talk
     lang: str | None = None  # the conversation's language, for messages without letters ("👍")
@@ -75,6 +80,13 @@ def route(
     chosen_reason: RefundReason | None = None,
 ) -> Route:
     if state.owner in (OWNER_QUEUED, OWNER_HUMAN) and not state.queue_expired:
+        if state.owner == OWNER_QUEUED and state.queued_unsure:
+            # Waiting for a person only because the bot could not answer an earlier question:
+            # until someone takes the conversation, a plain question still gets the bot's
+            # answer when it is sure of it (bot/turn.py stays silent otherwise).
+            plan = route(replace(state, owner="bot"), intent, text, anger, action=action, chosen_reason=chosen_reason)
+            if plan.kind == "answer":
+                return Route("answer", notes=["queued"])
         return Route("silent")
 
     if state.pending_offer is not None and state.pending_offer.status == "offered":

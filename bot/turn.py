@@ -58,7 +58,7 @@ from bot.recovery import (
     default_policy,
     make_offer,
 )
-from bot.router import ConversationState, Route, route
+from bot.router import UNSURE_REASONS, ConversationState, Route, route
 from bot.shop import ShopView, read_shop
 from bot.sentiment import anger
 from handoff import service as handoff
@@ -262,12 +262,16 @@ class ShopAssistant:
             # A follow-up that leans on the conversation: retrieve with what it leans on (the
             # product in focus, else the question it follows), but answer the message itself,
             # so "运费谁出" after "退货要几天" is not answered as "退货要几天".
+            # The message's own words still judge the answer: "你们卖帐篷吗" after "退货运费谁出"
+            # finds the return-postage row, but 帐篷 is a word this shop never wrote.
+            own, _ = self._search(merchant_id, message, mode, query_vector, searched, version)
             product = self.catalog.find(merchant_id, focus.product, version)
             for context in (product.title(lang) if product else None, focus.question):
                 if not context:
                     continue
                 retry, retry_evidence = self._grounded(merchant_id, message, lang, mode, None, query=f"{context} {message}",
-                                                       subject=subject, searched=searched, version=version, threshold=threshold)
+                                                       subject=subject, searched=searched, version=version, threshold=threshold,
+                                                       judged_by=own)
                 if not retry.handoff:
                     grounded, evidence = retry, retry_evidence
                     break
@@ -280,18 +284,20 @@ class ShopAssistant:
     def _grounded(
         self, merchant_id: str, message: str, lang: str, mode: RetrieverMode, query_vector, query: str | None = None,
         subject: Product | None = None, searched: Searched | None = None, version: int | None = None,
-        threshold: float | None = None,
+        threshold: float | None = None, judged_by: RetrievalResult | None = None,
     ) -> tuple[Answer, list[Evidence]]:
         """``query``: what to retrieve with, when it is more than the message; ``subject``: the
         product the question is about, so a row about another of the shop's products is not
-        taken for its answer ("这个能机洗吗" about a rug is not answered by the sofa's FAQ)."""
+        taken for its answer ("这个能机洗吗" about a rug is not answered by the sofa's FAQ);
+        ``judged_by``: the search whose words judge the candidates (default: this one)."""
         query = query or message
         result, evidence = self._search(merchant_id, query, mode, query_vector, searched, version)
         query_vector = result.query_vector
         self.sentences.prime(merchant_id, [ev.chunk for ev in evidence], lang)
         self._warm_vocabulary(merchant_id, result.version)
         other_product = (lambda text: self.catalog.names_other_product(merchant_id, subject, text, result.version)) if subject else None
-        return self.extractive.answer(message, lang, evidence, result.query_tokens, query_vector, result.query_idf, result.unseen,
+        words = judged_by or result
+        return self.extractive.answer(message, lang, evidence, words.query_tokens, query_vector, words.query_idf, words.unseen,
                                       other_product=other_product, threshold=threshold), evidence
 
     def _warm_vocabulary(self, merchant_id: str, version: int) -> None:
@@ -494,6 +500,7 @@ class ShopAssistant:
             ticket = handoff.open_ticket(session, conversation.id)
             timeout = policy.queue_timeout_minutes
             state.queue_expired = ticket is not None and (utcnow() - ticket.created_at).total_seconds() > timeout * 60
+            state.queued_unsure = ticket is not None and ticket.reason in UNSURE_REASONS
         recent = history(session, conversation.id, limit=HISTORY_WINDOW)
         whole = len(recent) < HISTORY_WINDOW  # the window holds the whole conversation
         state.focus = focus_of(recent, whole) or read_focus(session, conversation.id)
@@ -543,7 +550,9 @@ class ShopAssistant:
             )
             add_message(session, conversation, "shopper", message, intent=intent.label, confidence=intent.confidence,
                         data={"quick_reply": True} if pressed else None)
-            if conversation.owner in (OWNER_QUEUED, OWNER_HUMAN) or plan.kind == "silent":
+            sure = answer is not None and not answer.handoff and answer.confidence >= self._weak_line(policy)
+            answers_while_queued = conversation.owner == OWNER_QUEUED and plan.kind == "answer" and sure
+            if (conversation.owner in (OWNER_QUEUED, OWNER_HUMAN) and not answers_while_queued) or plan.kind == "silent":
                 # A person holds the conversation (maybe since this turn began): stay silent,
                 # and let the agent's summary and suggestions take in what the shopper wrote.
                 ticket = handoff.open_ticket(session, conversation.id)

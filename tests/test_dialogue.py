@@ -199,6 +199,16 @@ def test_a_short_follow_up_is_read_with_the_question_before_it(assistant, demo_m
     assert thanks.intent == "chitchat"  # an acknowledgement stays one
 
 
+def test_a_follow_up_about_something_the_shop_never_wrote_is_not_answered_from_its_context(assistant, demo_merchant):
+    first = say(assistant, demo_merchant, "退货运费谁出？")
+    assert first.route == "answer" and first.handoff is None
+    # Retrieved with the question before it, the return-postage row comes first again; the
+    # message's own words (帐篷: no row has it) still decide whether that answers it.
+    tents = say(assistant, demo_merchant, "你们卖帐篷吗", first.conversation_id)
+    assert tents.handoff["reason"] == "low_confidence" and tents.reply != first.reply
+    assert tents.withheld is None or "帐篷" not in tents.withheld
+
+
 # ----------------------------------------------------------------------------- escalation triggers
 
 
@@ -255,7 +265,7 @@ def test_two_low_confidence_answers_in_a_row_escalate(assistant, demo_merchant):
     )
     r1 = say(strict, demo_merchant, "冲锋衣防水吗")
     assert r1.route == "answer" and r1.handoff is None
-    r2 = say(strict, demo_merchant, "羽绒服充绒量多少", r1.conversation_id)
+    r2 = say(strict, demo_merchant, "退货运费谁出？", r1.conversation_id)
     assert r2.handoff["reason"] == "repeated_low_confidence"
     assert "人工" in r2.reply and r2.citations  # the answer is still given, with the handoff note
 
@@ -291,6 +301,22 @@ def test_a_safety_report_while_waiting_makes_the_ticket_urgent(assistant, demo_m
     with session_scope() as s:
         oldest_first = [t.id for t in desk.queue(s, demo_merchant) if t.reason != "safety"]
     assert oldest_first == sorted(oldest_first)
+
+
+def test_while_queued_only_because_the_bot_was_unsure_it_still_answers_what_it_is_sure_of(assistant, demo_merchant, agents):
+    unsure = say(assistant, demo_merchant, "你们卖皮划艇吗")
+    conv, ticket_id = unsure.conversation_id, unsure.handoff["ticket_id"]
+    assert unsure.handoff["reason"] == "low_confidence" and unsure.owner == "queued"
+    sure = say(assistant, demo_merchant, "退货运费谁出？", conv)
+    assert sure.route == "answer" and "运费" in sure.reply and sure.citations and sure.owner == "queued"
+    # Another question it cannot answer adds no second holding message: quiet, for the person.
+    again = say(assistant, demo_merchant, "你们卖帐篷吗", conv)
+    assert (again.reply, again.route, again.owner) == ("", "silent", "queued")
+    with session_scope() as s:
+        assert ticket_id in [t.id for t in desk.queue(s, demo_merchant)]  # still waiting for a person
+        desk.claim(s, demo_merchant, ticket_id, agents[0])
+    taken = say(assistant, demo_merchant, "退货运费谁出？", conv)
+    assert (taken.reply, taken.route, taken.owner) == ("", "silent", "human")  # a person holds it now
 
 
 def test_bot_is_silent_while_a_person_holds_the_conversation(assistant, demo_merchant, agents):
