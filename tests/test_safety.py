@@ -18,6 +18,11 @@ from bot.safety import is_safety_report
         "哑铃掉下来砸到脚了",
         "the band snapped and hit my eye",
         "I sprained my ankle on the treadmill",
+        "宝宝把积木的小零件吞下去了",
+        "狗误食了半个玩具",
+        "遥控车电池漏液了 孩子手上沾到了",
+        "用了眼霜眼睛又红又疼",
+        "my son swallowed one of the magnets",
     ],
 )
 def test_a_report_of_harm_is_a_safety_report(text):
@@ -27,7 +32,7 @@ def test_a_report_of_harm_is_a_safety_report(text):
 @pytest.mark.parametrize(
     "text",
     ["敏感肌会不会过敏", "花生过敏能吃这个吗", "is it safe if it gets hot?", "does this cause allergies?", "退货运费谁出",
-     "刺痛吗 敏感肌能用吗", "跑步机会不会摔倒", "is it itchy?"],
+     "刺痛吗 敏感肌能用吗", "跑步机会不会摔倒", "is it itchy?", "小零件会不会被孩子吞下去", "can my dog swallow the squeaker?"],
 )
 def test_a_question_before_anything_happened_is_not(text):
     assert not is_safety_report(text)
