@@ -354,8 +354,9 @@ def _residual_words(question: Question, product: Product | None = None) -> list[
 def about_focus(question: Question, product: Product | None = None, topics: set[str] | None = None) -> bool:
     """A follow-up that names nothing but an attribute ("还有库存吗", "重量呢", "蓝色的呢") or
     the product's own words ("杆子多长"), no topic of the shop's FAQ."""
-    return bool(question.attributes) and not (question_has_other_topic(question, product, topics) if product
-                                              else _residual_words(question))
+    # A key of the product's own record, named as written ("显色指数多少"), asks about it too.
+    asks = bool(question.attributes) or (product is not None and bool(_literal_facts(product, question.text)))
+    return asks and not (question_has_other_topic(question, product, topics) if product else _residual_words(question))
 
 
 def question_has_other_topic(question: Question, product: Product, topics: set[str] | None = None,
@@ -410,14 +411,37 @@ def name_match(question: str, product: Product) -> float:
 # --- answering one attribute ----------------------------------------------------------------
 
 
-def _fact_for(product: Product, attribute: str) -> tuple[str, str] | None:
+# One dimension asked by name ("多厚", "how tall"): the key holding that one, not the first
+# size the record lists. (zh key character, English key word, how a question asks for it)
+_DIMENSIONS = (
+    ("厚", "thick", re.compile(r"多厚|厚度|厚不厚|thick", re.IGNORECASE)),
+    ("高", "height", re.compile(r"多高|高度|height|how tall|how high", re.IGNORECASE)),
+    ("宽", "width", re.compile(r"多宽|宽度|width|how wide", re.IGNORECASE)),
+    ("长", "length", re.compile(r"多长|长度|length|how long is", re.IGNORECASE)),
+    ("深", "depth", re.compile(r"多深|深度|depth|how deep", re.IGNORECASE)),
+)
+
+
+def _holds(key: str, word: str) -> bool:
+    # One-character words only end a key (杆长, 座高, 厚度 hold a dimension; 长度单位 does not).
+    return word in key if len(word) > 1 else key.endswith(word) or key.endswith(word + "度")
+
+
+def _fact_for(product: Product, attribute: str, question: str = "") -> tuple[str, str] | None:
     """(key, value) of the merchant's fact holding ``attribute``, if the record has one."""
-    data = product.data
-    spec = ATTRIBUTE_BY_NAME[attribute]
-    for key, value in (data.get("facts") or {}).items():
-        k = key.casefold()
-        # One-character words only end a key: 杆长, 座高 hold a dimension, 长度单位 does not.
-        if any(word in k if len(word) > 1 else k.endswith(word) for word in spec.keys):
+    facts = product.data.get("facts") or {}
+    words = ATTRIBUTE_BY_NAME[attribute].keys
+    if attribute == "dimensions" and question:
+        asked = [(zh, en) for zh, en, cue in _DIMENSIONS if cue.search(question)]
+        if asked:
+            for key, value in facts.items():
+                if any(_holds(key.casefold(), zh) or en in key.casefold() for zh, en in asked):
+                    return key, value
+            # Another single dimension (高度 when 多厚 is asked) is not the answer; an overall size is.
+            single = {w for zh, en, _ in _DIMENSIONS for w in (zh, en)}
+            words = tuple(w for w in words if w not in single)
+    for key, value in facts.items():
+        if any(_holds(key.casefold(), word) for word in words):
             return key, value
     return None
 
@@ -546,7 +570,7 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
     parts: list[str] = []
     asked = list(question.attributes)
     literal = [kv for kv in _literal_facts(product, question.text, matcher if not asked else None)
-               if not any(_fact_for(product, a) == kv for a in asked)]
+               if not any(_fact_for(product, a, question.text) == kv for a in asked)]
     if not asked and not literal and _sizes_named(question.text) and _list_field(product.data, "sizes", lang):
         asked = ["sizes"]  # "有43码吗", "do you have 130": a yes or no about that size
     if not asked and not literal:
@@ -621,7 +645,7 @@ def _attribute_reply(attribute: str, question: Question, en: bool, title: str, p
     if attribute == "material" and data.get("material"):
         value = (data.get("material_en") if en else None) or data.get("material")
         return f"The {title} is made of {value}." if en else f"{title}的材质是{value}。"
-    fact = _fact_for(product, attribute)
+    fact = _fact_for(product, attribute, question.text)
     if fact is None:
         return None
     key, value = fact

@@ -170,3 +170,30 @@ def test_the_shoppers_own_weight_is_no_model_number():
     # the 3kg cat food, nor split into a bare 3 (the formula's 3段).
     assert NameParts(shop).best("what size diaper for a 3kg newborn") not in (1, 2)
     assert NameParts(shop).best("3kg的猫粮多少钱") == 2
+
+
+MATTRESS = product("MT", "独立袋装弹簧床垫", facts={"厚度": "28cm", "质保": "5年"})
+SHELF = product("SH", "五层实木书架", facts={"高度": "180cm", "尺寸": "80×30×180cm"})
+
+
+@pytest.mark.parametrize(
+    "item, question, lang, holds, lacks",
+    [
+        (MATTRESS, "床垫多厚", "zh", "28cm", None),  # 厚度: the one dimension asked, as the record keys it
+        (MATTRESS, "how thick is it", "en", "28cm", None),
+        (SHELF, "书架多高", "zh", "180cm", None),
+        (SHELF, "书架多厚", "zh", "80×30×180cm", "高度"),  # no 厚度: the overall size, never the height
+    ],
+)
+def test_one_dimension_asked_is_answered_from_the_key_that_holds_it(item, question, lang, holds, lacks):
+    fact = answer_facts(analyse(question), lang, item)
+    assert fact is not None and holds in fact.reply
+    assert lacks is None or lacks not in fact.reply
+
+
+def test_a_follow_up_naming_a_key_of_the_product_in_focus_is_about_it():
+    from bot.catalog import about_focus
+
+    lamp = product("LP", "护眼LED台灯", facts={"显色指数": "Ra97", "功率": "9W"})
+    assert about_focus(analyse("显色指数多少"), lamp)
+    assert not about_focus(analyse("运费谁出"), lamp)
