@@ -351,11 +351,16 @@ def _residual_words(question: Question, product: Product | None = None) -> list[
             and not (_pieces(w) & own)]  # "longjing": the name's own pinyin
 
 
+def names_a_key(question: Question, product: Product) -> bool:
+    """The question names one of the product's own fact keys as written."""
+    return bool(_literal_facts(product, question.text))
+
+
 def about_focus(question: Question, product: Product | None = None, topics: set[str] | None = None) -> bool:
     """A follow-up that names nothing but an attribute ("还有库存吗", "重量呢", "蓝色的呢") or
     the product's own words ("杆子多长"), no topic of the shop's FAQ."""
     # A key of the product's own record, named as written ("显色指数多少"), asks about it too.
-    asks = bool(question.attributes) or (product is not None and bool(_literal_facts(product, question.text)))
+    asks = bool(question.attributes) or (product is not None and names_a_key(question, product))
     return asks and not (question_has_other_topic(question, product, topics) if product else _residual_words(question))
 
 
@@ -419,11 +424,15 @@ _DIMENSIONS = (
     ("宽", "width", re.compile(r"多宽|宽度|width|how wide", re.IGNORECASE)),
     ("长", "length", re.compile(r"多长|长度|length|how long is", re.IGNORECASE)),
     ("深", "depth", re.compile(r"多深|深度|depth|how deep", re.IGNORECASE)),
+    ("粗", "gauge", re.compile(r"多粗|粗细|粗不粗", re.IGNORECASE)),
 )
 
 
 def _holds(key: str, word: str) -> bool:
-    # One-character words only end a key (杆长, 座高, 厚度 hold a dimension; 长度单位 does not).
+    # One-character words only end a key (杆长, 座高, 厚度 hold a dimension; 长度单位 does not);
+    # an English word starts one of the key's words ("age" is no part of "pages").
+    if word.isascii():
+        return re.search(rf"(?<![a-z]){re.escape(word)}", key) is not None
     return word in key if len(word) > 1 else key.endswith(word) or key.endswith(word + "度")
 
 
@@ -434,16 +443,32 @@ def _fact_for(product: Product, attribute: str, question: str = "") -> tuple[str
     if attribute == "dimensions" and question:
         asked = [(zh, en) for zh, en, cue in _DIMENSIONS if cue.search(question)]
         if asked:
-            for key, value in facts.items():
-                if any(_holds(key.casefold(), zh) or en in key.casefold() for zh, en in asked):
-                    return key, value
+            found = _named_first([(k, v) for k, v in facts.items()
+                                  if any(_holds(k.casefold(), zh) or en in k.casefold() for zh, en in asked)], question)
+            if found:
+                return found
             # Another single dimension (高度 when 多厚 is asked) is not the answer; an overall size is.
             single = {w for zh, en, _ in _DIMENSIONS for w in (zh, en)}
             words = tuple(w for w in words if w not in single)
-    for key, value in facts.items():
-        if any(_holds(key.casefold(), word) for word in words):
+    return _named_first([(k, v) for k, v in facts.items() if any(_holds(k.casefold(), word) for word in words)], question)
+
+
+def _within(key: str, fact: tuple[str, str] | None) -> bool:
+    """The key is the asked attribute's own fact, or part of its key (珍珠 of 珍珠直径)."""
+    return fact is not None and key in fact[0]
+
+
+def _named_first(found: list[tuple[str, str]], question: str) -> tuple[str, str] | None:
+    """Of several keys holding the attribute, the one whose own words the question uses:
+    "转运珠多大" is 转运珠直径, not the bracelet's 长度; "主石多重" is 主石重量."""
+    q = question.casefold()
+    for key, value in found:
+        k = key.casefold()
+        if is_cjk(k) and len(_longest_run_text(k, q)) >= 2:
             return key, value
-    return None
+        if not is_cjk(k) and any(len(w) > 3 and w in q for w in re.split(r"[\s_/-]+", k)):
+            return key, value
+    return found[0] if found else None
 
 
 def _literal_facts(product: Product, question: str, matcher: KeyMatcher | None = None) -> list[tuple[str, str]]:
@@ -570,7 +595,7 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
     parts: list[str] = []
     asked = list(question.attributes)
     literal = [kv for kv in _literal_facts(product, question.text, matcher if not asked else None)
-               if not any(_fact_for(product, a, question.text) == kv for a in asked)]
+               if not any(_within(kv[0], _fact_for(product, a, question.text)) for a in asked)]
     if not asked and not literal and _sizes_named(question.text) and _list_field(product.data, "sizes", lang):
         asked = ["sizes"]  # "有43码吗", "do you have 130": a yes or no about that size
     if not asked and not literal:

@@ -38,7 +38,8 @@ from bot.conversations import (
 from bot.events import record_event
 from bot.greeting import SuggestionChips
 from bot.safety import is_safety_report
-from bot.catalog import FOCUS_SURENESS, MEANING_SURENESS, Catalog, Product, about_focus, answer_facts, fact_confidence, question_has_other_topic
+from bot.catalog import (FOCUS_SURENESS, MEANING_SURENESS, Catalog, Product, about_focus, answer_facts, fact_confidence, names_a_key,
+                         question_has_other_topic)
 from bot.extractive import ExtractiveAnswerer, unsure_answer
 from bot.focus import Focus, focus_of, read_focus
 from bot.question import analyse
@@ -245,6 +246,10 @@ class ShopAssistant:
         link = self.catalog.link(merchant_id, question.text, query_vector, version)
         if link is not None and link.score <= MEANING_SURENESS and focus is not None and focus.product and question.elliptical:
             link = None  # "is this bottle BPA free?" with a bottle in view: that one, not a guess by meaning
+        if link is not None and focus is not None and focus.product and (question.elliptical or link.score < FOCUS_SURENESS):
+            in_focus = self.catalog.find(merchant_id, focus.product, version)
+            if in_focus is not None and in_focus is not link.product and names_a_key(question, in_focus) and not names_a_key(question, link.product):
+                link = None  # "耳针多粗" after the studs: their record keys 耳针粗细; the clip-ons merely share 耳洞
         fact = self._catalog_answer(merchant_id, question, lang, focus, link, version)
         if fact is not None and not fact.handoff and fact.confidence < threshold:
             unsure = unsure_answer(lang, fact.citations, fact.confidence)  # the product is not surely the one meant

@@ -13,6 +13,9 @@ CATALOG = [
     {"sku": "BTL-P", "title": "小豆芽PPSU宽口径奶瓶", "title_en": "Little Sprout PPSU Wide-Neck Bottle", "price": 129},
     {"sku": "BTL-G", "title": "小豆芽高硼硅玻璃奶瓶 新生儿", "price": 89},
     {"sku": "PUER", "title": "山禾记 云南普洱熟茶饼 357g", "price": 138},
+    {"sku": "STUD", "title": "S925银淡水珍珠耳钉", "aliases": ["珍珠耳钉"], "price": 129,
+     "specs": {"珍珠直径": "6-7mm", "耳针粗细": "0.8mm"}},
+    {"sku": "CLIP", "title": "珍珠无耳洞耳夹", "aliases": ["无耳洞耳环"], "price": 139, "specs": {"珍珠直径": "8mm"}},
 ]
 FAQ_ZH = "问题,答案\n云朵布艺沙发的外套能机洗吗,云朵布艺沙发的科技布外套可以拆下来，30度以下机洗。\n几天发货,付款后48小时内发货。\n"
 FAQ_EN = ("question,answer\nIs the PPSU bottle BPA free?,Yes. Our PPSU wide-neck bottle is BPA-free.\n"
@@ -76,3 +79,11 @@ def test_a_merchants_own_threshold_decides_what_is_sure_enough(assistant, shop):
     finally:
         with session_scope() as s:
             save_policy(s, shop, policy)
+
+
+def test_a_follow_up_naming_a_key_only_the_product_in_focus_has_stays_with_it(assistant, shop):
+    first = ask(assistant, shop, "珍珠耳钉多少钱")
+    assert "129" in first.reply
+    # 耳洞 is a piece of the clip-ons' alias, but only the studs' record has 耳针粗细.
+    gauge = assistant.handle(TurnRequest(merchant_id=shop, message="耳针多粗 我耳洞小", conversation_id=first.conversation_id))
+    assert "0.8mm" in gauge.reply and "耳夹" not in gauge.reply

@@ -197,3 +197,25 @@ def test_a_follow_up_naming_a_key_of_the_product_in_focus_is_about_it():
     lamp = product("LP", "护眼LED台灯", facts={"显色指数": "Ra97", "功率": "9W"})
     assert about_focus(analyse("显色指数多少"), lamp)
     assert not about_focus(analyse("运费谁出"), lamp)
+
+
+BRACELET = product("BR", "S925银转运珠红绳手链", facts={"长度": "14-20cm抽拉可调", "转运珠直径": "8mm"})
+
+
+def test_of_several_keys_holding_an_attribute_the_one_the_question_names_answers():
+    fact = answer_facts(analyse("转运珠多大"), "zh", BRACELET)
+    assert fact is not None and "8mm" in fact.reply and "14-20cm" not in fact.reply
+    assert "14-20cm" in answer_facts(analyse("手链多长"), "zh", BRACELET).reply
+
+
+def test_how_a_yes_no_question_is_asked_is_no_other_topic():
+    from bot.catalog import about_focus
+
+    necklace = product("NK", "S925纯银四叶草项链", facts={"防过敏": "无镍配方"})
+    assert about_focus(analyse("是纯银的吗 会不会过敏啊"), necklace)  # 会不会 (jieba: 不会) asks; it is no topic
+
+
+def test_an_english_attribute_word_is_not_matched_inside_another_word():
+    book = product("BK", "Illustrated Bestiary", facts={"pages": "192", "reading age": "8+"})
+    fact = answer_facts(analyse("what age is this for"), "en", book)
+    assert fact is not None and "8+" in fact.reply and "192" not in fact.reply
