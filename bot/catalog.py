@@ -344,7 +344,7 @@ def _residual_words(question: Question, product: Product | None = None) -> list[
     if product is not None:
         facts = product.data.get("facts") or {}
         covered += " " + " ".join(product.names() + product.variant_names() + list(facts) + list(facts.values())).casefold()
-    covered += " " + " ".join(w + "色" if not w.isascii() else w for w in COLOUR_WORDS) + " 颜色 款 个 件 还有 有货 买 下单 come order buy purchase"
+    covered += " " + " ".join(w + "色" if not w.isascii() else w for w in COLOUR_WORDS) + " 颜色 款 个 件 还有 有货 买 下单 come order buy purchase size"
     own = product.name_pieces if product is not None else set()
     return [w for w in content_words(tokenize(question.text))
             if w.casefold() not in covered and not (is_cjk(w) and len(_longest_run_text(w.casefold(), covered)) >= 2)

@@ -219,3 +219,8 @@ def test_an_english_attribute_word_is_not_matched_inside_another_word():
     book = product("BK", "Illustrated Bestiary", facts={"pages": "192", "reading age": "8+"})
     fact = answer_facts(analyse("what age is this for"), "en", book)
     assert fact is not None and "8+" in fact.reply and "192" not in fact.reply
+
+
+def test_the_word_size_is_no_other_topic():
+    ring = product("RING", "S925 Silver Moissanite Ring", variants=[{"name": "16号", "stock": 4}, {"name": "18号", "stock": 0}])
+    assert not question_has_other_topic(analyse("do u have a size 16 of the moissanite ring"), ring)
