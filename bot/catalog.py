@@ -206,13 +206,19 @@ class Catalog:
         if not any(n.isascii() for n in product.names()):
             targets |= {w for n in product.names() for w in tokenize(n) if is_cjk(w) and len(w) >= 2}
         targets = sorted(targets)
+        # A Chinese word may be the shopper's word for a part the record keys ("后摄像头" → 后镜头).
+        key_words = sorted({w for k in targets for w in tokenize(k) if is_cjk(w) and len(w) >= 2} | set(targets))
 
         def named(words: list[str]) -> list[bool]:
             foreign = [w for w in words if w.isascii()]
-            if not foreign or not targets or self.embedder is None:
-                return [False] * len(words)
-            vectors = self.embedder.embed(foreign + targets)
-            close = dict(zip(foreign, (vectors[: len(foreign)] @ vectors[len(foreign):].T).max(axis=1) >= KEY_MEANING))
+            own = [w for w in words if not w.isascii()]
+            close: dict[str, bool] = {}
+            if self.embedder is not None:
+                for asked, against in ((foreign, targets), (own, key_words)):
+                    if asked and against:
+                        vectors = self.embedder.embed(asked + against)
+                        sims = (vectors[: len(asked)] @ vectors[len(asked):].T).max(axis=1)
+                        close.update(zip(asked, sims >= KEY_MEANING))
             return [bool(close.get(w, False)) for w in words]
 
         return named
@@ -356,12 +362,13 @@ def names_a_key(question: Question, product: Product) -> bool:
     return bool(_literal_facts(product, question.text))
 
 
-def about_focus(question: Question, product: Product | None = None, topics: set[str] | None = None) -> bool:
+def about_focus(question: Question, product: Product | None = None, topics: set[str] | None = None,
+                names_it: Callable[[list[str]], list[bool]] | None = None) -> bool:
     """A follow-up that names nothing but an attribute ("还有库存吗", "重量呢", "蓝色的呢") or
     the product's own words ("杆子多长"), no topic of the shop's FAQ."""
     # A key of the product's own record, named as written ("显色指数多少"), asks about it too.
     asks = bool(question.attributes) or (product is not None and names_a_key(question, product))
-    return asks and not (question_has_other_topic(question, product, topics) if product else _residual_words(question))
+    return asks and not (question_has_other_topic(question, product, topics, names_it) if product else _residual_words(question))
 
 
 def question_has_other_topic(question: Question, product: Product, topics: set[str] | None = None,

@@ -103,6 +103,8 @@ def asked_attributes(text: str) -> list[str]:
              if cues and not all(any(c != other and c in other for other in longest) for c in cues)]
     if "price" in found and matched["price"] == ["how much"] and _HOW_MUCH_OF.search(q):
         found.remove("price")  # "how much protein is in it": an amount of something, not money
+    if "dimensions" in found and matched["dimensions"] == ["多大"] and _HOW_BIG_A.search(q):
+        found.remove("dimensions")  # "适合多大的狗": the size of the dog, not of the product
     if not found and _names_colour(q):
         found.append("colors")  # "有蓝色的吗", "does it come in black?"
     return found
@@ -112,6 +114,10 @@ def asked_attributes(text: str) -> list[str]:
 # "how much for two"); followed by a noun it asks an amount of that ("how much protein").
 _HOW_MUCH_OF = re.compile(r"\bhow much (?!(?:is|are|was|were|does|do|did|would|will|should|for|it|this|that|these|those|the|a|an|"
                           r"per|each|money|to|in|of|with|shipping|postage|delivery)\b)[a-z]{3,}")
+
+
+# "多大的" + a noun asks the size of that thing ("多大的狗", "多大的房间"), not the product's.
+_HOW_BIG_A = re.compile(r"多大的[\u4e00-\u9fff]")
 
 
 def _names_colour(text: str) -> bool:

@@ -327,7 +327,7 @@ class ShopAssistant:
         topics = self.catalog.topic_words(merchant_id)
         if product is None and focus is not None and focus.product:
             in_focus = self.catalog.find(merchant_id, focus.product, version)
-            if in_focus is not None and about_focus(question, in_focus, topics):
+            if in_focus is not None and about_focus(question, in_focus, topics, self.catalog.names_it(in_focus)):
                 product, sureness = in_focus, FOCUS_SURENESS
         if product is None:
             return None

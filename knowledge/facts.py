@@ -48,6 +48,11 @@ def _flatten(value: Any, into: dict[str, str], prefix: str = "") -> None:
     if isinstance(value, dict):
         for key, inner in value.items():
             _flatten(inner, into, str(key).strip())
+        leaves = [(str(k).strip(), _text(v)) for k, v in value.items() if not isinstance(v, dict) and v not in (None, "", [])]
+        if prefix and leaves and prefix not in into:
+            # {"分辨率": {"前镜头": "4K", "后镜头": "1080P"}}: the parts stay facts of their own, and
+            # the key that groups them answers for all ("what resolution" → both lenses).
+            into[prefix] = "；".join(f"{k}：{v}" for k, v in leaves)
     elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
         for item in value:
             name = item.get("name") or item.get("key") or item.get("label")

@@ -16,6 +16,8 @@ CATALOG = [
     {"sku": "STUD", "title": "S925银淡水珍珠耳钉", "aliases": ["珍珠耳钉"], "price": 129,
      "specs": {"珍珠直径": "6-7mm", "耳针粗细": "0.8mm"}},
     {"sku": "CLIP", "title": "珍珠无耳洞耳夹", "aliases": ["无耳洞耳环"], "price": 139, "specs": {"珍珠直径": "8mm"}},
+    {"sku": "DVR", "title": "行车记录仪X9 4K超清", "title_en": "X9 4K Dash Cam", "price": 599,
+     "specs": {"分辨率": {"前镜头": "3840×2160", "后镜头": "1920×1080"}, "视角": "150°"}},
 ]
 FAQ_ZH = "问题,答案\n云朵布艺沙发的外套能机洗吗,云朵布艺沙发的科技布外套可以拆下来，30度以下机洗。\n几天发货,付款后48小时内发货。\n"
 FAQ_EN = ("question,answer\nIs the PPSU bottle BPA free?,Yes. Our PPSU wide-neck bottle is BPA-free.\n"
@@ -87,3 +89,11 @@ def test_a_follow_up_naming_a_key_only_the_product_in_focus_has_stays_with_it(as
     # 耳洞 is a piece of the clip-ons' alias, but only the studs' record has 耳针粗细.
     gauge = assistant.handle(TurnRequest(merchant_id=shop, message="耳针多粗 我耳洞小", conversation_id=first.conversation_id))
     assert "0.8mm" in gauge.reply and "耳夹" not in gauge.reply
+
+
+def test_a_key_that_groups_nested_facts_answers_and_the_shoppers_word_for_a_part_is_no_other_topic(assistant, shop):
+    english = ask(assistant, shop, "what resolution is the x9 dash cam")
+    assert "3840×2160" in english.reply and "1920×1080" in english.reply
+    # 摄像头 is the shopper's word for the record's 镜头: the question stays about the product in view.
+    rear = ask(assistant, shop, "后摄像头啥分辨率", product="DVR")
+    assert "1920×1080" in rear.reply and rear.handoff is None

@@ -224,3 +224,8 @@ def test_an_english_attribute_word_is_not_matched_inside_another_word():
 def test_the_word_size_is_no_other_topic():
     ring = product("RING", "S925 Silver Moissanite Ring", variants=[{"name": "16号", "stock": 4}, {"name": "18号", "stock": 0}])
     assert not question_has_other_topic(analyse("do u have a size 16 of the moissanite ring"), ring)
+
+
+def test_how_big_a_thing_it_suits_is_not_the_products_size():
+    assert asked_attributes("适合多大的狗") == []
+    assert asked_attributes("这个珍珠多大的") == ["dimensions"]

@@ -118,7 +118,8 @@ def test_catalog_facts_are_read_from_nested_specs_property_strings_variants_and_
         "skus": [{"spec": "1kg装", "price": 129, "stock": 0}],
     }]
     chunk = parse_document("catalog.json", json.dumps(catalog, ensure_ascii=False).encode(), max_bytes=10**6).chunks[0]
-    assert chunk.data["facts"] == {"净含量": "750g", "尺寸": "38×28×10cm", "保质期": "180天", "品牌": "山禾", "产地": "新疆"}
+    assert chunk.data["facts"] == {"净含量": "750g", "尺寸": "38×28×10cm", "包装": "尺寸：38×28×10cm", "保质期": "180天", "品牌": "山禾",
+                                   "产地": "新疆"}
     assert chunk.data["variants"] == [{"name": "1kg装", "sku": None, "price": 129.0, "stock": 0}]
     assert "保质期: 180天" in chunk.text and "坚果盒" in chunk.text
 
