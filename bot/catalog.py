@@ -19,6 +19,7 @@ from pypinyin import lazy_pinyin
 from sqlalchemy import select
 
 from bot.answerability import ASK_WORDS, content_words
+from bot.extractive import TextVectors
 from bot.question import ATTRIBUTE_BY_NAME, COLOUR_WORDS, Question
 from knowledge import repository
 from knowledge.models import Chunk, Document
@@ -87,6 +88,8 @@ class Catalog:
 
     def __init__(self, embedder=None) -> None:
         self.embedder = embedder  # product names by meaning, across languages ("tofu litter" → 豆腐猫砂)
+        # Words and fact keys met again and again (a shop's keys, shoppers' words): embedded once.
+        self._words = TextVectors(embedder) if embedder is not None else None
         self._cache: dict[str, tuple[int, list[Product]]] = {}
         self._parts: dict[str, tuple[int, NameParts]] = {}
         self._topics: dict[str, set[str]] = {}
@@ -213,10 +216,10 @@ class Catalog:
             foreign = [w for w in words if w.isascii()]
             own = [w for w in words if not w.isascii()]
             close: dict[str, bool] = {}
-            if self.embedder is not None:
+            if self._words is not None:
                 for asked, against in ((foreign, targets), (own, key_words)):
                     if asked and against:
-                        vectors = self.embedder.embed(asked + against)
+                        vectors = self._words.of(asked + against)
                         sims = (vectors[: len(asked)] @ vectors[len(asked):].T).max(axis=1)
                         close.update(zip(asked, sims >= KEY_MEANING))
             return [bool(close.get(w, False)) for w in words]
@@ -234,7 +237,7 @@ class Catalog:
     def key_similarity(self, keys: list[str], question: str) -> np.ndarray:
         """Cosine of each fact key to the question's words (the best word), by meaning."""
         words = content_words(tokenize(question)) or [question]
-        vectors = self.embedder.embed(keys + words)
+        vectors = self._words.of(keys + words)
         return (vectors[: len(keys)] @ vectors[len(keys):].T).max(axis=1)
 
     def _names_by_meaning(self, merchant_id: str, products: list[Product]) -> np.ndarray:
