@@ -57,6 +57,9 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, Field
 
+from bot.safety import is_safety_report
+from bot.sentiment import anger
+
 log = logging.getLogger(__name__)
 
 INTENT_LABELS: tuple[str, ...] = (
@@ -459,12 +462,22 @@ class IntentClassifier:
                 out.append(Intent(label="chitchat", confidence=0.0, scores=scores, reason="fallback:empty"))
                 continue
             top = int(p.argmax())
+            if self.labels[top] == "complaint" and anger(text) == 0.0 and not is_safety_report(text) and not _COMPLAINS.search(text):
+                # A complaint is made in anger or reports harm; a calm report of a broken chain
+                # or a torn bag asks for the after-sale answer: the next most likely label, never
+                # refund (a refund flow starts only when refund is the classifier's own top label).
+                top = next(int(i) for i in np.argsort(p)[::-1] if self.labels[i] not in ("complaint", "refund"))
             rule = _match_rule(text, self.labels[top])
             if rule is not None:
                 out.append(Intent(label=rule.label, confidence=1.0, scores=scores, reason=_rule_reason(rule, text)))
                 continue
             out.append(Intent(label=self.labels[top], confidence=float(p[top]), scores=scores, reason="classifier"))
         return out
+
+
+# Asking to complain is a complaint however calmly it is put ("I'd like to file a complaint").
+_COMPLAINS = re.compile(r"complain|grievance|reclamation|claim against|(consumer|customer) claim|lodg\w* a claim|(file|make|making|filing) a claim|"
+                        r"dissatisfied|unsatisfied|投诉|举报|申诉", re.IGNORECASE)
 
 
 def rules_summary() -> list[tuple[str, str, str]]:

@@ -14,14 +14,14 @@ STRONG_NEGATIVE_LINE = 0.5  # at or above: "strong negative sentiment"
 
 _STRONG = re.compile(
     r"垃圾|骗子|骗人|欺诈|诈骗|坑人|坑爹|黑店|无良|恶心|气死|太气人|滚|投诉你们|投诉到|12315|消协|工商|曝光|差评|"
-    r"退一赔三|假货|报警|起诉|律师|什么破|破店|烂透|忍无可忍|"
+    r"退一赔三|假货|报警|起诉|律师|什么破|破店|烂透|忍无可忍|投诉|最差|有病|害人|市场监管|"
     r"\bscam\b|\bfraud\b|rip-?off|ripped off|\bworst\b|disgust|furious|outraged|unacceptable|ridiculous|"
     r"\bliars?\b|\bsue\b|lawyer|report you|bbb|\bpathetic\b|\buseless\b|never (again|buy|shop)|fed up|sick of|"
     r"😡|🤬|😠|💢",
     re.IGNORECASE,
 )
 _MILD = re.compile(
-    r"失望|生气|不满|太差|很差|真差|好差|差劲|离谱|无语|过分|糟糕|太慢了|什么态度|怎么回事|搞什么|"
+    r"失望|生气|不满|太差|很差|真差|好差|差劲|离谱|无语|过分|糟糕|太慢了|什么态度|怎么回事|搞什么|怎么做事|怎么做生意|丢死人|破烂|不满意|不太满意|"
     r"disappoint|angry|annoyed|upset|terrible|awful|horrible|\bbad service\b|poor service|not happy|unhappy|frustrat",
     re.IGNORECASE,
 )

@@ -255,6 +255,19 @@ def test_calm_damage_report_is_aftersale_and_an_angry_one_a_complaint(classifier
     assert classifier.predict("什么垃圾东西 收到就是碎的 你们怎么做事的").label == "complaint"
 
 
+@pytest.mark.parametrize("text", ["刚收到项链 链子是断的", "猫砂袋子破了 漏了一箱子", "the strap on my bag came off after a week"])
+def test_a_calm_report_is_no_complaint_and_never_becomes_a_refund(classifier, text):
+    intent = classifier.predict(text)
+    assert intent.label not in ("complaint", "refund"), (text, intent)
+
+
+@pytest.mark.parametrize("text", ["我要投诉你们", "I'd like to file a complaint about your service",
+                                  "I need to lodge a claim against your company", "最差的一次购物，没有之一",
+                                  "孩子把发夹上的珠子吞下去了"])
+def test_asking_to_complain_anger_and_harm_stay_complaints(classifier, text):
+    assert classifier.predict(text).label == "complaint", text
+
+
 def test_follow_up_reads_the_previous_question(classifier):
     embed = classifier.embedder.embed
     previous, text = "退货要在几天内寄回", "邮费谁承担"
