@@ -571,6 +571,8 @@ class ShopAssistant:
                 result = self._apply_order(session, conversation, policy, lang, intent, order_turn)
             else:
                 result = self._apply(session, conversation, policy, request, message, lang, intent, plan, answer, suggestions)
+            if answers_while_queued and (ticket := handoff.open_ticket(session, conversation.id)) is not None:
+                self._refresh_ticket(session, conversation, ticket, suggestions)  # the person still coming reads it all
             if prefix:
                 result.reply = f"{prefix}\n{result.reply}"
             add_message(

@@ -309,6 +309,8 @@ def test_while_queued_only_because_the_bot_was_unsure_it_still_answers_what_it_i
     assert unsure.handoff["reason"] == "low_confidence" and unsure.owner == "queued"
     sure = say(assistant, demo_merchant, "退货运费谁出？", conv)
     assert sure.route == "answer" and "运费" in sure.reply and sure.citations and sure.owner == "queued"
+    with session_scope() as s:
+        assert "退货运费谁出" in s.get(HandoffTicket, ticket_id).summary  # the person coming sees it too
     # Another question it cannot answer adds no second holding message: quiet, for the person.
     again = say(assistant, demo_merchant, "你们卖帐篷吗", conv)
     assert (again.reply, again.route, again.owner) == ("", "silent", "queued")
