@@ -352,7 +352,10 @@ def _residual_words(question: Question, product: Product | None = None) -> list[
     covered = " ".join(cue for a in question.attributes for cue in ATTRIBUTE_BY_NAME[a].cues).casefold()
     if product is not None:
         facts = product.data.get("facts") or {}
-        covered += " " + " ".join(product.names() + product.variant_names() + list(facts) + list(facts.values())).casefold()
+        # The price or stock of a thing the record only mentions ("停车监控：需另购降压线") is that
+        # thing's, not the product's: for those asks the record's values cover no word.
+        values = [] if question.attributes and set(question.attributes) <= {"price", "stock"} else list(facts.values())
+        covered += " " + " ".join(product.names() + product.variant_names() + list(facts) + values).casefold()
     covered += " " + " ".join(w + "色" if not w.isascii() else w for w in COLOUR_WORDS) + " 颜色 款 个 件 还有 有货 买 下单 come order buy purchase size"
     own = product.name_pieces if product is not None else set()
     return [w for w in content_words(tokenize(question.text))

@@ -229,3 +229,10 @@ def test_the_word_size_is_no_other_topic():
 def test_how_big_a_thing_it_suits_is_not_the_products_size():
     assert asked_attributes("适合多大的狗") == []
     assert asked_attributes("这个珍珠多大的") == ["dimensions"]
+
+
+def test_the_price_of_a_thing_the_record_only_mentions_is_not_the_products():
+    cam = product("X9", "行车记录仪X9", price=599, facts={"停车监控": "支持（需另购降压线）"})
+    topics = {"降压", "停车", "监控"}  # the shop's FAQ sells the cable: "需要另购专用降压线（39元）"
+    assert question_has_other_topic(analyse("降压线多少钱"), cam, topics)
+    assert not question_has_other_topic(analyse("支持停车监控吗"), cam, topics)
