@@ -233,6 +233,7 @@ class ShopAssistant:
         searched: Searched | None = None,
         version: int | None = None,
         threshold: float | None = None,
+        intent: str | None = None,
     ) -> Answer:
         """Catalog facts first (a named product, or the product in focus, and an attribute
         asked), then the merchant's FAQ and documents, each only when it answers *this*
@@ -250,7 +251,9 @@ class ShopAssistant:
             in_focus = self.catalog.find(merchant_id, focus.product, version)
             if in_focus is not None and in_focus is not link.product and names_a_key(question, in_focus) and not names_a_key(question, link.product):
                 link = None  # "耳针多粗" after the studs: their record keys 耳针粗细; the clip-ons merely share 耳洞
-        fact = self._catalog_answer(merchant_id, question, lang, focus, link, version)
+        # Wanting another colour or size ("白色的想换成原木色") asks how exchanges work, not
+        # whether the product comes in it: the merchant's exchange answer, never a catalog fact.
+        fact = None if intent == "exchange" else self._catalog_answer(merchant_id, question, lang, focus, link, version)
         if fact is not None and not fact.handoff and fact.confidence < threshold:
             unsure = unsure_answer(lang, fact.citations, fact.confidence)  # the product is not surely the one meant
             unsure.withheld, unsure.focus_product, fact = fact.reply, fact.focus_product, unsure
@@ -450,7 +453,7 @@ class ShopAssistant:
             answer = self.answer(
                 request.merchant_id, message, lang, mode=mode, query_vector=vector,
                 on_token=on_token if plan.kind == "answer" else None, focus=state.focus, searched=searched,
-                version=shop.kb_version, threshold=shop.policy.answer_threshold,
+                version=shop.kb_version, threshold=shop.policy.answer_threshold, intent=intent.label,
             )
         suggestions: list[dict] | None = None
         escalating = plan.kind == "escalate" or (answer is not None and answer.handoff)

@@ -18,6 +18,7 @@ CATALOG = [
     {"sku": "CLIP", "title": "珍珠无耳洞耳夹", "aliases": ["无耳洞耳环"], "price": 139, "specs": {"珍珠直径": "8mm"}},
     {"sku": "DVR", "title": "行车记录仪X9 4K超清", "title_en": "X9 4K Dash Cam", "price": 599,
      "specs": {"分辨率": {"前镜头": "3840×2160", "后镜头": "1920×1080"}, "视角": "150°"}},
+    {"sku": "SHELF", "title": "五层实木书架", "price": 499, "colors": ["白色", "原木色"]},
 ]
 FAQ_ZH = "问题,答案\n云朵布艺沙发的外套能机洗吗,云朵布艺沙发的科技布外套可以拆下来，30度以下机洗。\n几天发货,付款后48小时内发货。\n"
 FAQ_EN = ("question,answer\nIs the PPSU bottle BPA free?,Yes. Our PPSU wide-neck bottle is BPA-free.\n"
@@ -97,3 +98,11 @@ def test_a_key_that_groups_nested_facts_answers_and_the_shoppers_word_for_a_part
     # 摄像头 is the shopper's word for the record's 镜头: the question stays about the product in view.
     rear = ask(assistant, shop, "后摄像头啥分辨率", product="DVR")
     assert "1920×1080" in rear.reply and rear.handoff is None
+
+
+def test_wanting_another_colour_is_an_exchange_not_a_question_whether_it_comes_in_it(assistant, shop):
+    message = "书架白色的想换成原木色 还没装"
+    read_as_question = assistant.answer(shop, message, "zh")
+    assert "原木色" in read_as_question.reply or "白色" in read_as_question.reply  # the catalog's yes/no
+    as_exchange = assistant.answer(shop, message, "zh", intent="exchange")
+    assert "有的" not in as_exchange.reply and "书架有" not in as_exchange.reply
