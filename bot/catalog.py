@@ -21,6 +21,7 @@ from sqlalchemy import select
 from bot.answerability import ASK_WORDS, content_words
 from bot.extractive import TextVectors
 from bot.question import ATTRIBUTE_BY_NAME, COLOUR_WORDS, Question
+from bot.replies import money
 from knowledge import repository
 from knowledge.models import Chunk, Document
 from knowledge.parsers import format_price
@@ -600,7 +601,8 @@ def _by_variant(product: Product, key: str) -> list[tuple[str, object]] | None:
     return values if len({value for _, value in values}) > 1 else None
 
 
-def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMatcher | None = None) -> FactAnswer | None:
+def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMatcher | None = None,
+                 currency: str = "CNY") -> FactAnswer | None:
     """The asked attributes of ``product``, worded for the shopper; None when the record does
     not hold what is asked (the caller declines and hands off)."""
     en = lang == "en"
@@ -615,7 +617,7 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
         return None
     variant = _variant_for(product, question.text)
     for attribute in asked:
-        part = _attribute_reply(attribute, question, en, title, product, variant)
+        part = _attribute_reply(attribute, question, en, title, product, variant, currency)
         if part is None:
             return None  # one asked attribute the record lacks: decline rather than half-answer
         parts.append(part)
@@ -624,7 +626,8 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
     return FactAnswer(" ".join(parts) if en else "".join(parts), product, asked + [k for k, _ in literal])
 
 
-def _attribute_reply(attribute: str, question: Question, en: bool, title: str, product: Product, variant: dict | None) -> str | None:
+def _attribute_reply(attribute: str, question: Question, en: bool, title: str, product: Product, variant: dict | None,
+                     currency: str = "CNY") -> str | None:
     data = product.data
     lang = "en" if en else "zh"
     if attribute == "price":
@@ -634,9 +637,10 @@ def _attribute_reply(attribute: str, question: Question, en: bool, title: str, p
             return None
         which = f" ({variant['name']})" if variant else ""
         if each:
-            listed = (", " if en else "、").join(f"{name} ¥{format_price(value)}" for name, value in each)
+            listed = (", " if en else "、").join(f"{name} {money(value, currency, format_price(value))}" for name, value in each)
             return f"The {title} costs, by option: {listed}." if en else f"{title}各款价格：{listed}。"
-        return f"The {title}{which} costs ¥{format_price(price)}." if en else f"{title}{which}的价格是¥{format_price(price)}。"
+        tag = money(price, currency, format_price(price))
+        return f"The {title}{which} costs {tag}." if en else f"{title}{which}的价格是{tag}。"
     if attribute == "stock":
         stock = variant.get("stock") if variant and variant.get("stock") is not None else data.get("stock")
         each = None if variant else _by_variant(product, "stock")

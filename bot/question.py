@@ -94,6 +94,21 @@ class Question:
     elliptical: bool = False  # leans on the conversation's focus
 
 
+# "四人位呢", "红玛瑙的呢", "and the hardcover?", "what about the wired one": the question before
+# it again, about another thing.
+_SAME_ASK = re.compile(r"呢[？?]?\s*$|^(and|what about|how about)\b", re.IGNORECASE)
+
+
+def with_earlier_ask(question: Question, earlier: str | None) -> Question:
+    """A follow-up that names only another thing asks what the question before it asked."""
+    if question.attributes or not earlier or not _SAME_ASK.search(question.text.strip()):
+        return question
+    before = analyse(earlier)
+    if not before.attributes:
+        return question
+    return Question(text=question.text, ask=before.ask, attributes=list(before.attributes), elliptical=True)
+
+
 def asked_attributes(text: str) -> list[str]:
     q = text.lower()
     matched = {a.name: [c for c in a.cues if _has_cue(q, c)] for a in ATTRIBUTES}

@@ -178,9 +178,14 @@ def small_talk_text(kind: str, policy: RecoveryPolicy, lang: str) -> str:
     return greeting_text(policy, lang) if kind == "greeting" else SMALL_TALK[kind][lang]
 
 
-def money(amount: float, currency: str) -> str:
-    symbol = {"CNY": "¥", "RMB": "¥", "USD": "$", "EUR": "€"}.get(currency.upper())
-    text = f"{amount:.2f}".rstrip("0").rstrip(".")
+CURRENCY_SYMBOLS = {"CNY": "¥", "RMB": "¥", "USD": "$", "EUR": "€"}
+
+
+def money(amount: float, currency: str, text: str | None = None) -> str:
+    """An amount in the shop's currency; ``text``: the amount already written (a catalog
+    price keeps its cents: 19.50)."""
+    symbol = CURRENCY_SYMBOLS.get(currency.upper())
+    text = text or f"{amount:.2f}".rstrip("0").rstrip(".")
     return f"{symbol}{text}" if symbol else f"{text} {currency}"
 
 

@@ -42,7 +42,7 @@ from bot.catalog import (FOCUS_SURENESS, MEANING_SURENESS, Catalog, Product, abo
                          question_has_other_topic)
 from bot.extractive import ExtractiveAnswerer, unsure_answer
 from bot.focus import Focus, focus_of, read_focus
-from bot.question import analyse
+from bot.question import analyse, with_earlier_ask
 from bot.intents import Intent, IntentClassifier
 from bot.models import OWNER_BOT, OWNER_HUMAN, OWNER_QUEUED, RECOVERY_ASKED_REASON, RECOVERY_DONE, RECOVERY_OFFERED, Conversation
 from bot.order_answers import is_only_order_number
@@ -234,6 +234,7 @@ class ShopAssistant:
         version: int | None = None,
         threshold: float | None = None,
         intent: str | None = None,
+        currency: str = "CNY",
     ) -> Answer:
         """Catalog facts first (a named product, or the product in focus, and an attribute
         asked), then the merchant's FAQ and documents, each only when it answers *this*
@@ -243,7 +244,7 @@ class ShopAssistant:
         threshold = self.answer_threshold(threshold)
         if query_vector is None:
             query_vector = self._embed_question(message)
-        question = analyse(message)
+        question = with_earlier_ask(analyse(message), focus.question if focus is not None else None)
         link = self.catalog.link(merchant_id, question.text, query_vector, version)
         if link is not None and link.score <= MEANING_SURENESS and focus is not None and focus.product and question.elliptical:
             link = None  # "is this bottle BPA free?" with a bottle in view: that one, not a guess by meaning
@@ -253,7 +254,7 @@ class ShopAssistant:
                 link = None  # "耳针多粗" after the studs: their record keys 耳针粗细; the clip-ons merely share 耳洞
         # Wanting another colour or size ("白色的想换成原木色") asks how exchanges work, not
         # whether the product comes in it: the merchant's exchange answer, never a catalog fact.
-        fact = None if intent == "exchange" else self._catalog_answer(merchant_id, question, lang, focus, link, version)
+        fact = None if intent == "exchange" else self._catalog_answer(merchant_id, question, lang, focus, link, version, currency)
         if fact is not None and not fact.handoff and fact.confidence < threshold:
             unsure = unsure_answer(lang, fact.citations, fact.confidence)  # the product is not surely the one meant
             unsure.withheld, unsure.focus_product, fact = fact.reply, fact.focus_product, unsure
@@ -323,7 +324,7 @@ class ShopAssistant:
         return None
 
     def _catalog_answer(self, merchant_id: str, question, lang: str, focus: Focus | None, link,
-                        version: int | None = None) -> Answer | None:
+                        version: int | None = None, currency: str = "CNY") -> Answer | None:
         """A product attribute from the product's own record: the product named in the
         question (``link``), else the product in focus when the question names nothing else."""
         product, sureness = (link.product, link.score) if link else (None, 0.0)
@@ -334,7 +335,7 @@ class ShopAssistant:
                 product, sureness = in_focus, FOCUS_SURENESS
         if product is None:
             return None
-        fact = answer_facts(question, lang, product, self.catalog.key_similarity)
+        fact = answer_facts(question, lang, product, self.catalog.key_similarity, currency)
         chunk = product.chunks.get(lang) or next(iter(product.chunks.values()))
         title = product.title(lang)[:200]
         cite = [Citation(document=product.document, chunk=chunk, score=round(sureness, 4), title=title,
@@ -454,6 +455,7 @@ class ShopAssistant:
                 request.merchant_id, message, lang, mode=mode, query_vector=vector,
                 on_token=on_token if plan.kind == "answer" else None, focus=state.focus, searched=searched,
                 version=shop.kb_version, threshold=shop.policy.answer_threshold, intent=intent.label,
+                currency=shop.policy.currency,
             )
         suggestions: list[dict] | None = None
         escalating = plan.kind == "escalate" or (answer is not None and answer.handoff)

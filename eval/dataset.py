@@ -59,6 +59,7 @@ class Shop(BaseModel):
 
     name: str | None = None
     category: str | None = None  # food, beauty, electronics, apparel, home, pets, books, …
+    currency: str | None = None  # the currency the shop prices in (CNY when not given)
 
 
 class Dataset(BaseModel):

@@ -42,6 +42,8 @@ def run_eval(
     shop_name = dataset.shop.name if dataset.shop and dataset.shop.name else dataset.name
     assistant.knowledge.ensure_merchant(merchant, f"eval {shop_name}")
     own = {"category": dataset.shop.category} if dataset.shop and dataset.shop.category else {}
+    if dataset.shop and dataset.shop.currency:
+        own["currency"] = dataset.shop.currency
     if threshold is not None:
         own["answer_threshold"] = threshold
     if own:

@@ -236,3 +236,9 @@ def test_the_price_of_a_thing_the_record_only_mentions_is_not_the_products():
     topics = {"降压", "停车", "监控"}  # the shop's FAQ sells the cable: "需要另购专用降压线（39元）"
     assert question_has_other_topic(analyse("降压线多少钱"), cam, topics)
     assert not question_has_other_topic(analyse("支持停车监控吗"), cam, topics)
+
+
+def test_a_price_is_given_in_the_shops_currency():
+    book = product("BK", "Tea Roads", price=19.5, variants=[{"name": "Hardcover", "price": 32.0}, {"name": "Paperback", "price": 19.5}])
+    assert "$32" in answer_facts(analyse("how much is the hardcover"), "en", book, currency="USD").reply
+    assert "¥19.50" in answer_facts(analyse("paperback多少钱"), "zh", book).reply  # CNY unless the shop says otherwise
