@@ -318,6 +318,8 @@ _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
 # A weight or length ("3kg", "120cm") may be the shopper's own, not a model number.
 _MEASURE = re.compile(r"\d+(\.\d+)?(kg|g|cm|mm|m|ml|l|斤|公斤|厘米)")
 _NAME_STOP = {"set", "pack", "new"}
+# British and American spellings of the same product word name the same product ("tire inflator" → Tyre Inflator).
+_SPELLING = {"tyre": "tire", "colour": "color", "grey": "gray", "jewellery": "jewelry", "aluminium": "aluminum", "centre": "center"}
 PINYIN = "pinyin:"  # marks a piece as a name's pinyin, never an everyday English word
 
 
@@ -331,7 +333,7 @@ def _pieces(text: str, pinyin: bool = True) -> set[str]:
     if pinyin:  # a question's words: "iphone15", "16promax" run a model's words and numbers together
         tokens += [run for t in tokens if t.isascii() and t.isalnum() and not t.isalpha() and not t.isdigit()
                    and min(map(len, re.findall(r"[a-z]+|\d+", t))) >= 2 for run in re.findall(r"[a-z]+|\d+", t)]
-    words = {t for t in tokens if t.isascii() and (len(t) >= 3 or any(c.isdigit() for c in t))
+    words = {_SPELLING.get(t, t) for t in tokens if t.isascii() and (len(t) >= 3 or any(c.isdigit() for c in t))
              and t not in _NAME_STOP and t not in ASK_WORDS}
     # A word may be a Chinese name's pinyin ("longjing", "pu'er"): it can meet a name's pinyin piece.
     if pinyin:

@@ -242,3 +242,8 @@ def test_a_price_is_given_in_the_shops_currency():
     book = product("BK", "Tea Roads", price=19.5, variants=[{"name": "Hardcover", "price": 32.0}, {"name": "Paperback", "price": 19.5}])
     assert "$32" in answer_facts(analyse("how much is the hardcover"), "en", book, currency="USD").reply
     assert "¥19.50" in answer_facts(analyse("paperback多少钱"), "zh", book).reply  # CNY unless the shop says otherwise
+
+
+def test_british_and_american_spellings_name_the_same_product():
+    shop = [product("PUMP", "车载充气泵P1", title_en="Portable Tyre Inflator"), product("VAC", "车载吸尘器V8", title_en="Cordless Car Vacuum")]
+    assert NameParts(shop).best("what's the price of the tire inflator") == 0
