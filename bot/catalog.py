@@ -376,7 +376,7 @@ def about_focus(question: Question, product: Product | None = None, topics: set[
     """A follow-up that names nothing but an attribute ("还有库存吗", "重量呢", "蓝色的呢") or
     the product's own words ("杆子多长"), no topic of the shop's FAQ."""
     # A key of the product's own record, named as written ("显色指数多少"), asks about it too.
-    asks = bool(question.attributes) or (product is not None and names_a_key(question, product))
+    asks = bool(question.attributes) or (product is not None and (names_a_key(question, product) or bool(_value_facts(product, question))))
     return asks and not (question_has_other_topic(question, product, topics, names_it) if product else _residual_words(question))
 
 
@@ -386,7 +386,7 @@ def question_has_other_topic(question: Question, product: Product, topics: set[s
     ``topics``: the words of the shop's FAQ and documents; a leftover word they never use
     ("逗猫棒杆子多长": 杆子) is the shopper's word for a part of the product, not a topic."""
     residual = _residual_words(question, product)
-    if topics is not None and question.attributes:
+    if topics is not None and (question.attributes or _value_facts(product, question)):
         # Only with an everyday attribute word asked: a fact key met in part ("可可含量" →
         # 净含量) with a leftover word is another fact, whatever the FAQ says.
         residual = [w for w in residual if w in topics]
@@ -485,6 +485,18 @@ def _named_first(found: list[tuple[str, str]], question: str) -> tuple[str, str]
         if not is_cjk(k) and any(len(w) > 3 and w in q for w in re.split(r"[\s_/-]+", k)):
             return key, value
     return found[0] if found else None
+
+
+def _value_facts(product: Product, question: Question) -> list[tuple[str, str]]:
+    """For a yes/no question, the one fact whose value holds a word the question names and
+    the product's name does not ("凯美瑞20款能用吗" → 适用车型：丰田凯美瑞 2018-2024款…)."""
+    if question.ask != "yes_no":
+        return []
+    facts = product.data.get("facts") or {}
+    title = " ".join(product.names()).casefold()
+    words = [w for w in content_words(tokenize(question.text)) if is_cjk(w) and len(w) >= 2 and w not in title]
+    held = [(k, v) for k, v in facts.items() if any(w in str(v).casefold() for w in words)]
+    return held if len(held) == 1 else []
 
 
 def _literal_facts(product: Product, question: str, matcher: KeyMatcher | None = None) -> list[tuple[str, str]]:
@@ -613,6 +625,8 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
     asked = list(question.attributes)
     literal = [kv for kv in _literal_facts(product, question.text, matcher if not asked else None)
                if not any(_within(kv[0], _fact_for(product, a, question.text)) for a in asked)]
+    if not asked and not literal:
+        literal = _value_facts(product, question)
     if not asked and not literal and _sizes_named(question.text) and _list_field(product.data, "sizes", lang):
         asked = ["sizes"]  # "有43码吗", "do you have 130": a yes or no about that size
     if not asked and not literal:

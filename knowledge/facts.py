@@ -54,6 +54,11 @@ def _flatten(value: Any, into: dict[str, str], prefix: str = "") -> None:
             # the key that groups them answers for all ("what resolution" → both lenses).
             into[prefix] = "；".join(f"{k}：{v}" for k, v in leaves)
     elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        if prefix and not any("value" in item or "val" in item for item in value):
+            # A table under a key ("fitment": [{"车型": "凯美瑞", "年款": "2018-2024"}, …]): one fact
+            # holding every row, not each column's last row.
+            into[prefix] = "；".join(" ".join(_text(v) for v in item.values() if v not in (None, "", [])) for item in value)
+            return
         for item in value:
             name = item.get("name") or item.get("key") or item.get("label")
             if name is not None and ("value" in item or "val" in item):
@@ -77,7 +82,7 @@ def extract_facts(product: dict[str, Any], known: set[str]) -> dict[str, str]:
             _flatten(value, facts)
         elif key not in known and key not in BASE_FIELDS and not key.endswith("_en") and value not in (None, "", []):
             if isinstance(value, (dict, list)) and not all(isinstance(v, (str, int, float)) for v in (value if isinstance(value, list) else [])):
-                _flatten(value, facts)
+                _flatten(value, facts, str(key) if isinstance(value, list) else "")
             elif isinstance(value, str) and len(parse_property_string(value)) >= 2:
                 facts.update(parse_property_string(value))  # a property string in a column
             else:

@@ -247,3 +247,11 @@ def test_a_price_is_given_in_the_shops_currency():
 def test_british_and_american_spellings_name_the_same_product():
     shop = [product("PUMP", "车载充气泵P1", title_en="Portable Tyre Inflator"), product("VAC", "车载吸尘器V8", title_en="Cordless Car Vacuum")]
     assert NameParts(shop).best("what's the price of the tire inflator") == 0
+
+
+def test_a_yes_no_question_naming_a_value_of_one_fact_is_answered_from_it():
+    mats = product("MAT", "3D脚垫", facts={"fitment": "丰田 凯美瑞 2018-2024；本田 雅阁 2018-2023", "厚度": "8mm"})
+    fact = answer_facts(analyse("凯美瑞20款能用这个不"), "zh", mats)
+    assert fact is not None and "2018-2024" in fact.reply
+    assert answer_facts(analyse("宝马X5能用吗"), "zh", mats) is None  # not listed: declined, never guessed
+    assert asked_attributes("芒果干是哪个国家的") == ["origin"]

@@ -126,3 +126,10 @@ def test_catalog_facts_are_read_from_nested_specs_property_strings_variants_and_
     csv_catalog = "货号,商品名称,价格,库存,重量,适用年龄\nB1,猫爬架,199,3,12kg,全年龄\n"
     row = parse_document("catalog.csv", csv_catalog.encode(), max_bytes=10**6).chunks[0]
     assert row.data["sku"] == "B1" and row.data["price"] == 199.0 and row.data["facts"] == {"重量": "12kg", "适用年龄": "全年龄"}
+
+
+def test_a_table_under_a_key_is_one_fact_holding_every_row():
+    catalog = [{"sku": "MAT", "title": "3D脚垫", "price": 398,
+                "fitment": [{"车型": "凯美瑞", "年款": "2018-2024"}, {"车型": "雅阁", "年款": "2018-2023"}]}]
+    chunk = parse_document("catalog.json", json.dumps(catalog, ensure_ascii=False).encode(), max_bytes=10**6).chunks[0]
+    assert chunk.data["facts"] == {"fitment": "凯美瑞 2018-2024；雅阁 2018-2023"}  # not only the last row's columns
