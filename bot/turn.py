@@ -548,9 +548,9 @@ class ShopAssistant:
             conversation = open_conversation(
                 session, merchant_id, request.conversation_id, lang=lang, order_id=request.order_id
             )
-            prefix = ""
+            prefix, waiting = "", None
             if conversation.owner == OWNER_QUEUED and plan.kind != "silent":
-                ticket = handoff.open_ticket(session, conversation.id)
+                ticket = waiting = handoff.open_ticket(session, conversation.id)
                 if ticket is not None and handoff.expire_if_stale(session, ticket, policy.queue_timeout_minutes):
                     prefix = replies.QUEUE_TIMEOUT[lang]
             handoff.reopen_if_closed(conversation)
@@ -576,8 +576,8 @@ class ShopAssistant:
                 result = self._apply_order(session, conversation, policy, lang, intent, order_turn)
             else:
                 result = self._apply(session, conversation, policy, request, message, lang, intent, plan, answer, suggestions)
-            if answers_while_queued and (ticket := handoff.open_ticket(session, conversation.id)) is not None:
-                self._refresh_ticket(session, conversation, ticket, suggestions)  # the person still coming reads it all
+            if answers_while_queued and waiting is not None and conversation.owner == OWNER_QUEUED:
+                self._refresh_ticket(session, conversation, waiting, suggestions)  # the person still coming reads it all
             if prefix:
                 result.reply = f"{prefix}\n{result.reply}"
             add_message(
