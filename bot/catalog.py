@@ -387,8 +387,9 @@ def question_has_other_topic(question: Question, product: Product, topics: set[s
     ("逗猫棒杆子多长": 杆子) is the shopper's word for a part of the product, not a topic."""
     residual = _residual_words(question, product)
     if topics is not None and (question.attributes or _value_facts(product, question)):
-        # Only with an everyday attribute word asked: a fact key met in part ("可可含量" →
-        # 净含量) with a leftover word is another fact, whatever the FAQ says.
+        # Only with an everyday attribute word asked, or a value of the record named ("凯美瑞…能用吗"):
+        # a fact key met in part ("可可含量" → 净含量) with a leftover word is another fact,
+        # whatever the FAQ says.
         residual = [w for w in residual if w in topics]
     if residual and names_it is not None:
         # "pu'er tea cake" of 普洱熟茶饼: the product's name in the shopper's language.
