@@ -421,7 +421,8 @@ def name_match(question: str, product: Product) -> float:
             if run >= 2:
                 best = max(best, min(1.0, share + 0.15 * (run >= 3)))
         else:
-            words = [w for w in re.split(r"[\s'’\-,&]+", n) if len(w) > 2]
+            # A model code is a word of the name however short ("A5 notebook" is not just "notebook").
+            words = [w for w in re.split(r"[\s'’\-,&]+", n) if len(w) > 2 or any(c.isdigit() for c in w)]
             if words:
                 hits = sum(re.search(rf"\b{re.escape(w)}", q) is not None for w in words)
                 # "the adult cat food" names "Chicken & Salmon Grain-Free Adult Cat Food".

@@ -256,3 +256,11 @@ def test_a_yes_no_question_naming_a_value_of_one_fact_is_answered_from_it():
     assert fact is not None and "2018-2024" in fact.reply
     assert answer_facts(analyse("宝马X5能用吗"), "zh", mats) is None  # not listed: declined, never guessed
     assert asked_attributes("芒果干是哪个国家的") == ["origin"]
+
+
+def test_a_model_code_is_part_of_an_english_name():
+    from bot.catalog import name_match
+
+    a5 = product("ST-201", "Linen Dot Grid Notebook A5", aliases=["A5 notebook"])
+    assert name_match("does the pocket notebook come in sage", a5) < 1.0  # "notebook" alone does not name the A5
+    assert name_match("is the a5 notebook in stock", a5) == 1.0
