@@ -245,22 +245,23 @@ class ShopAssistant:
         if query_vector is None:
             query_vector = self._embed_question(message)
         question = with_earlier_ask(analyse(message), focus.question if focus is not None else None)
+        # The product in focus (last discussed, or in view), looked up once for the whole turn.
+        in_focus = self.catalog.find(merchant_id, focus.product, version) if focus is not None and focus.product else None
         link = self.catalog.link(merchant_id, question.text, query_vector, version)
         if link is not None and link.score <= MEANING_SURENESS and focus is not None and focus.product and question.elliptical:
             link = None  # "is this bottle BPA free?" with a bottle in view: that one, not a guess by meaning
-        if link is not None and focus is not None and focus.product and (question.elliptical or link.score < FOCUS_SURENESS):
-            in_focus = self.catalog.find(merchant_id, focus.product, version)
-            if in_focus is not None and in_focus is not link.product and names_a_key(question, in_focus) and not names_a_key(question, link.product):
+        if link is not None and in_focus is not None and (question.elliptical or link.score < FOCUS_SURENESS):
+            if in_focus is not link.product and names_a_key(question, in_focus) and not names_a_key(question, link.product):
                 link = None  # "耳针多粗" after the studs: their record keys 耳针粗细; the clip-ons merely share 耳洞
         # Wanting another colour or size ("白色的想换成原木色") asks how exchanges work, not
         # whether the product comes in it: the merchant's exchange answer, never a catalog fact.
-        fact = None if intent == "exchange" else self._catalog_answer(merchant_id, question, lang, focus, link, version, currency)
+        fact = None if intent == "exchange" else self._catalog_answer(merchant_id, question, lang, in_focus, link, currency)
         if fact is not None and not fact.handoff and fact.confidence < threshold:
             unsure = unsure_answer(lang, fact.citations, fact.confidence)  # the product is not surely the one meant
             unsure.withheld, unsure.focus_product, fact = fact.reply, fact.focus_product, unsure
         if fact is not None and not fact.handoff:
             return fact
-        subject = self._subject(merchant_id, question, focus, link, version)
+        subject = self._subject(question, in_focus, link)
         grounded, evidence = self._grounded(merchant_id, message, lang, mode, query_vector, subject=subject,
                                             searched=searched, version=version, threshold=threshold)
         if fact is not None and grounded.handoff:
@@ -274,8 +275,7 @@ class ShopAssistant:
             # The message's own words still judge the answer: "你们卖帐篷吗" after "退货运费谁出"
             # finds the return-postage row, but 帐篷 is a word this shop never wrote.
             own, _ = self._search(merchant_id, message, mode, query_vector, searched, version)
-            product = self.catalog.find(merchant_id, focus.product, version)
-            for context in (product.title(lang) if product else None, focus.question):
+            for context in (in_focus.title(lang) if in_focus else None, focus.question):
                 if not context:
                     continue
                 retry, retry_evidence = self._grounded(merchant_id, message, lang, mode, None, query=f"{context} {message}",
@@ -314,25 +314,22 @@ class ShopAssistant:
             self.extractive.warm_words(self.retriever.vocabulary(merchant_id, version))
             self._warmed[merchant_id] = version
 
-    def _subject(self, merchant_id: str, question, focus: Focus | None, link, version: int | None) -> Product | None:
+    @staticmethod
+    def _subject(question, in_focus: Product | None, link) -> Product | None:
         """The product the question is about: the one it names, else the one in focus when
         the question leans on the conversation ("这个能机洗吗", "is it waterproof?")."""
         if link is not None:
             return link.product
-        if focus is not None and focus.product and question.elliptical:
-            return self.catalog.find(merchant_id, focus.product, version)
-        return None
+        return in_focus if question.elliptical else None
 
-    def _catalog_answer(self, merchant_id: str, question, lang: str, focus: Focus | None, link,
-                        version: int | None = None, currency: str = "CNY") -> Answer | None:
+    def _catalog_answer(self, merchant_id: str, question, lang: str, in_focus: Product | None, link,
+                        currency: str = "CNY") -> Answer | None:
         """A product attribute from the product's own record: the product named in the
         question (``link``), else the product in focus when the question names nothing else."""
         product, sureness = (link.product, link.score) if link else (None, 0.0)
         topics = self.catalog.topic_words(merchant_id)
-        if product is None and focus is not None and focus.product:
-            in_focus = self.catalog.find(merchant_id, focus.product, version)
-            if in_focus is not None and about_focus(question, in_focus, topics, self.catalog.names_it(in_focus)):
-                product, sureness = in_focus, FOCUS_SURENESS
+        if product is None and in_focus is not None and about_focus(question, in_focus, topics, self.catalog.names_it(in_focus)):
+            product, sureness = in_focus, FOCUS_SURENESS
         if product is None:
             return None
         fact = answer_facts(question, lang, product, self.catalog.key_similarity, currency)
