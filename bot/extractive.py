@@ -21,6 +21,7 @@ from bot.answer_types import Answer, Citation, Evidence
 from bot.answerability import VETOED, Features, content_words, features, probability
 from bot.question import Question, analyse, answer_fits, asked_attributes
 from knowledge.models import Chunk
+from knowledge.statements import statements, without_repeated_leads
 from knowledge.sources import section_title, source_title
 from retrieval.embedders import Embedder
 from retrieval.sentences import SentenceSource
@@ -151,7 +152,7 @@ class ExtractiveAnswerer:
         ranked = sorted(judged, key=lambda c: c.probability, reverse=True)
         best = ranked[0]
         rival = next((c for c in ranked[1:] if c.reply and c.evidence.chunk.lang == best.evidence.chunk.lang
-                      and not _consistent(c.reply, best.reply or "")), None)
+                      and not consistent(c.reply, best.reply or "")), None)
         if rival is not None and best.probability - rival.probability < AMBIGUITY_MARGIN:
             # Two different answers almost equally likely: at most one is right, so neither
             # is sure enough to send ("几天发货" between the shipping and the delivery FAQ).
@@ -199,6 +200,11 @@ class ExtractiveAnswerer:
                  similarity: float, query_tokens: list[str], query_idf: dict[str, float], reply: str,
                  unseen: set[str] = frozenset()) -> Features:
         chunk_tokens = set(ev.chunk.search_tokens.split(" "))
+        if ev.chunk.kind == "passage" and reply:
+            # A passage answers with the statements it quotes, not with every word of its
+            # section: "能顺丰到付吗" is not answered by a 顺丰 sentence because 到付 is
+            # three lines further down.
+            chunk_tokens = set(tokenize(f"{ev.chunk.title}\n{reply}"))
         others = [scores[j] for j in order if j != i]
         margin = scores[i] - (max(others) if others else 0.0)
         missing = [w for w in content_words(query_tokens) if w not in chunk_tokens]
@@ -289,8 +295,9 @@ class ExtractiveAnswerer:
 
     def best_sentences(self, question: str, chunk: Chunk, query_vector: np.ndarray | None = None, keep: int = 2) -> str:
         sentences = _sentences(chunk)
+        joiner = "" if re.search(r"[\u4e00-\u9fff]", chunk.text) else " "
         if len(sentences) <= keep:
-            return " ".join(sentences).strip() or chunk.text.strip()
+            return joiner.join(without_repeated_leads(sentences)).strip() or chunk.text.strip()
         if query_vector is None:
             query_vector = self.embedder.embed([question])[0]
         sims = self._sentences.of(sentences) @ query_vector
@@ -301,8 +308,7 @@ class ExtractiveAnswerer:
         if fits.any() and not fits.all():
             sims = sims + FITS_BONUS * fits
         top = sorted(np.argsort(-sims)[:keep])  # keep the document's order
-        joiner = "" if re.search(r"[\u4e00-\u9fff]", chunk.text) else " "
-        return joiner.join(sentences[i] for i in top)
+        return joiner.join(without_repeated_leads([sentences[i] for i in top]))
 
 
 def _matchable(token: str) -> bool:
@@ -312,7 +318,7 @@ def _matchable(token: str) -> bool:
 _FIGURE = re.compile(r"\d+(?:\.\d+)?")
 
 
-def _consistent(a: str, b: str) -> bool:
+def consistent(a: str, b: str) -> bool:
     """Two replies that state the same figures (or, without figures, mostly the same words)
     agree: an FAQ row and the policy sentence behind it are not rivals."""
     fa, fb = set(_FIGURE.findall(a)), set(_FIGURE.findall(b))
@@ -329,8 +335,7 @@ def _undecided(scores: list[float]) -> bool:
 
 
 def split_sentences(text: str) -> list[str]:
-    sentences = [s.strip() for s in _SENTENCE.findall(text) if len(s.strip()) > 1]
-    return [s.lstrip("-*• ").strip() for s in sentences]
+    return statements(text)
 
 
 def _body(chunk: Chunk) -> str:
