@@ -454,10 +454,16 @@ def _holds(key: str, word: str) -> bool:
     return word in key if len(word) > 1 else key.endswith(word) or key.endswith(word + "度")
 
 
+# A key that says what the product fits (适用尺寸 "20-32寸", 适用车型), not its own measure.
+_FITS_KEY = re.compile(r"^(适用|适合|适配|兼容)|^(fits?|suitable|compatible)\b", re.IGNORECASE)
+
+
 def _fact_for(product: Product, attribute: str, question: str = "") -> tuple[str, str] | None:
     """(key, value) of the merchant's fact holding ``attribute``, if the record has one."""
     facts = product.data.get("facts") or {}
     words = ATTRIBUTE_BY_NAME[attribute].keys
+    if attribute == "dimensions":
+        facts = {k: v for k, v in facts.items() if not _FITS_KEY.search(k.strip())}
     if attribute == "dimensions" and question:
         asked = [(zh, en) for zh, en, cue in _DIMENSIONS if cue.search(question)]
         if asked:
@@ -465,6 +471,10 @@ def _fact_for(product: Product, attribute: str, question: str = "") -> tuple[str
                                   if any(_holds(k.casefold(), zh) or en in k.casefold() for zh, en in asked)], question)
             if found:
                 return found
+            # The dimension named inside one value: "链条：可拆卸，长度120cm", "备注：单条长度2m".
+            inside = [(k, v) for k, v in facts.items() if any(f"{zh}度" in str(v) or en in str(v).casefold() for zh, en in asked)]
+            if len(inside) == 1:
+                return inside[0]
             # Another single dimension (高度 when 多厚 is asked) is not the answer; an overall size is.
             single = {w for zh, en, _ in _DIMENSIONS for w in (zh, en)}
             words = tuple(w for w in words if w not in single)

@@ -175,6 +175,8 @@ def test_the_shoppers_own_weight_is_no_model_number():
 
 MATTRESS = product("MT", "独立袋装弹簧床垫", facts={"厚度": "28cm", "质保": "5年"})
 SHELF = product("SH", "五层实木书架", facts={"高度": "180cm", "尺寸": "80×30×180cm"})
+STRAP = product("ST", "十字行李打包带", facts={"适用尺寸": "通用（20-32寸）", "重量": "180g", "备注": "单条长度2m；带密码锁"})
+BAG = product("BG", "链条斜挎小方包", facts={"尺寸": "20×7×14cm", "链条": "可拆卸，长度120cm"})
 
 
 @pytest.mark.parametrize(
@@ -184,6 +186,9 @@ SHELF = product("SH", "五层实木书架", facts={"高度": "180cm", "尺寸": 
         (MATTRESS, "how thick is it", "en", "28cm", None),
         (SHELF, "书架多高", "zh", "180cm", None),
         (SHELF, "书架多厚", "zh", "80×30×180cm", "高度"),  # no 厚度: the overall size, never the height
+        # No key holds the length; one value names it. What the strap fits is not its own size.
+        (STRAP, "打包带多长", "zh", "2m", "20-32寸"),
+        (BAG, "how long is the chain", "en", "120cm", "20×7×14cm"),
     ],
 )
 def test_one_dimension_asked_is_answered_from_the_key_that_holds_it(item, question, lang, holds, lacks):
