@@ -525,3 +525,23 @@ def test_a_bare_request_for_a_person_suggests_from_the_last_typed_question(assis
     assert say(assistant, demo_merchant, "转人工", conv, quick_reply=True).handoff is not None
     suggestions = ticket_of(conv).suggestions
     assert suggestions and "中通" in suggestions[0]["text"]
+
+
+def test_a_short_follow_up_answered_alone_is_checked_against_the_topic_before_it(assistant, merchant_id, tmp_path):
+    (tmp_path / "faq_zh.csv").write_text(
+        "问题,答案\n运费多少,全店满49元包邮，不满49元收运费6元。\n发什么快递,默认发中通快递，江浙沪次日达。\n"
+        "退货要几天内申请,签收后7天内可以申请无理由退货。\n几天发货,下单后48小时内发货。\n", encoding="utf-8")
+    (tmp_path / "policy_zh.md").write_text(
+        "# 店铺政策\n## 退换货\n签收后7天内支持无理由退货，商品需未使用。\n"
+        "无理由退货的寄回运费由买家承担；质量问题的来回运费由本店承担。\n## 发货\n每天16:00前付款当天发货。\n", encoding="utf-8")
+    assistant.knowledge.ensure_merchant(merchant_id)
+    assistant.knowledge.ingest_paths(merchant_id, sorted(tmp_path.iterdir()))
+    alone = say(assistant, merchant_id, "运费谁出")
+    assert "包邮" in alone.reply  # asked alone, the delivery fee is a fair reading
+    first = say(assistant, merchant_id, "退货要几天内申请")
+    follow = say(assistant, merchant_id, "运费谁出", first.conversation_id)
+    assert "买家承担" in follow.reply and "包邮" not in follow.reply  # after a returns question: the return postage
+    # A follow-up that changes the topic keeps its own answer.
+    other = say(assistant, merchant_id, "退货要几天内申请")
+    courier = say(assistant, merchant_id, "发什么快递", other.conversation_id)
+    assert "中通" in courier.reply
