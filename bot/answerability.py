@@ -68,6 +68,7 @@ NAMES = ["similarity", "coverage", "uncovered", "unknown", "ask_mismatch", "marg
 # jieba keeps a modal or pointing character with the verb after it (能用, 能开, 那发, 哪家, 刚买):
 # two-character words that start with one are part of how the question is asked.
 _FUNCTION_HEADS = set("能那哪别刚还")
+_QUESTION_CHARS = set("啥嘛咋")
 _FUNCTION_WORDS = set("自己 你家 你们 我家 我们 东西 一下 请问 谢谢 call contact reach".split())
 _CONTACT = re.compile(r"[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}")
 
@@ -79,6 +80,8 @@ def content_words(tokens: list[str]) -> list[str]:
             continue
         if len(t) == 2 and t[0] in _FUNCTION_HEADS and re.fullmatch(r"[\u4e00-\u9fff]{2}", t):
             continue
+        if len(t) == 2 and set(t) & _QUESTION_CHARS and re.fullmatch(r"[\u4e00-\u9fff]{2}", t):
+            continue  # 发啥, 干嘛: a verb with "what" asks how, it names no topic
         if _CONTACT.fullmatch(t):  # the shopper's e-mail or site ("call me on … or a@b.com"), not a topic
             continue
         if re.fullmatch(r"[\u4e00-\u9fff]", t):  # a lone character carries little
