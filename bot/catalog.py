@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from bot.answerability import ASK_WORDS, content_words
 from bot.extractive import TextVectors
-from bot.question import ATTRIBUTE_BY_NAME, COLOUR_WORDS, Question
+from bot.question import ATTRIBUTE_BY_NAME, COLOUR_TRANSLATIONS, COLOUR_WORDS, Question
 from bot.replies import money
 from knowledge import repository
 from knowledge.models import Chunk, Document
@@ -160,6 +160,8 @@ class Catalog:
         scored = sorted(((name_match(question, p), i) for i, p in enumerate(products)), reverse=True)
         parts = self._name_parts(merchant_id, products) if products else None
         by_part = parts.best(question) if parts else None
+        if by_part is not None and _only_colours(_pieces(question) & parts.pieces[by_part]):
+            by_part = None  # "有黑色的吗" names a colour, not the one product sold in black
         full = [i for score, i in scored if score >= 1.0]
         if len(full) == 1 or (full and by_part in full):
             # Two products named in full ("linen notebook" is an alias of the A5 and the A6):
@@ -201,6 +203,16 @@ class Catalog:
         if own is None or parts.named(own, text) or name_match(text, product) >= 1.0:
             return False
         return any(i != own and (parts.named(i, text) >= 2 or name_match(text, other) >= 1.0) for i, other in enumerate(products))
+
+    def plainly_named(self, merchant_id: str, text: str, version: int | None = None) -> Product | None:
+        """The one product a text (a question and the FAQ answer to it) plainly names, if it
+        names exactly one: a whole name, or two pieces of names only that product has."""
+        products = self.products(merchant_id, version)
+        if not products:
+            return None
+        parts = self._name_parts(merchant_id, products)
+        named = [p for i, p in enumerate(products) if parts.named(i, text) >= 2 or name_match(text, p) >= 1.0]
+        return named[0] if len(named) == 1 else None
 
     def names_it(self, product: Product) -> Callable[[list[str]], list[bool]]:
         """Which of some English words name this product or one of its facts in Chinese: each
@@ -692,6 +704,9 @@ def _attribute_reply(attribute: str, question: Question, en: bool, title: str, p
         fact = _fact_for(product, attribute)
         if not values and fact:
             values = [fact[1]]
+        from_variants = not values and attribute == "colors"
+        if from_variants:
+            values = _colour_variants(product)  # SKUs sold by colour ("原木色", "黑色"): the colours
         if not values:
             return None
         spec = ATTRIBUTE_BY_NAME[attribute]
@@ -709,6 +724,8 @@ def _attribute_reply(attribute: str, question: Question, en: bool, title: str, p
                 word += "码"
             if present:
                 return f"Yes, the {title} comes in {word}." if en else f"有的，{title}有{word}。"
+            if from_variants:
+                return None  # the SKUs on sale today, not every colour it is made in: not a sure "no"
             return (f"Sorry, the {title} doesn't come in {word}; it comes in {listed}." if en
                     else f"抱歉，{title}没有{word}，目前有：{listed}。")
         return f"The {title} comes in these {label}: {listed}." if en else f"{title}有这些{label}：{listed}。"
@@ -758,13 +775,32 @@ def _named_size(question: str, values: list[str]) -> tuple[str, bool] | None:
     return named[0].upper(), False
 
 
+# 米, 金 and 银 are also metres and metals ("1.5米", "18K金", "擦银布"): alone they name no colour.
+_PLAIN_COLOURS = [w for w in COLOUR_WORDS if w not in ("米", "金", "银")]
+
+
+def _only_colours(pieces: set[str]) -> bool:
+    return bool(pieces) and all(any(word in p for word in _PLAIN_COLOURS) or p in ("色的", "颜色") for p in pieces)
+
+
+def _colour_variants(product: Product) -> list[str]:
+    """The variants' names, when every variant is named by a colour."""
+    names = [str(v.get("name") or "").strip() for v in product.data.get("variants") or []]
+    if names and all(n.endswith("色") or any(w in n.casefold() for w in _PLAIN_COLOURS) for n in names):
+        return names
+    return []
+
+
 def _named_value(question: str, values: list[str]) -> tuple[str, bool] | None:
-    """A colour the question names, and whether the product has it."""
+    """A colour the question names, and whether the product has it (in either language:
+    "black" asks after 黑色)."""
     q = question.casefold()
     for value in values:
         if value.casefold() in q or (is_cjk(value) and value.rstrip("色") and value.rstrip("色") in q):
             return value, True
     for word in COLOUR_WORDS:
         if word in q:
-            return (word + "色" if is_cjk(word) and not word.endswith("色") else word), any(word in v.casefold() for v in values)
+            same = {word, *COLOUR_TRANSLATIONS.get(word, ())}
+            return (word + "色" if is_cjk(word) and not word.endswith("色") else word), any(
+                w in v.casefold() for w in same for v in values)
     return None

@@ -29,7 +29,7 @@ class Attribute:
 # names it literally ("保质期多久" → the key 保质期).
 ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute("price", "价格", ("多少钱", "价格", "价钱", "几块", "多钱", "售价", "啥价", "什么价", "怎么卖", "贵不贵", "贵吗", "咋卖",
-                              "price", "cost", "how much"), ("价格", "售价", "price")),
+                              "price", "cost", "how much", "expensive", "cheaper", "pricier"), ("价格", "售价", "price")),
     Attribute("stock", "库存", ("有货", "库存", "现货", "还有吗", "有没有货", "缺货", "断货", "卖完", "还有没", "有没有现货", "能买到", "没货",
                               "还剩", "剩几", "剩多少", "in stock", "available", "sold out", "stock", "out of stock", "restock",
                               "are left", "left in"), ("库存", "stock")),
@@ -85,6 +85,14 @@ _ELLIPTICAL = re.compile(r"^(那|那么|那个|它|还有)|这个|这款|这件|
 # Everyday colour words: a yes/no question naming one is checked against the listed colours.
 COLOUR_WORDS = ("黑", "白", "红", "蓝", "绿", "黄", "紫", "粉", "灰", "棕", "咖", "米", "橙", "金", "银", "卡其", "藏青", "black", "white",
                 "red", "blue", "green", "yellow", "purple", "pink", "grey", "gray", "brown", "beige", "orange", "gold", "silver", "navy")
+# The same colour in the other language: "does it come in black?" of a product sold in 黑色.
+_COLOUR_PAIRS = (("黑", "black"), ("白", "white"), ("红", "red"), ("蓝", "blue"), ("绿", "green"), ("黄", "yellow"),
+                 ("紫", "purple"), ("粉", "pink"), ("灰", "grey"), ("灰", "gray"), ("棕", "brown"), ("咖", "brown"),
+                 ("米", "beige"), ("橙", "orange"), ("金", "gold"), ("银", "silver"), ("藏青", "navy"))
+COLOUR_TRANSLATIONS: dict[str, set[str]] = {}
+for _zh, _en in _COLOUR_PAIRS:
+    COLOUR_TRANSLATIONS.setdefault(_zh, set()).add(_en)
+    COLOUR_TRANSLATIONS.setdefault(_en, set()).add(_zh)
 
 
 @dataclass

@@ -297,6 +297,12 @@ class ShopAssistant:
               and in_focus is None and subject is None):
             grounded = self._in_topic(merchant_id, message, lang, mode, query_vector, focus.question, grounded, searched, version,
                                       threshold)
+        if not grounded.handoff and grounded.focus_product is None:
+            # An FAQ answer about one product ("The B1 40-inch guitar is 399 yuan") puts it in
+            # focus, as a catalog answer would: "does it come in black?" asks about it next.
+            named = (self.catalog.plainly_named(merchant_id, question.text, version)
+                     or self.catalog.plainly_named(merchant_id, f"{question.text}\n{grounded.reply}", version))
+            grounded.focus_product = named.sku if named is not None else None
         if focus is not None and grounded.focus_product is None:
             grounded.focus_product = focus.product
         if self.llm is not None and use_llm and not grounded.handoff:

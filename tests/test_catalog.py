@@ -270,3 +270,16 @@ def test_a_model_code_is_part_of_an_english_name():
     a5 = product("ST-201", "Linen Dot Grid Notebook A5", aliases=["A5 notebook"])
     assert name_match("does the pocket notebook come in sage", a5) < 1.0  # "notebook" alone does not name the A5
     assert name_match("is the a5 notebook in stock", a5) == 1.0
+
+
+def test_skus_sold_by_colour_are_the_colours_asked_about_in_either_language():
+    guitar = product("G", "民谣吉他 40寸", title_en="Beginner Guitar", variants=[{"name": "原木色"}, {"name": "黑色"}])
+    yes = answer_facts(analyse("does it come in black?"), "en", guitar)
+    assert yes is not None and yes.reply.startswith("Yes")
+    listed = answer_facts(analyse("有哪些颜色"), "zh", guitar)
+    assert listed is not None and "原木色、黑色" in listed.reply
+    # The SKUs on sale are not every colour it is made in: no sure "no", a decline.
+    assert answer_facts(analyse("有红色的吗"), "zh", guitar) is None
+    # Variants named by length are no colours, though 米 is also a colour word.
+    bed = product("B", "实木床", variants=[{"name": "1.5米"}, {"name": "1.8米"}])
+    assert answer_facts(analyse("有哪些颜色"), "zh", bed) is None

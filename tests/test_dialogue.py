@@ -4,6 +4,7 @@ silence while a person holds the conversation, and persistence."""
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import timedelta
 
@@ -545,3 +546,20 @@ def test_a_short_follow_up_answered_alone_is_checked_against_the_topic_before_it
     other = say(assistant, merchant_id, "退货要几天内申请")
     courier = say(assistant, merchant_id, "发什么快递", other.conversation_id)
     assert "中通" in courier.reply
+
+
+def test_a_product_an_faq_answer_is_about_is_in_focus_for_the_next_question(assistant, merchant_id, tmp_path):
+    (tmp_path / "faq_zh.csv").write_text(
+        "问题,答案\nB1吉他适合初学者吗,适合，B1是我们最受欢迎的入门款，琴颈细，按弦不累。\n几天发货,下单后48小时内发货。\n", encoding="utf-8")
+    (tmp_path / "catalog.json").write_text(json.dumps([
+        {"sku": "B1", "title": "松韵 B1 40寸民谣吉他", "price": 399, "stock": 10,
+         "skus": [{"sku": "B1-N", "spec": "原木色", "stock": 5}, {"sku": "B1-BK", "spec": "黑色", "stock": 5}]},
+        {"sku": "S1", "title": "松韵 S1 41寸单板吉他", "price": 899, "stock": 3,
+         "skus": [{"sku": "S1-N", "spec": "原木色", "stock": 3}, {"sku": "S1-BK", "spec": "黑色", "stock": 0}]},
+    ], ensure_ascii=False), encoding="utf-8")
+    assistant.knowledge.ensure_merchant(merchant_id)
+    assistant.knowledge.ingest_paths(merchant_id, sorted(tmp_path.iterdir()))
+    first = say(assistant, merchant_id, "B1吉他适合初学者吗")
+    assert first.route == "answer" and "入门款" in first.reply
+    colour = say(assistant, merchant_id, "有黑色的吗", first.conversation_id)
+    assert "黑色" in colour.reply and "B1" in colour.reply
