@@ -704,8 +704,7 @@ def _attribute_reply(attribute: str, question: Question, en: bool, title: str, p
         fact = _fact_for(product, attribute)
         if not values and fact:
             values = [fact[1]]
-        from_variants = not values and attribute == "colors"
-        if from_variants:
+        if not values and attribute == "colors":
             values = _colour_variants(product)  # SKUs sold by colour ("原木色", "黑色"): the colours
         if not values:
             return None
@@ -724,8 +723,10 @@ def _attribute_reply(attribute: str, question: Question, en: bool, title: str, p
                 word += "码"
             if present:
                 return f"Yes, the {title} comes in {word}." if en else f"有的，{title}有{word}。"
-            if from_variants:
-                return None  # the SKUs on sale today, not every colour it is made in: not a sure "no"
+            if attribute == "colors":
+                # The colours listed (or the SKUs on sale) need not be every colour it is made
+                # in: a colour not among them is a question for a person, not a sure "no".
+                return None
             return (f"Sorry, the {title} doesn't come in {word}; it comes in {listed}." if en
                     else f"抱歉，{title}没有{word}，目前有：{listed}。")
         return f"The {title} comes in these {label}: {listed}." if en else f"{title}有这些{label}：{listed}。"
