@@ -11,12 +11,9 @@ from __future__ import annotations
 
 import re
 
+from retrieval.tokenize import SHORTHAND
 from xiaoer.lang import is_cjk
 
-SHORTHAND = {
-    "kd": "快递", "sf": "顺丰", "yfx": "运费险", "jd": "京东", "zt": "中通", "yt": "圆通", "yd": "韵达", "st": "申通",
-    "by": "包邮", "fp": "发票", "tk": "退款", "th": "退货", "hh": "换货", "wl": "物流", "kf": "客服",
-}
 _WORD = re.compile(r"(?<![A-Za-z])(" + "|".join(sorted(SHORTHAND, key=len, reverse=True)) + r")(?![A-Za-z])", re.IGNORECASE)
 
 

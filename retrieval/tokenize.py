@@ -12,9 +12,15 @@ jieba.setLogLevel(logging.WARNING)
 # Shopping words jieba's general dictionary splits (双十一 → 双十 / 一, 运费险 → 运费 / 险能).
 jieba.load_userdict(str(Path(__file__).with_name("data") / "shop_words.txt"))
 
-# Shoppers' shorthand, folded into the word the knowledge base uses: pinyin initials, and
-# digits inside Chinese words (replaced before splitting, as the split separates scripts).
-ALIASES = {"yfx": "运费险", "sf": "顺丰", "jd": "京东"}
+# Shoppers' pinyin shorthand and the word each stands for (bot/shorthand.py reads a Chinese
+# message with them). Those that are no English word are also folded here, in any text, into
+# the word the knowledge base uses; so are digits inside Chinese words (replaced before
+# splitting, as the split separates scripts).
+SHORTHAND = {
+    "kd": "快递", "sf": "顺丰", "yfx": "运费险", "jd": "京东", "zt": "中通", "yt": "圆通", "yd": "韵达", "st": "申通",
+    "by": "包邮", "fp": "发票", "tk": "退款", "th": "退货", "hh": "换货", "wl": "物流", "kf": "客服",
+}
+ALIASES = {k: SHORTHAND[k] for k in ("yfx", "sf", "jd")}
 _MIXED_ALIASES = re.compile(r"双\s*1([12])")
 
 _TOKEN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[a-z0-9]+(?:['.][a-z0-9]+)*")
