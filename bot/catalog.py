@@ -734,11 +734,33 @@ def _attribute_reply(attribute: str, question: Question, en: bool, title: str, p
         value = (data.get("material_en") if en else None) or data.get("material")
         return f"The {title} is made of {value}." if en else f"{title}的材质是{value}。"
     fact = _fact_for(product, attribute, question.text)
+    if fact is None and attribute == "dimensions":
+        return _variant_measures(question.text, en, title, product, variant)
     if fact is None:
         return None
     key, value = fact
     label = ATTRIBUTE_BY_NAME[attribute].name.replace("_", " ")
     return f"The {title}'s {label} ({key}) is {value}." if en else f"{title}的{key}：{value}。"
+
+
+_LENGTH = re.compile(r"\d+(?:\.\d+)?\s*(?:cm|mm|m|厘米|毫米|米|寸|inch|\")", re.IGNORECASE)
+
+
+def _variant_measures(question: str, en: bool, title: str, product: Product, variant: dict | None) -> str | None:
+    """A size sold as a SKU states its measure in its name ("中号 株高70-80cm 含21cm盆",
+    "28寸"): the named one's, or every one's when the question names none."""
+    asked = [(zh, en_word) for zh, en_word, cue in _DIMENSIONS if cue.search(question)]
+
+    def measures(name: str) -> bool:
+        if asked:  # one dimension asked: the name says which ("株高70-80cm")
+            return any(re.search(rf"{zh}度?\s*[:：]?\s*\d", name) or re.search(rf"{en_word}\W*\d", name, re.I)
+                       for zh, en_word in asked)
+        return _LENGTH.search(name) is not None
+    names = [str(v["name"]) for v in ([variant] if variant else product.data.get("variants") or []) if v.get("name")]
+    if not names or not all(measures(n) for n in names):
+        return None
+    listed = ("; " if en else "；").join(names)
+    return f"The {title}: {listed}." if en else f"{title}：{listed}。"
 
 
 _RESTOCK_KEY = re.compile(r"restock|back.?in.?stock|补货|到货|预计.*(发货|上架)", re.IGNORECASE)

@@ -283,3 +283,12 @@ def test_skus_sold_by_colour_are_the_colours_asked_about_in_either_language():
     # Variants named by length are no colours, though 米 is also a colour word.
     bed = product("B", "实木床", variants=[{"name": "1.5米"}, {"name": "1.8米"}])
     assert answer_facts(analyse("有哪些颜色"), "zh", bed) is None
+
+
+def test_a_size_sold_as_a_sku_answers_its_measure_from_its_name():
+    plant = product("MON", "龟背竹 盆栽", variants=[{"name": "小号 株高40-50cm 含12cm盆"}, {"name": "中号 株高70-80cm 含21cm盆"}])
+    one = answer_facts(analyse("中号的有多高"), "zh", plant)
+    assert one is not None and "70-80cm" in one.reply and "40-50cm" not in one.reply
+    every = answer_facts(analyse("多高"), "zh", plant)
+    assert every is not None and "40-50cm" in every.reply and "70-80cm" in every.reply
+    assert answer_facts(analyse("多宽"), "zh", plant) is None  # the names state no width
