@@ -655,6 +655,12 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
         asked = ["sizes"]  # "有43码吗", "do you have 130": a yes or no about that size
     if not asked and not literal:
         return None
+    if (question.ask == "yes_no" and not set(asked) & {"colors", "sizes", "stock"} and not _MEASURE_ASKED.search(question.text)
+            and not _value_facts(product, question) and _residual_words(question, product)):
+        # "do you have the A5 notebook with lined pages": yes or no about a word the record
+        # never states; its page count is no answer to that. ("多重啊 搬得动不" asks the
+        # weight too: the shopper judges the rest from it.)
+        return None
     variant = _variant_for(product, question.text)
     for attribute in asked:
         part = _attribute_reply(attribute, question, en, title, product, variant, currency)
@@ -743,6 +749,8 @@ def _attribute_reply(attribute: str, question: Question, en: bool, title: str, p
     return f"The {title}'s {label} ({key}) is {value}." if en else f"{title}的{key}：{value}。"
 
 
+# A measure asked outright: 多重, 多高, 几个, how many, what size.
+_MEASURE_ASKED = re.compile(r"多[重高长宽厚大少深粗久]|几|how (much|many|big|tall|long|heavy|wide|deep)|what size", re.IGNORECASE)
 _LENGTH = re.compile(r"\d+(?:\.\d+)?\s*(?:cm|mm|m|厘米|毫米|米|寸|inch|\")", re.IGNORECASE)
 
 

@@ -292,3 +292,12 @@ def test_a_size_sold_as_a_sku_answers_its_measure_from_its_name():
     every = answer_facts(analyse("多高"), "zh", plant)
     assert every is not None and "40-50cm" in every.reply and "70-80cm" in every.reply
     assert answer_facts(analyse("多宽"), "zh", plant) is None  # the names state no width
+
+
+def test_a_yes_or_no_about_a_word_the_record_never_states_is_declined():
+    notebook = product("NB", "Linen Dot Grid Notebook A5", facts={"ruling": "5mm dot grid", "pages": "192 numbered pages"})
+    assert answer_facts(analyse("do you have the A5 linen notebook with lined pages"), "en", notebook) is None
+    # A measure asked outright is still answered: the shopper judges the rest from it.
+    piano = product("P8", "电钢琴", facts={"重量": "12.5kg"})
+    weight = answer_facts(analyse("电钢琴多重啊 女生一个人搬得动不"), "zh", piano)
+    assert weight is not None and "12.5kg" in weight.reply
