@@ -467,6 +467,11 @@ class IntentClassifier:
                 # or a torn bag asks for the after-sale answer: the next most likely label, never
                 # refund (a refund flow starts only when refund is the classifier's own top label).
                 top = next(int(i) for i in np.argsort(p)[::-1] if self.labels[i] not in ("complaint", "refund"))
+            if self.labels[top] != "complaint" and is_safety_report(text):
+                # Harm reported (a cut hand, a rash, smoke) is a complaint whatever else it says:
+                # the turn escalates it as one, and reports count it as one.
+                out.append(Intent(label="complaint", confidence=float(p[top]), scores=scores, reason="safety"))
+                continue
             rule = _match_rule(text, self.labels[top])
             if rule is not None:
                 out.append(Intent(label=rule.label, confidence=1.0, scores=scores, reason=_rule_reason(rule, text)))

@@ -12,7 +12,7 @@ _SAFETY = re.compile(
     r"送医|医院|急诊|呕吐|吐了|拉.{0,4}肚子|腹泻|抽搐|窒息|噎住|卡喉|夹伤|夹到.{0,6}(手|脚|指)|(手|脚|指).{0,3}肿|过热|发烫|"
     # Skin reactions (cosmetics, baby care) and injuries in use (fitness gear, furniture).
     r"烂脸|刺痛|灼痛|灼热感|泛红|发红发痒|红痒|瘙痒|起痘|爆痘|脱皮|肿了|肿起来|破皮|扭伤|骨折|拉伤|砸伤|砸到.{0,4}(脚|手|头|腿)|摔伤|"
-    r"弹到.{0,4}(脸|眼|手)|崩断.{0,8}(打|弹|伤)|头晕|晕倒|"
+    r"弹到.{0,4}(脸|眼|手)|崩断.{0,8}(打|弹|伤)|头晕|晕倒|流了.{0,4}血|出血|(?<!把)(手|脚|腿|脸|指|胳膊).{0,3}(划|割)(了|破|伤)|"
     # Swallowed parts (toys, baby and pet goods), leaking batteries, eyes and skin stung.
     r"误食|误吞|吞(了|下|进)|咽(了|下)|卡(在|住).{0,4}(喉|嗓子|气管)|电池.{0,6}(漏液|流液)|辣眼|眼睛.{0,4}(疼|痛|红|肿|睁不开)|灼烧|烧灼|"
     r"\b(fire|smoke|smoking|burn(ed|t|ing|s)?|explod\w*|swell(ed|ing)?|swollen|shock(ed)?|injur\w*|hurt|bleed\w*|overheat\w*|pinch(ed)?|"
@@ -29,8 +29,12 @@ _HYPOTHETICAL = re.compile(r"会不会|会.{0,8}吗|能不能|能.{0,10}(吗|不
 _HAPPENED = re.compile(r"了|已经|刚才|昨天|今天|\b(got|ate|was|were|has|have|had|started|\w+ed)\b", re.IGNORECASE)
 
 
+_ALLERGEN = re.compile(r"过敏[原源]|致敏(物|成分)?")
+
+
 def is_safety_report(text: str) -> bool:
     """Something happened (burned, swelled, made someone ill), not a question whether it could."""
+    text = _ALLERGEN.sub(" ", text)  # "有啥过敏原" asks what it contains; nothing happened
     if _SAFETY.search(text) is None:
         return False
     return not _HYPOTHETICAL.search(text) or _HAPPENED.search(text) is not None

@@ -23,6 +23,7 @@ from bot.safety import is_safety_report
         "遥控车电池漏液了 孩子手上沾到了",
         "用了眼霜眼睛又红又疼",
         "my son swallowed one of the magnets",
+        "拉杆突然断了 把我手划了个大口子 流了好多血",
     ],
 )
 def test_a_report_of_harm_is_a_safety_report(text):
@@ -32,7 +33,14 @@ def test_a_report_of_harm_is_a_safety_report(text):
 @pytest.mark.parametrize(
     "text",
     ["敏感肌会不会过敏", "花生过敏能吃这个吗", "is it safe if it gets hot?", "does this cause allergies?", "退货运费谁出",
-     "刺痛吗 敏感肌能用吗", "跑步机会不会摔倒", "is it itchy?", "小零件会不会被孩子吞下去", "can my dog swallow the squeaker?"],
+     "刺痛吗 敏感肌能用吗", "跑步机会不会摔倒", "is it itchy?", "小零件会不会被孩子吞下去", "can my dog swallow the squeaker?",
+     "猪肉脯有啥过敏原", "箱子把手划了一下", "包装划破了"],
 )
 def test_a_question_before_anything_happened_is_not(text):
     assert not is_safety_report(text)
+
+
+def test_a_safety_report_is_a_complaint_whatever_else_it_says(assistant):
+    for text in ("电钢琴的电源适配器冒烟了 还有股焦味", "钱包用了几天手上起红疹 痒得不行 是不是皮子有问题"):
+        assert assistant.classifier.predict(text).label == "complaint"
+    assert assistant.classifier.predict("猪肉脯有啥过敏原").label != "complaint"
