@@ -213,7 +213,9 @@ class Catalog:
         parts = self._name_parts(merchant_id, products)
         # Only the products sharing a piece of name with the text (a 10k-product shop's
         # names are not all matched against every answer).
-        named = [products[i] for i in parts.sharing(text) if parts.named(i, text) >= 2 or name_match(text, products[i]) >= 1.0]
+        pieces = _pieces(text)
+        named = [products[i] for i in parts.sharing(pieces)
+                 if sum(parts.count[p] == 1 for p in pieces & parts.pieces[i]) >= 2 or name_match(text, products[i]) >= 1.0]
         return named[0] if len(named) == 1 else None
 
     def names_it(self, product: Product) -> Callable[[list[str]], list[bool]]:
@@ -294,15 +296,15 @@ class NameParts:
         self.unique = math.log((n + 1) / 1) if n else 0.0
         self._owners: dict[str, list[int]] | None = None  # piece → the products whose names have it
 
-    def sharing(self, text: str) -> list[int]:
-        """The products whose names share a piece with the text."""
+    def sharing(self, pieces: set[str]) -> list[int]:
+        """The products whose names share one of these pieces (a text's: ``_pieces``)."""
         if self._owners is None:
             owners: dict[str, list[int]] = {}
             for i, pieces in enumerate(self.pieces):
                 for piece in pieces:
                     owners.setdefault(piece, []).append(i)
             self._owners = owners
-        return sorted({i for piece in _pieces(text) for i in self._owners.get(piece, ())})
+        return sorted({i for piece in pieces for i in self._owners.get(piece, ())})
 
     def named(self, i: int, text: str) -> int:
         """How many pieces of product ``i``'s names that no other product has the text holds."""

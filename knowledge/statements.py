@@ -12,6 +12,7 @@ header, a sentence its item's label.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # A sentence: up to a CJK end mark, ! or ?, or the end of the line.
 _SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
@@ -29,6 +30,13 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 def statements(text: str) -> list[str]:
     """The passage's statements in document order (each at least two characters)."""
+    return list(_statements(text))
+
+
+@lru_cache(maxsize=16384)
+def _statements(text: str) -> tuple[str, ...]:
+    # Cached: a turn splits the same few retrieved chunks several times (similarity, the
+    # English second opinion, the quoted reply), and the same chunks answer most turns.
     out: list[str] = []
     lead_in: str | None = None
     lead_depth = -1  # the indent of the item that is the lead-in; -1: a plain line
@@ -63,7 +71,7 @@ def statements(text: str) -> list[str]:
         lead_in, lead_depth = (line if _LEAD_IN.search(line) else None), -1
         if lead_in is None:
             out.extend(_labelled(line, ""))
-    return [s for s in (s.strip() for s in out) if len(s) > 1]
+    return tuple(s for s in (s.strip() for s in out) if len(s) > 1)
 
 
 def _labelled(line: str, prefix: str) -> list[str]:
