@@ -69,6 +69,7 @@ NAMES = ["similarity", "coverage", "uncovered", "unknown", "ask_mismatch", "marg
 # two-character words that start with one are part of how the question is asked.
 _FUNCTION_HEADS = set("能那哪别刚还")
 _QUESTION_CHARS = set("啥嘛咋")
+_NUMERALS = set("一二三四五六七八九十两")  # 七天无理由 is the shop's 7天无理由, written otherwise
 _FUNCTION_WORDS = set("自己 你家 你们 我家 我们 东西 一下 请问 谢谢 call contact reach".split())
 _CONTACT = re.compile(r"[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}")
 
@@ -107,6 +108,12 @@ def features(
 ) -> Features:
     """``soft``: each uncovered word's best cosine to the candidate's words (word vectors)."""
     words = content_words(query_tokens)
+    # A word the shop never wrote (货到付款) is what the shopper asks about; the pieces search
+    # mode also cuts it into (付款, 到付) do not half-cover it. A word the shop did write is
+    # cut the same way in its knowledge, so this leaves jieba's own mis-cuts alone.
+    novel = {w for w in words if w in unseen and re.fullmatch(r"[\u4e00-\u9fff]{3,}", w) and not _NUMERALS & set(w)
+             and any(o != w and o in w for o in words)}
+    words = [w for w in words if not any(w != n and w in n for n in novel)]
     if not words:
         return Features(similarity, 1.0, 0.0, 0.0, answer_fits(question.ask, answer_text) and measurements_fit(question.text, answer_text),
                         margin, title_coverage=1.0, **extra)
@@ -115,7 +122,8 @@ def features(
     weights = {w: query_idf.get(w, top) for w in words}
     total = sum(weights.values()) or 1.0
     held = [w for w in words if w in chunk_tokens]
-    missing = [w for w in words if w not in chunk_tokens and soft.get(w, 0.0) < SOFT_MATCH]
+    # (Nor does a word close to one of those pieces stand in for it: 付款 is close to 货到付款.)
+    missing = [w for w in words if w not in chunk_tokens and (w in novel or soft.get(w, 0.0) < SOFT_MATCH)]
     unknown = [w for w in missing if w in unseen]
     return Features(
         similarity=similarity,

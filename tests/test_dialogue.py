@@ -563,3 +563,15 @@ def test_a_product_an_faq_answer_is_about_is_in_focus_for_the_next_question(assi
     assert first.route == "answer" and "入门款" in first.reply
     colour = say(assistant, merchant_id, "有黑色的吗", first.conversation_id)
     assert "黑色" in colour.reply and "B1" in colour.reply
+
+
+def test_a_word_the_shop_never_wrote_is_not_half_covered_by_its_pieces(assistant, merchant_id, tmp_path):
+    (tmp_path / "faq_zh.csv").write_text(
+        "问题,答案\n支持哪些付款方式,可以。支持支付宝、花呗和信用卡付款。\n几天发货,下单后48小时内发货。\n", encoding="utf-8")
+    assistant.knowledge.ensure_merchant(merchant_id)
+    assistant.knowledge.ingest_paths(merchant_id, sorted(tmp_path.iterdir()))
+    # 货到付款 is cut into 到付 and 付款 too; the shop wrote 付款, never 货到付款.
+    cod = say(assistant, merchant_id, "可以货到付款吗")
+    assert cod.handoff is not None and cod.confidence < 0.5
+    alipay = say(assistant, merchant_id, "能用支付宝付款吗")
+    assert alipay.handoff is None and "支付宝" in alipay.reply
