@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from bot.answerability import ASK_WORDS, content_words
 from bot.extractive import TextVectors
-from bot.question import ATTRIBUTE_BY_NAME, COLOUR_TRANSLATIONS, COLOUR_WORDS, Question
+from bot.question import ATTRIBUTE_BY_NAME, COLOUR_TRANSLATIONS, COLOUR_WORDS, Question, analyse
 from bot.replies import money
 from knowledge import repository
 from knowledge.models import Chunk, Document
@@ -36,6 +36,7 @@ FOCUS_SURENESS = 0.8
 # Linking by meaning: the question's vector against each product's names.
 MEANING_LINK = 0.35
 MEANING_MARGIN = 0.1
+WORD_LINK = 0.65  # the two closest of an English question's words to a product's Chinese name words, on average
 MEANING_SURENESS = 0.6  # a follow-up about the product in focus ("还有货吗") is about it this surely
 # Linking by a distinctive part of a name ("龙井明前" → 西湖龙井 明前特级; "幼猫粮" → 鸡肉蛋黄全价幼猫粮):
 # the name pieces the question holds, each weighted by how few products share it.
@@ -189,6 +190,32 @@ class Catalog:
         best = float(sims[order[0]])
         second = float(sims[order[1]]) if len(order) > 1 else 0.0
         if best >= MEANING_LINK and best - second >= MEANING_MARGIN:
+            return ProductLink(products[int(order[0])], MEANING_SURENESS)
+        return self._link_by_words(question, products, sims > -1.0)
+
+    def _link_by_words(self, question: str, products: list[Product], eligible: np.ndarray) -> ProductLink | None:
+        """Word by word, when the whole question's meaning is no clear pick: each English
+        word of the question (not an attribute's) against the Chinese words of each product's
+        names; a product whose names hold the two closest words clearly best is the one meant
+        ("the classical guitar" → 古典吉他, the asking words around it left out)."""
+        if self._words is None:
+            return None
+        asked = analyse(question)
+        cues = " ".join(c for a in asked.attributes for c in ATTRIBUTE_BY_NAME[a].cues)
+        words = [w for w in content_words(tokenize(question)) if w.isascii() and w not in cues]
+        if not words:
+            return None
+        scores = np.full(len(products), -1.0)
+        for i, product in enumerate(products):
+            names = sorted({t for n in product.names() for t in tokenize(n) if is_cjk(t) and len(t) >= 2})
+            if not eligible[i] or not names:
+                continue
+            vectors = self._words.of(words + names)
+            closest = np.sort((vectors[: len(words)] @ vectors[len(words):].T).max(axis=1))[-2:]
+            scores[i] = float(closest.mean())
+        order = np.argsort(-scores)
+        best, second = float(scores[order[0]]), float(scores[order[1]]) if len(order) > 1 else -1.0
+        if best >= WORD_LINK and best - second >= MEANING_MARGIN:
             return ProductLink(products[int(order[0])], MEANING_SURENESS)
         return None
 

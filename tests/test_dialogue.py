@@ -575,3 +575,16 @@ def test_a_word_the_shop_never_wrote_is_not_half_covered_by_its_pieces(assistant
     assert cod.handoff is not None and cod.confidence < 0.5
     alipay = say(assistant, merchant_id, "能用支付宝付款吗")
     assert alipay.handoff is None and "支付宝" in alipay.reply
+
+
+def test_an_english_question_links_a_product_named_only_in_chinese_word_by_word(assistant, merchant_id, tmp_path):
+    (tmp_path / "catalog.json").write_text(json.dumps([
+        {"sku": "C3", "title": "松韵 C3 39寸古典吉他 红松单板 尼龙弦", "price": 699, "stock": 5, "specs": {"琴颈宽度": "52mm"}},
+        {"sku": "CAPO", "title": "松韵吉他变调夹", "price": 39, "stock": 50, "specs": {"材质": "锌合金"}},
+        {"sku": "STR", "title": "松韵民谣吉他弦 磷铜", "price": 29, "stock": 80, "specs": {"规格": "012-053"}},
+        {"sku": "P8", "title": "松韵 P8 88键电钢琴", "price": 2999, "stock": 3, "specs": {"重量": "12.5kg"}},
+    ], ensure_ascii=False), encoding="utf-8")
+    assistant.knowledge.ensure_merchant(merchant_id)
+    assistant.knowledge.ingest_paths(merchant_id, sorted(tmp_path.iterdir()))
+    neck = say(assistant, merchant_id, "how wide is the neck on the classical guitar?")
+    assert neck.handoff is None and "52mm" in neck.reply
