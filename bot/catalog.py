@@ -92,6 +92,7 @@ class Catalog:
         self.embedder = embedder  # product names by meaning, across languages ("tofu litter" → 豆腐猫砂)
         # Words and fact keys met again and again (a shop's keys, shoppers' words): embedded once.
         self._words = TextVectors(embedder) if embedder is not None else None
+        self._name_word_vectors: dict[str, tuple] = {}
         self._cache: dict[str, tuple[int, list[Product]]] = {}
         self._parts: dict[str, tuple[int, NameParts]] = {}
         self._topics: dict[str, set[str]] = {}
@@ -191,9 +192,25 @@ class Catalog:
         second = float(sims[order[1]]) if len(order) > 1 else 0.0
         if best >= MEANING_LINK and best - second >= MEANING_MARGIN:
             return ProductLink(products[int(order[0])], MEANING_SURENESS)
-        return self._link_by_words(question, products, sims > -1.0)
+        return self._link_by_words(merchant_id, question, products, sims > -1.0)
 
-    def _link_by_words(self, question: str, products: list[Product], eligible: np.ndarray) -> ProductLink | None:
+    def _name_words(self, merchant_id: str, products: list[Product]) -> tuple[np.ndarray, np.ndarray]:
+        """The Chinese words of every product's names (≥ 2 characters) and their vectors:
+        (owner index per word, vectors), made once per knowledge version."""
+        version = self._cache[merchant_id][0]
+        cached = self._name_word_vectors.get(merchant_id)
+        if cached is None or cached[0] != version:
+            owners, words = [], []
+            for i, product in enumerate(products):
+                for word in sorted({t for n in product.names() for t in tokenize(n) if is_cjk(t) and len(t) >= 2}):
+                    owners.append(i)
+                    words.append(word)
+            vectors = self._words.of(words) if words else np.zeros((0, 1), dtype=np.float32)
+            cached = (version, np.asarray(owners, dtype=np.int64), vectors)
+            self._name_word_vectors[merchant_id] = cached
+        return cached[1], cached[2]
+
+    def _link_by_words(self, merchant_id: str, question: str, products: list[Product], eligible: np.ndarray) -> ProductLink | None:
         """Word by word, when the whole question's meaning is no clear pick: each English
         word of the question (not an attribute's) against the Chinese words of each product's
         names; a product whose names hold the two closest words clearly best is the one meant
@@ -205,14 +222,14 @@ class Catalog:
         words = [w for w in content_words(tokenize(question)) if w.isascii() and w not in cues]
         if not words:
             return None
+        owners, vectors = self._name_words(merchant_id, products)
         scores = np.full(len(products), -1.0)
-        for i, product in enumerate(products):
-            names = sorted({t for n in product.names() for t in tokenize(n) if is_cjk(t) and len(t) >= 2})
-            if not eligible[i] or not names:
-                continue
-            vectors = self._words.of(words + names)
-            closest = np.sort((vectors[: len(words)] @ vectors[len(words):].T).max(axis=1))[-2:]
-            scores[i] = float(closest.mean())
+        if len(owners):
+            sims = self._words.of(words) @ vectors.T  # question words × every name word of the shop
+            for i in np.unique(owners):
+                if eligible[i]:
+                    closest = np.sort(sims[:, owners == i].max(axis=1))[-2:]
+                    scores[i] = float(closest.mean())
         order = np.argsort(-scores)
         best, second = float(scores[order[0]]), float(scores[order[1]]) if len(order) > 1 else -1.0
         if best >= WORD_LINK and best - second >= MEANING_MARGIN:
