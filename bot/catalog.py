@@ -202,7 +202,7 @@ class Catalog:
         if cached is None or cached[0] != version:
             owners, words = [], []
             for i, product in enumerate(products):
-                for word in sorted({t for n in product.names() for t in tokenize(n) if is_cjk(t) and len(t) >= 2}):
+                for word in _chinese_name_words(product):
                     owners.append(i)
                     words.append(word)
             vectors = self._words.of(words) if words else np.zeros((0, 1), dtype=np.float32)
@@ -268,7 +268,7 @@ class Catalog:
         for a product without an English name) or to a fact key ("protein" → 粗蛋白)."""
         targets = {k for k in (product.data.get("facts") or {}) if is_cjk(k)}
         if not any(n.isascii() for n in product.names()):
-            targets |= {w for n in product.names() for w in tokenize(n) if is_cjk(w) and len(w) >= 2}
+            targets |= set(_chinese_name_words(product))
         targets = sorted(targets)
         # A Chinese word may be the shopper's word for a part the record keys ("后摄像头" → 后镜头).
         key_words = sorted({w for k in targets for w in tokenize(k) if is_cjk(w) and len(w) >= 2} | set(targets))
@@ -708,14 +708,15 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
     asked = list(question.attributes)
     literal = [kv for kv in _literal_facts(product, question.text, matcher if not asked else None)
                if not any(_within(kv[0], _fact_for(product, a, question.text)) for a in asked)]
+    by_value = _value_facts(product, question)
     if not asked and not literal:
-        literal = _value_facts(product, question)
+        literal = by_value
     if not asked and not literal and _sizes_named(question.text) and _list_field(product.data, "sizes", lang):
         asked = ["sizes"]  # "有43码吗", "do you have 130": a yes or no about that size
     if not asked and not literal:
         return None
     if (question.ask == "yes_no" and not set(asked) & {"colors", "sizes", "stock"} and not _MEASURE_ASKED.search(question.text)
-            and not _value_facts(product, question) and _residual_words(question, product)):
+            and not by_value and _residual_words(question, product)):
         # "do you have the A5 notebook with lined pages": yes or no about a word the record
         # never states; its page count is no answer to that. ("多重啊 搬得动不" asks the
         # weight too: the shopper judges the rest from it.)
@@ -867,6 +868,11 @@ def _named_size(question: str, values: list[str]) -> tuple[str, bool] | None:
 
 # 米, 金 and 银 are also metres and metals ("1.5米", "18K金", "擦银布"): alone they name no colour.
 _PLAIN_COLOURS = [w for w in COLOUR_WORDS if w not in ("米", "金", "银")]
+
+
+def _chinese_name_words(product: Product) -> list[str]:
+    """The Chinese words (two characters or more) of a product's names, sorted."""
+    return sorted({t for n in product.names() for t in tokenize(n) if is_cjk(t) and len(t) >= 2})
 
 
 def _only_colours(pieces: set[str]) -> bool:

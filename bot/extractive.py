@@ -33,8 +33,6 @@ UNSURE = {
     "en": "I'm not sure about that one, and I'd rather not guess. Let me get a colleague to help you.",
 }
 
-_SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?|[^.\n]+(?:\.(?=\s|$))?")
-
 
 # Sentence vectors of the FAQ answers and passages seen lately (the same few chunks answer
 # most questions): ~64 MiB of USE vectors at most.
