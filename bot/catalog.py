@@ -570,12 +570,22 @@ def _named_first(found: list[tuple[str, str]], question: str) -> tuple[str, str]
     return found[0] if found else None
 
 
+# A count asked by its measure word ("一斤多少颗", "送几对"): answered by the one value that
+# counts in it ("约90-110颗/500g", "硅胶防痛垫2对"). 个 and 件 count anything, so they name no fact.
+_COUNTED = re.compile(r"(?:几|多少)\s*(颗|粒|对|根|片|支|节|层|只|条|块|包|袋|瓶|盒|张|本|套|双|卷|粒)")
+
+
 def _value_facts(product: Product, question: Question) -> list[tuple[str, str]]:
     """For a yes/no question, the one fact whose value holds a word the question names and
-    the product's name does not ("凯美瑞20款能用吗" → 适用车型：丰田凯美瑞 2018-2024款…)."""
+    the product's name does not ("凯美瑞20款能用吗" → 适用车型：丰田凯美瑞 2018-2024款…); for a
+    count asked by its measure word, the one fact counting in it."""
+    facts = product.data.get("facts") or {}
+    if counted := _COUNTED.search(question.text):
+        unit = re.escape(counted.group(1))
+        held = [(k, v) for k, v in facts.items() if re.search(rf"(\d|[一二两三四五六七八九十])\s*{unit}", str(v))]
+        return held if len(held) == 1 else []
     if question.ask != "yes_no":
         return []
-    facts = product.data.get("facts") or {}
     title = " ".join(product.names()).casefold()
     words = [w for w in content_words(tokenize(question.text)) if is_cjk(w) and len(w) >= 2 and w not in title]
     held = [(k, v) for k, v in facts.items() if any(w in str(v).casefold() for w in words)]

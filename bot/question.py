@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-Ask = Literal["price", "stock", "duration", "date", "amount", "yes_no", "how", "where", "which", "other"]
+Ask = Literal["price", "stock", "duration", "date", "time", "amount", "yes_no", "how", "where", "which", "other"]
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,12 @@ ATTRIBUTES: tuple[Attribute, ...] = (
 )
 ATTRIBUTE_BY_NAME = {a.name: a for a in ATTRIBUTES}
 
+# A time of day ("几点前下单能当天发", "what's the cutoff time"): answered by a clock time, not
+# by "48小时内发货".
+_TIME = re.compile(r"几点|什么时间点|what time|cut-?off|截单")
+# A spending threshold ("满多少包邮", "how much to get free shipping"): answered by an amount
+# of money, not by any figure ("18K金商品发顺丰").
+_THRESHOLD = re.compile(r"满多少|多少钱?(才|可以|能)?(包邮|免邮|起送|发顺丰|免运费)|how much .*\b(for|to get|to qualify for) free", re.IGNORECASE)
 _DURATION = re.compile(r"几天|多久|多长时间|多少天|几个小时|几小时|how long|how many days|how soon|when will .* (arrive|ship)")
 _DATE = re.compile(r"什么时候|哪天|几号|几月|日期|截止|when\b|what date|which day")
 _AMOUNT = re.compile(r"多少|几个|几件|几次|how many|how much")
@@ -161,6 +167,10 @@ def analyse(text: str) -> Question:
         ask: Ask = "price"
     elif "stock" in attributes:
         ask = "stock"
+    elif _THRESHOLD.search(q):
+        ask = "price"
+    elif _TIME.search(q):
+        ask = "time"
     elif _DURATION.search(q):
         ask = "duration"
     elif _DATE.search(q):
@@ -189,6 +199,8 @@ _SPAN = re.compile(r"\d+\s*(-|~|至|到)?\s*\d*\s*(个)?\s*(天|日|小时|h\b|�
 _WHEN = re.compile(r"\d+\s*月\s*\d+\s*[日号]|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d+\s*[日号]|周[一二三四五六日天]|星期|january|february|march|april|may|june|july|"
                    r"august|september|october|november|december|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
                    r"\d+\s*(点|:)|前|后|before|after|until|截止|期间", re.IGNORECASE)
+_CLOCK = re.compile(r"\d{1,2}\s*[:：]\s*\d{2}|\d{1,2}\s*点|[一二两三四五六七八九十]+点|\d{1,2}\s*(am|pm)\b|noon|midnight|中午|凌晨|午夜",
+                    re.IGNORECASE)
 _NUMBER = re.compile(r"\d|[一二两三四五六七八九十百千]")
 
 
@@ -198,6 +210,8 @@ def answer_fits(ask: Ask, answer: str) -> bool:
         return bool(_MONEY.search(answer))
     if ask == "duration":
         return bool(_SPAN.search(answer))
+    if ask == "time":
+        return bool(_CLOCK.search(answer))
     if ask == "date":
         return bool(_WHEN.search(answer) or _SPAN.search(answer))
     if ask == "amount":
