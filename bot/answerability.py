@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 from dataclasses import dataclass
 
+from bot.places import place_words, speaks_of_places
 from bot.question import Question, answer_fits, measurements_fit
 
 
@@ -114,6 +115,11 @@ def features(
     novel = {w for w in words if w in unseen and re.fullmatch(r"[\u4e00-\u9fff]{3,}", w) and not _NUMERALS & set(w)
              and any(o != w and o in w for o in words)}
     words = [w for w in words if not any(w != n and w in n for n in novel)]
+    if unseen.intersection(words) and speaks_of_places(answer_text):
+        # A destination the shop never wrote ("发广州几天到") is what the delivery answer is
+        # asked for, not another topic: an answer about where parcels go covers it.
+        places = place_words(question.text)
+        words = [w for w in words if not (w in places and w in unseen)]
     if not words:
         return Features(similarity, 1.0, 0.0, 0.0, answer_fits(question.ask, answer_text) and measurements_fit(question.text, answer_text),
                         margin, title_coverage=1.0, **extra)

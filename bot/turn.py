@@ -60,6 +60,7 @@ from bot.recovery import (
     make_offer,
 )
 from bot.router import UNSURE_REASONS, ConversationState, Route, route
+from bot import places
 from bot.shorthand import expand_shorthand
 from bot.shop import ShopView, read_shop
 from bot.sentiment import anger
@@ -178,6 +179,7 @@ class ShopAssistant:
         self.catalog = Catalog(self.retriever.embedder)
         self.chips = SuggestionChips(self)  # the widget's greeting chips, each one it answers
         self._warmed: dict[str, int] = {}  # merchant → knowledge version whose words are embedded
+        threading.Thread(target=places.warm, name="places", daemon=True).start()
         self.classifier = classifier or IntentClassifier.load_or_train(
             embedder=self.retriever.embedder, cache_dir=self.settings.cache_dir / "intents"
         )

@@ -175,3 +175,34 @@ def test_a_question_mostly_about_words_the_shop_never_uses_is_capped_below_the_t
     close = dict(similarity=0.75, coverage=0.5, uncovered=0.6, ask_fits=True, margin=0.35, match=0.7)
     assert probability(Features(unknown=0.0, **close)) > 0.5
     assert probability(Features(unknown=0.6, **close)) <= VETOED
+
+
+def test_a_time_of_day_or_a_spending_threshold_needs_that_kind_of_fact():
+    from bot.question import analyse, answer_fits
+
+    assert analyse("几点前下单能当天发").ask == "time"
+    assert analyse("whats the cutoff time for same day shipping").ask == "time"
+    assert answer_fits("time", "每日16:00前付款的现货订单当天发出")
+    assert not answer_fits("time", "现货付款后48小时内发货")
+    assert analyse("满多少发顺丰啊").ask == "price"
+    assert not answer_fits("price", "默认发中通快递；18K金商品发顺丰快递并保价。")
+
+
+def test_place_names_are_found_in_both_languages_and_nothing_else():
+    from bot.places import place_words, speaks_of_places
+
+    assert place_words("发广州大概几天到") == {"广州"}
+    assert place_words("do you ship to hong kong?") == {"hong", "kong"}
+    assert "singapore" in place_words("do you ship to Singapore?")
+    assert "beijing" in place_words("how many days to Beijing?")
+    for text in ("能发京东快递吗", "开封后能退吗", "能用微信付款吗", "上门安装吗"):
+        assert not place_words(text), text
+    assert speaks_of_places("发货后大部分省份2-4天送达")
+    assert speaks_of_places("Sorry, we only ship within mainland China.")
+    assert not speaks_of_places("默认发中通快递；新疆、西藏除外")  # a few places named are no class
+
+
+@pytest.mark.parametrize(("question", "expected"), [("发广州大概几天到", "2-4天"), ("how many days to Beijing?", "2-4 days")])
+def test_a_destination_the_shop_never_wrote_is_no_other_topic(assistant, demo_merchant, question, expected):
+    result = ask(assistant, demo_merchant, question)
+    assert expected in result.reply and result.handoff is None, result.reply

@@ -301,3 +301,12 @@ def test_a_yes_or_no_about_a_word_the_record_never_states_is_declined():
     piano = product("P8", "电钢琴", facts={"重量": "12.5kg"})
     weight = answer_facts(analyse("电钢琴多重啊 女生一个人搬得动不"), "zh", piano)
     assert weight is not None and "12.5kg" in weight.reply
+
+
+def test_a_count_asked_by_its_measure_word_is_answered_from_the_value_counting_in_it():
+    pecans = product("BG", "手剥碧根果 500g", facts={"净含量": "500g", "规格": "大果 约90-110颗/500g", "赠品": "剥壳器1个"})
+    fact = answer_facts(analyse("碧根果一斤大概多少颗"), "zh", pecans)
+    assert fact is not None and "90-110颗" in fact.reply
+    # Two values counting in the same word: neither is the one asked about.
+    twice = product("BG2", "手剥碧根果 1kg", facts={"规格": "约90-110颗/500g", "小袋": "每袋约20颗"})
+    assert answer_facts(analyse("碧根果一斤大概多少颗"), "zh", twice) is None
