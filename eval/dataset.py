@@ -58,7 +58,8 @@ class Shop(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     name: str | None = None
-    category: str | None = None  # food, beauty, electronics, apparel, home, pets, books, …
+    # food, beauty, electronics, apparel, home, pets, books, …: as long as a merchant's policy allows
+    category: str | None = Field(default=None, max_length=32)
     currency: str | None = None  # the currency the shop prices in (CNY when not given)
 
 
