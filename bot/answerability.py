@@ -56,6 +56,7 @@ class Features:
     # Share of the question's content words in the candidate's own question or heading: an
     # FAQ row is about what its question says, not about every word its answer mentions.
     title_coverage: float = 0.0
+    passage: bool = False  # a document's statements, not an FAQ row: calibrated on its own (not a model input)
 
     def vector(self) -> list[float]:
         return [self.similarity, self.coverage, self.uncovered, self.unknown, float(not self.ask_fits), self.margin,
@@ -162,11 +163,23 @@ def _model() -> tuple[np.ndarray, float]:
     return np.asarray([data["weights"].get(n, 0.0) for n in NAMES]), float(data["bias"])
 
 
+@lru_cache(maxsize=None)
+def _calibration(kind: str) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """The isotonic map (model probability → share right) fitted for one kind of candidate
+    by ``bench/fit_answerability.py --calibrate``; none: the model's own probability."""
+    data = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8")).get("calibration", {}).get(kind)
+    return (tuple(data["x"]), tuple(data["y"])) if data else ((), ())
+
+
 def probability(f: Features) -> float:
     """P(the candidate answers the question), from the logistic model fitted by
     bench/fit_answerability.py; an answer without the kind of fact asked is capped."""
     weights, bias = _model()
     p = 1.0 / (1.0 + math.exp(-float(np.dot(weights, f.vector()) + bias)))
+    if f.passage:
+        xs, ys = _calibration("passage")
+        if xs:
+            p = float(np.interp(p, xs, ys))
     if not f.ask_fits or f.unknown >= UNKNOWN_VETO:
         p = min(p, VETOED)
     return round(p, 4)

@@ -209,7 +209,8 @@ class ExtractiveAnswerer:
         soft = self.soft_cover(missing, chunk_tokens) if missing else {}
         return features(question, query_tokens, query_idf, chunk_tokens, reply, similarity, margin, soft, unseen,
                         title_tokens=tokenize(ev.chunk.title),
-                        match=scores[i], other_language=ev.chunk.lang != lang, product=ev.chunk.kind == "product")
+                        match=scores[i], other_language=ev.chunk.lang != lang, product=ev.chunk.kind == "product",
+                        passage=ev.chunk.kind == "passage")
 
     def sentence_sources(self) -> list[SentenceSource]:
         """The texts worth embedding when a chunk is ingested: every FAQ answer's and
