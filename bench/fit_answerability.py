@@ -82,10 +82,12 @@ def calibrate(assistant: ShopAssistant, write: bool) -> None:
                 if not (case.answer_contains or case.abstain) or case.turns or case.safety:
                     continue
                 for c in candidate_rows(assistant, merchant, case.message, case.lang or detect_language(case.message)):
-                    if c.evidence.chunk.kind != "passage" or c.probability <= VETOED:
+                    if c.evidence.chunk.kind != "passage":
                         continue
                     c.features.passage = False  # the model's own probability, before any calibration
                     p = min(max(probability(c.features), 1e-4), 1 - 1e-4)
+                    if p <= VETOED:  # capped: no answer whatever the calibration
+                        continue
                     z.append(math.log(p / (1 - p)))  # kept as log-odds: the model's scale
                     y.append(bool(case.answer_contains) and answer_matches(c.reply, case.answer_contains))
         finally:

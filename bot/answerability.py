@@ -178,7 +178,7 @@ def probability(f: Features) -> float:
     p = 1.0 / (1.0 + math.exp(-float(np.dot(weights, f.vector()) + bias)))
     if f.passage:
         xs, ys = _calibration("passage")
-        if xs:
+        if xs and p >= xs[0]:  # below the fitted range (capped or far off) the model's own figure stands
             p = float(np.interp(p, xs, ys))
     if not f.ask_fits or f.unknown >= UNKNOWN_VETO:
         p = min(p, VETOED)
