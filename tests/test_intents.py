@@ -475,3 +475,14 @@ def test_numpy_tfidf_matches_scikit_learn(tmp_path):
         got = np.zeros_like(expected)
         got[cols] = weights
         assert np.allclose(got, expected, atol=1e-5)
+
+
+@pytest.mark.parametrize("text", ["台灯灯罩有道裂缝 我要退", "枕头一股怪味 退了吧", "the lens came scratched, I want a refund"])
+def test_a_refund_asked_for_outright_is_refund_whatever_the_report_around_it(classifier, text):
+    assert classifier.predict(text).label == "refund", text
+
+
+@pytest.mark.parametrize("text", ["我要退的话运费谁出", "我想退货 要多久到账?", "if I want to return it, who pays postage?"])
+def test_asking_how_a_refund_would_go_is_no_refund_request_by_rule(classifier, text):
+    intent = classifier.predict(text)
+    assert not intent.reason.startswith("rule:"), (text, intent)
