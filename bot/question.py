@@ -124,6 +124,25 @@ def with_earlier_ask(question: Question, earlier: str | None) -> Question:
     return Question(text=question.text, ask=before.ask, attributes=list(before.attributes), elliptical=True)
 
 
+# Tracking a refund ("退款到哪了 琴寄回去都三天了", "I'm still waiting for my refund, sent the
+# desk back last week") asks one thing of every shop, however the story around it goes: how
+# long a refund takes. The story's words (desk, last week, 寄回去) are no topic of the shop's.
+_REFUND_STATUS = re.compile(
+    r"退款.{0,6}(到哪|进度|还没到|没到账|还没收到|怎么还没)|(钱|款).{0,4}(怎么|咋)?还没(退|到)|还没退(钱|款)|(钱|款).{0,3}(啥|什么)时候(退|到)"
+    r"|waiting (for|on) (my|the|a) refund|where('s| is) my refund|(haven'?t|have not|didn'?t|did not) (got|get|received|receive) (my|the|a) refund"
+    r"|refund (hasn'?t|has not|didn'?t|did not|not yet) (arrived|come|shown|been)|status of my refund|refund status",
+    re.IGNORECASE)
+REFUND_STATUS_QUESTION = {"zh": "退款多久到账？", "en": "How long does a refund take?"}
+
+
+def as_asked(text: str, lang: str) -> str | None:
+    """The question a request comes down to, when it is one every shop answers the same way
+    (tracking a refund: how long a refund takes); None for anything else."""
+    if _REFUND_STATUS.search(text):
+        return REFUND_STATUS_QUESTION.get(lang, REFUND_STATUS_QUESTION["en"])
+    return None
+
+
 def asked_attributes(text: str) -> list[str]:
     q = text.lower()
     matched = {a.name: [c for c in a.cues if _has_cue(q, c)] for a in ATTRIBUTES}

@@ -42,7 +42,7 @@ from bot.catalog import (FOCUS_SURENESS, MEANING_SURENESS, Catalog, Product, abo
                          question_has_other_topic)
 from bot.extractive import AMBIGUOUS, ExtractiveAnswerer, consistent, unsure_answer
 from bot.focus import Focus, focus_of, read_focus
-from bot.question import analyse, with_earlier_ask
+from bot.question import analyse, as_asked, with_earlier_ask
 from bot.intents import Intent, IntentClassifier
 from bot.models import OWNER_BOT, OWNER_HUMAN, OWNER_QUEUED, RECOVERY_ASKED_REASON, RECOVERY_DONE, RECOVERY_OFFERED, Conversation
 from bot.order_answers import is_only_order_number
@@ -253,6 +253,8 @@ class ShopAssistant:
             message, query_vector = asked, None
         if (expanded := expand_shorthand(message)) != message:
             message, query_vector = expanded, None  # "发啥kd" asks 发啥快递
+        if (plain := as_asked(message, lang)) is not None:
+            message, query_vector = plain, None  # "still waiting for my refund, sent it back last week": how long a refund takes
         if query_vector is None:
             query_vector = self._embed_question(message)
         question = with_earlier_ask(analyse(message), focus.question if focus is not None else None)

@@ -222,3 +222,25 @@ def test_policy_passages_are_calibrated_on_their_own():
     assert probability(replace(row, passage=True)) > max(raw, 0.9)
     vetoed = replace(row, passage=True, ask_fits=False)
     assert probability(vetoed) <= 0.3  # a passage without the kind of fact asked stays capped
+
+
+@pytest.mark.parametrize(("message", "lang"), [
+    ("退款到哪了 琴寄回去都三天了", "zh"), ("申请退款三天了 钱怎么还没到", "zh"),
+    ("I'm still waiting for my refund, sent the desk back last week", "en"), ("where's my refund??", "en"),
+])
+def test_tracking_a_refund_asks_how_long_a_refund_takes(message, lang):
+    from bot.question import REFUND_STATUS_QUESTION, as_asked
+
+    assert as_asked(message, lang) == REFUND_STATUS_QUESTION[lang]
+
+
+@pytest.mark.parametrize("message", ["退款多久到账", "我要退款", "How do I return this?", "can I get a refund if it doesn't fit"])
+def test_other_refund_questions_are_asked_as_written(message):
+    from bot.question import as_asked
+
+    assert as_asked(message, "zh") is None
+
+
+def test_a_refund_tracked_with_a_story_gets_the_shops_refund_time(assistant, demo_merchant):
+    result = ask(assistant, demo_merchant, "I'm still waiting for my refund, sent the jacket back last week")
+    assert result.handoff is None and "business days" in result.reply, result.reply
