@@ -133,13 +133,28 @@ _REFUND_STATUS = re.compile(
     r"|refund (hasn'?t|has not|didn'?t|did not|not yet) (arrived|come|shown|been)|status of my refund|refund status",
     re.IGNORECASE)
 REFUND_STATUS_QUESTION = {"zh": "退款多久到账？", "en": "How long does a refund take?"}
+# A parcel that arrived damaged ("花盆到了碎成两半了", "my ceramic pot arrived cracked") asks the
+# shop's after-sale answer for damage in transit, however the damage is described.
+_ARRIVED = re.compile(r"收到|到货|到了|签收|刚到|快递|包裹|拆开|开箱|\b(arrived|came|delivered|received|unboxed|got it)\b", re.IGNORECASE)
+_DAMAGED = re.compile(r"破损|破了|碎了|碎成|压坏|压扁|压裂|裂了|裂缝|裂开|有个?裂|角裂|漏了|漏液|漏气|凹|磕|划痕|断了|坏了|变形"
+                      r"|crack|broken|broke|crush|leak|dent|scratch|damaged|smashed|shattered|bent", re.IGNORECASE)
+DAMAGE_QUESTION = {"zh": "收到的商品破损了怎么办？", "en": "What should I do if my order arrives damaged?"}
 
 
 def as_asked(text: str, lang: str) -> str | None:
-    """The question a request comes down to, when it is one every shop answers the same way
-    (tracking a refund: how long a refund takes); None for anything else."""
+    """The question a refund being tracked comes down to (how long a refund takes): nothing
+    else the message says is asked; None for any other message."""
     if _REFUND_STATUS.search(text):
         return REFUND_STATUS_QUESTION.get(lang, REFUND_STATUS_QUESTION["en"])
+    return None
+
+
+def damage_question(text: str, lang: str) -> str | None:
+    """The shop's question for damage in transit, when the message reports a parcel that
+    arrived damaged; its own words may still name a case the shop answers apart (a crushed
+    box signed for), so the turn asks this only when they find no sure answer."""
+    if _ARRIVED.search(text) and _DAMAGED.search(text):
+        return DAMAGE_QUESTION.get(lang, DAMAGE_QUESTION["en"])
     return None
 
 

@@ -244,3 +244,23 @@ def test_other_refund_questions_are_asked_as_written(message):
 def test_a_refund_tracked_with_a_story_gets_the_shops_refund_time(assistant, demo_merchant):
     result = ask(assistant, demo_merchant, "I'm still waiting for my refund, sent the jacket back last week")
     assert result.handoff is None and "business days" in result.reply, result.reply
+
+
+@pytest.mark.parametrize(("message", "lang"), [("花盆到了碎成两半了", "zh"), ("脚垫收到有个角裂了", "zh"),
+                                               ("my ceramic pot arrived cracked", "en")])
+def test_a_parcel_that_arrived_damaged_asks_the_shops_damage_question(message, lang):
+    from bot.question import DAMAGE_QUESTION, damage_question
+
+    assert damage_question(message, lang) == DAMAGE_QUESTION[lang]
+
+
+@pytest.mark.parametrize("message", ["羽绒服买了半年拉链坏了，保修吗", "会不会压坏", "收到了 谢谢"])
+def test_other_messages_are_no_damage_report(message):
+    from bot.question import damage_question
+
+    assert damage_question(message, "zh") is None
+
+
+def test_a_damage_story_gets_the_shops_after_sale_answer(assistant, demo_merchant):
+    result = ask(assistant, demo_merchant, "冲锋衣到了 拉链头断了 袖子还有个口子")
+    assert result.handoff is None and "拍照" in result.reply, result.reply
