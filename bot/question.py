@@ -139,6 +139,14 @@ _ARRIVED = re.compile(r"收到|到货|到了|签收|刚到|快递|包裹|拆开|
 _DAMAGED = re.compile(r"破损|破了|碎了|碎成|压坏|压扁|压裂|裂了|裂缝|裂开|有个?裂|角裂|漏了|漏液|漏气|凹|磕|划痕|断了|坏了|变形"
                       r"|crack|broken|broke|crush|leak|dent|scratch|damaged|smashed|shattered|bent", re.IGNORECASE)
 DAMAGE_QUESTION = {"zh": "收到的商品破损了怎么办？", "en": "What should I do if my order arrives damaged?"}
+# The price fell after the purchase ("买完第三天就降价了"): the shop's price-protection answer.
+_PRICE_DROP = re.compile(r"降价|便宜了|价格降|补差价|退差价|保价|price (dropped|drop|went down|is lower|fell)|cheaper now|price protection",
+                         re.IGNORECASE)
+PRICE_DROP_QUESTION = {"zh": "买了以后降价了能补差价吗？", "en": "The price dropped after I bought it. Can I get the difference back?"}
+# Tracking that stopped moving ("物流信息两天都没动了"): the shop's answer for stalled parcels.
+_STALLED = re.compile(r"(物流|快递|包裹|单号).{0,8}(没动|不动|没更新|不更新|没变|停了|卡住|没有更新)"
+                      r"|tracking.{0,20}(hasn'?t|has not|not|didn'?t|did not) (moved|updated|changed)|stuck in transit", re.IGNORECASE)
+STALLED_QUESTION = {"zh": "物流信息好几天不更新怎么办？", "en": "My tracking hasn't updated for days. What should I do?"}
 
 
 def as_asked(text: str, lang: str) -> str | None:
@@ -149,12 +157,15 @@ def as_asked(text: str, lang: str) -> str | None:
     return None
 
 
-def damage_question(text: str, lang: str) -> str | None:
-    """The shop's question for damage in transit, when the message reports a parcel that
-    arrived damaged; its own words may still name a case the shop answers apart (a crushed
-    box signed for), so the turn asks this only when they find no sure answer."""
-    if _ARRIVED.search(text) and _DAMAGED.search(text):
-        return DAMAGE_QUESTION.get(lang, DAMAGE_QUESTION["en"])
+def plain_question(text: str, lang: str) -> str | None:
+    """The shop's own question for a service request every shop answers, told as a story:
+    a parcel that arrived damaged, a price that fell after the purchase, tracking that stopped
+    moving. The story may still name a case the shop answers apart (a crushed box signed
+    for), so the turn asks this only when the shopper's own words find no sure answer."""
+    for asked, question in ((_ARRIVED.search(text) and _DAMAGED.search(text), DAMAGE_QUESTION),
+                            (_PRICE_DROP.search(text), PRICE_DROP_QUESTION), (_STALLED.search(text), STALLED_QUESTION)):
+        if asked:
+            return question.get(lang, question["en"])
     return None
 
 

@@ -42,7 +42,7 @@ from bot.catalog import (FOCUS_SURENESS, MEANING_SURENESS, Catalog, Product, abo
                          question_has_other_topic)
 from bot.extractive import AMBIGUOUS, ExtractiveAnswerer, consistent, unsure_answer
 from bot.focus import Focus, focus_of, read_focus
-from bot.question import analyse, as_asked, damage_question, with_earlier_ask
+from bot.question import analyse, as_asked, plain_question, with_earlier_ask
 from bot.intents import Intent, IntentClassifier
 from bot.models import OWNER_BOT, OWNER_HUMAN, OWNER_QUEUED, RECOVERY_ASKED_REASON, RECOVERY_DONE, RECOVERY_OFFERED, Conversation
 from bot.order_answers import is_only_order_number
@@ -281,10 +281,10 @@ class ShopAssistant:
             # The product's record lacks what is asked, and no FAQ row or policy sentence
             # answers it either ("剑麻柱坏了保修吗" may be answered by the warranty FAQ).
             return fact
-        if grounded.handoff and (plain := damage_question(message, lang)) is not None:
-            # Damage in transit told as a story ("花盆到了碎成两半了", "my ceramic pot arrived
-            # cracked"): the story's words are no topic of the shop's, so when they find no sure
-            # answer it is asked again as the shop's own question for damaged parcels.
+        if grounded.handoff and (plain := plain_question(message, lang)) is not None:
+            # A service request told as a story ("花盆到了碎成两半了", "买完第三天就降价了"): the
+            # story's words are no topic of the shop's, so when they find no sure answer it is
+            # asked again as the shop's own question for that request.
             retry, retry_evidence = self._grounded(merchant_id, plain, lang, mode, None, subject=subject, searched=searched,
                                                    version=version, threshold=threshold)
             if not retry.handoff:

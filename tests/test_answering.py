@@ -249,16 +249,16 @@ def test_a_refund_tracked_with_a_story_gets_the_shops_refund_time(assistant, dem
 @pytest.mark.parametrize(("message", "lang"), [("花盆到了碎成两半了", "zh"), ("脚垫收到有个角裂了", "zh"),
                                                ("my ceramic pot arrived cracked", "en")])
 def test_a_parcel_that_arrived_damaged_asks_the_shops_damage_question(message, lang):
-    from bot.question import DAMAGE_QUESTION, damage_question
+    from bot.question import DAMAGE_QUESTION, plain_question
 
-    assert damage_question(message, lang) == DAMAGE_QUESTION[lang]
+    assert plain_question(message, lang) == DAMAGE_QUESTION[lang]
 
 
 @pytest.mark.parametrize("message", ["羽绒服买了半年拉链坏了，保修吗", "会不会压坏", "收到了 谢谢"])
 def test_other_messages_are_no_damage_report(message):
-    from bot.question import damage_question
+    from bot.question import plain_question
 
-    assert damage_question(message, "zh") is None
+    assert plain_question(message, "zh") is None
 
 
 def test_a_damage_story_gets_the_shops_after_sale_answer(assistant, demo_merchant):
