@@ -264,3 +264,11 @@ def test_other_messages_are_no_damage_report(message):
 def test_a_damage_story_gets_the_shops_after_sale_answer(assistant, demo_merchant):
     result = ask(assistant, demo_merchant, "冲锋衣到了 拉链头断了 袖子还有个口子")
     assert result.handoff is None and "拍照" in result.reply, result.reply
+
+
+def test_how_much_extra_and_money_units_are_asking_words():
+    from bot.answerability import content_words
+    from retrieval.tokenize import tokenize
+
+    assert content_words(tokenize("能发顺丰吗 要加多少钱")) == ["顺丰"]
+    assert content_words(tokenize("我就买了80块钱的东西，要付运费吗")) == ["运费"]
