@@ -479,12 +479,32 @@ class IntentClassifier:
                 # the turn escalates it as one, and reports count it as one.
                 out.append(Intent(label="complaint", confidence=float(p[top]), scores=scores, reason="safety"))
                 continue
+            if self.labels[top] in ("aftersale", "logistics", "chitchat") and _asks_price_or_stock(text):
+                # "龟背竹多少钱", "龙井明前的贵不贵": a product's price or stock asked before buying,
+                # whatever the product's unfamiliar name did to the model's reading.
+                top = self.labels.index("presale")
             rule = _match_rule(text, self.labels[top])
             if rule is not None:
                 out.append(Intent(label=rule.label, confidence=1.0, scores=scores, reason=_rule_reason(rule, text)))
                 continue
             out.append(Intent(label=self.labels[top], confidence=float(p[top]), scores=scores, reason="classifier"))
         return out
+
+
+# The price of a service (退款, 运费, 顺丰, 维修, 安装, 补差价) is not the product's price.
+_NOT_THE_PRICE = re.compile(r"退|运费|邮费|快递|顺丰|加急|修|安装|补差|差价|保价|降价|赔|refund|return|shipping|postage|deliver|compensat|price (drop|protection)",
+                            re.IGNORECASE)
+
+
+def _asks_price_or_stock(text: str) -> bool:
+    from bot.question import asked_attributes  # the catalog's own cue words
+    from bot.shorthand import expand_shorthand
+
+    text = expand_shorthand(text)  # "sf能发吗 要加多少钱": 顺丰's price, not the product's
+
+    # Chinese cue words only: English ones are everyday words too ("is SF available?", "left in a locker").
+    return (re.search(r"[\u4e00-\u9fff]", text) is not None and bool({"price", "stock"} & set(asked_attributes(text)))
+            and not _NOT_THE_PRICE.search(text))
 
 
 # Asking to complain is a complaint however calmly it is put ("I'd like to file a complaint").

@@ -486,3 +486,15 @@ def test_a_refund_asked_for_outright_is_refund_whatever_the_report_around_it(cla
 def test_asking_how_a_refund_would_go_is_no_refund_request_by_rule(classifier, text):
     intent = classifier.predict(text)
     assert not intent.reason.startswith("rule:"), (text, intent)
+
+
+@pytest.mark.parametrize("text", ["龟背竹多少钱", "龙井明前的贵不贵 多少钱", "雪线长款羽绒服还剩几件"])
+def test_a_products_price_or_stock_asked_in_chinese_is_presale(classifier, text):
+    assert classifier.predict(text).label == "presale", text
+
+
+@pytest.mark.parametrize("text", ["sf能发吗 要加多少钱", "过了保修期修一次多少钱", "退款多少钱能到"])
+def test_the_price_of_a_service_is_not_taken_for_a_products(classifier, text):
+    from bot.intents import _asks_price_or_stock
+
+    assert not _asks_price_or_stock(text), text
