@@ -114,6 +114,11 @@ class Question:
 _SAME_ASK = re.compile(r"呢[？?]?\s*$|^(and|what about|how about)\b", re.IGNORECASE)
 
 
+def asks_as_before(text: str) -> bool:
+    """"四人位呢", "and the hardcover?": a follow-up asking again what the question before asked."""
+    return bool(_SAME_ASK.search(text.strip()))
+
+
 def with_earlier_ask(question: Question, earlier: str | None) -> Question:
     """A follow-up that names only another thing asks what the question before it asked."""
     if question.attributes or not earlier or not _SAME_ASK.search(question.text.strip()):

@@ -272,3 +272,12 @@ def test_how_much_extra_and_money_units_are_asking_words():
 
     assert content_words(tokenize("能发顺丰吗 要加多少钱")) == ["顺丰"]
     assert content_words(tokenize("我就买了80块钱的东西，要付运费吗")) == ["运费"]
+
+
+def test_a_product_named_with_nothing_asked_gets_its_card_and_the_focus(assistant, demo_merchant):
+    from bot.turn import TurnRequest
+
+    first = assistant.handle(TurnRequest(merchant_id=demo_merchant, message="想买个山岚轻量冲锋衣"))
+    assert first.handoff is None and "¥" in first.reply and "库存" in first.reply, first.reply
+    again = assistant.handle(TurnRequest(merchant_id=demo_merchant, message="有XL吗", conversation_id=first.conversation_id))
+    assert again.handoff is None and "XL" in again.reply, again.reply
