@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -283,9 +284,12 @@ def test_a_single_unanswerable_question_hands_off_and_logs_a_gap(assistant, demo
 
 @pytest.fixture
 def agents(demo_merchant):
+    # A fresh id per use: id() of a session object is a memory address, reused once it is freed,
+    # and the demo merchant (and its agents) live for the whole module.
+    suffix = uuid.uuid4().hex[:12]
     with session_scope() as s:
-        a, _ = desk.create_agent(s, demo_merchant, f"alice-{id(s)}", "Alice")
-        b, _ = desk.create_agent(s, demo_merchant, f"bob-{id(s)}", "Bob")
+        a, _ = desk.create_agent(s, demo_merchant, f"alice-{suffix}", "Alice")
+        b, _ = desk.create_agent(s, demo_merchant, f"bob-{suffix}", "Bob")
     return a, b
 
 
