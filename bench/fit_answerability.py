@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+from contextlib import contextmanager
 import uuid
 from pathlib import Path
 
@@ -69,19 +70,35 @@ def candidate_rows(assistant: ShopAssistant, merchant: str, message: str, lang: 
     return [c for c in judged if c.reply is not None]
 
 
+@contextmanager
+def dev_shop(assistant: ShopAssistant, name: str):
+    """A dev set's knowledge on a throw-away merchant: (dataset, merchant)."""
+    dataset = load_dataset(Path("eval/datasets") / name)
+    merchant = f"fit-{uuid.uuid4().hex[:8]}"
+    assistant.knowledge.ensure_merchant(merchant)
+    assistant.knowledge.ingest_paths(merchant, dataset.knowledge_files)
+    try:
+        yield dataset, merchant
+    finally:
+        assistant.knowledge.delete_merchant(merchant)
+
+
+def judged_cases(assistant: ShopAssistant, merchant: str, dataset):
+    """(case, its judged candidates) for every single-message case with an expected answer
+    or marked unanswerable (no follow-ups, no safety reports)."""
+    for case in dataset.cases:
+        if not (case.answer_contains or case.abstain) or case.turns or case.safety:
+            continue
+        yield case, candidate_rows(assistant, merchant, case.message, case.lang or detect_language(case.message))
+
+
 def calibrate(assistant: ShopAssistant, write: bool) -> None:
     """Calibrate passage candidates (isotonic, on the model's probability), fitted on the dev shops."""
     z, y = [], []
     for name in CALIBRATION_SETS:
-        dataset = load_dataset(Path("eval/datasets") / name)
-        merchant = f"cal-{uuid.uuid4().hex[:8]}"
-        assistant.knowledge.ensure_merchant(merchant)
-        assistant.knowledge.ingest_paths(merchant, dataset.knowledge_files)
-        try:
-            for case in dataset.cases:
-                if not (case.answer_contains or case.abstain) or case.turns or case.safety:
-                    continue
-                for c in candidate_rows(assistant, merchant, case.message, case.lang or detect_language(case.message)):
+        with dev_shop(assistant, name) as (dataset, merchant):
+            for case, candidates in judged_cases(assistant, merchant, dataset):
+                for c in candidates:
                     if c.evidence.chunk.kind != "passage":
                         continue
                     c.features.passage = False  # the model's own probability, before any calibration
@@ -90,8 +107,6 @@ def calibrate(assistant: ShopAssistant, write: bool) -> None:
                         continue
                     z.append(math.log(p / (1 - p)))  # kept as log-odds: the model's scale
                     y.append(bool(case.answer_contains) and answer_matches(c.reply, case.answer_contains))
-        finally:
-            assistant.knowledge.delete_merchant(merchant)
     raw, y_arr = 1 / (1 + np.exp(-np.asarray(z))), np.asarray(y, dtype=bool)
     # Isotonic, not Platt: a sigmoid steep enough for 0.6-0.7 (right every time) lifted 0.5-0.6
     # (right two times in three) over the threshold too.
@@ -122,15 +137,9 @@ def main() -> None:
         return
     X, y, groups, shops = [], [], [], []
     for name in DEV_SETS:
-        dataset = load_dataset(Path("eval/datasets") / name)
-        merchant = f"fit-{uuid.uuid4().hex[:8]}"
-        assistant.knowledge.ensure_merchant(merchant)
-        assistant.knowledge.ingest_paths(merchant, dataset.knowledge_files)
-        try:
-            for case in dataset.cases:
-                if not (case.answer_contains or case.abstain) or case.turns or case.safety:
-                    continue
-                for c in candidate_rows(assistant, merchant, case.message, case.lang or detect_language(case.message)):
+        with dev_shop(assistant, name) as (dataset, merchant):
+            for case, candidates in judged_cases(assistant, merchant, dataset):
+                for c in candidates:
                     # Every candidate for a question the knowledge cannot answer is a near miss.
                     right = bool(case.answer_contains) and answer_matches(c.reply, case.answer_contains)
                     X.append(c.features.vector()); y.append(right); groups.append("abstain" if case.abstain else "case"); shops.append(name)
@@ -142,8 +151,6 @@ def main() -> None:
                 for c in candidate_rows(assistant, merchant, row.title, row.lang, drop=row):
                     if c.evidence.chunk.lang == row.lang:
                         X.append(c.features.vector()); y.append(False); groups.append("mined"); shops.append(name)
-        finally:
-            assistant.knowledge.delete_merchant(merchant)
     X, y = np.asarray(X), np.asarray(y, dtype=bool)
     shops, cases = np.asarray(shops), np.asarray([g != "mined" for g in groups])
     if args.save:
