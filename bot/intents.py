@@ -57,7 +57,9 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, Field
 
+from bot.question import asked_attributes  # the catalog's own cue words
 from bot.safety import is_safety_report
+from bot.shorthand import expand_shorthand
 from bot.sentiment import anger
 
 log = logging.getLogger(__name__)
@@ -497,9 +499,6 @@ _NOT_THE_PRICE = re.compile(r"退|运费|邮费|快递|顺丰|加急|修|安装|
 
 
 def _asks_price_or_stock(text: str) -> bool:
-    from bot.question import asked_attributes  # the catalog's own cue words
-    from bot.shorthand import expand_shorthand
-
     text = expand_shorthand(text)  # "sf能发吗 要加多少钱": 顺丰's price, not the product's
 
     # Chinese cue words only: English ones are everyday words too ("is SF available?", "left in a locker").
