@@ -575,13 +575,24 @@ def _named_first(found: list[tuple[str, str]], question: str) -> tuple[str, str]
 _COUNTED = re.compile(r"(?:几|多少)\s*(颗|粒|对|根|片|支|节|层|只|条|块|包|袋|瓶|盒|张|本|套|双|卷|粒)")
 
 
+# The same, asked in English of a record written in Chinese ("how many packs are in it?" of
+# "750g（25g×30包）"): each English measure word and the Chinese ones it may be written as.
+_MEASURE_WORDS = {"pack": "包袋", "bag": "袋包", "piece": "片个块颗粒", "pc": "片个块颗粒", "pair": "对双", "roll": "卷",
+                  "sheet": "张页", "bottle": "瓶", "boxe": "盒", "box": "盒", "stick": "支根", "capsule": "粒", "tablet": "片粒",
+                  "pill": "粒片", "sachet": "包袋"}
+_COUNTED_EN = re.compile(r"\bhow many (packs?|bags?|pieces?|pcs|pairs?|rolls?|sheets?|bottles?|box(?:es)?|sticks?|capsules?|tablets?|"
+                         r"pills?|sachets?)\b", re.IGNORECASE)
+
+
 def _value_facts(product: Product, question: Question) -> list[tuple[str, str]]:
     """For a yes/no question, the one fact whose value holds a word the question names and
     the product's name does not ("凯美瑞20款能用吗" → 适用车型：丰田凯美瑞 2018-2024款…); for a
     count asked by its measure word, the one fact counting in it."""
     facts = product.data.get("facts") or {}
-    if counted := _COUNTED.search(question.text):
-        unit = re.escape(counted.group(1))
+    counted = _COUNTED.search(question.text)
+    english = None if counted else _COUNTED_EN.search(question.text)
+    if counted or english:
+        unit = re.escape(counted.group(1)) if counted else "[" + _MEASURE_WORDS[english.group(1).lower().rstrip("s")] + "]"
         held = [(k, v) for k, v in facts.items() if re.search(rf"(\d|[一二两三四五六七八九十])\s*{unit}", str(v))]
         return held if len(held) == 1 else []
     if question.ask != "yes_no":

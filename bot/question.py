@@ -185,6 +185,8 @@ def asked_attributes(text: str) -> list[str]:
         found.remove("price")  # "how much protein is in it": an amount of something, not money
     if "dimensions" in found and matched["dimensions"] == ["多大"] and _HOW_BIG_A.search(q):
         found.remove("dimensions")  # "适合多大的狗": the size of the dog, not of the product
+    if not found and _WHERE_FROM.search(q):
+        found.append("origin")  # "where are these dates from?"
     if not found and _names_colour(q):
         found.append("colors")  # "有蓝色的吗", "does it come in black?"
     return found
@@ -194,6 +196,10 @@ def asked_attributes(text: str) -> list[str]:
 # "how much for two"); followed by a noun it asks an amount of that ("how much protein").
 _HOW_MUCH_OF = re.compile(r"\bhow much (?!(?:is|are|was|were|does|do|did|would|will|should|for|it|this|that|these|those|the|a|an|"
                           r"per|each|money|to|in|of|with|shipping|postage|delivery)\b)[a-z]{3,}")
+
+
+# "where are these dates from?", "where does the tea come from": the origin.
+_WHERE_FROM = re.compile(r"\bwhere\b(?!.*\b(ship|send|sent|deliver|post|dispatch|mail)).*\bfrom\b")  # not where parcels leave from
 
 
 # "多大的" + a noun asks the size of that thing ("多大的狗", "多大的房间"), not the product's.

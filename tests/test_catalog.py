@@ -310,3 +310,11 @@ def test_a_count_asked_by_its_measure_word_is_answered_from_the_value_counting_i
     # Two values counting in the same word: neither is the one asked about.
     twice = product("BG2", "手剥碧根果 1kg", facts={"规格": "约90-110颗/500g", "小袋": "每袋约20颗"})
     assert answer_facts(analyse("碧根果一斤大概多少颗"), "zh", twice) is None
+
+
+def test_a_count_asked_in_english_finds_the_chinese_measure_word():
+    nuts = product("MR30", "每日坚果 30包装", title_en="Daily Nuts Mix", facts={"净含量": "750g（25g×30包）", "保质期": "180天"})
+    fact = answer_facts(analyse("how many packs are in it?"), "en", nuts)
+    assert fact is not None and "30包" in fact.reply
+    assert asked_attributes("where are these dates from?") == ["origin"]
+    assert asked_attributes("where do you ship from?") == []  # where parcels leave from: the shop's answer
