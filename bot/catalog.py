@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from bot.answerability import ASK_WORDS, content_words
 from bot.extractive import TextVectors
-from bot.question import ATTRIBUTE_BY_NAME, COLOUR_TRANSLATIONS, COLOUR_WORDS, Question, analyse
+from bot.question import ATTRIBUTE_BY_NAME, COLOUR_TRANSLATIONS, COLOUR_WORDS, Question, analyse, asks_as_before
 from bot.replies import money
 from knowledge import repository
 from knowledge.models import Chunk, Document
@@ -572,7 +572,7 @@ def _named_first(found: list[tuple[str, str]], question: str) -> tuple[str, str]
 
 # A count asked by its measure word ("一斤多少颗", "送几对"): answered by the one value that
 # counts in it ("约90-110颗/500g", "硅胶防痛垫2对"). 个 and 件 count anything, so they name no fact.
-_COUNTED = re.compile(r"(?:几|多少)\s*(颗|粒|对|根|片|支|节|层|只|条|块|包|袋|瓶|盒|张|本|套|双|卷|粒)")
+_COUNTED = re.compile(r"(?:几|多少)\s*(颗|粒|对|根|片|支|节|层|只|条|块|包|袋|瓶|盒|张|本|套|双|卷)")
 
 
 # The same, asked in English of a record written in Chinese ("how many packs are in it?" of
@@ -751,6 +751,16 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
     for key, value in literal:
         parts.append(f"The {title}'s {key} is {value}." if en else f"{title}的{key}：{value}。")
     return FactAnswer(" ".join(parts) if en else "".join(parts), product, asked + [k for k, _ in literal])
+
+
+def card_facts(question: Question, lang: str, product: Product, currency: str = "CNY") -> FactAnswer | None:
+    """A product named and nothing asked of it ("想买个猫包"): its card, price and stock, so the
+    conversation has it in focus for what the shopper asks next. None when the question asks
+    anything ("膨润土的呢" asks what the question before it asked)."""
+    if question.attributes or question.ask != "other" or asks_as_before(question.text) or _residual_words(question, product):
+        return None
+    card = Question(text=question.text, ask="price", attributes=["price", "stock"], elliptical=question.elliptical)
+    return answer_facts(card, lang, product, None, currency)
 
 
 def _attribute_reply(attribute: str, question: Question, en: bool, title: str, product: Product, variant: dict | None,

@@ -82,8 +82,10 @@ def warm() -> None:
     _english_pattern()
 
 
-def place_words(text: str) -> set[str]:
-    """The tokens of ``text`` (as ``tokenize`` cuts them) that belong to a place name."""
+@lru_cache(maxsize=1024)
+def place_words(text: str) -> frozenset[str]:
+    """The tokens of ``text`` (as ``tokenize`` cuts them) that belong to a place name (cached:
+    each of a turn's candidates asks it of the same question)."""
     chinese, _ = _countries()
     cities = _chinese_places()
     found: list[str] = []
@@ -92,7 +94,7 @@ def place_words(text: str) -> set[str]:
             if len(token) >= 2 and (token in cities or token in chinese):
                 found.append(token)
     found += [m.group(1) for m in _english_pattern().finditer(text.casefold())]
-    return {t for name in found for t in tokenize(name)}
+    return frozenset(t for name in found for t in tokenize(name))
 
 
 def speaks_of_places(text: str) -> bool:

@@ -121,7 +121,7 @@ def asks_as_before(text: str) -> bool:
 
 def with_earlier_ask(question: Question, earlier: str | None) -> Question:
     """A follow-up that names only another thing asks what the question before it asked."""
-    if question.attributes or not earlier or not _SAME_ASK.search(question.text.strip()):
+    if question.attributes or not earlier or not asks_as_before(question.text):
         return question
     before = analyse(earlier)
     if not before.attributes:

@@ -38,11 +38,11 @@ from bot.conversations import (
 from bot.events import record_event
 from bot.greeting import SuggestionChips
 from bot.safety import is_safety_report
-from bot.catalog import (FOCUS_SURENESS, LINK_THRESHOLD, MEANING_SURENESS, _residual_words, Catalog, Product, about_focus, answer_facts, fact_confidence, names_a_key,
-                         question_has_other_topic)
+from bot.catalog import (FOCUS_SURENESS, LINK_THRESHOLD, MEANING_SURENESS, Catalog, Product, about_focus, answer_facts, card_facts,
+                         fact_confidence, names_a_key, question_has_other_topic)
 from bot.extractive import AMBIGUOUS, ExtractiveAnswerer, consistent, unsure_answer
 from bot.focus import Focus, focus_of, read_focus
-from bot.question import Question, analyse, as_asked, asks_as_before, plain_question, with_earlier_ask
+from bot.question import analyse, as_asked, plain_question, with_earlier_ask
 from bot.intents import Intent, IntentClassifier
 from bot.models import OWNER_BOT, OWNER_HUMAN, OWNER_QUEUED, RECOVERY_ASKED_REASON, RECOVERY_DONE, RECOVERY_OFFERED, Conversation
 from bot.order_answers import is_only_order_number
@@ -382,13 +382,8 @@ class ShopAssistant:
         if product is None:
             return None
         fact = answer_facts(question, lang, product, self.catalog.key_similarity, currency)
-        if (fact is None and link is not None and link.score >= LINK_THRESHOLD and not question.attributes
-                and question.ask == "other" and not asks_as_before(question.text) and not _residual_words(question, product)):
-            # A product named and nothing asked of it ("想买个猫包"): its card, price and stock,
-            # so the conversation has it in focus for what the shopper asks next ("膨润土的呢"
-            # asks what the question before it asked, not this).
-            card = Question(text=question.text, ask="price", attributes=["price", "stock"], elliptical=question.elliptical)
-            fact = answer_facts(card, lang, product, None, currency)
+        if fact is None and link is not None and link.score >= LINK_THRESHOLD:
+            fact = card_facts(question, lang, product, currency)  # named, nothing asked: its card
         chunk = product.chunks.get(lang) or next(iter(product.chunks.values()))
         title = product.title(lang)[:200]
         cite = [Citation(document=product.document, chunk=chunk, score=round(sureness, 4), title=title,
