@@ -23,6 +23,7 @@ from bot.extractive import TextVectors
 from bot.question import ATTRIBUTE_BY_NAME, COLOUR_TRANSLATIONS, COLOUR_WORDS, Question, analyse, asks_as_before
 from bot.replies import money
 from knowledge import repository
+from knowledge.facts import RESTOCK_KEY
 from knowledge.models import Chunk, Document
 from knowledge.parsers import format_price
 from retrieval.tokenize import tokenize
@@ -689,9 +690,14 @@ def _variant_for(product: Product, question: str) -> dict | None:
             elif is_cjk(part):
                 shared = _longest_run_text(part, q)
                 run = len(shared) if len(shared) >= 2 and shared not in title else 0
+            elif (number := re.search(r"\d+(?:\.\d+)?", part)) and len(number.group()) >= 2 and re.search(
+                    rf"(?<![\d.]){re.escape(number.group())}(?![\d.])", q):
+                run = len(number.group()) + 1  # "EU42.5" named as "42.5"
             else:
                 run = 0
             best += run  # "16 pro max": pro and max, against the Pro's pro alone
+        if best and any(word in q and word in str(variant["name"]).casefold() for word in _PLAIN_COLOURS):
+            best += 2  # "白色42.5": the white one in 42.5, not the black one
         scored.append((best, variant))
     scored.sort(key=lambda pair: pair[0], reverse=True)
     if scored[0][0] >= 2 and (len(scored) == 1 or scored[1][0] < scored[0][0]):
@@ -702,6 +708,10 @@ def _variant_for(product: Product, question: str) -> dict | None:
         if len(having) == 1:
             return having[0]
     return None
+
+
+def _sold_out(variant: dict | None) -> bool:
+    return variant is not None and variant.get("stock") is not None and int(variant["stock"]) <= 0
 
 
 def _squeeze(text: str) -> str:
@@ -777,6 +787,10 @@ def _attribute_reply(attribute: str, question: Question, en: bool, title: str, p
             listed = (", " if en else "、").join(f"{name} {money(value, currency, format_price(value))}" for name, value in each)
             return f"The {title} costs, by option: {listed}." if en else f"{title}各款价格：{listed}。"
         tag = money(price, currency, format_price(price))
+        if _sold_out(variant) and "stock" not in question.attributes:
+            back = _restock(product, variant)  # a price for an option there is none of: say so
+            return (f"The {title}{which} costs {tag}, but it is out of stock right now." + _restock_note(back, en)
+                    if en else f"{title}{which}的价格是{tag}，目前缺货。" + _restock_note(back, en))
         return f"The {title}{which} costs {tag}." if en else f"{title}{which}的价格是{tag}。"
     if attribute == "stock":
         stock = variant.get("stock") if variant and variant.get("stock") is not None else data.get("stock")
@@ -792,10 +806,10 @@ def _attribute_reply(attribute: str, question: Question, en: bool, title: str, p
             return f"{title}：{'、'.join(have)}有货；{'、'.join(gone)}缺货。"
         if int(stock) > 0:
             return f"The {title}{which} is in stock ({int(stock)} left)." if en else f"{title}{which}目前有货，库存{int(stock)}件。"
-        back = _restock(product)  # when the merchant wrote when it comes back, say so
+        back = _restock(product, variant)  # when the merchant wrote when it comes back, say so
         if en:
-            return f"Sorry, the {title}{which} is out of stock right now." + (f" Restock: {back}." if back else "")
-        return f"抱歉，{title}{which}目前缺货。" + (f"补货：{back}。" if back else "")
+            return f"Sorry, the {title}{which} is out of stock right now." + _restock_note(back, en)
+        return f"抱歉，{title}{which}目前缺货。" + _restock_note(back, en)
     if attribute in ("sizes", "colors"):
         values = _list_field(data, attribute, lang)
         fact = _fact_for(product, attribute)
@@ -818,6 +832,9 @@ def _attribute_reply(attribute: str, question: Question, en: bool, title: str, p
             word, present = named
             if not en and attribute == "sizes" and word.isdigit():
                 word += "码"
+            if present and _sold_out(variant):
+                # "黑色呢" after "雪地靴有货吗": the black one is listed, but there is none to sell.
+                return _attribute_reply("stock", question, en, title, product, variant, currency)
             if present:
                 return f"Yes, the {title} comes in {word}." if en else f"有的，{title}有{word}。"
             if attribute == "colors":
@@ -862,13 +879,21 @@ def _variant_measures(question: str, en: bool, title: str, product: Product, var
     return f"The {title}: {listed}." if en else f"{title}：{listed}。"
 
 
-_RESTOCK_KEY = re.compile(r"restock|back.?in.?stock|补货|到货|预计.*(发货|上架)", re.IGNORECASE)
-
-
-def _restock(product: Product) -> str | None:
-    """The record's restock note ("restock": "预计12月20日到货", 补货时间…), if it has one."""
+def _restock(product: Product, variant: dict | None = None) -> str | None:
+    """The restock note ("restock": "预计12月20日到货", 补货时间…) of the option asked about,
+    else of the record, if the merchant wrote one."""
+    if variant and variant.get("restock"):
+        return str(variant["restock"])
     facts = product.data.get("facts") or {}
-    return next((str(v).strip() for k, v in facts.items() if _RESTOCK_KEY.search(str(k)) and str(v).strip()), None)
+    return next((str(v).strip() for k, v in facts.items() if RESTOCK_KEY.search(str(k)) and str(v).strip()), None)
+
+
+def _restock_note(note: str | None, en: bool) -> str:
+    if not note:
+        return ""
+    if RESTOCK_KEY.search(note):  # "预计12月12日补货" says what it is
+        return f" {note.rstrip('.')}." if en else f"{note.rstrip('。')}。"
+    return f" Restock: {note}." if en else f"补货：{note}。"
 
 
 def _looks_like_sizes(values: list[str]) -> bool:

@@ -90,6 +90,10 @@ def extract_facts(product: dict[str, Any], known: set[str]) -> dict[str, str]:
     return {k: v for k, v in facts.items() if k and v}
 
 
+# Keys under which a merchant writes when something comes back in stock.
+RESTOCK_KEY = re.compile(r"restock|back.?in.?stock|补货|到货|预计.*(发货|上架)", re.IGNORECASE)
+
+
 def extract_variants(product: dict[str, Any]) -> list[dict[str, Any]]:
     """SKU variants as [{'name', 'price', 'stock'}]: each may differ in price and stock."""
     raw = product.get("skus") or product.get("variants") or []
@@ -104,8 +108,13 @@ def extract_variants(product: dict[str, Any]) -> list[dict[str, Any]]:
         if name is None:
             rest = {k: v for k, v in lowered.items() if k not in ("sku", "price", "stock", "id")}
             name = " ".join(_text(v) for v in rest.values()) if rest else lowered.get("sku")
-        variants.append({"name": _text(name), "sku": lowered.get("sku"), "price": _number(lowered.get("price")),
-                         "stock": _number(lowered.get("stock"), int)})
+        variant = {"name": _text(name), "sku": lowered.get("sku"), "price": _number(lowered.get("price")),
+                   "stock": _number(lowered.get("stock"), int)}
+        # When this option comes back ("restock": "预计12月12日补货"): an out-of-stock option's own note.
+        restock = next((_text(v) for k, v in lowered.items() if RESTOCK_KEY.search(k) and _text(v).strip()), None)
+        if restock:
+            variant["restock"] = restock
+        variants.append(variant)
     return variants
 
 

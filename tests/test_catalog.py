@@ -64,6 +64,31 @@ def test_the_variant_the_question_names_answers_for_itself(item, question, reply
     assert reply in answer_facts(analyse(question), "zh", item).reply
 
 
+RUNNER = product(
+    "RUN", "轻风缓震跑步鞋", price=299, colors=["白灰色", "黑色"],
+    variants=[{"name": "白灰色 EU42", "stock": 31, "price": 299},
+              {"name": "白灰色 EU42.5", "stock": 0, "price": 299, "restock": "预计12月12日补货"},
+              {"name": "黑色 EU42.5", "stock": 9, "price": 299}],
+)
+
+
+@pytest.mark.parametrize(
+    "question, reply",
+    [
+        ("白色42.5有吗", "白灰色 EU42.5)目前缺货。预计12月12日补货"),  # named by colour and number together
+        ("黑色42.5有吗", "有的"),
+        ("白色42.5多少钱", "的价格是¥299，目前缺货。预计12月12日补货"),  # a price for an option there is none of
+    ],
+)
+def test_a_named_option_that_is_sold_out_is_not_answered_as_on_sale(question, reply):
+    assert reply in answer_facts(analyse(question), "zh", RUNNER).reply
+
+
+def test_a_colour_not_sold_is_still_declined_when_the_named_size_is_sold_out():
+    hoop = product("HOOP", "Gold Hoop Earrings", colors=["gold"], variants=[{"name": "3cm", "stock": 0}, {"name": "4cm", "stock": 2}])
+    assert answer_facts(analyse("does the 3cm one come in silver?"), "en", hoop) is None
+
+
 def test_with_no_variant_named_differing_stock_and_prices_are_given_per_variant():
     stock = answer_facts(analyse("手机壳有货吗"), "zh", PHONE_CASE).reply
     assert "iPhone 16 Plus缺货" in stock and "iPhone 16 Pro Max有货" in stock

@@ -133,3 +133,11 @@ def test_a_table_under_a_key_is_one_fact_holding_every_row():
                 "fitment": [{"车型": "凯美瑞", "年款": "2018-2024"}, {"车型": "雅阁", "年款": "2018-2023"}]}]
     chunk = parse_document("catalog.json", json.dumps(catalog, ensure_ascii=False).encode(), max_bytes=10**6).chunks[0]
     assert chunk.data["facts"] == {"fitment": "凯美瑞 2018-2024；雅阁 2018-2023"}  # not only the last row's columns
+
+
+def test_a_variants_restock_note_is_kept_with_it():
+    from knowledge.facts import extract_variants
+
+    variants = extract_variants({"skus": [{"sku": "A", "spec": "雾蓝", "price": 39, "stock": 0, "restock": "预计12月15日补货"},
+                                          {"sku": "B", "spec": "奶白", "price": 39, "stock": 5}]})
+    assert variants[0]["restock"] == "预计12月15日补货" and "restock" not in variants[1]
