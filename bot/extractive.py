@@ -54,6 +54,7 @@ JUDGE_DEPTH = 3
 AMBIGUITY_MARGIN = 0.1
 # How much a passage sentence with the kind of fact asked gains over its similarity.
 FITS_BONUS = 0.1
+WORDS_BONUS = 0.3  # a passage sentence's share of a follow-up's own content words, beside its dense similarity
 AMBIGUOUS = 0.45
 
 
@@ -129,13 +130,16 @@ class ExtractiveAnswerer:
         unseen: set[str] = frozenset(),
         other_product: Callable[[str], bool] | None = None,
         threshold: float | None = None,
+        own_words: bool = False,
     ) -> Answer:
         """``other_product``: whether a text names another product than the one asked about;
-        ``threshold``: the merchant's own answer threshold, else the answerer's."""
+        ``threshold``: the merchant's own answer threshold, else the answerer's; ``own_words``:
+        ``query_tokens`` are a follow-up's own words, not all of ``question`` (which it leans on)."""
         threshold = self.threshold if threshold is None else threshold
         if not evidence:
             return unsure_answer(lang, [], 0.0)
-        judged, scores, order = self.candidates(question, lang, evidence, query_tokens, query_vector, query_idf, unseen)
+        judged, scores, order = self.candidates(question, lang, evidence, query_tokens, query_vector, query_idf, unseen,
+                                                own_words=own_words)
         own_language = any(ev.chunk.lang == lang for ev in evidence)
         for c in judged:
             if c.reply is None:
@@ -168,7 +172,7 @@ class ExtractiveAnswerer:
 
     def candidates(self, question: str, lang: str, evidence: list[Evidence], query_tokens: list[str],
                    query_vector: np.ndarray | None = None, query_idf: dict[str, float] | None = None,
-                   unseen: set[str] = frozenset()):
+                   unseen: set[str] = frozenset(), own_words: bool = False):
         """The best few candidates by match score, each with its reply and answerability
         features; also every candidate's score and the ranking."""
         if query_vector is None:
@@ -189,7 +193,7 @@ class ExtractiveAnswerer:
         analysed = analyse(question)
         judged = []
         for i in order[:JUDGE_DEPTH]:
-            reply = self.compose(question, lang, evidence[i], query_vector)
+            reply = self.compose(question, lang, evidence[i], query_vector, query_tokens if own_words else None)
             f = self.features(analysed, lang, evidence[i], scores, i, order, similarities[i], query_tokens, query_idf or {}, reply or "", unseen)
             judged.append(Candidate(evidence[i], reply, f, probability(f) if reply is not None else 0.0))
         return judged, scores, order
@@ -279,7 +283,8 @@ class ExtractiveAnswerer:
             score -= 0.05
         return score
 
-    def compose(self, question: str, lang: str, ev: Evidence, query_vector: np.ndarray | None = None) -> str | None:
+    def compose(self, question: str, lang: str, ev: Evidence, query_vector: np.ndarray | None = None,
+                query_tokens: list[str] | None = None) -> str | None:
         """The candidate's reply to the question; None when it cannot answer it (a product
         whose record lacks the attribute asked for)."""
         chunk = ev.chunk
@@ -290,9 +295,10 @@ class ExtractiveAnswerer:
             # question names among all of the shop's products; a record retrieved here is only
             # close in words, and may be an accessory of the product the shopper meant.
             return None
-        return self.best_sentences(question, chunk, query_vector)
+        return self.best_sentences(question, chunk, query_vector, words=query_tokens)
 
-    def best_sentences(self, question: str, chunk: Chunk, query_vector: np.ndarray | None = None, keep: int = 2) -> str:
+    def best_sentences(self, question: str, chunk: Chunk, query_vector: np.ndarray | None = None, keep: int = 2,
+                       words: list[str] | None = None) -> str:
         sentences = _sentences(chunk)
         joiner = "" if re.search(r"[\u4e00-\u9fff]", chunk.text) else " "
         if len(sentences) <= keep:
@@ -306,6 +312,12 @@ class ExtractiveAnswerer:
         fits = np.array([answer_fits(ask, sentence) for sentence in sentences])
         if fits.any() and not fits.all():
             sims = sims + FITS_BONUS * fits
+        wanted = content_words(words) if words else []
+        if wanted:
+            # A follow-up's own words pick the sentence: "智能手表呢" after "机械表保修几年" is the
+            # warranty table's 智能手表 row, however close the 机械表 row is to the two together.
+            held = np.array([sum(w in set(tokenize(sentence)) for w in wanted) / len(wanted) for sentence in sentences])
+            sims = sims + WORDS_BONUS * held
         top = sorted(np.argsort(-sims)[:keep])  # keep the document's order
         return joiner.join(without_repeated_leads([sentences[i] for i in top]))
 

@@ -42,7 +42,7 @@ from bot.catalog import (FOCUS_SURENESS, LINK_THRESHOLD, MEANING_SURENESS, Catal
                          fact_confidence, names_a_key, question_has_other_topic)
 from bot.extractive import AMBIGUOUS, ExtractiveAnswerer, consistent, unsure_answer
 from bot.focus import Focus, focus_of, read_focus
-from bot.question import analyse, as_asked, plain_question, with_earlier_ask
+from bot.question import analyse, as_asked, asks_as_before, plain_question, with_earlier_ask
 from bot.intents import Intent, IntentClassifier
 from bot.models import OWNER_BOT, OWNER_HUMAN, OWNER_QUEUED, RECOVERY_ASKED_REASON, RECOVERY_DONE, RECOVERY_OFFERED, Conversation
 from bot.order_answers import is_only_order_number
@@ -275,8 +275,20 @@ class ShopAssistant:
         if fact is not None and not fact.handoff:
             return fact
         subject = self._subject(question, in_focus, link)
-        grounded, evidence = self._grounded(merchant_id, message, lang, mode, query_vector, subject=subject,
-                                            searched=searched, version=version, threshold=threshold)
+        grounded = None
+        if focus is not None and focus.question and subject is None and _another_thing_same_ask(message):
+            # "智能手表呢" after "机械表保修几年" asks how long the smart watch's warranty is: alone
+            # it asks nothing, so it is asked as the question before it, and judged by its own
+            # words (the answer must speak of 智能手表) and the earlier question's ask.
+            own, _ = self._search(merchant_id, message, mode, query_vector, searched, version)
+            combined = f"{focus.question} {message}"
+            grounded, evidence = self._grounded(merchant_id, combined, lang, mode, None, searched=searched, version=version,
+                                                threshold=threshold, judged_by=own, own_words=True)
+            if grounded.handoff:
+                grounded = None
+        if grounded is None:
+            grounded, evidence = self._grounded(merchant_id, message, lang, mode, query_vector, subject=subject,
+                                                searched=searched, version=version, threshold=threshold)
         if fact is not None and grounded.handoff:
             # The product's record lacks what is asked, and no FAQ row or policy sentence
             # answers it either ("剑麻柱坏了保修吗" may be answered by the warranty FAQ).
@@ -342,12 +354,13 @@ class ShopAssistant:
     def _grounded(
         self, merchant_id: str, message: str, lang: str, mode: RetrieverMode, query_vector, query: str | None = None,
         subject: Product | None = None, searched: Searched | None = None, version: int | None = None,
-        threshold: float | None = None, judged_by: RetrievalResult | None = None,
+        threshold: float | None = None, judged_by: RetrievalResult | None = None, own_words: bool = False,
     ) -> tuple[Answer, list[Evidence]]:
         """``query``: what to retrieve with, when it is more than the message; ``subject``: the
         product the question is about, so a row about another of the shop's products is not
         taken for its answer ("这个能机洗吗" about a rug is not answered by the sofa's FAQ);
-        ``judged_by``: the search whose words judge the candidates (default: this one)."""
+        ``judged_by``: the search whose words judge the candidates (default: this one);
+        ``own_words``: those words also pick a passage's sentences (a follow-up's own thing)."""
         query = query or message
         result, evidence = self._search(merchant_id, query, mode, query_vector, searched, version)
         query_vector = result.query_vector
@@ -356,7 +369,7 @@ class ShopAssistant:
         other_product = (lambda text: self.catalog.names_other_product(merchant_id, subject, text, result.version)) if subject else None
         words = judged_by or result
         return self.extractive.answer(message, lang, evidence, words.query_tokens, query_vector, words.query_idf, words.unseen,
-                                      other_product=other_product, threshold=threshold), evidence
+                                      other_product=other_product, threshold=threshold, own_words=own_words), evidence
 
     def _warm_vocabulary(self, merchant_id: str, version: int) -> None:
         if version and self._warmed.get(merchant_id) != version:
@@ -783,6 +796,12 @@ class ShopAssistant:
             route=route,
             quick_replies=quick_replies or [],
         )
+
+
+def _another_thing_same_ask(message: str) -> bool:
+    """"专票呢", "what about the smart watch?": another thing named, nothing asked of it."""
+    alone = analyse(message)
+    return asks_as_before(message) and alone.ask == "other" and not alone.attributes
 
 
 def _suggestion_query(words: str | None, refund_reason: str | None, lang: str) -> str | None:

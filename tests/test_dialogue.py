@@ -552,6 +552,24 @@ def test_a_short_follow_up_answered_alone_is_checked_against_the_topic_before_it
     assert "中通" in courier.reply
 
 
+def test_another_thing_named_with_nothing_asked_asks_what_the_question_before_asked(assistant, merchant_id, tmp_path):
+    (tmp_path / "faq_zh.csv").write_text(
+        "问题,答案\n能开发票吗,可以开电子普通发票，确认收货后在订单页申请开票，3个工作日内开出。\n"
+        "智能手表支持苹果手机吗,智能手表支持安卓8.0及以上和iOS 13及以上系统。\n", encoding="utf-8")
+    (tmp_path / "policy_zh.md").write_text(
+        "# 服务说明\n## 发票\n默认开具电子普通发票。订单实付满1000元可申请增值税专用发票，确认收货后30天内申请。\n"
+        "## 保修\n| 品类 | 保修期 |\n| --- | --- |\n| 机械表 | 2年 |\n| 智能手表 | 1年 |\n", encoding="utf-8")
+    assistant.knowledge.ensure_merchant(merchant_id)
+    assistant.knowledge.ingest_paths(merchant_id, sorted(tmp_path.iterdir()))
+    first = say(assistant, merchant_id, "能开发票吗")
+    assert "电子普通发票" in first.reply
+    special = say(assistant, merchant_id, "专票呢", first.conversation_id)  # 专票: the policy's 增值税专用发票
+    assert "1000" in special.reply
+    warranty = say(assistant, merchant_id, "机械表保修几年")
+    smart = say(assistant, merchant_id, "智能手表呢", warranty.conversation_id)
+    assert smart.handoff or "1年" in smart.reply  # the smart watch's warranty, never its phone support
+
+
 def test_a_product_an_faq_answer_is_about_is_in_focus_for_the_next_question(assistant, merchant_id, tmp_path):
     (tmp_path / "faq_zh.csv").write_text(
         "问题,答案\nB1吉他适合初学者吗,适合，B1是我们最受欢迎的入门款，琴颈细，按弦不累。\n几天发货,下单后48小时内发货。\n", encoding="utf-8")
