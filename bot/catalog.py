@@ -763,11 +763,16 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
     return FactAnswer(" ".join(parts) if en else "".join(parts), product, asked + [k for k, _ in literal])
 
 
+_HOW_MUCH_ALONE = re.compile(r"多少\s*[啊呀哦嘛?？!！~～]*\s*$")
+
+
 def card_facts(question: Question, lang: str, product: Product, currency: str = "CNY") -> FactAnswer | None:
-    """A product named and nothing asked of it ("想买个猫包"): its card, price and stock, so the
+    """A product named and nothing asked of it ("想买个猫包"), or only "多少": its card, price and stock, so the
     conversation has it in focus for what the shopper asks next. None when the question asks
     anything ("膨润土的呢" asks what the question before it asked)."""
-    if question.attributes or question.ask != "other" or asks_as_before(question.text) or _residual_words(question, product):
+    bare_how_much = question.ask == "amount" and _HOW_MUCH_ALONE.search(question.text) is not None  # "德比鞋多少": its price
+    if (question.attributes or (question.ask != "other" and not bare_how_much) or asks_as_before(question.text)
+            or _residual_words(question, product)):
         return None
     card = Question(text=question.text, ask="price", attributes=["price", "stock"], elliptical=question.elliptical)
     return answer_facts(card, lang, product, None, currency)

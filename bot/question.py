@@ -189,7 +189,14 @@ def asked_attributes(text: str) -> list[str]:
         found.append("origin")  # "where are these dates from?"
     if not found and _names_colour(q):
         found.append("colors")  # "有蓝色的吗", "does it come in black?"
+    if not found and _HOW_MUCH_EACH.search(q):
+        found.append("price")  # "多少一双", "这个多少": the price, as shoppers clip it
     return found
+
+
+# "多少" before "一双 / 一个", or after nothing but "this": the price. ("德比鞋多少" is priced
+# by the catalog stage, which knows 德比鞋 is a product; "拉力多少" asks the pull.)
+_HOW_MUCH_EACH = re.compile(r"多少\s*(钱\s*)?一\s*[个件双只瓶盒袋包套条支斤块张本对台]|^\s*(这|那)(个|款|件|双)?\s*多少\s*[啊呀呢哦嘛?？!！~～]*\s*$")
 
 
 # "how much" asks the price when a verb or the thing priced follows it ("how much is the …",

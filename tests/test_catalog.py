@@ -343,3 +343,17 @@ def test_a_count_asked_in_english_finds_the_chinese_measure_word():
     assert fact is not None and "30包" in fact.reply
     assert asked_attributes("where are these dates from?") == ["origin"]
     assert asked_attributes("where do you ship from?") == []  # where parcels leave from: the shop's answer
+
+
+@pytest.mark.parametrize("question, price", [("多少一双", True), ("多少钱一个", True), ("这款多少啊", True),
+                                             ("拉力多少", False), ("能装多少", False), ("德比鞋多少", False)])
+def test_how_much_as_shoppers_clip_it_asks_the_price_only_of_the_thing_itself(question, price):
+    assert ("price" in analyse(question).attributes) is price
+
+
+def test_a_product_named_with_only_how_much_gets_its_card():
+    from bot.catalog import card_facts
+
+    derby = product("DERBY", "头层牛皮商务德比鞋", aliases=["德比鞋"], price=459, stock=8)
+    assert "¥459" in card_facts(analyse("德比鞋多少"), "zh", derby).reply
+    assert card_facts(analyse("德比鞋能装多少"), "zh", derby) is None  # an amount of something else
