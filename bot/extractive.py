@@ -247,6 +247,10 @@ class ExtractiveAnswerer:
             return {}
         vectors = self._words.of(words + candidates)
         sims = vectors[: len(words)] @ vectors[len(words) :].T
+        for k, w in enumerate(words):
+            for j, t in enumerate(candidates):
+                if not stands_in(w, t):
+                    sims[k, j] = 0.0
         return {w: float(sims[k].max()) for k, w in enumerate(words)}
 
     def similarities(self, evidence: list[Evidence], query_vector: np.ndarray) -> list[float]:
@@ -320,6 +324,23 @@ class ExtractiveAnswerer:
             sims = sims + WORDS_BONUS * held
         top = sorted(np.argsort(-sims)[:keep])  # keep the document's order
         return joiner.join(without_repeated_leads([sentences[i] for i in top]))
+
+
+_NUMERAL_CHARS = set("一二两三四五六七八九十百千万")  # spelled out: "七天" and "7天" are one thing written two ways
+
+
+def stands_in(word: str, other: str) -> bool:
+    """Whether ``other`` may stand in for ``word`` when close in meaning. Not when they count
+    differently (双十二 is not 双十一, 24期 not 12期), nor when ``word`` is a Chinese noun
+    compound built on a piece of ``other`` with another head (配竿袋 is a bag, not the 鱼竿 it
+    holds): such a compound is the thing its last character names. (Two-character words are
+    often verbs, 拆开 / 充满, whose last character is no head.)"""
+    numerals, others = set(word) & _NUMERAL_CHARS, set(other) & _NUMERAL_CHARS
+    if numerals and others and numerals != others:
+        return False
+    if len(word) >= 3 and is_cjk(word) and is_cjk(other) and set(word) & set(other) and word[-1] not in other:
+        return False
+    return True
 
 
 def _matchable(token: str) -> bool:

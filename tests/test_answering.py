@@ -281,3 +281,16 @@ def test_a_product_named_with_nothing_asked_gets_its_card_and_the_focus(assistan
     assert first.handoff is None and "¥" in first.reply and "库存" in first.reply, first.reply
     again = assistant.handle(TurnRequest(merchant_id=demo_merchant, message="有XL吗", conversation_id=first.conversation_id))
     assert again.handoff is None and "XL" in again.reply, again.reply
+
+
+@pytest.mark.parametrize("word, other, stands", [
+    ("邮费", "运费", True),  # the shopper's word for the shop's
+    ("双十二", "双十一", False),  # another day
+    ("配竿袋", "鱼竿", False),  # a bag for the rod is no rod
+    ("七天无理由", "7天无理由", True),  # one count written two ways
+    ("拆开", "拆封", True),  # a two-character verb: its last character is no head
+])
+def test_a_close_word_stands_in_only_for_the_same_thing(word, other, stands):
+    from bot.extractive import stands_in
+
+    assert stands_in(word, other) is stands
