@@ -214,12 +214,12 @@ def test_policy_passages_are_calibrated_on_their_own():
     from bot.answerability import Features, probability
 
     # A passage states its fact in a sentence unlike the question, and the model, fitted mostly
-    # on FAQ rows, under-rates it: on the dev shops passages the model put at 0.6-0.7 were right
-    # every time. The isotonic map lifts those; an FAQ row keeps the model's own figure.
+    # on FAQ rows, under-rates it: on the fifteen dev shops passages the model put at 0.6-0.7
+    # were right 78 % of the time. The isotonic map lifts those; an FAQ row keeps the model's own figure.
     row = Features(similarity=0.45, coverage=0.67, uncovered=0.0, unknown=0.0, ask_fits=True, margin=0.02, match=0.43)
     raw = probability(row)
     assert 0.55 < raw < 0.7
-    assert probability(replace(row, passage=True)) > max(raw, 0.9)
+    assert probability(replace(row, passage=True)) > max(raw, 0.75)
     vetoed = replace(row, passage=True, ask_fits=False)
     assert probability(vetoed) <= 0.3  # a passage without the kind of fact asked stays capped
 
