@@ -32,6 +32,10 @@ from xiaoer.lang import is_cjk
 
 KeyMatcher = Callable[[list[str], str], np.ndarray]  # fact keys, question → similarity per key
 KEY_MEANING = 0.55  # an English question names a Chinese fact key this closely ("protein" → 粗蛋白)
+# A follow-up naming no product is about the one in focus when it names one of its keys by
+# meaning this surely ("is it waterproof?" → 防水性能 0.72; "does it come with ink?" → 上墨方式
+# 0.61 asks what is in the box). Chosen on those two dev cases.
+FOCUS_KEY_MEANING = 0.65
 LINK_THRESHOLD = 0.6  # below this a product name is not taken as named in the question
 FOCUS_SURENESS = 0.8
 # Linking by meaning: the question's vector against each product's names.
@@ -438,17 +442,19 @@ def _residual_words(question: Question, product: Product | None = None) -> list[
             and not (_pieces(w) & own)]  # "longjing": the name's own pinyin
 
 
-def names_a_key(question: Question, product: Product) -> bool:
-    """The question names one of the product's own fact keys as written."""
-    return bool(_literal_facts(product, question.text))
+def names_a_key(question: Question, product: Product, matcher: KeyMatcher | None = None) -> bool:
+    """The question names one of the product's own fact keys as written (with ``matcher``,
+    an English question also by meaning: "is it waterproof?" → 防水性能)."""
+    return bool(_literal_facts(product, question.text, matcher, least=FOCUS_KEY_MEANING))
 
 
 def about_focus(question: Question, product: Product | None = None, topics: set[str] | None = None,
-                names_it: Callable[[list[str]], list[bool]] | None = None) -> bool:
+                names_it: Callable[[list[str]], list[bool]] | None = None, matcher: KeyMatcher | None = None) -> bool:
     """A follow-up that names nothing but an attribute ("还有库存吗", "重量呢", "蓝色的呢") or
     the product's own words ("杆子多长"), no topic of the shop's FAQ."""
     # A key of the product's own record, named as written ("显色指数多少"), asks about it too.
-    asks = bool(question.attributes) or (product is not None and (names_a_key(question, product) or bool(_value_facts(product, question))))
+    asks = bool(question.attributes) or (product is not None and (names_a_key(question, product, matcher)
+                                                                  or bool(_value_facts(product, question))))
     return asks and not (question_has_other_topic(question, product, topics, names_it) if product else _residual_words(question))
 
 
@@ -604,7 +610,8 @@ def _value_facts(product: Product, question: Question) -> list[tuple[str, str]]:
     return held if len(held) == 1 else []
 
 
-def _literal_facts(product: Product, question: str, matcher: KeyMatcher | None = None) -> list[tuple[str, str]]:
+def _literal_facts(product: Product, question: str, matcher: KeyMatcher | None = None,
+                   least: float = KEY_MEANING) -> list[tuple[str, str]]:
     """Facts whose own key the question names: whole ("保质期多久" → 保质期), in part
     ("蛋白质含量" → 粗蛋白), or, across languages, by meaning ("protein" → 粗蛋白)."""
     facts = product.data.get("facts") or {}
@@ -624,7 +631,7 @@ def _literal_facts(product: Product, question: str, matcher: KeyMatcher | None =
         keys = list(facts)
         scores = matcher(keys, question)
         best = int(np.argmax(scores))
-        if scores[best] >= KEY_MEANING:
+        if scores[best] >= least:
             named.append((keys[best], facts[keys[best]]))
     return named
 
@@ -747,7 +754,7 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
     if not asked and not literal:
         return None
     if (question.ask == "yes_no" and not set(asked) & {"colors", "sizes", "stock"} and not _MEASURE_ASKED.search(question.text)
-            and not by_value and _residual_words(question, product)):
+            and not by_value and _unexplained(_residual_words(question, product), literal, matcher)):
         # "do you have the A5 notebook with lined pages": yes or no about a word the record
         # never states; its page count is no answer to that. ("多重啊 搬得动不" asks the
         # weight too: the shopper judges the rest from it.)
@@ -764,6 +771,15 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
 
 
 _HOW_MUCH_ALONE = re.compile(r"多少\s*[啊呀哦嘛?？!！~～]*\s*$")
+
+
+def _unexplained(words: list[str], literal: list[tuple[str, str]], matcher: KeyMatcher | None) -> list[str]:
+    """The leftover words no key of the facts named stands for: "is it waterproof?" names
+    防水性能 by meaning, "with lined pages" names 页数 by "pages" but not "lined"."""
+    if not words or not literal or matcher is None:
+        return words
+    keys = [key for key, _ in literal]
+    return [w for w in words if float(np.max(matcher(keys, w))) < KEY_MEANING]
 
 
 def card_facts(question: Question, lang: str, product: Product, currency: str = "CNY") -> FactAnswer | None:

@@ -390,7 +390,8 @@ class ShopAssistant:
         question (``link``), else the product in focus when the question names nothing else."""
         product, sureness = (link.product, link.score) if link else (None, 0.0)
         topics = self.catalog.topic_words(merchant_id)
-        if product is None and in_focus is not None and about_focus(question, in_focus, topics, self.catalog.names_it(in_focus)):
+        if product is None and in_focus is not None and about_focus(question, in_focus, topics, self.catalog.names_it(in_focus),
+                                                                  self.catalog.key_similarity):
             product, sureness = in_focus, FOCUS_SURENESS
         if product is None:
             return None

@@ -357,3 +357,10 @@ def test_a_product_named_with_only_how_much_gets_its_card():
     derby = product("DERBY", "头层牛皮商务德比鞋", aliases=["德比鞋"], price=459, stock=8)
     assert "¥459" in card_facts(analyse("德比鞋多少"), "zh", derby).reply
     assert card_facts(analyse("德比鞋能装多少"), "zh", derby) is None  # an amount of something else
+
+
+def test_an_english_yes_no_about_a_key_named_by_meaning_is_answered_from_it(assistant):
+    boot = product("BOOT", "8孔经典马丁靴", facts={"防水性能": "防泼水，不建议涉水", "跟高": "4cm"})
+    matcher = assistant.catalog.key_similarity
+    reply = answer_facts(analyse("is it waterproof?"), "en", boot, matcher)
+    assert reply is not None and "防泼水" in reply.reply
