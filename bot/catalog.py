@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from bot.answerability import ASK_WORDS, content_words
 from bot.extractive import TextVectors
+from bot.glosses import english_words, name_glosses
 from bot.question import ATTRIBUTE_BY_NAME, COLOUR_TRANSLATIONS, COLOUR_WORDS, Question, analyse, asks_as_before
 from bot.replies import money
 from knowledge import repository
@@ -46,6 +47,7 @@ MEANING_SURENESS = 0.6  # a follow-up about the product in focus ("还有货吗"
 # Linking by a distinctive part of a name ("龙井明前" → 西湖龙井 明前特级; "幼猫粮" → 鸡肉蛋黄全价幼猫粮):
 # the name pieces the question holds, each weighted by how few products share it.
 PART_SURENESS = 0.62
+GLOSS_WEIGHT = 0.5  # a name piece that is only a dictionary gloss counts half
 
 
 def fact_confidence(sureness: float) -> float:
@@ -70,6 +72,14 @@ class Product:
 
     def title(self, lang: str) -> str:
         return str((self.data.get("title_en") if lang == "en" else None) or self.data.get("title") or self.sku)
+
+    @cached_property
+    def gloss_pieces(self) -> set[str]:
+        """Named only in Chinese: its words' English glosses ("乐福鞋" → loafer), pieces an
+        English question can hold (bot/glosses.py). A product with an English title is named by that."""
+        if self.data.get("title_en"):
+            return set()
+        return {g for g in name_glosses(self.names()) if g not in _NAME_STOP and g not in ASK_WORDS}
 
     @cached_property
     def name_pieces(self) -> set[str]:
@@ -336,12 +346,20 @@ class NameParts:
 
     def __init__(self, products: list[Product]) -> None:
         self.pieces = [p.name_pieces for p in products]
+        # A dictionary's gloss of a Chinese name is weaker evidence than a name the merchant
+        # wrote: "daily nuts" is the Daily Nuts, not the 儿童每日坚果 glossed "daily … nut".
+        self.glossed = [p.gloss_pieces - _pieces(" ".join(p.names() + p.variant_names()), pinyin=False) for p in products]
         self.count: dict[str, int] = {}  # how many products' names have each piece
         for pieces in self.pieces:
             for piece in pieces:
                 self.count[piece] = self.count.get(piece, 0) + 1
         n = len(products)
         self.weight = {piece: math.log((n + 1) / count) for piece, count in self.count.items()}
+        self.any_glossed = set().union(*self.glossed) if self.glossed else set()
+        self.written: dict[str, int] = {}  # how many products' names have each piece as written, not as a gloss
+        for pieces, glossed in zip(self.pieces, self.glossed):
+            for piece in pieces - glossed:
+                self.written[piece] = self.written.get(piece, 0) + 1
         self.unique = math.log((n + 1) / 1) if n else 0.0
         self._owners: dict[str, list[int]] | None = None  # piece → the products whose names have it
 
@@ -362,7 +380,8 @@ class NameParts:
     def best(self, question: str) -> int | None:
         """The product the question's name pieces point to, when they point to one alone."""
         asked = _pieces(question)
-        scores = [sum(self.weight[p] for p in asked & pieces) for pieces in self.pieces]
+        scores = [sum(self.weight[p] * (GLOSS_WEIGHT if p in glossed else 1.0) for p in asked & pieces)
+                  for pieces, glossed in zip(self.pieces, self.glossed)]
         # A model number the question gives ("iphone15", "65w") that some products have rules
         # out the others, whatever else they share with it ("15的壳防摔吗" is not the 16's 防摔壳).
         codes = {p for p in asked if len(p) >= 2 and any(c.isdigit() for c in p) and not _MEASURE.fullmatch(p)
@@ -373,11 +392,19 @@ class NameParts:
         best = order[0]
         second = scores[order[1]] if len(order) > 1 else 0.0
         held = asked & self.pieces[best]
-        distinctive = [p for p in held if self.count[p] == 1]
+        # A piece only this product's names have; a piece written in its name also when other
+        # products have it only as a gloss ("daily" of Daily Nuts beside 儿童每日坚果).
+        distinctive = [p for p in held if self.count[p] == 1 or (p not in self.glossed[best] and self.written.get(p) == 1)]
         # One piece no other product has and a lead, or a lead as large as such a piece's
         # weight: two products that share the question's pieces equally ("猫粮多少钱" with a kitten and an adult food) are not told apart.
         # One everyday English word ("cat", "pen") is too little to name a product by.
         enough = len(held) >= 2 or any(not p.isalpha() or not p.isascii() for p in held)
+        written = held - self.glossed[best]
+        if written & self.any_glossed:
+            # Another product's gloss does not contest a piece this one has as written.
+            second = max((sum(self.weight[p] * (GLOSS_WEIGHT if p in self.glossed[j] else 1.0)
+                              for p in asked & self.pieces[j] if not (p in self.glossed[j] and p in written))
+                          for j in range(len(self.pieces)) if j != best), default=0.0)
         lead = scores[best] - second
         # Pieces shared with other products can still name one together ("太空舱" + "猫爬架").
         if enough and ((distinctive and lead >= 0.5 * self.unique) or lead >= self.unique):
@@ -411,8 +438,10 @@ def _pieces(text: str, pinyin: bool = True) -> set[str]:
                    and min(map(len, re.findall(r"[a-z]+|\d+", t))) >= 2 for run in re.findall(r"[a-z]+|\d+", t)]
     words = {_SPELLING.get(t, t) for t in tokens if t.isascii() and (len(t) >= 3 or any(c.isdigit() for c in t))
              and t not in _NAME_STOP and t not in ASK_WORDS}
-    # A word may be a Chinese name's pinyin ("longjing", "pu'er"): it can meet a name's pinyin piece.
+    # A word may be a Chinese name's pinyin ("longjing", "pu'er"): it can meet a name's pinyin
+    # piece; an English word may meet a Chinese name's gloss in the dictionary's spelling.
     if pinyin:
+        words |= {w for w in english_words(text) if w not in _NAME_STOP and w not in ASK_WORDS}
         words |= {PINYIN + t.replace("'", "").replace("’", "") for t in words if t.replace("'", "").isalpha()}
     return pieces | words
 
@@ -420,6 +449,7 @@ def _pieces(text: str, pinyin: bool = True) -> set[str]:
 def _name_pieces(product: Product) -> set[str]:
     names = product.names() + product.variant_names()
     pieces = set().union(*(_pieces(n, pinyin=False) for n in names)) if names else set()
+    pieces |= product.gloss_pieces
     # Every pair of Chinese characters in a name also by its pinyin: shoppers abroad and
     # shoppers without a Chinese keyboard type 龙井 as "longjing" and 普洱 as "pu'er".
     return pieces | {PINYIN + "".join(lazy_pinyin(p)) for p in pieces if _HAN_RUN.fullmatch(p)}

