@@ -472,6 +472,14 @@ def _residual_words(question: Question, product: Product | None = None) -> list[
             and not (_pieces(w) & own)]  # "longjing": the name's own pinyin
 
 
+def named_by_option_only(question: str, product: Product) -> bool:
+    """The question names the product only by one of its options ("有黑玛瑙的吗": the
+    necklace sold in 黑玛瑙), none of its own names."""
+    asked = _pieces(question)
+    own = set().union(*(_pieces(n, pinyin=False) for n in product.names())) if product.names() else set()
+    return not asked & (own | product.gloss_pieces) and bool(asked & product.name_pieces)
+
+
 def names_a_key(question: Question, product: Product, matcher: KeyMatcher | None = None) -> bool:
     """The question names one of the product's own fact keys as written (with ``matcher``,
     an English question also by meaning: "is it waterproof?" → 防水性能)."""
@@ -483,8 +491,9 @@ def about_focus(question: Question, product: Product | None = None, topics: set[
     """A follow-up that names nothing but an attribute ("还有库存吗", "重量呢", "蓝色的呢") or
     the product's own words ("杆子多长"), no topic of the shop's FAQ."""
     # A key of the product's own record, named as written ("显色指数多少"), asks about it too.
-    asks = bool(question.attributes) or (product is not None and (names_a_key(question, product, matcher)
-                                                                  or bool(_value_facts(product, question))))
+    asks = bool(question.attributes) or (product is not None and (
+        names_a_key(question, product, matcher) or bool(_value_facts(product, question))
+        or (question.ask == "yes_no" and _variant_for(product, question.text) is not None)))  # "白盘的有吗"
     return asks and not (question_has_other_topic(question, product, topics, names_it) if product else _residual_words(question))
 
 
@@ -733,7 +742,11 @@ def _variant_for(product: Product, question: str) -> dict | None:
             else:
                 run = 0
             best += run  # "16 pro max": pro and max, against the Pro's pro alone
-        if best and any(word in q and word in str(variant["name"]).casefold() for word in _PLAIN_COLOURS):
+        named_colours = {word for word in _PLAIN_COLOURS if word in q}
+        own_colours = {word for word in _PLAIN_COLOURS if word in str(variant["name"]).casefold()}
+        if named_colours and own_colours and not named_colours & own_colours:
+            best = 0  # "黑玛瑙" is not 红玛瑙, however much else they share
+        elif best and named_colours & own_colours:
             best += 2  # "白色42.5": the white one in 42.5, not the black one
         scored.append((best, variant))
     scored.sort(key=lambda pair: pair[0], reverse=True)
@@ -781,6 +794,9 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
         literal = by_value
     if not asked and not literal and _sizes_named(question.text) and _list_field(product.data, "sizes", lang):
         asked = ["sizes"]  # "有43码吗", "do you have 130": a yes or no about that size
+    variant = _variant_for(product, question.text)
+    if not asked and not literal and question.ask == "yes_no" and variant is not None:
+        asked = ["stock"]  # "白盘的有吗", "巧克力味的有吗": whether that option can be had
     if not asked and not literal:
         return None
     if (question.ask == "yes_no" and not set(asked) & {"colors", "sizes", "stock"} and not _MEASURE_ASKED.search(question.text)
@@ -789,7 +805,6 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
         # never states; its page count is no answer to that. ("多重啊 搬得动不" asks the
         # weight too: the shopper judges the rest from it.)
         return None
-    variant = _variant_for(product, question.text)
     for attribute in asked:
         part = _attribute_reply(attribute, question, en, title, product, variant, currency)
         if part is None:

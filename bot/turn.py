@@ -39,7 +39,7 @@ from bot.events import record_event
 from bot.greeting import SuggestionChips
 from bot.safety import is_safety_report
 from bot.catalog import (FOCUS_SURENESS, LINK_THRESHOLD, MEANING_SURENESS, Catalog, Product, about_focus, answer_facts, card_facts,
-                         fact_confidence, names_a_key, question_has_other_topic)
+                         fact_confidence, named_by_option_only, names_a_key, question_has_other_topic)
 from bot.extractive import AMBIGUOUS, ExtractiveAnswerer, consistent, unsure_answer
 from bot.focus import Focus, focus_of, read_focus
 from bot.question import analyse, as_asked, asks_as_before, plain_question, with_earlier_ask
@@ -261,8 +261,11 @@ class ShopAssistant:
         # The product in focus (last discussed, or in view), looked up once for the whole turn.
         in_focus = self.catalog.find(merchant_id, focus.product, version) if focus is not None and focus.product else None
         link = self.catalog.link(merchant_id, question.text, query_vector, version)
-        if link is not None and link.score <= MEANING_SURENESS and focus is not None and focus.product and question.elliptical:
-            link = None  # "is this bottle BPA free?" with a bottle in view: that one, not a guess by meaning
+        if (link is not None and focus is not None and focus.product and question.elliptical
+                and (link.score <= MEANING_SURENESS or named_by_option_only(question.text, link.product))):
+            # "is this bottle BPA free?" with a bottle in view: that one, not a guess by meaning;
+            # "有黑玛瑙的吗" after the clover bracelet: the bracelet, not the necklace sold in 黑玛瑙.
+            link = None
         if link is not None and in_focus is not None and (question.elliptical or link.score < FOCUS_SURENESS):
             if in_focus is not link.product and names_a_key(question, in_focus) and not names_a_key(question, link.product):
                 link = None  # "耳针多粗" after the studs: their record keys 耳针粗细; the clip-ons merely share 耳洞

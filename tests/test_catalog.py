@@ -384,3 +384,25 @@ def test_a_name_the_merchant_wrote_outweighs_another_products_gloss():
             product("KID", "儿童每日坚果 酸奶果粒味 20包"), product("BOX", "臻选坚果礼盒 8罐装", title_en="Premium Nut Gift Box")]
     parts = NameParts(shop)
     assert shop[parts.best("how much is the daily nuts")].sku == "MIX"
+
+
+WATCH = product("M01", "经典三针自动机械表 男款", price=1299, variants=[
+    {"name": "黑盘钢带", "stock": 5, "price": 1299}, {"name": "白盘钢带", "stock": 0, "price": 1299, "restock": "预计12月20日补货"}])
+CLOVER = product("B003", "四叶草手链 贝母款", variants=[{"name": "白贝母", "stock": 3}, {"name": "红玛瑙", "stock": 12}])
+
+
+def test_asking_whether_an_option_is_to_be_had_asks_its_stock():
+    assert "白盘钢带)目前缺货。预计12月20日补货" in answer_facts(analyse("白盘的有吗"), "zh", WATCH).reply
+    assert "黑盘钢带)目前有货" in answer_facts(analyse("黑盘的有吗"), "zh", WATCH).reply
+
+
+def test_an_option_of_another_colour_is_not_the_one_asked_for():
+    assert answer_facts(analyse("有黑玛瑙的吗"), "zh", CLOVER) is None  # 红玛瑙 shares 玛瑙, not the colour
+
+
+def test_a_product_named_only_by_an_option_is_not_named_by_its_name():
+    from bot.catalog import named_by_option_only
+
+    necklace = product("N001", "四叶草项链 锁骨链", variants=[{"name": "黑玛瑙", "stock": 0}])
+    assert named_by_option_only("有黑玛瑙的吗", necklace)
+    assert not named_by_option_only("四叶草项链有黑玛瑙的吗", necklace)
