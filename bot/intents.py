@@ -57,7 +57,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, Field
 
-from bot.question import asked_attributes  # the catalog's own cue words
+from bot.question import asked_attributes, asks_as_before  # the catalog's own cue words
 from bot.safety import is_safety_report
 from bot.shorthand import expand_shorthand
 from bot.sentiment import anger
@@ -414,14 +414,16 @@ class IntentClassifier:
         complaint and small talk stand as they are. The context's vector is the mean of
         the two messages' vectors, so no second embedding is needed."""
         alone = self.predict_vector(text, vector)
-        if alone.reason != "classifier" or alone.label in ("refund", "exchange", "complaint", "chitchat"):
+        # "酒红的呢", "智能手表呢" ask again what the question before asked: no small talk.
+        again = alone.label == "chitchat" and asks_as_before(text)
+        if alone.reason != "classifier" or (alone.label in ("refund", "exchange", "complaint", "chitchat") and not again):
             return alone
         both = np.asarray(vector, dtype=np.float32).ravel() + np.asarray(previous_vector, dtype=np.float32).ravel()
         both /= max(float(np.linalg.norm(both)), 1e-9)
         p_alone = np.array([alone.scores[label] for label in self.labels])
         p_context = self.probabilities([f"{previous} {text}"], both.reshape(1, -1))[0]
         p = (1.0 - FOLLOW_UP_WEIGHT) * p_alone + FOLLOW_UP_WEIGHT * p_context
-        candidates = sorted(set(self._follow_up) | {self.labels.index(alone.label)})
+        candidates = sorted(set(self._follow_up) | (set() if again else {self.labels.index(alone.label)}))
         best = max(candidates, key=lambda i: p[i])
         if self.labels[best] == alone.label:
             return alone

@@ -277,6 +277,10 @@ def test_follow_up_reads_the_previous_question(classifier):
     for text, label in [("好的", "chitchat"), ("转人工", "human"), ("不要了 退钱", "refund")]:
         v_text, v_prev = embed([text, previous])
         assert classifier.predict_follow_up(text, v_text, previous, v_prev).label == label
+    # "X呢" asks again what the question before asked: never small talk.
+    for previous, text in [("马丁靴多少钱", "酒红的呢"), ("悍将台钓竿多少钱", "4.5米的呢"), ("轻风跑鞋多重", "pro呢")]:
+        v_text, v_prev = embed([text, previous])
+        assert classifier.predict_follow_up(text, v_text, previous, v_prev).label == "presale", text
     # Context never turns a follow-up into a refund request.
     previous = "我要退款"
     for text in ["运费呢", "几天到账", "地址呢"]:
