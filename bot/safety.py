@@ -14,11 +14,11 @@ _SAFETY = re.compile(
     r"烂脸|刺痛|灼痛|灼热感|泛红|发红发痒|红痒|瘙痒|起痘|爆痘|脱皮|肿了|肿起来|破皮|扭伤|骨折|拉伤|砸伤|砸到.{0,4}(脚|手|头|腿)|摔伤|"
     r"弹到.{0,4}(脸|眼|手)|崩断.{0,8}(打|弹|伤)|头晕|晕倒|流了.{0,4}血|出血|(?<!把)(手|脚|腿|脸|指|胳膊).{0,3}(划|割)(了|破|伤)|"
     # Swallowed parts (toys, baby and pet goods), leaking batteries, eyes and skin stung.
-    r"误食|误吞|吞(了|下|进)|咽(了|下)|卡(在|住).{0,4}(喉|嗓子|气管)|电池.{0,6}(漏液|流液)|辣眼|眼睛.{0,4}(疼|痛|红|肿|睁不开)|灼烧|烧灼|"
+    r"误食|误吞|吞(了|下|进)|咽(了|下)|(放|塞)(进|到)?.{0,2}嘴里|舔了|卡(在|住).{0,4}(喉|嗓子|气管)|电池.{0,6}(漏液|流液)|辣眼|眼睛.{0,4}(疼|痛|红|肿|睁不开)|灼烧|烧灼|"
     r"\b(fire|smoke|smoking|burn(ed|t|ing|s)?|explod\w*|swell(ed|ing)?|swollen|shock(ed)?|injur\w*|hurt|bleed\w*|overheat\w*|pinch(ed)?|"
     r"allerg\w*|rash|hives|blister\w*|poison\w*|hospital|vomit\w*|threw up|throwing up|throw up|diarrh\w*|chok\w*|seizure|"
     r"sprain\w*|fractur\w*|bruis\w*|itch(y|ing)|stinging|breakout|broke out|swelling|dizzy|faint\w*|cut (my|his|her|their)|"
-    r"snapped and hit|fell on (my|his|her)|swallow(ed|s)?|ingest\w*|leak(ed|ing) battery|battery (leaked|leaking))\b",
+    r"snapped and hit|fell on (my|his|her)|swallow(ed|s)?|ingest\w*|in (his|her|their|my (son|daughter|kid|baby)'?s?|the (baby|kid|child|dog|cat)'?s) mouth|licked|leak(ed|ing) battery|battery (leaked|leaking))\b",
     re.IGNORECASE,
 )
 

@@ -7,6 +7,8 @@ from bot.safety import is_safety_report
     "text",
     [
         "充电的时候冒烟了，差点着火",
+        "my kid got some of the shoe polish in his mouth what do i do",  # a product in a child's mouth
+        "宝宝把珠子放进嘴里了",
         "充电宝鼓包了",
         "孩子用了以后脸上起红疹",
         "狗吃了一直拉肚子还吐了",
@@ -34,7 +36,7 @@ def test_a_report_of_harm_is_a_safety_report(text):
     "text",
     ["敏感肌会不会过敏", "花生过敏能吃这个吗", "is it safe if it gets hot?", "does this cause allergies?", "退货运费谁出",
      "刺痛吗 敏感肌能用吗", "跑步机会不会摔倒", "is it itchy?", "小零件会不会被孩子吞下去", "can my dog swallow the squeaker?",
-     "猪肉脯有啥过敏原", "箱子把手划了一下", "包装划破了"],
+     "猪肉脯有啥过敏原", "箱子把手划了一下", "包装划破了", "can my baby put it in his mouth?", "鱼油吃完老打嗝 嘴里一股鱼腥味"],
 )
 def test_a_question_before_anything_happened_is_not(text):
     assert not is_safety_report(text)
