@@ -287,8 +287,9 @@ def answer_fits(ask: Ask, answer: str) -> bool:
 _UNITS = {"cm": ("length", 1.0), "厘米": ("length", 1.0), "公分": ("length", 1.0), "mm": ("length", 0.1), "毫米": ("length", 0.1),
           "m": ("length", 100.0), "米": ("length", 100.0), "kg": ("weight", 1.0), "公斤": ("weight", 1.0), "千克": ("weight", 1.0),
           "斤": ("weight", 0.5), "g": ("weight", 0.001), "克": ("weight", 0.001), "ml": ("volume", 1.0), "毫升": ("volume", 1.0),
-          "l": ("volume", 1000.0), "升": ("volume", 1000.0)}
-_MEASURE = re.compile(r"(\d+(?:\.\d+)?)(?:\s*(?:-|~|～|到|至)\s*(\d+(?:\.\d+)?))?\s*(cm|厘米|公分|mm|毫米|kg|公斤|千克|斤|ml|毫升|g|克|升|l|m|米)(?![a-z])",
+          "l": ("volume", 1000.0), "升": ("volume", 1000.0),
+          "期": ("instalments", 1.0)}  # "能分24期吗" is not answered by "3期免息、6期和12期"
+_MEASURE = re.compile(r"(\d+(?:\.\d+)?)(?:\s*(?:-|~|～|到|至)\s*(\d+(?:\.\d+)?))?\s*(cm|厘米|公分|mm|毫米|kg|公斤|千克|斤|ml|毫升|g|克|升|l|m|米|期)(?![a-z])",
                       re.IGNORECASE)
 
 

@@ -162,6 +162,10 @@ def test_an_answer_about_other_measurements_is_not_sent():
     assert measurements_fit("孩子122公分，童装买多大的", "110-120cm选110码，121-130cm选120码")
     assert measurements_fit("裤子腰围80cm左右选几码", "29码腰围约74cm，30码约76cm，31码约79cm，32码约81cm，34码约86cm")
     assert measurements_fit("退货运费谁出", "运费由买家承担")
+    # Instalments count too: 24 (or 6) instalments are not the 3 the shop offers.
+    assert not measurements_fit("花呗能分24期吗", "单笔满300元可享花呗3期免息；6期和12期需自行承担手续费")
+    assert not measurements_fit("花呗能分6期免息吗", "单笔满300元可以使用花呗3期免息")
+    assert measurements_fit("能分6期吗", "3期免息，6期和12期需手续费")
 
 
 def test_the_size_question_with_other_measurements_is_declined(assistant, demo_merchant):
