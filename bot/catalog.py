@@ -74,12 +74,27 @@ class Product:
         return str((self.data.get("title_en") if lang == "en" else None) or self.data.get("title") or self.sku)
 
     @cached_property
+    def own_pieces(self) -> set[str]:
+        """The pieces of its own names (titles, aliases) as the merchant wrote them."""
+        return set().union(*(_pieces(n, pinyin=False) for n in self.names())) if self.names() else set()
+
+    @cached_property
+    def written_pieces(self) -> set[str]:
+        """The pieces of its names and its options' names, as written (no glosses, no pinyin)."""
+        return self.own_pieces.union(*(_pieces(n, pinyin=False) for n in self.variant_names()))
+
+    @cached_property
     def gloss_pieces(self) -> set[str]:
         """Named only in Chinese: its words' English glosses ("乐福鞋" → loafer), pieces an
         English question can hold (bot/glosses.py). A product with an English title is named by that."""
         if self.data.get("title_en"):
             return set()
         return {g for g in name_glosses(self.names()) if g not in _NAME_STOP and g not in ASK_WORDS}
+
+    @cached_property
+    def gloss_only(self) -> set[str]:
+        """Its glosses that no name of it holds as written: weaker evidence (see NameParts)."""
+        return self.gloss_pieces - self.written_pieces
 
     @cached_property
     def name_pieces(self) -> set[str]:
@@ -348,7 +363,7 @@ class NameParts:
         self.pieces = [p.name_pieces for p in products]
         # A dictionary's gloss of a Chinese name is weaker evidence than a name the merchant
         # wrote: "daily nuts" is the Daily Nuts, not the 儿童每日坚果 glossed "daily … nut".
-        self.glossed = [p.gloss_pieces - _pieces(" ".join(p.names() + p.variant_names()), pinyin=False) for p in products]
+        self.glossed = [p.gloss_only for p in products]
         self.count: dict[str, int] = {}  # how many products' names have each piece
         for pieces in self.pieces:
             for piece in pieces:
@@ -380,8 +395,14 @@ class NameParts:
     def best(self, question: str) -> int | None:
         """The product the question's name pieces point to, when they point to one alone."""
         asked = _pieces(question)
-        scores = [sum(self.weight[p] * (GLOSS_WEIGHT if p in glossed else 1.0) for p in asked & pieces)
-                  for pieces, glossed in zip(self.pieces, self.glossed)]
+
+        def score(j: int, uncontested: set[str] = frozenset()) -> float:
+            """Product j's weight of the question's pieces, a gloss at GLOSS_WEIGHT; none for
+            its glosses of ``uncontested`` pieces (another product has them as written)."""
+            return sum(self.weight[p] * (GLOSS_WEIGHT if p in self.glossed[j] else 1.0)
+                       for p in asked & self.pieces[j] if not (p in self.glossed[j] and p in uncontested))
+
+        scores = [score(j) for j in range(len(self.pieces))]
         # A model number the question gives ("iphone15", "65w") that some products have rules
         # out the others, whatever else they share with it ("15的壳防摔吗" is not the 16's 防摔壳).
         codes = {p for p in asked if len(p) >= 2 and any(c.isdigit() for c in p) and not _MEASURE.fullmatch(p)
@@ -402,9 +423,7 @@ class NameParts:
         written = held - self.glossed[best]
         if written & self.any_glossed:
             # Another product's gloss does not contest a piece this one has as written.
-            second = max((sum(self.weight[p] * (GLOSS_WEIGHT if p in self.glossed[j] else 1.0)
-                              for p in asked & self.pieces[j] if not (p in self.glossed[j] and p in written))
-                          for j in range(len(self.pieces)) if j != best), default=0.0)
+            second = max((score(j, written) for j in range(len(self.pieces)) if j != best), default=0.0)
         lead = scores[best] - second
         # Pieces shared with other products can still name one together ("太空舱" + "猫爬架").
         if enough and ((distinctive and lead >= 0.5 * self.unique) or lead >= self.unique):
@@ -447,9 +466,7 @@ def _pieces(text: str, pinyin: bool = True) -> set[str]:
 
 
 def _name_pieces(product: Product) -> set[str]:
-    names = product.names() + product.variant_names()
-    pieces = set().union(*(_pieces(n, pinyin=False) for n in names)) if names else set()
-    pieces |= product.gloss_pieces
+    pieces = product.written_pieces | product.gloss_pieces
     # Every pair of Chinese characters in a name also by its pinyin: shoppers abroad and
     # shoppers without a Chinese keyboard type 龙井 as "longjing" and 普洱 as "pu'er".
     return pieces | {PINYIN + "".join(lazy_pinyin(p)) for p in pieces if _HAN_RUN.fullmatch(p)}
@@ -476,8 +493,7 @@ def named_by_option_only(question: str, product: Product) -> bool:
     """The question names the product only by one of its options ("有黑玛瑙的吗": the
     necklace sold in 黑玛瑙), none of its own names."""
     asked = _pieces(question)
-    own = set().union(*(_pieces(n, pinyin=False) for n in product.names())) if product.names() else set()
-    return not asked & (own | product.gloss_pieces) and bool(asked & product.name_pieces)
+    return not asked & (product.own_pieces | product.gloss_pieces) and bool(asked & product.name_pieces)
 
 
 def names_a_key(question: Question, product: Product, matcher: KeyMatcher | None = None) -> bool:

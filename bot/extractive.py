@@ -247,11 +247,16 @@ class ExtractiveAnswerer:
             return {}
         vectors = self._words.of(words + candidates)
         sims = vectors[: len(words)] @ vectors[len(words) :].T
-        for k, w in enumerate(words):
-            for j, t in enumerate(candidates):
-                if not stands_in(w, t):
-                    sims[k, j] = 0.0
-        return {w: float(sims[k].max()) for k, w in enumerate(words)}
+        return {w: self._closest_standing_in(w, sims[k], candidates) for k, w in enumerate(words)}
+
+    @staticmethod
+    def _closest_standing_in(word: str, sims: np.ndarray, candidates: list[str]) -> float:
+        """The best cosine among the words that may stand in for ``word``, a word that may not
+        counting as 0: the closest are tried first, so most words check one partner, not all."""
+        best = next((float(sims[j]) for j in np.argsort(-sims) if stands_in(word, candidates[j])), None)
+        if best is None or (best < 0.0 and not all(stands_in(word, t) for t in candidates)):
+            return 0.0
+        return best
 
     def similarities(self, evidence: list[Evidence], query_vector: np.ndarray) -> list[float]:
         """Each chunk's dense similarity: the best of its indexed text (an FAQ's question) and
@@ -320,7 +325,7 @@ class ExtractiveAnswerer:
         if wanted:
             # A follow-up's own words pick the sentence: "智能手表呢" after "机械表保修几年" is the
             # warranty table's 智能手表 row, however close the 机械表 row is to the two together.
-            held = np.array([sum(w in set(tokenize(sentence)) for w in wanted) / len(wanted) for sentence in sentences])
+            held = np.array([len(set(wanted).intersection(tokenize(sentence))) / len(wanted) for sentence in sentences])
             sims = sims + WORDS_BONUS * held
         top = sorted(np.argsort(-sims)[:keep])  # keep the document's order
         return joiner.join(without_repeated_leads([sentences[i] for i in top]))
