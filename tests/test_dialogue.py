@@ -532,15 +532,21 @@ def test_a_bare_request_for_a_person_suggests_from_the_last_typed_question(assis
     assert suggestions and "中通" in suggestions[0]["text"]
 
 
-def test_a_short_follow_up_answered_alone_is_checked_against_the_topic_before_it(assistant, merchant_id, tmp_path):
-    (tmp_path / "faq_zh.csv").write_text(
-        "问题,答案\n运费多少,全店满49元包邮，不满49元收运费6元。\n发什么快递,默认发中通快递，江浙沪次日达。\n"
-        "退货要几天内申请,签收后7天内可以申请无理由退货。\n几天发货,下单后48小时内发货。\n", encoding="utf-8")
-    (tmp_path / "policy_zh.md").write_text(
-        "# 店铺政策\n## 退换货\n签收后7天内支持无理由退货，商品需未使用。\n"
-        "无理由退货的寄回运费由买家承担；质量问题的来回运费由本店承担。\n## 发货\n每天16:00前付款当天发货。\n", encoding="utf-8")
+def with_knowledge(assistant, merchant_id, folder, files: dict[str, str]) -> None:
+    """The merchant with these knowledge files (name → text), and only these, ingested."""
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
     assistant.knowledge.ensure_merchant(merchant_id)
-    assistant.knowledge.ingest_paths(merchant_id, sorted(tmp_path.iterdir()))
+    assistant.knowledge.ingest_paths(merchant_id, sorted(folder.iterdir()))
+
+
+def test_a_short_follow_up_answered_alone_is_checked_against_the_topic_before_it(assistant, merchant_id, tmp_path):
+    with_knowledge(assistant, merchant_id, tmp_path, {
+        "faq_zh.csv": "问题,答案\n运费多少,全店满49元包邮，不满49元收运费6元。\n发什么快递,默认发中通快递，江浙沪次日达。\n"
+        "退货要几天内申请,签收后7天内可以申请无理由退货。\n几天发货,下单后48小时内发货。\n",
+        "policy_zh.md": "# 店铺政策\n## 退换货\n签收后7天内支持无理由退货，商品需未使用。\n"
+        "无理由退货的寄回运费由买家承担；质量问题的来回运费由本店承担。\n## 发货\n每天16:00前付款当天发货。\n",
+    })
     alone = say(assistant, merchant_id, "运费谁出")
     assert "包邮" in alone.reply  # asked alone, the delivery fee is a fair reading
     first = say(assistant, merchant_id, "退货要几天内申请")
@@ -553,14 +559,12 @@ def test_a_short_follow_up_answered_alone_is_checked_against_the_topic_before_it
 
 
 def test_another_thing_named_with_nothing_asked_asks_what_the_question_before_asked(assistant, merchant_id, tmp_path):
-    (tmp_path / "faq_zh.csv").write_text(
-        "问题,答案\n能开发票吗,可以开电子普通发票，确认收货后在订单页申请开票，3个工作日内开出。\n"
-        "智能手表支持苹果手机吗,智能手表支持安卓8.0及以上和iOS 13及以上系统。\n", encoding="utf-8")
-    (tmp_path / "policy_zh.md").write_text(
-        "# 服务说明\n## 发票\n默认开具电子普通发票。订单实付满1000元可申请增值税专用发票，确认收货后30天内申请。\n"
-        "## 保修\n| 品类 | 保修期 |\n| --- | --- |\n| 机械表 | 2年 |\n| 智能手表 | 1年 |\n", encoding="utf-8")
-    assistant.knowledge.ensure_merchant(merchant_id)
-    assistant.knowledge.ingest_paths(merchant_id, sorted(tmp_path.iterdir()))
+    with_knowledge(assistant, merchant_id, tmp_path, {
+        "faq_zh.csv": "问题,答案\n能开发票吗,可以开电子普通发票，确认收货后在订单页申请开票，3个工作日内开出。\n"
+        "智能手表支持苹果手机吗,智能手表支持安卓8.0及以上和iOS 13及以上系统。\n",
+        "policy_zh.md": "# 服务说明\n## 发票\n默认开具电子普通发票。订单实付满1000元可申请增值税专用发票，确认收货后30天内申请。\n"
+        "## 保修\n| 品类 | 保修期 |\n| --- | --- |\n| 机械表 | 2年 |\n| 智能手表 | 1年 |\n",
+    })
     first = say(assistant, merchant_id, "能开发票吗")
     assert "电子普通发票" in first.reply
     special = say(assistant, merchant_id, "专票呢", first.conversation_id)  # 专票: the policy's 增值税专用发票
@@ -571,16 +575,15 @@ def test_another_thing_named_with_nothing_asked_asks_what_the_question_before_as
 
 
 def test_a_product_an_faq_answer_is_about_is_in_focus_for_the_next_question(assistant, merchant_id, tmp_path):
-    (tmp_path / "faq_zh.csv").write_text(
-        "问题,答案\nB1吉他适合初学者吗,适合，B1是我们最受欢迎的入门款，琴颈细，按弦不累。\n几天发货,下单后48小时内发货。\n", encoding="utf-8")
-    (tmp_path / "catalog.json").write_text(json.dumps([
-        {"sku": "B1", "title": "松韵 B1 40寸民谣吉他", "price": 399, "stock": 10,
-         "skus": [{"sku": "B1-N", "spec": "原木色", "stock": 5}, {"sku": "B1-BK", "spec": "黑色", "stock": 5}]},
-        {"sku": "S1", "title": "松韵 S1 41寸单板吉他", "price": 899, "stock": 3,
-         "skus": [{"sku": "S1-N", "spec": "原木色", "stock": 3}, {"sku": "S1-BK", "spec": "黑色", "stock": 0}]},
-    ], ensure_ascii=False), encoding="utf-8")
-    assistant.knowledge.ensure_merchant(merchant_id)
-    assistant.knowledge.ingest_paths(merchant_id, sorted(tmp_path.iterdir()))
+    with_knowledge(assistant, merchant_id, tmp_path, {
+        "faq_zh.csv": "问题,答案\nB1吉他适合初学者吗,适合，B1是我们最受欢迎的入门款，琴颈细，按弦不累。\n几天发货,下单后48小时内发货。\n",
+        "catalog.json": json.dumps([
+            {"sku": "B1", "title": "松韵 B1 40寸民谣吉他", "price": 399, "stock": 10,
+             "skus": [{"sku": "B1-N", "spec": "原木色", "stock": 5}, {"sku": "B1-BK", "spec": "黑色", "stock": 5}]},
+            {"sku": "S1", "title": "松韵 S1 41寸单板吉他", "price": 899, "stock": 3,
+             "skus": [{"sku": "S1-N", "spec": "原木色", "stock": 3}, {"sku": "S1-BK", "spec": "黑色", "stock": 0}]},
+        ], ensure_ascii=False),
+    })
     first = say(assistant, merchant_id, "B1吉他适合初学者吗")
     assert first.route == "answer" and "入门款" in first.reply
     colour = say(assistant, merchant_id, "有黑色的吗", first.conversation_id)
@@ -588,10 +591,9 @@ def test_a_product_an_faq_answer_is_about_is_in_focus_for_the_next_question(assi
 
 
 def test_a_word_the_shop_never_wrote_is_not_half_covered_by_its_pieces(assistant, merchant_id, tmp_path):
-    (tmp_path / "faq_zh.csv").write_text(
-        "问题,答案\n支持哪些付款方式,可以。支持支付宝、花呗和信用卡付款。\n几天发货,下单后48小时内发货。\n", encoding="utf-8")
-    assistant.knowledge.ensure_merchant(merchant_id)
-    assistant.knowledge.ingest_paths(merchant_id, sorted(tmp_path.iterdir()))
+    with_knowledge(assistant, merchant_id, tmp_path, {
+        "faq_zh.csv": "问题,答案\n支持哪些付款方式,可以。支持支付宝、花呗和信用卡付款。\n几天发货,下单后48小时内发货。\n",
+    })
     # 货到付款 is cut into 到付 and 付款 too; the shop wrote 付款, never 货到付款.
     cod = say(assistant, merchant_id, "可以货到付款吗")
     assert cod.handoff is not None and cod.confidence < 0.5
@@ -600,13 +602,13 @@ def test_a_word_the_shop_never_wrote_is_not_half_covered_by_its_pieces(assistant
 
 
 def test_an_english_question_links_a_product_named_only_in_chinese_word_by_word(assistant, merchant_id, tmp_path):
-    (tmp_path / "catalog.json").write_text(json.dumps([
-        {"sku": "C3", "title": "松韵 C3 39寸古典吉他 红松单板 尼龙弦", "price": 699, "stock": 5, "specs": {"琴颈宽度": "52mm"}},
-        {"sku": "CAPO", "title": "松韵吉他变调夹", "price": 39, "stock": 50, "specs": {"材质": "锌合金"}},
-        {"sku": "STR", "title": "松韵民谣吉他弦 磷铜", "price": 29, "stock": 80, "specs": {"规格": "012-053"}},
-        {"sku": "P8", "title": "松韵 P8 88键电钢琴", "price": 2999, "stock": 3, "specs": {"重量": "12.5kg"}},
-    ], ensure_ascii=False), encoding="utf-8")
-    assistant.knowledge.ensure_merchant(merchant_id)
-    assistant.knowledge.ingest_paths(merchant_id, sorted(tmp_path.iterdir()))
+    with_knowledge(assistant, merchant_id, tmp_path, {
+        "catalog.json": json.dumps([
+            {"sku": "C3", "title": "松韵 C3 39寸古典吉他 红松单板 尼龙弦", "price": 699, "stock": 5, "specs": {"琴颈宽度": "52mm"}},
+            {"sku": "CAPO", "title": "松韵吉他变调夹", "price": 39, "stock": 50, "specs": {"材质": "锌合金"}},
+            {"sku": "STR", "title": "松韵民谣吉他弦 磷铜", "price": 29, "stock": 80, "specs": {"规格": "012-053"}},
+            {"sku": "P8", "title": "松韵 P8 88键电钢琴", "price": 2999, "stock": 3, "specs": {"重量": "12.5kg"}},
+        ], ensure_ascii=False),
+    })
     neck = say(assistant, merchant_id, "how wide is the neck on the classical guitar?")
     assert neck.handoff is None and "52mm" in neck.reply
