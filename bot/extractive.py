@@ -14,6 +14,8 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -251,6 +253,8 @@ class ExtractiveAnswerer:
 
     @staticmethod
     def _closest_standing_in(word: str, sims: np.ndarray, candidates: list[str]) -> float:
+        if any(same_shop_word(word, t) for t in candidates):
+            return 1.0
         """The best cosine among the words that may stand in for ``word``, a word that may not
         counting as 0: the closest are tried first, so most words check one partner, not all."""
         best = next((float(sims[j]) for j in np.argsort(-sims) if stands_in(word, candidates[j])), None)
@@ -346,6 +350,22 @@ def stands_in(word: str, other: str) -> bool:
     if len(word) >= 3 and is_cjk(word) and is_cjk(other) and set(word) & set(other) and word[-1] not in other:
         return False
     return True
+
+
+@lru_cache(maxsize=1)
+def _shop_synonyms() -> dict[str, int]:
+    """Each word of bot/data/shop_synonyms.txt and the number of its group."""
+    groups = {}
+    text = (Path(__file__).with_name("data") / "shop_synonyms.txt").read_text(encoding="utf-8")
+    for n, line in enumerate(l for l in text.splitlines() if l.strip() and not l.startswith("#")):
+        groups.update((w, n) for w in line.split())
+    return groups
+
+
+def same_shop_word(word: str, other: str) -> bool:
+    """Two words a shop uses for one thing (下单 / 付款, 包邮 / 免运费)."""
+    groups = _shop_synonyms()
+    return word != other and word in groups and groups.get(other) == groups[word]
 
 
 def _matchable(token: str) -> bool:

@@ -298,3 +298,16 @@ def test_a_close_word_stands_in_only_for_the_same_thing(word, other, stands):
     from bot.extractive import stands_in
 
     assert stands_in(word, other) is stands
+
+
+@pytest.mark.parametrize("word, other, same", [
+    ("下单", "付款", True),  # "几点前下单" is answered by "16:00前付款的订单"
+    ("包邮", "免运费", True),
+    ("下单", "包邮", False),
+    ("付款", "付款", False),  # the same word is held, not stood in for
+    ("微信", "支付宝", False),
+])
+def test_shop_words_for_one_thing_stand_in_for_each_other(word, other, same):
+    from bot.extractive import same_shop_word
+
+    assert same_shop_word(word, other) is same
