@@ -510,11 +510,11 @@ def about_focus(question: Question, product: Product | None = None, topics: set[
     asks = bool(question.attributes) or (product is not None and (
         names_a_key(question, product, matcher) or bool(_value_facts(product, question))
         or (question.ask == "yes_no" and _variant_for(product, question.text) is not None)))  # "白盘的有吗"
-    return asks and not (question_has_other_topic(question, product, topics, names_it) if product else _residual_words(question))
+    return asks and not (question_has_other_topic(question, product, topics, names_it, matcher) if product else _residual_words(question))
 
 
 def question_has_other_topic(question: Question, product: Product, topics: set[str] | None = None,
-                             names_it: Callable[[list[str]], list[bool]] | None = None) -> bool:
+                             names_it: Callable[[list[str]], list[bool]] | None = None, matcher: KeyMatcher | None = None) -> bool:
     """"这款运费多少钱" names the product but asks about shipping, not the product's price.
     ``topics``: the words of the shop's FAQ and documents; a leftover word they never use
     ("逗猫棒杆子多长": 杆子) is the shopper's word for a part of the product, not a topic."""
@@ -524,10 +524,21 @@ def question_has_other_topic(question: Question, product: Product, topics: set[s
         # a fact key met in part ("可可含量" → 净含量) with a leftover word is another fact,
         # whatever the FAQ says.
         residual = [w for w in residual if w in topics]
+    if residual:
+        # "夹板会自动断电不 我老忘关": a clause beside the one naming a key of the record is the
+        # shopper's story; the words asked with the key stay ("刻字能刻图案吗" asks 图案).
+        clauses = [c for c in _CLAUSE.split(question.text) if c.strip()]
+        keyed = [c.casefold() for c in clauses if _literal_facts(product, c)]
+        if keyed and len(keyed) < len(clauses):
+            residual = [w for w in residual if any(w.casefold() in c for c in keyed)]
     if residual and names_it is not None:
         # "pu'er tea cake" of 普洱熟茶饼: the product's name in the shopper's language.
         residual = [w for w, named in zip(residual, names_it(residual)) if not named]
     return bool(residual)
+
+
+# Clauses: a space parts two only between Chinese words (English words are spaced anyway).
+_CLAUSE = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])|\s*(?:[,，。!！?？;；~～]|\.(?!\d))\s*")
 
 
 def name_match(question: str, product: Product) -> float:

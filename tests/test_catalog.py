@@ -406,3 +406,11 @@ def test_a_product_named_only_by_an_option_is_not_named_by_its_name():
     necklace = product("N001", "四叶草项链 锁骨链", variants=[{"name": "黑玛瑙", "stock": 0}])
     assert named_by_option_only("有黑玛瑙的吗", necklace)
     assert not named_by_option_only("四叶草项链有黑玛瑙的吗", necklace)
+
+
+def test_a_clause_beside_the_key_asked_is_the_shoppers_story():
+    straightener = product("STR", "负离子陶瓷直板夹", aliases=["夹板"], facts={"自动断电": "60分钟无操作自动断电", "刻字": "免费刻字"})
+    assert not question_has_other_topic(analyse("夹板会自动断电不 我老忘关"), straightener)
+    # Asked in the key's own clause, the other word is what is asked: 图案 is no 刻字 answer.
+    assert question_has_other_topic(analyse("刻字能刻图案吗"), straightener)
+    assert question_has_other_topic(analyse("刻字能刻图案吗 比如小爱心"), straightener)
