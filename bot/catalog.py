@@ -510,11 +510,11 @@ def about_focus(question: Question, product: Product | None = None, topics: set[
     asks = bool(question.attributes) or (product is not None and (
         names_a_key(question, product, matcher) or bool(_value_facts(product, question))
         or (question.ask == "yes_no" and _variant_for(product, question.text) is not None)))  # "白盘的有吗"
-    return asks and not (question_has_other_topic(question, product, topics, names_it, matcher) if product else _residual_words(question))
+    return asks and not (question_has_other_topic(question, product, topics, names_it) if product else _residual_words(question))
 
 
 def question_has_other_topic(question: Question, product: Product, topics: set[str] | None = None,
-                             names_it: Callable[[list[str]], list[bool]] | None = None, matcher: KeyMatcher | None = None) -> bool:
+                             names_it: Callable[[list[str]], list[bool]] | None = None) -> bool:
     """"这款运费多少钱" names the product but asks about shipping, not the product's price.
     ``topics``: the words of the shop's FAQ and documents; a leftover word they never use
     ("逗猫棒杆子多长": 杆子) is the shopper's word for a part of the product, not a topic."""

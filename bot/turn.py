@@ -408,8 +408,7 @@ class ShopAssistant:
         by_name = link is not None and link.score > MEANING_SURENESS
         # The question's other words are the product's name in another language when it was
         # linked by meaning, so only a name-linked question is checked for another topic.
-        if (by_name or link is None) and question_has_other_topic(question, product, topics, self.catalog.names_it(product),
-                                                             self.catalog.key_similarity):
+        if (by_name or link is None) and question_has_other_topic(question, product, topics, self.catalog.names_it(product)):
             return None
         if fact is not None:
             return Answer(reply=fact.reply, confidence=fact_confidence(sureness), citations=cite, focus_product=product.sku)
