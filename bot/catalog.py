@@ -482,6 +482,9 @@ def _residual_words(question: Question, product: Product | None = None) -> list[
         # thing's, not the product's: for those asks the record's values cover no word.
         values = [] if question.attributes and set(question.attributes) <= {"price", "stock"} else list(facts.values())
         covered += " " + " ".join(product.names() + product.variant_names() + list(facts) + values).casefold()
+        # The English for a measure the record counts in ("a bottle" of "60片/瓶").
+        measured = "".join(re.findall(r"(?:[\d一二两三四五六七八九十]|[/每])\s*([\u4e00-\u9fff])", " ".join(map(str, values))))
+        covered += " " + " ".join(en for en, zh in _MEASURE_WORDS.items() if set(zh) & set(measured))
     covered += " " + " ".join(w + "色" if not w.isascii() else w for w in COLOUR_WORDS) + " 颜色 款 个 件 还有 有货 买 想买个 想要 要买 下单 come order buy purchase size"
     own = product.name_pieces if product is not None else set()
     return [w for w in content_words(tokenize(question.text))
@@ -946,8 +949,23 @@ def _attribute_reply(attribute: str, question: Question, en: bool, title: str, p
     if fact is None:
         return None
     key, value = fact
+    if _measures_another_thing(question, attribute, key, product):
+        return None
     label = ATTRIBUTE_BY_NAME[attribute].name.replace("_", " ")
     return f"The {title}'s {label} ({key}) is {value}." if en else f"{title}的{key}：{value}。"
+
+
+def _measures_another_thing(question: Question, attribute: str, key: str, product: Product) -> bool:
+    """"最大拉力多少斤" weighs the pull, not the rod: a word right before the measure asked
+    that is none of the record's (no name, key, value or ask word: ``_residual_words``) and
+    no part of the key found ("杆子多长" → 杆长) names another thing measured."""
+    q = question.text.casefold()
+    others = [w for w in _residual_words(question, product) if is_cjk(w) and not set(w) & set(key) and w[0] not in "这那"]
+    for cue in ATTRIBUTE_BY_NAME[attribute].cues:
+        at = q.find(cue) if not cue.isascii() else -1
+        if at > 0 and any(q[:at].endswith(w) for w in others):
+            return True
+    return False
 
 
 # A measure asked outright: 多重, 多高, 几个, how many, what size.

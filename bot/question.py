@@ -38,7 +38,7 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute("material", "材质", ("材质", "面料", "材料", "料子", "什么料", "什么做的", "啥做的", "material", "fabric", "made of", "made from"),
               ("材质", "面料", "材料", "material", "fabric")),
     Attribute("weight", "重量", ("重量", "多重", "净重", "几斤", "多少克", "多少斤", "重不重", "净含量", "weight", "how heavy", "weigh"),
-              ("重量", "净重", "毛重", "净含量", "weight")),
+              ("重量", "净重", "毛重", "净含量", "自重", "单重", "裸重", "weight")),  # 自重: the thing's own weight (not 承重, 饵重)
     Attribute("capacity", "容量", ("容量", "容积", "多少ml", "毫升", "几升", "多少升", "capacity", "volume", "how many ml", "litre", "liter"),
               ("容量", "容积", "净含量", "capacity", "volume")),
     Attribute("dimensions", "尺寸", ("尺寸", "多大", "长宽高", "多高", "多长", "多宽", "多厚", "多粗", "粗细", "高度", "宽度", "长度", "直径",
@@ -183,6 +183,8 @@ def asked_attributes(text: str) -> list[str]:
              if cues and not all(any(c != other and c in other for other in longest) for c in cues)]
     if "price" in found and matched["price"] == ["how much"] and _HOW_MUCH_OF.search(q):
         found.remove("price")  # "how much protein is in it": an amount of something, not money
+    if "price" in found and matched["price"] == ["how much"] and _HOW_MUCH_DOES.search(q) and len(found) > 1:
+        found.remove("price")  # "how much does it weigh": the weight, not money
     if "dimensions" in found and matched["dimensions"] == ["多大"] and _HOW_BIG_A.search(q):
         found.remove("dimensions")  # "适合多大的狗": the size of the dog, not of the product
     if not found and _WHERE_FROM.search(q):
@@ -206,6 +208,8 @@ _HOW_MUCH_OF = re.compile(r"\bhow much (?!(?:is|are|was|were|does|do|did|would|w
 
 
 # "where are these dates from?", "where does the tea come from": the origin.
+# "how much does the chair weigh", "how much can it hold": the verb says what is asked.
+_HOW_MUCH_DOES = re.compile(r"\bhow much (?:does|do|did|will|would|can|could)\b.*\b(?:weigh|hold|carry|contain|take)")
 _WHERE_FROM = re.compile(r"\bwhere\b(?!.*\b(ship|send|sent|deliver|post|dispatch|mail)).*\bfrom\b")  # not where parcels leave from
 
 
@@ -293,20 +297,30 @@ _MEASURE = re.compile(r"(\d+(?:\.\d+)?)(?:\s*(?:-|~|～|到|至)\s*(\d+(?:\.\d+)
                       re.IGNORECASE)
 
 
+# "90×60cm": each side in the unit written after the last.
+_SIDES = re.compile(r"((?:\d+(?:\.\d+)?\s*[×x*]\s*)+)\d+(?:\.\d+)?\s*(cm|厘米|mm|毫米|m|米)(?![a-z])")
+# The dimension each attribute's own value is measured in: a shopper's figure in it is no variant.
+ATTRIBUTE_DIMENSION = {"weight": "weight", "load": "weight", "dimensions": "length", "capacity": "volume"}
+
+
 def measurements(text: str) -> dict[str, list[tuple[float, float]]]:
     """Ranges by dimension, in cm / kg / ml: '115-125cm' → {'length': [(115, 125)]}."""
     out: dict[str, list[tuple[float, float]]] = {}
-    for low, high, unit in _MEASURE.findall(text.lower()):
+    text = _SIDES.sub(lambda m: "".join(f"{side}{m.group(2)} " for side in re.findall(r"\d+(?:\.\d+)?", m.group(1))) + m.group(0), text.lower())
+    for low, high, unit in _MEASURE.findall(text):
         dimension, scale = _UNITS[unit]
         a, b = float(low) * scale, float(high or low) * scale
         out.setdefault(dimension, []).append((min(a, b), max(a, b)))
     return out
 
 
-def measurements_fit(question: str, answer: str) -> bool:
+def measurements_fit(question: str, answer: str, asked_attributes: list[str] = ()) -> bool:
     """False when the answer speaks of other measurements of the same kind than the
-    question gives (asked about 178cm / 160斤, answered for 175cm / 70kg)."""
+    question gives (asked about 178cm / 160斤, answered for 175cm / 70kg). A figure in the
+    dimension of an attribute asked is the shopper's own ("承重多少 我俩快300斤"), not checked."""
     asked = measurements(question)
+    for attribute in asked_attributes:
+        asked.pop(ATTRIBUTE_DIMENSION.get(attribute, ""), None)
     if not asked:
         return True
     given = measurements(answer)

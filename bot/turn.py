@@ -42,7 +42,7 @@ from bot.catalog import (FOCUS_SURENESS, LINK_THRESHOLD, MEANING_SURENESS, Catal
                          fact_confidence, named_by_option_only, names_a_key, question_has_other_topic)
 from bot.extractive import AMBIGUOUS, ExtractiveAnswerer, consistent, unsure_answer
 from bot.focus import Focus, focus_of, read_focus
-from bot.question import analyse, as_asked, asks_as_before, plain_question, with_earlier_ask
+from bot.question import analyse, as_asked, asks_as_before, measurements_fit, plain_question, with_earlier_ask
 from bot.intents import Intent, IntentClassifier
 from bot.models import OWNER_BOT, OWNER_HUMAN, OWNER_QUEUED, RECOVERY_ASKED_REASON, RECOVERY_DONE, RECOVERY_OFFERED, Conversation
 from bot.order_answers import is_only_order_number
@@ -410,6 +410,8 @@ class ShopAssistant:
         # linked by meaning, so only a name-linked question is checked for another topic.
         if (by_name or link is None) and question_has_other_topic(question, product, topics, self.catalog.names_it(product)):
             return None
+        if fact is not None and not measurements_fit(question.text, fact.reply, question.attributes):
+            fact = None  # "6.3米的呢" is not answered by "3.6米约98克，4.5米约136克"
         if fact is not None:
             return Answer(reply=fact.reply, confidence=fact_confidence(sureness), citations=cite, focus_product=product.sku)
         if question.attributes:

@@ -414,3 +414,25 @@ def test_a_clause_beside_the_key_asked_is_the_shoppers_story():
     # Asked in the key's own clause, the other word is what is asked: 图案 is no 刻字 answer.
     assert question_has_other_topic(analyse("刻字能刻图案吗"), straightener)
     assert question_has_other_topic(analyse("刻字能刻图案吗 比如小爱心"), straightener)
+
+
+def test_a_things_own_weight_is_its_weight_and_not_what_it_casts_or_carries():
+    rod = product("ROD", "碳素台钓竿 28调", facts={"饵重": "5-15g", "承重": "10kg", "自重": "3.6米约98克"})
+    assert "98克" in answer_facts(analyse("这个多重啊"), "zh", rod).reply
+    assert "98克" in answer_facts(analyse("how much does it weigh?"), "en", rod).reply
+    # The word before the measure asked names another thing measured: the pull, not the rod.
+    assert answer_facts(analyse("最大拉力多少斤"), "zh", rod) is None
+
+
+def test_a_shoppers_figure_in_the_asked_attributes_own_dimension_is_no_variant():
+    from bot.question import measurements, measurements_fit
+
+    assert measurements("蛋卷桌 (90×60cm 中号)")["length"] == [(90.0, 90.0), (60.0, 60.0)]
+    assert measurements_fit("price for the 90cm roll table?", "The table (90×60cm 中号) costs ¥169.")
+    assert measurements_fit("这床承重多少 我俩加起来快300斤了", "承重：500kg", ["load"])
+    assert not measurements_fit("6.3米的呢", "自重：3.6米约98克，4.5米约136克", ["weight"])
+
+
+def test_an_english_measure_word_is_the_records_own_count():
+    multi = product("MV", "多种维生素矿物质片 男士款", title_en="Multivitamin Tablets for Men", facts={"规格": "60片/瓶"})
+    assert not question_has_other_topic(analyse("how many tablets in a bottle of the men's multivitamin"), multi)
