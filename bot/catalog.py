@@ -266,6 +266,12 @@ class Catalog:
             return ProductLink(products[int(order[0])], MEANING_SURENESS)
         return None
 
+    def namesakes(self, merchant_id: str, question: str, version: int | None = None) -> list[Product]:
+        """The two or three products a question names equally ("鱼油多少钱" in a shop with a
+        深海鱼油 and a 高纯鱼油): none of them is the one meant more than the others."""
+        products = self.products(merchant_id, version)
+        return [products[i] for i in self._name_parts(merchant_id, products).namesakes(question)] if products else []
+
     def names_other_product(self, merchant_id: str, product: Product, text: str, version: int | None = None) -> bool:
         """Whether a text (an FAQ row, a policy sentence) plainly names another of the shop's
         products, and nothing of this one: then it is about that product, whatever words it
@@ -361,6 +367,7 @@ class NameParts:
 
     def __init__(self, products: list[Product]) -> None:
         self.pieces = [p.name_pieces for p in products]
+        self.own = [p.own_pieces for p in products]
         # A dictionary's gloss of a Chinese name is weaker evidence than a name the merchant
         # wrote: "daily nuts" is the Daily Nuts, not the 儿童每日坚果 glossed "daily … nut".
         self.glossed = [p.gloss_only for p in products]
@@ -391,6 +398,19 @@ class NameParts:
     def named(self, i: int, text: str) -> int:
         """How many pieces of product ``i``'s names that no other product has the text holds."""
         return sum(self.count[p] == 1 for p in _pieces(text) & self.pieces[i])
+
+    def namesakes(self, question: str) -> list[int]:
+        """Two or three products whose own names (as written) hold every name piece the
+        question has (a Chinese pair or a code among them) and nothing tells apart."""
+        if len([c for c in _CLAUSE.split(question) if c.strip()]) > 1:
+            return []  # "记录仪能帮忙装吗 装一下多少钱": more is asked than each one's fact
+        asked = _pieces(question)
+        held = [asked & own for own in self.own]  # its own names as written: an option shared is no name
+        named = set().union(*held) if held else set()
+        if not any(not p.isascii() or any(c.isdigit() for c in p) for p in named):
+            return []
+        same = [i for i, h in enumerate(held) if h == named]
+        return same if 2 <= len(same) <= 3 else []
 
     def best(self, question: str) -> int | None:
         """The product the question's name pieces point to, when they point to one alone."""

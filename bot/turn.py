@@ -38,7 +38,7 @@ from bot.conversations import (
 from bot.events import record_event
 from bot.greeting import SuggestionChips
 from bot.safety import is_safety_report
-from bot.catalog import (FOCUS_SURENESS, LINK_THRESHOLD, MEANING_SURENESS, Catalog, Product, about_focus, answer_facts, card_facts,
+from bot.catalog import (FOCUS_SURENESS, LINK_THRESHOLD, MEANING_SURENESS, PART_SURENESS, Catalog, Product, about_focus, answer_facts, card_facts,
                          fact_confidence, named_by_option_only, names_a_key, question_has_other_topic)
 from bot.extractive import AMBIGUOUS, ExtractiveAnswerer, consistent, unsure_answer
 from bot.focus import Focus, focus_of, read_focus
@@ -397,7 +397,7 @@ class ShopAssistant:
                                                                   self.catalog.key_similarity):
             product, sureness = in_focus, FOCUS_SURENESS
         if product is None:
-            return None
+            return self._namesakes_answer(merchant_id, question, lang, currency) if question.attributes else None
         fact = answer_facts(question, lang, product, self.catalog.key_similarity, currency)
         if fact is None and link is not None and link.score >= LINK_THRESHOLD:
             fact = card_facts(question, lang, product, currency)  # named, nothing asked: its card
@@ -420,6 +420,24 @@ class ShopAssistant:
             answer.focus_product = product.sku
             return answer
         return None
+
+    def _namesakes_answer(self, merchant_id: str, question, lang: str, currency: str) -> Answer | None:
+        """"鱼油多少钱" with two fish oils: each one's answer, when every one's record holds
+        what is asked and the question asks nothing else; the shopper picks."""
+        namesakes = self.catalog.namesakes(merchant_id, question.text)
+        topics = self.catalog.topic_words(merchant_id)
+        facts = [answer_facts(question, lang, p, self.catalog.key_similarity, currency) for p in namesakes]
+        if not namesakes or not all(facts) or any(question_has_other_topic(question, p, topics, self.catalog.names_it(p)) for p in namesakes):
+            return None
+        if not all(measurements_fit(question.text, f.reply, question.attributes) for f in facts):
+            return None
+        cite = []
+        for p in namesakes:
+            title = p.title(lang)[:200]
+            cite.append(Citation(document=p.document, chunk=p.chunks.get(lang) or next(iter(p.chunks.values())), score=PART_SURENESS,
+                                 title=title, source=source_title("product", title, p.document, lang), section=title))
+        reply = (" " if lang == "en" else "").join(f.reply for f in facts)
+        return Answer(reply=reply, confidence=fact_confidence(PART_SURENESS), citations=cite)
 
     def suggestions(
         self, merchant_id: str, message: str, lang: str, query_vector: np.ndarray | None = None,

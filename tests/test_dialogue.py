@@ -612,3 +612,20 @@ def test_an_english_question_links_a_product_named_only_in_chinese_word_by_word(
     })
     neck = say(assistant, merchant_id, "how wide is the neck on the classical guitar?")
     assert neck.handoff is None and "52mm" in neck.reply
+
+
+def test_a_name_two_products_share_gets_each_ones_fact(assistant, merchant_id, tmp_path):
+    with_knowledge(assistant, merchant_id, tmp_path, {
+        "catalog.json": json.dumps([
+            {"sku": "FO1", "title": "康源 深海鱼油软胶囊 1000mg", "aliases": ["深海鱼油"], "price": 128, "stock": 50},
+            {"sku": "FO2", "title": "康源 高纯度鱼油软胶囊 rTG型", "aliases": ["高纯鱼油"], "price": 258, "stock": 20},
+            {"sku": "CA1", "title": "康源 液体钙软胶囊", "price": 99, "stock": 30},
+        ], ensure_ascii=False),
+    })
+    both = say(assistant, merchant_id, "鱼油多少钱")
+    assert "128" in both.reply and "258" in both.reply and not both.handoff
+    one = say(assistant, merchant_id, "高纯鱼油多少钱")
+    assert "258" in one.reply and "128" not in one.reply
+    # Asked more than each one's fact, the shared name is a question for a person.
+    more = say(assistant, merchant_id, "鱼油能开专票吗 多少钱")
+    assert not ("128" in more.reply and "258" in more.reply)
