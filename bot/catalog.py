@@ -21,7 +21,7 @@ from sqlalchemy import select
 from bot.answerability import ASK_WORDS, content_words
 from bot.extractive import TextVectors
 from bot.glosses import english_words, name_glosses
-from bot.question import ATTRIBUTE_BY_NAME, COLOUR_TRANSLATIONS, COLOUR_WORDS, Question, analyse, asks_as_before
+from bot.question import ATTRIBUTE_BY_NAME, COLOUR_TRANSLATIONS, COLOUR_WORDS, HOW_BIG_A_PACK, Question, analyse, asks_as_before
 from bot.replies import money
 from knowledge import repository
 from knowledge.facts import RESTOCK_KEY
@@ -496,6 +496,8 @@ def _residual_words(question: Question, product: Product | None = None) -> list[
     """The question's content words that are neither attribute words nor the product's own
     names, variants, fact keys or values: what else the question is about."""
     covered = " ".join(cue for a in question.attributes for cue in ATTRIBUTE_BY_NAME[a].cues).casefold()
+    if "capacity" in question.attributes:
+        covered += " " + " ".join(m.group(0) for m in HOW_BIG_A_PACK.finditer(question.text.casefold()))  # "多大一袋"
     if product is not None:
         facts = product.data.get("facts") or {}
         # The price or stock of a thing the record only mentions ("停车监控：需另购降压线") is that

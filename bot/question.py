@@ -187,6 +187,8 @@ def asked_attributes(text: str) -> list[str]:
         found.remove("price")  # "how much does it weigh": the weight, not money
     if "dimensions" in found and matched["dimensions"] == ["多大"] and _HOW_BIG_A.search(q):
         found.remove("dimensions")  # "适合多大的狗": the size of the dog, not of the product
+    if "dimensions" in found and set(matched["dimensions"]) <= {"多大", "how big"} and HOW_BIG_A_PACK.search(q):
+        found[found.index("dimensions")] = "capacity"  # "多大一袋", "how big is the tub": what a pack holds (净含量)
     if not found and _WHERE_FROM.search(q):
         found.append("origin")  # "where are these dates from?"
     if not found and _names_colour(q):
@@ -211,6 +213,10 @@ _HOW_MUCH_OF = re.compile(r"\bhow much (?!(?:is|are|was|were|does|do|did|would|w
 # "how much does the chair weigh", "how much can it hold": the verb says what is asked.
 _HOW_MUCH_DOES = re.compile(r"\bhow much (?:does|do|did|will|would|can|could)\b.*\b(?:weigh|hold|carry|contain|take)")
 _WHERE_FROM = re.compile(r"\bwhere\b(?!.*\b(ship|send|sent|deliver|post|dispatch|mail)).*\bfrom\b")  # not where parcels leave from
+
+
+# How big a pack is: what it holds.
+HOW_BIG_A_PACK = re.compile(r"多大\s*一\s*[袋瓶罐包盒桶听]|一\s*[袋瓶罐包盒桶听]\s*(有)?多大|how big (?:is|are) (?:the|a|one|each) (?:tub|bottle|pack|packet|can|jar|pouch)s?\b")
 
 
 # "多大的" + a noun asks the size of that thing ("多大的狗", "多大的房间"), not the product's.

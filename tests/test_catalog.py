@@ -436,3 +436,12 @@ def test_a_shoppers_figure_in_the_asked_attributes_own_dimension_is_no_variant()
 def test_an_english_measure_word_is_the_records_own_count():
     multi = product("MV", "多种维生素矿物质片 男士款", title_en="Multivitamin Tablets for Men", facts={"规格": "60片/瓶"})
     assert not question_has_other_topic(analyse("how many tablets in a bottle of the men's multivitamin"), multi)
+
+
+def test_how_big_a_pack_is_asks_what_it_holds():
+    soil = product("SOIL", "通用营养土 养花种菜", facts={"净含量": "10L（约3kg）"})
+    assert asked_attributes("营养土多大一袋啊") == ["capacity"]
+    assert asked_attributes("how big is the tub?") == ["capacity"]
+    assert asked_attributes("这个箱子多大") == ["dimensions"]
+    assert not question_has_other_topic(analyse("营养土多大一袋啊"), soil)
+    assert "10L" in answer_facts(analyse("营养土多大一袋啊"), "zh", soil).reply
