@@ -195,6 +195,9 @@ class Catalog:
         if by_part is not None and _only_colours(_pieces(question) & parts.pieces[by_part]):
             by_part = None  # "有黑色的吗" names a colour, not the one product sold in black
         full = [i for score, i in scored if score >= 1.0]
+        if len(full) == 1 and by_part is not None and by_part != full[0] and _within_longer_name(question, products[full[0]],
+                                                                                                 products[by_part]):
+            full = [by_part]  # "高山气罐多少钱": the 高山气罐, not the 扁气罐 whose alias is 气罐
         if len(full) == 1 or (full and by_part in full):
             # Two products named in full ("linen notebook" is an alias of the A5 and the A6):
             # the pieces only one of them has decide (A5), else neither is taken.
@@ -742,6 +745,15 @@ def _without_name(text: str, name: str, least: int = 3) -> str:
             out.append(text[i])
             i += 1
     return "".join(out)
+
+
+def _within_longer_name(question: str, named: Product, other: Product) -> bool:
+    """Every name of ``named`` the question holds lies inside a longer run of the question
+    that is part of one of ``other``'s names: the shorter name is only a piece of it."""
+    q = question.casefold()
+    held = [n.casefold() for n in named.names() if n.casefold() in q]
+    runs = [_longest_run_text(n.casefold(), q) for n in other.names()]
+    return bool(held) and all(any(h in run and len(run) > len(h) for run in runs) for h in held)
 
 
 def _longest_run_text(name: str, text: str) -> str:

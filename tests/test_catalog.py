@@ -445,3 +445,13 @@ def test_how_big_a_pack_is_asks_what_it_holds():
     assert asked_attributes("这个箱子多大") == ["dimensions"]
     assert not question_has_other_topic(analyse("营养土多大一袋啊"), soil)
     assert "10L" in answer_facts(analyse("营养土多大一袋啊"), "zh", soil).reply
+
+
+def test_a_short_alias_inside_another_products_longer_name_is_not_the_name_meant():
+    from bot.catalog import _within_longer_name
+
+    flat = product("FLAT", "卡式炉专用扁气罐 丁烷", aliases=["扁气罐", "气罐"])
+    mountain = product("MTN", "高山气罐 螺口 230g")
+    assert _within_longer_name("高山气罐多少钱", flat, mountain)
+    assert not _within_longer_name("气罐多少钱", flat, mountain)
+    assert not _within_longer_name("扁气罐多少钱", flat, mountain)
