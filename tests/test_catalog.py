@@ -455,3 +455,8 @@ def test_a_short_alias_inside_another_products_longer_name_is_not_the_name_meant
     assert _within_longer_name("高山气罐多少钱", flat, mountain)
     assert not _within_longer_name("气罐多少钱", flat, mountain)
     assert not _within_longer_name("扁气罐多少钱", flat, mountain)
+
+
+def test_per_and_each_name_no_other_topic():
+    probiotic = product("PB", "益生菌冻干粉 成人款", title_en="Probiotic Powder for Adults", facts={"活菌数": "每袋200亿CFU"})
+    assert not question_has_other_topic(analyse("how many CFU per sachet in the adult probiotic"), probiotic)
