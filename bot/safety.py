@@ -12,13 +12,14 @@ _SAFETY = re.compile(
     r"送医|医院|急诊|呕吐|吐了|拉.{0,4}肚子|腹泻|抽搐|窒息|噎住|卡喉|夹伤|夹到.{0,6}(手|脚|指)|(手|脚|指).{0,3}肿|过热|发烫|"
     # Skin reactions (cosmetics, baby care) and injuries in use (fitness gear, furniture).
     r"烂脸|刺痛|灼痛|灼热感|泛红|发红发痒|红痒|瘙痒|起痘|爆痘|脱皮|肿了|肿起来|破皮|扭伤|骨折|拉伤|砸伤|砸到.{0,4}(脚|手|头|腿)|摔伤|"
+    r"摔了(一|个)?跤|摔倒了|(脚|腰|脚踝|手腕|膝盖|脖子)扭了|扭到(了)?(脚|腰)|崴(了|到)?脚|"  # a fall or a sprain in use (a lock that gave way)
     r"弹到.{0,4}(脸|眼|手)|崩断.{0,8}(打|弹|伤)|头晕|晕倒|流了.{0,4}血|出血|(?<!把)(手|脚|腿|脸|指|胳膊).{0,3}(划|割)(了|破|伤)|"
     # Swallowed parts (toys, baby and pet goods), leaking batteries, eyes and skin stung.
     r"误食|误吞|吞(了|下|进)|咽(了|下)|(放|塞)(进|到)?.{0,2}嘴里|舔了|卡(在|住).{0,4}(喉|嗓子|气管)|电池.{0,6}(漏液|流液)|辣眼|眼睛.{0,4}(疼|痛|红|肿|睁不开)|灼烧|烧灼|"
     r"\b(fire|smoke|smoking|burn(ed|t|ing|s)?|explod\w*|swell(ed|ing)?|swollen|shock(ed)?|injur\w*|hurt|bleed\w*|overheat\w*|pinch(ed)?|"
     r"allerg\w*|rash|hives|blister\w*|poison\w*|hospital|vomit\w*|threw up|throwing up|throw up|diarrh\w*|chok\w*|seizure|"
     r"sprain\w*|fractur\w*|bruis\w*|itch(y|ing)|stinging|breakout|broke out|swelling|dizzy|faint\w*|cut (my|his|her|their)|"
-    r"snapped and hit|fell on (my|his|her)|swallow(ed|s)?|ingest\w*|in (his|her|their|my (son|daughter|kid|baby)'?s?|the (baby|kid|child|dog|cat)'?s) mouth|licked|leak(ed|ing) battery|battery (leaked|leaking))\b",
+    r"snapped and hit|fell on (my|his|her)|(i|he|she|we|my (son|daughter|kid|child|wife|husband|mum|mom|dad)) fell\b|twisted (my|his|her) (ankle|knee|wrist)|swallow(ed|s)?|ingest\w*|in (his|her|their|my (son|daughter|kid|baby)'?s?|the (baby|kid|child|dog|cat)'?s) mouth|licked|leak(ed|ing) battery|battery (leaked|leaking))\b",
     re.IGNORECASE,
 )
 
