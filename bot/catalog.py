@@ -930,7 +930,10 @@ def _attribute_reply(attribute: str, question: Question, en: bool, title: str, p
         which = f" ({variant['name']})" if variant else ""
         if each:
             have = [name for name, value in each if int(value) > 0]
-            gone = [name for name, value in each if int(value) <= 0]
+            # A sold-out option with the merchant's restock note says when it is back ("啥时候有货").
+            notes = {str(v.get("name")): str(v["restock"]).strip() for v in data.get("variants") or [] if v.get("restock")}
+            gone = [f"{name} ({notes[name]})" if en and notes.get(name) else f"{name}（{notes[name]}）" if notes.get(name) else name
+                    for name, value in each if int(value) <= 0]
             if en:
                 return f"The {title}: in stock: {', '.join(have)}; out of stock: {', '.join(gone)}."
             return f"{title}：{'、'.join(have)}有货；{'、'.join(gone)}缺货。"

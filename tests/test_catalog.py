@@ -460,3 +460,10 @@ def test_a_short_alias_inside_another_products_longer_name_is_not_the_name_meant
 def test_per_and_each_name_no_other_topic():
     probiotic = product("PB", "益生菌冻干粉 成人款", title_en="Probiotic Powder for Adults", facts={"活菌数": "每袋200亿CFU"})
     assert not question_has_other_topic(analyse("how many CFU per sachet in the adult probiotic"), probiotic)
+
+
+def test_each_sold_out_option_in_a_stock_list_says_when_it_is_back():
+    tent = product("TENT", "速开帐篷 3-4人", variants=[{"name": "橄榄绿", "stock": 40},
+                                                   {"name": "黑胶防晒款", "stock": 0, "restock": "预计6月25日补货"}])
+    reply = answer_facts(analyse("啥时候有货"), "zh", tent).reply
+    assert "橄榄绿有货" in reply and "黑胶防晒款（预计6月25日补货）缺货" in reply
