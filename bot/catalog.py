@@ -818,7 +818,9 @@ def _variant_for(product: Product, question: str) -> dict | None:
         return scored[0][1]
     colours = [word for word in COLOUR_WORDS if word in q]
     if colours:
-        having = [v for v in variants if any(word in str(v["name"]).casefold() for word in colours)]
+        # In either language: "chocolate brown" is the 巧克力棕 option.
+        said = set(colours).union(*(COLOUR_TRANSLATIONS.get(word, ()) for word in colours))
+        having = [v for v in variants if any(word in str(v["name"]).casefold() for word in said)]
         if len(having) == 1:
             return having[0]
     return None

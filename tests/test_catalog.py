@@ -467,3 +467,10 @@ def test_each_sold_out_option_in_a_stock_list_says_when_it_is_back():
                                                    {"name": "黑胶防晒款", "stock": 0, "restock": "预计6月25日补货"}])
     reply = answer_facts(analyse("啥时候有货"), "zh", tent).reply
     assert "橄榄绿有货" in reply and "黑胶防晒款（预计6月25日补货）缺货" in reply
+
+
+def test_a_colour_named_in_english_finds_the_option_named_in_chinese():
+    wig = product("WIG", "中长款大波浪假发", title_en="Mid-Length Wavy Wig",
+                  variants=[{"name": "自然黑", "stock": 20}, {"name": "巧克力棕", "stock": 0, "restock": "预计12月20日到货"}])
+    reply = answer_facts(analyse("do u have it in chocolate brown?"), "en", wig).reply
+    assert "out of stock" in reply and "12月20日" in reply
