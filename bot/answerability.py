@@ -39,6 +39,9 @@ ASK_WORDS = set(
     什么 啥 咋 哪 哪里 哪个 几 几号 几点 几个 几次 几种 加多 加多少 多少钱 块钱 多 大概 一般 需要 要 会 不会 会不会 不能 给 用 买 了 过 到 得 得到 行 好 okay ok hey hi want need know tell much many long does
     do can could would will is are any there their please thanks thank just also still yet now""".split()
 )
+# The day or part of day a clock-time question is framed by ("今天下午几点前拍").
+TIME_FRAMES = set("今天 明天 后天 今晚 今早 当天 当日 上午 下午 中午 晚上 早上 今天上午 今天下午 今天晚上 明天上午 明天下午 today tomorrow tonight "
+                  "morning afternoon evening".split())
 SOFT_MATCH = 0.62  # word-vector cosine at which another word stands in for a question word
 
 
@@ -116,6 +119,12 @@ def features(
     novel = {w for w in words if w in unseen and re.fullmatch(r"[\u4e00-\u9fff]{3,}", w) and not _NUMERALS & set(w)
              and any(o != w and o in w for o in words)}
     words = [w for w in words if not any(w != n and w in n for n in novel)]
+    if question.ask == "time":
+        # "今天下午几点前下单能发": the day and part of day frame the clock time asked; the
+        # answer's 16:00 speaks to them (jieba's pieces of 今天下午, 天下 among them, go too).
+        # Held by the candidate, such a word still counts for it (当天 in "16:00前付款当天发货").
+        frames = [w for w in words if w in TIME_FRAMES]
+        words = [w for w in words if w in chunk_tokens or not any(w in f for f in frames)]
     if unseen.intersection(words) and speaks_of_places(answer_text):
         # A destination the shop never wrote ("发广州几天到") is what the delivery answer is
         # asked for, not another topic: an answer about where parcels go covers it.

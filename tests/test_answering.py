@@ -311,3 +311,16 @@ def test_shop_words_for_one_thing_stand_in_for_each_other(word, other, same):
     from bot.extractive import same_shop_word
 
     assert same_shop_word(word, other) is same
+
+
+def test_the_day_framing_a_clock_time_question_is_not_its_topic():
+    from bot.answerability import features
+    from bot.question import analyse
+    from retrieval.tokenize import tokenize
+
+    question = "今天几点前拍能当天发"
+    passage = "每天16:00前付款的现货订单当天发货，16:00之后付款的次日发货。"
+    f = features(analyse(question), tokenize(question), {}, set(tokenize(passage)), passage, 0.5, 0.0, {}, set())
+    assert f.uncovered == 0.0 and f.coverage == 1.0  # 今天 frames the time; 当天 is held
+    other = features(analyse("今天能发顺丰吗"), tokenize("今天能发顺丰吗"), {}, set(tokenize(passage)), passage, 0.5, 0.0, {}, set())
+    assert other.uncovered > 0.0  # not a clock-time question: 今天 and 顺丰 stay words to cover
