@@ -14,6 +14,7 @@ reply computed while an agent claimed the conversation is dropped, not sent.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -93,6 +94,10 @@ SUGGESTION_MIN_RELEVANCE = 0.38
 # One turn's searches by (merchant, query, mode, query vector): searched once, read twice.
 Searched = dict[tuple[str, str, str, bytes], tuple[RetrievalResult, list[Evidence]]]
 
+
+# Exchanging an item, in the shopper's or the shop's words.
+_EXCHANGE = re.compile(r"换|exchange|swap|replace", re.IGNORECASE)
+EXCHANGE_QUESTION = {"zh": "可以换货吗？", "en": "Can I exchange it?"}
 
 class UnknownMerchant(LookupError):
     pass
@@ -324,6 +329,18 @@ class ShopAssistant:
               and in_focus is None and subject is None):
             grounded = self._in_topic(merchant_id, message, lang, mode, query_vector, focus.question, grounded, searched, version,
                                       threshold)
+        if intent == "exchange" and not grounded.handoff and not _EXCHANGE.search(grounded.reply):
+            # "德比鞋买大了 能换小一码不" asks how exchanges work, not which size fits: an answer
+            # that never speaks of exchanging answers another question. Asked again with the
+            # shop's own exchange question beside it, else unsure.
+            retry, retry_evidence = self._grounded(merchant_id, message, lang, mode, None, query=f"{message} {EXCHANGE_QUESTION[lang]}",
+                                                   searched=searched, version=version, threshold=threshold)
+            if not retry.handoff and _EXCHANGE.search(retry.reply):
+                grounded, evidence = retry, retry_evidence
+            else:
+                unsure = unsure_answer(lang, grounded.citations, min(grounded.confidence, AMBIGUOUS))
+                unsure.withheld = grounded.reply
+                grounded = unsure
         if not grounded.handoff and grounded.focus_product is None:
             # An FAQ answer about one product ("The B1 40-inch guitar is 399 yuan") puts it in
             # focus, as a catalog answer would: "does it come in black?" asks about it next.

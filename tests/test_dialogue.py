@@ -629,3 +629,12 @@ def test_a_name_two_products_share_gets_each_ones_fact(assistant, merchant_id, t
     # Asked more than each one's fact, the shared name is a question for a person.
     more = say(assistant, merchant_id, "鱼油能开专票吗 多少钱")
     assert not ("128" in more.reply and "258" in more.reply)
+
+
+def test_an_exchange_request_is_not_answered_by_a_row_that_never_speaks_of_exchanging(assistant, merchant_id, tmp_path):
+    with_knowledge(assistant, merchant_id, tmp_path, {
+        "faq_zh.csv": "问题,答案\n德比鞋尺码偏大吗,德比鞋版型偏大，建议比平时穿的运动鞋小一码。\n"
+        "发什么快递,默认发中通快递。\n",
+    })
+    reply = say(assistant, merchant_id, "德比鞋买大了 能换小一码不")
+    assert "小一码" not in reply.reply and reply.handoff  # the sizing advice answers another question
