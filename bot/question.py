@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-Ask = Literal["price", "stock", "duration", "date", "time", "amount", "yes_no", "how", "where", "which", "other"]
+Ask = Literal["price", "stock", "duration", "deadline", "date", "time", "amount", "yes_no", "how", "where", "which", "other"]
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,11 @@ _TIME = re.compile(r"几点|什么时间点|what time|cut-?off|截单")
 # A spending threshold ("满多少包邮", "how much to get free shipping"): answered by an amount
 # of money, not by any figure ("18K金商品发顺丰").
 _THRESHOLD = re.compile(r"满多少|多少钱?(才|可以|能)?(包邮|免邮|起送|发顺丰|免运费)|how much .*\b(for|to get|to qualify for) free", re.IGNORECASE)
+# Time gone by and "still" ("收货4个月了还能开发票吗", "bought it 2 months ago, can I still return it"):
+# whether it is too late, answered by a time limit, not by how long the service takes.
+_ELAPSED = re.compile(r"([\d一二两三四五六七八九十半几]+\s*(个)?\s*(天|周|星期|月|年)(多|左右)?了|上半年|去年|上个?月|半年前|几个月前|"
+                      r"\b\d+\s*(days?|weeks?|months?|years?) (ago|later)\b|\blast (month|year)\b)", re.IGNORECASE)
+_STILL = re.compile(r"还(能|可以|可|行|保|在保|来得及|有效)|\bstill\b", re.IGNORECASE)
 _DURATION = re.compile(r"几天|多久|多长时间|多少天|几个小时|几小时|how long|how many days|how soon|when will .* (arrive|ship)")
 _DATE = re.compile(r"什么时候|哪天|几号|几月|日期|截止|when\b|what date|which day")
 _AMOUNT = re.compile(r"多少|几个|几件|几次|how many|how much")
@@ -244,6 +249,8 @@ def analyse(text: str) -> Question:
         ask = "price"
     elif _TIME.search(q):
         ask = "time"
+    elif _ELAPSED.search(q) and _STILL.search(q):
+        ask = "deadline"
     elif _DURATION.search(q):
         ask = "duration"
     elif _DATE.search(q):
@@ -269,6 +276,13 @@ _MONEY = re.compile(r"[¥￥$]\s*\d|\d+(\.\d+)?\s*(元|块|rmb|yuan|usd|dollars?
 _SPAN = re.compile(r"\d+\s*(-|~|至|到)?\s*\d*\s*(个)?\s*(天|日|小时|h\b|分钟|周|星期|个月|月|年|工作日|days?|hours?|weeks?|months?|years?|business days?)"
                    r"|[一二两三四五六七八九十半]+\s*(个)?\s*(天|小时|周|星期|个月|年)|当天|当日|次日|隔天|马上|立即|same day|next day|within",
                    re.IGNORECASE)
+# A time limit counted from an event ("确认收货后 90天内申请", "签收7天内", "逾期不再补开",
+# "within 30 days of delivery"), not a processing time ("3个工作日内开出").
+_LIMIT = re.compile(r"(收货|签收|付款|购买|下单|到货|发货|激活|开封|拆封)(之?后|起)?\s*[\d一二两三四五六七八九十半]+\s*(个)?\s*(天|日|周|个?月|年)\s*(内|以内|之内)?|"
+                    r"(保修|质保|保固|保)期?\s*[\d一二两三四五六七八九十半]+\s*(个)?\s*(天|月|年)|[\d一二两三四五六七八九十半]+\s*(个)?\s*(天|月|年)\s*(保修|质保|无理由|内)|"
+                    r"逾期|过期|超过\s*[\d一二两三四五六七八九十]+\s*(个)?\s*(天|日|月|年)|保修期|质保期|有效期|"
+                    r"within \d+ (days?|weeks?|months?|years?) (of|after|from)|\d+[- ]days? (of|after|from) (delivery|purchase|receipt)",
+                    re.IGNORECASE)
 _WHEN = re.compile(r"\d+\s*月\s*\d+\s*[日号]|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d+\s*[日号]|周[一二三四五六日天]|星期|january|february|march|april|may|june|july|"
                    r"august|september|october|november|december|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
                    r"\d+\s*(点|:)|前|后|before|after|until|截止|期间", re.IGNORECASE)
@@ -283,6 +297,8 @@ def answer_fits(ask: Ask, answer: str) -> bool:
         return bool(_MONEY.search(answer))
     if ask == "duration":
         return bool(_SPAN.search(answer))
+    if ask == "deadline":
+        return bool(_LIMIT.search(answer))
     if ask == "time":
         return bool(_CLOCK.search(answer))
     if ask == "date":

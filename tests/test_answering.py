@@ -324,3 +324,22 @@ def test_the_day_framing_a_clock_time_question_is_not_its_topic():
     assert f.uncovered == 0.0 and f.coverage == 1.0  # 今天 frames the time; 当天 is held
     other = features(analyse("今天能发顺丰吗"), tokenize("今天能发顺丰吗"), {}, set(tokenize(passage)), passage, 0.5, 0.0, {}, set())
     assert other.uncovered > 0.0  # not a clock-time question: 今天 and 顺丰 stay words to cover
+
+
+@pytest.mark.parametrize("question", ["收货4个月了还能开发票吗", "上半年买的 现在还能补开发票吗", "买了两年了还保修吗",
+                                      "i bought it 2 months ago, can i still return it?"])
+def test_time_gone_by_and_still_asks_a_time_limit(question):
+    from bot.question import analyse, answer_fits
+
+    assert analyse(question).ask == "deadline"
+    assert answer_fits("deadline", "请在确认收货后 90天内申请发票，逾期不再补开。")
+    assert answer_fits("deadline", "整机保修1年") and answer_fits("deadline", "支持7天无理由退货")
+    # How long the service takes is no time limit.
+    assert not answer_fits("deadline", "可以开电子普通发票，确认收货后在订单页申请，一般3个工作日内开出。")
+
+
+def test_still_without_time_gone_by_is_a_plain_yes_no():
+    from bot.question import analyse
+
+    assert analyse("还能开发票吗").ask == "yes_no"
+    assert analyse("几天发货").ask == "duration"
