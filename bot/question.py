@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-Ask = Literal["price", "stock", "duration", "deadline", "date", "time", "amount", "yes_no", "how", "where", "which", "other"]
+Ask = Literal["price", "stock", "offer", "duration", "deadline", "date", "time", "amount", "yes_no", "how", "where", "which", "other"]
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,10 @@ ATTRIBUTES: tuple[Attribute, ...] = (
 )
 ATTRIBUTE_BY_NAME = {a.name: a for a in ATTRIBUTES}
 
+# What a promotion gives ("双12有啥活动", "满多少减多少", "打几折"): answered by the offer itself
+# (满300减40, 9折, a coupon, a gift), not by the event's dates or a rule about it.
+_OFFER = re.compile(r"(有|是)(啥|什么|哪些)(活动|优惠|福利)|活动是(啥|什么)|满减(是|有)?(多少|怎么算|咋算)|满多少减|减多少|打几折|几折|"
+                    r"\b(what|any) (deals|promotions?|discounts?|offers?)\b|how much (off|discount)", re.IGNORECASE)
 # A time of day ("几点前下单能当天发", "what's the cutoff time"): answered by a clock time, not
 # by "48小时内发货".
 _TIME = re.compile(r"几点|什么时间点|what time|cut-?off|截单")
@@ -245,6 +249,8 @@ def analyse(text: str) -> Question:
         ask: Ask = "price"
     elif "stock" in attributes:
         ask = "stock"
+    elif _OFFER.search(q):
+        ask = "offer"
     elif _THRESHOLD.search(q):
         ask = "price"
     elif _TIME.search(q):
@@ -276,6 +282,8 @@ _MONEY = re.compile(r"[¥￥$]\s*\d|\d+(\.\d+)?\s*(元|块|rmb|yuan|usd|dollars?
 _SPAN = re.compile(r"\d+\s*(-|~|至|到)?\s*\d*\s*(个)?\s*(天|日|小时|h\b|分钟|周|星期|个月|月|年|工作日|days?|hours?|weeks?|months?|years?|business days?)"
                    r"|[一二两三四五六七八九十半]+\s*(个)?\s*(天|小时|周|星期|个月|年)|当天|当日|次日|隔天|马上|立即|same day|next day|within",
                    re.IGNORECASE)
+_GIVES = re.compile(r"满\s*\d+\s*(元|块)?\s*[减送返]|\d+(\.\d+)?\s*折|\d+\s*%\s*off|立减|减\s*\d+|[\d]+\s*(元|块)?\s*(优惠)?券|加送|赠送|免费送|送[一1两2个份条张]|"
+                    r"\b\d+% off\b|\boff (orders|everything)\b|\bfree gift\b|\bcoupon", re.IGNORECASE)
 # A time limit counted from an event ("确认收货后 90天内申请", "签收7天内", "逾期不再补开",
 # "within 30 days of delivery"), not a processing time ("3个工作日内开出").
 _LIMIT = re.compile(r"(收货|签收|付款|购买|下单|到货|发货|激活|开封|拆封)(之?后|起)?\s*[\d一二两三四五六七八九十半]+\s*(个)?\s*(天|日|周|个?月|年)\s*(内|以内|之内)?|"
@@ -299,6 +307,8 @@ def answer_fits(ask: Ask, answer: str) -> bool:
         return bool(_SPAN.search(answer))
     if ask == "deadline":
         return bool(_LIMIT.search(answer))
+    if ask == "offer":
+        return bool(_GIVES.search(answer))
     if ask == "time":
         return bool(_CLOCK.search(answer))
     if ask == "date":

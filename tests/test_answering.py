@@ -343,3 +343,19 @@ def test_still_without_time_gone_by_is_a_plain_yes_no():
 
     assert analyse("还能开发票吗").ask == "yes_no"
     assert analyse("几天发货").ask == "duration"
+
+
+@pytest.mark.parametrize("question", ["双12有啥活动", "双12有啥活动 满减多少", "满多少减多少", "金卡会员打几折", "any deals right now?"])
+def test_what_a_promotion_gives_is_answered_by_the_offer_not_its_dates(question):
+    from bot.question import analyse, answer_fits
+
+    assert analyse(question).ask == "offer"
+    assert answer_fits("offer", "全店满300元减40元，满600元减100元")
+    assert not answer_fits("offer", "活动时间：2026年12月10日00:00 — 12月12日23:59。活动不可与店铺优惠券叠加使用。")
+    assert not answer_fits("offer", "付款后15天内本店降价可补差价；秒杀、赠品及双12活动期间的满减不参与价保。")
+
+
+def test_a_free_shipping_threshold_is_still_a_price():
+    from bot.question import analyse
+
+    assert analyse("满多少包邮").ask == "price"
