@@ -668,6 +668,11 @@ def _named_first(found: list[tuple[str, str]], question: str) -> tuple[str, str]
             return key, value
         if not is_cjk(k) and any(len(w) > 3 and w in q for w in re.split(r"[\s_/-]+", k)):
             return key, value
+    for key, value in found:
+        # A two-character key asked around its measure word: "跟多高" is 跟高, not 靴筒高度.
+        k = key.casefold()
+        if len(k) == 2 and is_cjk(k) and re.search(f"{re.escape(k[0])}.{{1,2}}{re.escape(k[1])}", q):
+            return key, value
     return found[0] if found else None
 
 

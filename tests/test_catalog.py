@@ -474,3 +474,9 @@ def test_a_colour_named_in_english_finds_the_option_named_in_chinese():
                   variants=[{"name": "自然黑", "stock": 20}, {"name": "巧克力棕", "stock": 0, "restock": "预计12月20日到货"}])
     reply = answer_facts(analyse("do u have it in chocolate brown?"), "en", wig).reply
     assert "out of stock" in reply and "12月20日" in reply
+
+
+def test_a_two_character_key_asked_around_its_measure_word_is_that_key():
+    boot = product("BOOT", "8孔经典马丁靴", facts={"靴筒高度": "约16cm", "跟高": "4cm"})
+    assert "4cm" in answer_facts(analyse("马丁靴跟多高啊"), "zh", boot).reply
+    assert "16cm" in answer_facts(analyse("靴筒多高"), "zh", boot).reply
