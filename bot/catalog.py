@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from bot.answerability import ASK_WORDS, content_words
 from bot.extractive import TextVectors
-from bot.glosses import english_words, name_glosses
+from bot.glosses import english_words, glosses, name_glosses
 from bot.question import ATTRIBUTE_BY_NAME, COLOUR_TRANSLATIONS, COLOUR_WORDS, HOW_BIG_A_PACK, Question, analyse, asks_as_before
 from bot.replies import money
 from knowledge import repository
@@ -640,7 +640,7 @@ def _fact_for(product: Product, attribute: str, question: str = "") -> tuple[str
         asked = [(zh, en) for zh, en, cue in _DIMENSIONS if cue.search(question)]
         if asked:
             found = _named_first([(k, v) for k, v in facts.items()
-                                  if any(_holds(k.casefold(), zh) or en in k.casefold() for zh, en in asked)], question)
+                                  if any(_holds(k.casefold(), zh) or en in k.casefold() for zh, en in asked)], question, product)
             if found:
                 return found
             # The dimension named inside one value: "链条：可拆卸，长度120cm", "备注：单条长度2m".
@@ -650,7 +650,7 @@ def _fact_for(product: Product, attribute: str, question: str = "") -> tuple[str
             # Another single dimension (高度 when 多厚 is asked) is not the answer; an overall size is.
             single = {w for zh, en, _ in _DIMENSIONS for w in (zh, en)}
             words = tuple(w for w in words if w not in single)
-    return _named_first([(k, v) for k, v in facts.items() if any(_holds(k.casefold(), word) for word in words)], question)
+    return _named_first([(k, v) for k, v in facts.items() if any(_holds(k.casefold(), word) for word in words)], question, product)
 
 
 def _within(key: str, fact: tuple[str, str] | None) -> bool:
@@ -658,7 +658,7 @@ def _within(key: str, fact: tuple[str, str] | None) -> bool:
     return fact is not None and key in fact[0]
 
 
-def _named_first(found: list[tuple[str, str]], question: str) -> tuple[str, str] | None:
+def _named_first(found: list[tuple[str, str]], question: str, product: Product | None = None) -> tuple[str, str] | None:
     """Of several keys holding the attribute, the one whose own words the question uses:
     "转运珠多大" is 转运珠直径, not the bracelet's 长度; "主石多重" is 主石重量."""
     q = question.casefold()
@@ -673,6 +673,15 @@ def _named_first(found: list[tuple[str, str]], question: str) -> tuple[str, str]
         k = key.casefold()
         if len(k) == 2 and is_cjk(k) and re.search(f"{re.escape(k[0])}.{{1,2}}{re.escape(k[1])}", q):
             return key, value
+    if len(found) > 1 and not is_cjk(q):
+        # Asked in English of Chinese keys: the one key whose characters' dictionary senses the
+        # question uses, beyond the product's own name ("the heel on the combat boot" → 跟高).
+        words = english_words(q) - (english_words(" ".join(product.names())) | product.gloss_pieces if product else set())
+        shared = set.intersection(*(set(key) for key, _ in found))  # 高 of every height key says no more than "tall"
+        glossed = [(key, value) for key, value in found
+                   if words & set().union(*(glosses(c) for c in key if is_cjk(c) and c not in shared))]
+        if len(glossed) == 1:
+            return glossed[0]
     return found[0] if found else None
 
 

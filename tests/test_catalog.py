@@ -480,3 +480,10 @@ def test_a_two_character_key_asked_around_its_measure_word_is_that_key():
     boot = product("BOOT", "8孔经典马丁靴", facts={"靴筒高度": "约16cm", "跟高": "4cm"})
     assert "4cm" in answer_facts(analyse("马丁靴跟多高啊"), "zh", boot).reply
     assert "16cm" in answer_facts(analyse("靴筒多高"), "zh", boot).reply
+
+
+def test_an_english_word_for_one_character_of_a_chinese_key_picks_that_key():
+    boot = product("BOOT", "8孔经典马丁靴", title_en="8-Eye Classic Combat Boot", facts={"靴筒高度": "约16cm", "跟高": "4cm"})
+    assert "4cm" in answer_facts(analyse("how tall is the heel on the combat boot"), "en", boot).reply
+    # "boot" is the product's own name and "tall" every height key's: neither picks a key.
+    assert "16cm" in answer_facts(analyse("how tall is the combat boot"), "en", boot).reply
