@@ -133,9 +133,15 @@ def with_earlier_ask(question: Question, earlier: str | None) -> Question:
     if question.attributes or not earlier or not asks_as_before(question.text):
         return question
     before = analyse(earlier)
+    if not before.attributes and _BARE_HOW_MUCH.search(before.text):
+        before = Question(text=before.text, ask="price", attributes=["price"])  # "德比鞋多少" asked its price
     if not before.attributes:
         return question
     return Question(text=question.text, ask=before.ask, attributes=list(before.attributes), elliptical=True)
+
+
+# A thing named with only "多少" after it ("德比鞋多少"): its price (its card, bot/catalog.py).
+_BARE_HOW_MUCH = re.compile(r"多少\s*[啊呀呢哦嘛?？!！~～]*\s*$")
 
 
 # Tracking a refund ("退款到哪了 琴寄回去都三天了", "I'm still waiting for my refund, sent the

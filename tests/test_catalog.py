@@ -487,3 +487,14 @@ def test_an_english_word_for_one_character_of_a_chinese_key_picks_that_key():
     assert "4cm" in answer_facts(analyse("how tall is the heel on the combat boot"), "en", boot).reply
     # "boot" is the product's own name and "tall" every height key's: neither picks a key.
     assert "16cm" in answer_facts(analyse("how tall is the combat boot"), "en", boot).reply
+
+
+def test_a_follow_up_after_a_bare_how_much_asks_the_price_again():
+    from bot.question import with_earlier_ask
+
+    follow = with_earlier_ask(analyse("加宽楦的呢"), "德比鞋多少")
+    assert follow.attributes == ["price"] and follow.ask == "price"
+    assert with_earlier_ask(analyse("加宽楦的呢"), "德比鞋有几个颜色").attributes == ["colors"]
+    derby = product("DERBY", "头层牛皮商务德比鞋", variants=[{"name": "黑色 标准楦", "price": 459, "stock": 5},
+                                                       {"name": "黑色 加宽楦(EE)", "price": 479, "stock": 16}])
+    assert "479" in answer_facts(follow, "zh", derby).reply
