@@ -273,7 +273,12 @@ class Catalog:
         """The two or three products a question names equally ("鱼油多少钱" in a shop with a
         深海鱼油 and a 高纯鱼油): none of them is the one meant more than the others."""
         products = self.products(merchant_id, version)
-        return [products[i] for i in self._name_parts(merchant_id, products).namesakes(question)] if products else []
+        same = [products[i] for i in self._name_parts(merchant_id, products).namesakes(question)] if products else []
+        if not _ACCESSORY.search(question):
+            # "悍将台钓竿多少钱": the rod, not the 悍将台钓竿专用 替换竿稍 made for it.
+            main = [p for p in same if not any(_ACCESSORY.search(n) for n in p.names())]
+            same = main if main else same
+        return same
 
     def names_other_product(self, merchant_id: str, product: Product, text: str, version: int | None = None) -> bool:
         """Whether a text (an FAQ row, a policy sentence) plainly names another of the shop's
@@ -759,6 +764,10 @@ def _without_name(text: str, name: str, least: int = 3) -> str:
             out.append(text[i])
             i += 1
     return "".join(out)
+
+
+# A name that says the product is made for another one: an accessory of it.
+_ACCESSORY = re.compile(r"专用|配件|替换|适用于|配套|\bfor\b|\breplacement\b|\baccessor", re.IGNORECASE)
 
 
 def _within_longer_name(question: str, named: Product, other: Product) -> bool:

@@ -440,7 +440,8 @@ class ShopAssistant:
 
     def _namesakes_answer(self, merchant_id: str, question, lang: str, currency: str) -> Answer | None:
         """"鱼油多少钱" with two fish oils: each one's answer, when every one's record holds
-        what is asked and the question asks nothing else; the shopper picks."""
+        what is asked and the question asks nothing else; the shopper picks. (One left when
+        the others are accessories made for it: its answer.)"""
         namesakes = self.catalog.namesakes(merchant_id, question.text)
         topics = self.catalog.topic_words(merchant_id)
         facts = [answer_facts(question, lang, p, self.catalog.key_similarity, currency) for p in namesakes]
@@ -454,7 +455,8 @@ class ShopAssistant:
             cite.append(Citation(document=p.document, chunk=p.chunks.get(lang) or next(iter(p.chunks.values())), score=PART_SURENESS,
                                  title=title, source=source_title("product", title, p.document, lang), section=title))
         reply = (" " if lang == "en" else "").join(f.reply for f in facts)
-        return Answer(reply=reply, confidence=fact_confidence(PART_SURENESS), citations=cite)
+        return Answer(reply=reply, confidence=fact_confidence(PART_SURENESS), citations=cite,
+                      focus_product=namesakes[0].sku if len(namesakes) == 1 else None)
 
     def suggestions(
         self, merchant_id: str, message: str, lang: str, query_vector: np.ndarray | None = None,

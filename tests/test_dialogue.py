@@ -638,3 +638,16 @@ def test_an_exchange_request_is_not_answered_by_a_row_that_never_speaks_of_excha
     })
     reply = say(assistant, merchant_id, "德比鞋买大了 能换小一码不")
     assert "小一码" not in reply.reply and reply.handoff  # the sizing advice answers another question
+
+
+def test_a_name_shared_with_an_accessory_made_for_it_is_the_main_products(assistant, merchant_id, tmp_path):
+    with_knowledge(assistant, merchant_id, tmp_path, {
+        "catalog.json": json.dumps([
+            {"sku": "ROD", "title": "悍将 碳素台钓竿 28调", "price": 168, "stock": 50},
+            {"sku": "TIP", "title": "悍将台钓竿专用 替换竿稍", "price": 15, "stock": 80},
+        ], ensure_ascii=False),
+    })
+    assert [p.sku for p in assistant.catalog.namesakes(merchant_id, "台钓竿多少钱")] == ["ROD"]
+    rod = say(assistant, merchant_id, "台钓竿多少钱")
+    assert "168" in rod.reply and "¥15" not in rod.reply
+    assert {p.sku for p in assistant.catalog.namesakes(merchant_id, "台钓竿配件多少钱")} == {"ROD", "TIP"}
