@@ -359,3 +359,17 @@ def test_a_free_shipping_threshold_is_still_a_price():
     from bot.question import analyse
 
     assert analyse("满多少包邮").ask == "price"
+
+
+def test_an_unseen_word_is_not_stood_in_for_by_a_word_it_only_shares_letters_with():
+    from bot.answerability import _shares_letters, features
+    from bot.question import analyse
+    from retrieval.tokenize import tokenize
+
+    assert _shares_letters("paypal", {"pay", "alipay"}) and _shares_letters("paypal", {"payment"})
+    assert not _shares_letters("installation", {"install"}) and not _shares_letters("bookshelf", {"bookshelve"})
+    answer = "You can pay with Alipay or with Visa/Mastercard through Alipay."
+    q = "can I pay with PayPal"
+    near = features(analyse(q), tokenize(q), {"pay": 1.0, "paypal": 3.0}, set(tokenize(answer)), answer, 0.5, 0.1,
+                    {"paypal": 0.66}, {"paypal"})
+    assert near.uncovered > 0.5 and near.unknown > 0.5  # 0.66 to "payment" is the letters, not the meaning
