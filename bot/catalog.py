@@ -518,8 +518,15 @@ def _residual_words(question: Question, product: Product | None = None) -> list[
     covered += " " + " ".join(w + "色" if not w.isascii() else w for w in COLOUR_WORDS) + " 颜色 款 个 件 还有 有货 买 想买个 想要 要买 下单 come order buy purchase size"
     own = product.name_pieces if product is not None else set()
     return [w for w in content_words(tokenize(question.text))
-            if w.casefold() not in covered and not (is_cjk(w) and len(_longest_run_text(w.casefold(), covered)) >= 2)
+            if w.casefold() not in covered and not (is_cjk(w) and _covered_in_part(w.casefold(), covered))
             and not (_pieces(w) & own)]  # "longjing": the name's own pinyin
+
+
+def _covered_in_part(word: str, covered: str) -> bool:
+    """Two characters of the word met in the record's words; for a compound of three or more,
+    its head (last character) among them: 收纳袋 is a bag, not the 收纳尺寸 it shares 收纳 with."""
+    run = _longest_run_text(word, covered)
+    return len(run) >= 2 and (len(word) < 3 or word.endswith(run) or word[-1] in run)
 
 
 def named_by_option_only(question: str, product: Product) -> bool:
@@ -888,6 +895,8 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
         asked = ["stock"]  # "白盘的有吗", "巧克力味的有吗": whether that option can be had
     if not asked and not literal:
         return None
+    if "colors" not in asked and _colour_unknown(question.text, product):
+        return None  # "is the tackle box available in black?": its stock says nothing of black
     if (question.ask == "yes_no" and not set(asked) & {"colors", "sizes", "stock"} and not _MEASURE_ASKED.search(question.text)
             and not by_value and _unexplained(_residual_words(question, product), literal, matcher)):
         # "do you have the A5 notebook with lined pages": yes or no about a word the record
@@ -1013,8 +1022,27 @@ def _attribute_reply(attribute: str, question: Question, en: bool, title: str, p
     key, value = fact
     if _measures_another_thing(question, attribute, key, product):
         return None
+    if attribute == "shelf_life" and _OPENED.search(question.text) and not _OPENED.search(f"{key} {value}"):
+        return None  # "开封了能放多久" asks how long once opened, which 保质期 18个月 does not say
     label = ATTRIBUTE_BY_NAME[attribute].name.replace("_", " ")
     return f"The {title}'s {label} ({key}) is {value}." if en else f"{title}的{key}：{value}。"
+
+
+# Once opened: a shelf life that says nothing of opening answers the sealed pack's.
+_OPENED = re.compile(r"开封|开盖|开启|拆封|打开|开罐|开袋|\bopen(ed|ing)?\b", re.IGNORECASE)
+
+
+def _colour_unknown(question: str, product: Product) -> bool:
+    """The question names a colour (in either language) that the record never mentions."""
+    q = question.casefold()
+    named = [w for w in COLOUR_WORDS if (re.search(rf"\b{w}\b", q) if w.isascii() else w + "色" in q)]
+    if not named:
+        return False
+    said = set(named).union(*(COLOUR_TRANSLATIONS.get(w, ()) for w in named))
+    facts = product.data.get("facts") or {}
+    record = " ".join(product.names() + product.variant_names() + [f"{k} {v}" for k, v in facts.items()]
+                      + [str(product.data.get(k) or "") for k in ("colors", "colours", "color", "colour")]).casefold()
+    return not any(w in record for w in said)
 
 
 def _measures_another_thing(question: Question, attribute: str, key: str, product: Product) -> bool:

@@ -498,3 +498,24 @@ def test_a_follow_up_after_a_bare_how_much_asks_the_price_again():
     derby = product("DERBY", "头层牛皮商务德比鞋", variants=[{"name": "黑色 标准楦", "price": 459, "stock": 5},
                                                        {"name": "黑色 加宽楦(EE)", "price": 479, "stock": 16}])
     assert "479" in answer_facts(follow, "zh", derby).reply
+
+
+def test_a_compound_with_another_head_is_not_the_key_it_shares_two_characters_with():
+    chair = product("CHAIR", "铝合金月亮椅 户外折叠椅", facts={"收纳尺寸": "42×14×12cm"})
+    assert question_has_other_topic(analyse("这个有收纳袋吗"), chair)
+    assert not question_has_other_topic(analyse("收纳尺寸多大"), chair)
+
+
+def test_a_shelf_life_that_says_nothing_of_opening_does_not_answer_once_opened():
+    probiotic = product("PB", "宠物益生菌", facts={"保质期": "18个月"})
+    assert answer_facts(analyse("益生菌开封了能放多久"), "zh", probiotic) is None
+    assert "18个月" in answer_facts(analyse("益生菌保质期多久"), "zh", probiotic).reply
+    milk = product("MILK", "羊奶粉", facts={"保质期": "24个月（开封后4周内吃完）"})
+    assert "4周" in answer_facts(analyse("开封了能放多久"), "zh", milk).reply
+
+
+def test_a_colour_the_record_never_mentions_is_not_answered_by_its_stock():
+    box = product("BOX", "多功能钓箱", title_en="Multi-function tackle box", variants=[{"name": "26升", "stock": 5}])
+    assert answer_facts(analyse("is the tackle box available in black?"), "en", box) is None
+    black = product("BOX2", "多功能钓箱", variants=[{"name": "黑色", "stock": 5}])
+    assert answer_facts(analyse("is the tackle box available in black?"), "en", black) is not None
