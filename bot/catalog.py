@@ -779,11 +779,17 @@ _ACCESSORY = re.compile(r"专用|配件|替换|适用于|配套|\bfor\b|\breplac
 
 def _within_longer_name(question: str, named: Product, other: Product) -> bool:
     """Every name of ``named`` the question holds lies inside a longer run of the question
-    that is part of one of ``other``'s names: the shorter name is only a piece of it."""
+    that is part of one of ``other``'s names (the shorter name is only a piece of it), or
+    inside one of ``other``'s own names. Asked only when the question's name pieces point
+    to ``other``, not to ``named``."""
     q = question.casefold()
     held = [n.casefold() for n in named.names() if n.casefold() in q]
     runs = [_longest_run_text(n.casefold(), q) for n in other.names()]
-    return bool(held) and all(any(h in run and len(run) > len(h) for run in runs) for h in held)
+    if held and all(any(h in run and len(run) > len(h) for run in runs) for h in held):
+        return True
+    # Or the other is named after it ("马丁靴替换鞋带" holds 马丁靴): a thing made for it,
+    # which the question names by more than that ("马丁靴的替换鞋带").
+    return bool(held) and all(any(h in n.casefold() and len(n) > len(h) for n in other.names()) for h in held)
 
 
 def _longest_run_text(name: str, text: str) -> str:

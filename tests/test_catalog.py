@@ -453,8 +453,7 @@ def test_a_short_alias_inside_another_products_longer_name_is_not_the_name_meant
     flat = product("FLAT", "卡式炉专用扁气罐 丁烷", aliases=["扁气罐", "气罐"])
     mountain = product("MTN", "高山气罐 螺口 230g")
     assert _within_longer_name("高山气罐多少钱", flat, mountain)
-    assert not _within_longer_name("气罐多少钱", flat, mountain)
-    assert not _within_longer_name("扁气罐多少钱", flat, mountain)
+    assert not _within_longer_name("扁气罐多少钱", flat, mountain)  # a name of its own beyond the shared 气罐
 
 
 def test_per_and_each_name_no_other_topic():
@@ -519,3 +518,13 @@ def test_a_colour_the_record_never_mentions_is_not_answered_by_its_stock():
     assert answer_facts(analyse("is the tackle box available in black?"), "en", box) is None
     black = product("BOX2", "多功能钓箱", variants=[{"name": "黑色", "stock": 5}])
     assert answer_facts(analyse("is the tackle box available in black?"), "en", black) is not None
+
+
+def test_a_product_named_after_another_is_meant_when_the_question_names_more_of_it():
+    from bot.catalog import _within_longer_name
+
+    boot = product("BOOT", "8孔经典马丁靴", aliases=["马丁靴"])
+    laces = product("LACE", "马丁靴替换鞋带 圆蜡绳")
+    assert _within_longer_name("马丁靴鞋带多少钱", boot, laces)
+    assert _within_longer_name("马丁靴的替换鞋带多长", boot, laces)
+    assert not _within_longer_name("马丁靴多少钱", laces, boot)
