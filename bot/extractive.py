@@ -253,7 +253,9 @@ class ExtractiveAnswerer:
 
     @staticmethod
     def _closest_standing_in(word: str, sims: np.ndarray, candidates: list[str]) -> float:
-        if any(same_shop_word(word, t) for t in candidates):
+        groups = _shop_synonyms()
+        group = groups.get(word)
+        if group is not None and any(t != word and groups.get(t) == group for t in candidates):
             return 1.0
         """The best cosine among the words that may stand in for ``word``, a word that may not
         counting as 0: the closest are tried first, so most words check one partner, not all."""
