@@ -21,6 +21,7 @@ import numpy as np
 
 from bot.answer_types import Answer, Citation, Evidence
 from bot.answerability import VETOED, Features, content_words, features, probability
+from bot.places import place_words, speaks_of_places
 from bot.question import Question, analyse, answer_fits, asked_attributes
 from knowledge.models import Chunk
 from knowledge.statements import statements, without_repeated_leads
@@ -156,7 +157,7 @@ class ExtractiveAnswerer:
         ranked = sorted(judged, key=lambda c: c.probability, reverse=True)
         best = ranked[0]
         rival = next((c for c in ranked[1:] if c.reply and c.evidence.chunk.lang == best.evidence.chunk.lang
-                      and not consistent(c.reply, best.reply or "")), None)
+                      and not consistent(c.reply, best.reply or "") and not _another_region(c.reply, best.reply or "", question)), None)
         if rival is not None and best.probability - rival.probability < AMBIGUITY_MARGIN:
             # Two different answers almost equally likely: at most one is right, so neither
             # is sure enough to send ("几天发货" between the shipping and the delivery FAQ).
@@ -385,6 +386,14 @@ def consistent(a: str, b: str) -> bool:
         return bool(fa & fb)
     ta, tb = set(tokenize(a)), set(tokenize(b))
     return bool(ta and tb) and len(ta & tb) / min(len(ta), len(tb)) >= 0.5
+
+
+def _another_region(reply: str, best: str, question: str) -> bool:
+    """A rule for some regions ("港澳台地区仅支持顺丰到付") is no rival to a general answer
+    when the question names no place: it answers for shoppers elsewhere."""
+    def regional(text: str) -> bool:
+        return speaks_of_places(text) or bool(place_words(text))
+    return regional(reply) and not regional(best) and not regional(question)
 
 
 def _undecided(scores: list[float]) -> bool:

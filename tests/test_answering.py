@@ -373,3 +373,13 @@ def test_an_unseen_word_is_not_stood_in_for_by_a_word_it_only_shares_letters_wit
     near = features(analyse(q), tokenize(q), {"pay": 1.0, "paypal": 3.0}, set(tokenize(answer)), answer, 0.5, 0.1,
                     {"paypal": 0.66}, {"paypal"})
     assert near.uncovered > 0.5 and near.unknown > 0.5  # 0.66 to "payment" is the letters, not the meaning
+
+
+def test_a_rule_for_some_regions_is_no_rival_to_a_general_answer():
+    from bot.extractive import _another_region
+
+    general = "默认发中通或韵达快递，暂不支持指定快递；需要顺丰的可以拍顺丰补差价链接。"
+    regional = "港澳台地区仅支持顺丰到付，不支持中通、韵达。"
+    assert _another_region(regional, general, "能发顺丰吗")
+    assert not _another_region(regional, general, "香港能发顺丰吗")  # asked for a place: the rule may be the answer
+    assert not _another_region(general, regional, "能发顺丰吗")
