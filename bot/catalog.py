@@ -21,7 +21,8 @@ from sqlalchemy import select
 from bot.answerability import ASK_WORDS, content_words
 from bot.extractive import TextVectors
 from bot.glosses import english_words, glosses, name_glosses
-from bot.question import ATTRIBUTE_BY_NAME, COLOUR_TRANSLATIONS, COLOUR_WORDS, HOW_BIG_A_PACK, Question, analyse, asks_as_before
+from bot.question import (ATTRIBUTE_BY_NAME, BARE_HOW_MUCH, COLOUR_WORDS, HOW_BIG_A_PACK, Question, analyse, asks_as_before,
+                          in_either_language, named_colours)
 from bot.replies import money
 from knowledge import repository
 from knowledge.facts import RESTOCK_KEY
@@ -410,7 +411,7 @@ class NameParts:
     def namesakes(self, question: str) -> list[int]:
         """Two or three products whose own names (as written) hold every name piece the
         question has (a Chinese pair or a code among them) and nothing tells apart."""
-        if len([c for c in _CLAUSE.split(question) if c.strip()]) > 1:
+        if len(_clauses(question)) > 1:
             return []  # "记录仪能帮忙装吗 装一下多少钱": more is asked than each one's fact
         asked = _pieces(question)
         held = [asked & own for own in self.own]  # its own names as written: an option shared is no name
@@ -567,7 +568,7 @@ def question_has_other_topic(question: Question, product: Product, topics: set[s
     if residual:
         # "夹板会自动断电不 我老忘关": a clause beside the one naming a key of the record is the
         # shopper's story; the words asked with the key stay ("刻字能刻图案吗" asks 图案).
-        clauses = [c for c in _CLAUSE.split(question.text) if c.strip()]
+        clauses = _clauses(question.text)
         keyed = [c.casefold() for c in clauses if _literal_facts(product, c)]
         if keyed and len(keyed) < len(clauses):
             residual = [w for w in residual if any(w.casefold() in c for c in keyed)]
@@ -579,6 +580,10 @@ def question_has_other_topic(question: Question, product: Product, topics: set[s
 
 # Clauses: a space parts two only between Chinese words (English words are spaced anyway).
 _CLAUSE = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])|\s*(?:[,，。!！?？;；~～]|\.(?!\d))\s*")
+
+
+def _clauses(text: str) -> list[str]:
+    return [c for c in _CLAUSE.split(text) if c.strip()]
 
 
 def name_match(question: str, product: Product) -> float:
@@ -854,8 +859,7 @@ def _variant_for(product: Product, question: str) -> dict | None:
         return scored[0][1]
     colours = [word for word in COLOUR_WORDS if word in q]
     if colours:
-        # In either language: "chocolate brown" is the 巧克力棕 option.
-        said = set(colours).union(*(COLOUR_TRANSLATIONS.get(word, ()) for word in colours))
+        said = in_either_language(colours)  # "chocolate brown" is the 巧克力棕 option
         having = [v for v in variants if any(word in str(v["name"]).casefold() for word in said)]
         if len(having) == 1:
             return having[0]
@@ -919,9 +923,6 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
     return FactAnswer(" ".join(parts) if en else "".join(parts), product, asked + [k for k, _ in literal])
 
 
-_HOW_MUCH_ALONE = re.compile(r"多少\s*[啊呀哦嘛?？!！~～]*\s*$")
-
-
 def _unexplained(words: list[str], literal: list[tuple[str, str]], matcher: KeyMatcher | None) -> list[str]:
     """The leftover words no key of the facts named stands for: "is it waterproof?" names
     防水性能 by meaning, "with lined pages" names 页数 by "pages" but not "lined"."""
@@ -935,7 +936,7 @@ def card_facts(question: Question, lang: str, product: Product, currency: str = 
     """A product named and nothing asked of it ("想买个猫包"), or only "多少": its card, price and stock, so the
     conversation has it in focus for what the shopper asks next. None when the question asks
     anything ("膨润土的呢" asks what the question before it asked)."""
-    bare_how_much = question.ask == "amount" and _HOW_MUCH_ALONE.search(question.text) is not None  # "德比鞋多少": its price
+    bare_how_much = question.ask == "amount" and BARE_HOW_MUCH.search(question.text) is not None  # "德比鞋多少": its price
     if (question.attributes or (question.ask != "other" and not bare_how_much) or asks_as_before(question.text)
             or _residual_words(question, product)):
         return None
@@ -1040,11 +1041,10 @@ _OPENED = re.compile(r"开封|开盖|开启|拆封|打开|开罐|开袋|\bopen(e
 
 def _colour_unknown(question: str, product: Product) -> bool:
     """The question names a colour (in either language) that the record never mentions."""
-    q = question.casefold()
-    named = [w for w in COLOUR_WORDS if (re.search(rf"\b{w}\b", q) if w.isascii() else w + "色" in q)]
+    named = named_colours(question.casefold())
     if not named:
         return False
-    said = set(named).union(*(COLOUR_TRANSLATIONS.get(w, ()) for w in named))
+    said = in_either_language(named)
     facts = product.data.get("facts") or {}
     record = " ".join(product.names() + product.variant_names() + [f"{k} {v}" for k, v in facts.items()]
                       + [str(product.data.get(k) or "") for k in ("colors", "colours", "color", "colour")]).casefold()
@@ -1159,7 +1159,7 @@ def _named_value(question: str, values: list[str]) -> tuple[str, bool] | None:
             return value, True
     for word in COLOUR_WORDS:
         if word in q:
-            same = {word, *COLOUR_TRANSLATIONS.get(word, ())}
+            same = in_either_language([word])
             return (word + "色" if is_cjk(word) and not word.endswith("色") else word), any(
                 w in v.casefold() for w in same for v in values)
     return None

@@ -254,12 +254,11 @@ class ExtractiveAnswerer:
 
     @staticmethod
     def _closest_standing_in(word: str, sims: np.ndarray, candidates: list[str]) -> float:
-        groups = _shop_synonyms()
-        group = groups.get(word)
-        if group is not None and any(t != word and groups.get(t) == group for t in candidates):
-            return 1.0
         """The best cosine among the words that may stand in for ``word``, a word that may not
-        counting as 0: the closest are tried first, so most words check one partner, not all."""
+        counting as 0: the closest are tried first, so most words check one partner, not all.
+        A shop word for the same thing (bot/data/shop_synonyms.txt) stands in fully."""
+        if word in _shop_synonyms() and any(same_shop_word(word, t) for t in candidates):
+            return 1.0
         best = next((float(sims[j]) for j in np.argsort(-sims) if stands_in(word, candidates[j])), None)
         if best is None or (best < 0.0 and not all(stands_in(word, t) for t in candidates)):
             return 0.0

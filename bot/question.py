@@ -133,7 +133,7 @@ def with_earlier_ask(question: Question, earlier: str | None) -> Question:
     if question.attributes or not earlier or not asks_as_before(question.text):
         return question
     before = analyse(earlier)
-    if not before.attributes and _BARE_HOW_MUCH.search(before.text):
+    if not before.attributes and BARE_HOW_MUCH.search(before.text):
         before = Question(text=before.text, ask="price", attributes=["price"])  # "德比鞋多少" asked its price
     if not before.attributes:
         return question
@@ -141,7 +141,7 @@ def with_earlier_ask(question: Question, earlier: str | None) -> Question:
 
 
 # A thing named with only "多少" after it ("德比鞋多少"): its price (its card, bot/catalog.py).
-_BARE_HOW_MUCH = re.compile(r"多少\s*[啊呀呢哦嘛?？!！~～]*\s*$")
+BARE_HOW_MUCH = re.compile(r"多少\s*[啊呀呢哦嘛?？!！~～]*\s*$")
 
 
 # Tracking a refund ("退款到哪了 琴寄回去都三天了", "I'm still waiting for my refund, sent the
@@ -238,8 +238,18 @@ HOW_BIG_A_PACK = re.compile(r"多大\s*一\s*[袋瓶罐包盒桶听]|一\s*[袋�
 _HOW_BIG_A = re.compile(r"多大的[\u4e00-\u9fff]")
 
 
+def named_colours(text: str) -> list[str]:
+    """The everyday colour words a (lower-cased) text names: 黑 as 黑色, black as a word."""
+    return [word for word in COLOUR_WORDS if ((word + "色" in text) if not word.isascii() else re.search(rf"\b{word}\b", text))]
+
+
+def in_either_language(colours: list[str]) -> set[str]:
+    """The colour words and their translations ("brown" → 棕, 咖)."""
+    return set(colours).union(*(COLOUR_TRANSLATIONS.get(word, ()) for word in colours))
+
+
 def _names_colour(text: str) -> bool:
-    return any((word + "色" in text) if not word.isascii() else re.search(rf"\b{word}\b", text) is not None for word in COLOUR_WORDS)
+    return bool(named_colours(text))
 
 
 def _has_cue(text: str, cue: str) -> bool:

@@ -99,6 +99,14 @@ Searched = dict[tuple[str, str, str, bytes], tuple[RetrievalResult, list[Evidenc
 _EXCHANGE = re.compile(r"换|exchange|swap|replace", re.IGNORECASE)
 EXCHANGE_QUESTION = {"zh": "可以换货吗？", "en": "Can I exchange it?"}
 
+
+def _product_citation(product: Product, lang: str, sureness: float) -> Citation:
+    """A product record cited in the shopper's language, scored by how surely it is the one meant."""
+    title = product.title(lang)[:200]
+    return Citation(document=product.document, chunk=product.chunks.get(lang) or next(iter(product.chunks.values())),
+                    score=round(sureness, 4), title=title, source=source_title("product", title, product.document, lang), section=title)
+
+
 class UnknownMerchant(LookupError):
     pass
 
@@ -276,7 +284,7 @@ class ShopAssistant:
                 link = None  # "耳针多粗" after the studs: their record keys 耳针粗细; the clip-ons merely share 耳洞
         # Wanting another colour or size ("白色的想换成原木色") asks how exchanges work, not
         # whether the product comes in it: the merchant's exchange answer, never a catalog fact.
-        fact = None if intent == "exchange" else self._catalog_answer(merchant_id, question, lang, in_focus, link, currency)
+        fact = None if intent == "exchange" else self._catalog_answer(merchant_id, question, lang, in_focus, link, currency, version)
         if fact is not None and not fact.handoff and fact.confidence < threshold:
             unsure = unsure_answer(lang, fact.citations, fact.confidence)  # the product is not surely the one meant
             unsure.withheld, unsure.focus_product, fact = fact.reply, fact.focus_product, unsure
@@ -405,7 +413,7 @@ class ShopAssistant:
         return in_focus if question.elliptical else None
 
     def _catalog_answer(self, merchant_id: str, question, lang: str, in_focus: Product | None, link,
-                        currency: str = "CNY") -> Answer | None:
+                        currency: str = "CNY", version: int | None = None) -> Answer | None:
         """A product attribute from the product's own record: the product named in the
         question (``link``), else the product in focus when the question names nothing else."""
         product, sureness = (link.product, link.score) if link else (None, 0.0)
@@ -414,14 +422,11 @@ class ShopAssistant:
                                                                   self.catalog.key_similarity):
             product, sureness = in_focus, FOCUS_SURENESS
         if product is None:
-            return self._namesakes_answer(merchant_id, question, lang, currency) if question.attributes else None
+            return self._namesakes_answer(merchant_id, question, lang, currency, version) if question.attributes else None
         fact = answer_facts(question, lang, product, self.catalog.key_similarity, currency)
         if fact is None and link is not None and link.score >= LINK_THRESHOLD:
             fact = card_facts(question, lang, product, currency)  # named, nothing asked: its card
-        chunk = product.chunks.get(lang) or next(iter(product.chunks.values()))
-        title = product.title(lang)[:200]
-        cite = [Citation(document=product.document, chunk=chunk, score=round(sureness, 4), title=title,
-                         source=source_title("product", title, product.document, lang), section=title)]
+        cite = [_product_citation(product, lang, sureness)]
         by_name = link is not None and link.score > MEANING_SURENESS
         # The question's other words are the product's name in another language when it was
         # linked by meaning, so only a name-linked question is checked for another topic.
@@ -438,24 +443,20 @@ class ShopAssistant:
             return answer
         return None
 
-    def _namesakes_answer(self, merchant_id: str, question, lang: str, currency: str) -> Answer | None:
+    def _namesakes_answer(self, merchant_id: str, question, lang: str, currency: str, version: int | None) -> Answer | None:
         """"鱼油多少钱" with two fish oils: each one's answer, when every one's record holds
         what is asked and the question asks nothing else; the shopper picks. (One left when
         the others are accessories made for it: its answer.)"""
-        namesakes = self.catalog.namesakes(merchant_id, question.text)
+        namesakes = self.catalog.namesakes(merchant_id, question.text, version)
         topics = self.catalog.topic_words(merchant_id)
         facts = [answer_facts(question, lang, p, self.catalog.key_similarity, currency) for p in namesakes]
         if not namesakes or not all(facts) or any(question_has_other_topic(question, p, topics, self.catalog.names_it(p)) for p in namesakes):
             return None
         if not all(measurements_fit(question.text, f.reply, question.attributes) for f in facts):
             return None
-        cite = []
-        for p in namesakes:
-            title = p.title(lang)[:200]
-            cite.append(Citation(document=p.document, chunk=p.chunks.get(lang) or next(iter(p.chunks.values())), score=PART_SURENESS,
-                                 title=title, source=source_title("product", title, p.document, lang), section=title))
         reply = (" " if lang == "en" else "").join(f.reply for f in facts)
-        return Answer(reply=reply, confidence=fact_confidence(PART_SURENESS), citations=cite,
+        return Answer(reply=reply, confidence=fact_confidence(PART_SURENESS),
+                      citations=[_product_citation(p, lang, PART_SURENESS) for p in namesakes],
                       focus_product=namesakes[0].sku if len(namesakes) == 1 else None)
 
     def suggestions(
