@@ -44,7 +44,10 @@ ASK_WORDS = set(
 TIME_FRAMES = set("今天 明天 后天 今晚 今早 当天 当日 上午 下午 中午 晚上 早上 今天上午 今天下午 今天晚上 明天上午 明天下午 today tomorrow tonight "
                   "morning afternoon evening".split())
 SOFT_MATCH = 0.62  # word-vector cosine at which another word stands in for a question word
-UNSEEN_SOFT_MATCH = 0.7  # the same for a word the shop never uses beside a candidate word it begins like
+# The same for a word the shop never uses beside a candidate word it begins like, and for a
+# word the shop does use, elsewhere: the shop's own word for that thing (降价 in its price
+# protection) is not stood in for by a near one in another row (补差价 for a courier upgrade).
+UNSEEN_SOFT_MATCH = 0.7
 
 
 @dataclass
@@ -100,6 +103,18 @@ def content_words(tokens: list[str]) -> list[str]:
     return words
 
 
+def _made_of(word: str, pieces: list[str]) -> bool:
+    """Every character of ``word`` is in one of the ``pieces`` it holds (无理由退货: 无理, 理由,
+    退货), as against 货到付款, of which 付款 is all the shop wrote."""
+    covered = set()
+    for p in pieces:
+        start = word.find(p)
+        while start >= 0:
+            covered.update(range(start, start + len(p)))
+            start = word.find(p, start + 1)
+    return len(covered) == len(word)
+
+
 def _shares_letters(word: str, tokens: set[str]) -> bool:
     """An English word that begins like one of the candidate's words (paypal: pay, payment),
     not as a form of it (installation: install)."""
@@ -127,8 +142,9 @@ def features(
     # A word the shop never wrote (货到付款) is what the shopper asks about; the pieces search
     # mode also cuts it into (付款, 到付) do not half-cover it. A word the shop did write is
     # cut the same way in its knowledge, so this leaves jieba's own mis-cuts alone.
+    # A word made of words the shop did write (退货退款: 退货, 退款) asks about those: not novel.
     novel = {w for w in words if w in unseen and re.fullmatch(r"[\u4e00-\u9fff]{3,}", w) and not _NUMERALS & set(w)
-             and any(o != w and o in w for o in words)}
+             and any(o != w and o in w for o in words) and not _made_of(w, [o for o in words if o != w and o not in unseen])}
     words = [w for w in words if not any(w != n and w in n for n in novel)]
     if question.ask == "time":
         # "今天下午几点前下单能发": the day and part of day frame the clock time asked; the
@@ -151,9 +167,10 @@ def features(
     held = [w for w in words if w in chunk_tokens]
     # (Nor does a word close to one of those pieces stand in for it: 付款 is close to 货到付款.)
     # An English word the shop never wrote ("paypal") is close to the candidate's words it
-    # shares letters with (pay, payment: 0.62-0.66) for the letters' sake: it needs a closer one.
+    # shares letters with (pay, payment: 0.62-0.66) for the letters' sake, and a word the shop
+    # wrote elsewhere is its word for another row's thing: either needs a closer stand-in.
     missing = [w for w in words if w not in chunk_tokens and (w in novel or soft.get(w, 0.0) < (
-        UNSEEN_SOFT_MATCH if w in unseen and _shares_letters(w, chunk_tokens) else SOFT_MATCH))]
+        UNSEEN_SOFT_MATCH if (w in unseen and _shares_letters(w, chunk_tokens)) or w not in unseen else SOFT_MATCH))]
     unknown = [w for w in missing if w in unseen]
     return Features(
         similarity=similarity,

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from bot.answerability import ASK_WORDS, content_words
 from bot.extractive import TextVectors
 from bot.glosses import english_words, glosses, name_glosses
-from bot.question import (ATTRIBUTE_BY_NAME, BARE_HOW_MUCH, COLOUR_WORDS, HOW_BIG_A_PACK, Question, analyse, asks_as_before,
+from bot.question import (ATTRIBUTE_BY_NAME, BARE_HOW_MUCH, COLOUR_WORDS, HOW_BIG_A_PACK, Question, analyse, asked_attributes, asks_as_before,
                           in_either_language, named_colours)
 from bot.replies import money
 from knowledge import repository
@@ -866,6 +866,24 @@ def _variant_for(product: Product, question: str) -> dict | None:
     return None
 
 
+# The option wanted instead, in an exchange request: what follows the last 换 / 换成 ("鹤鸣M码小了
+# 想换朱红L", "钓椅黑色的想换迷彩的") or "swap it for" / "exchange for".
+_EXCHANGE_TARGET = re.compile(r"换(?:成|到|个|一个)?(?!货)([^换]+)$|(?:exchange|swap|change)(?: it)? (?:for|to|into) (.+)$", re.IGNORECASE)
+
+
+def exchange_stock(text: str, lang: str, product: Product, currency: str = "CNY") -> FactAnswer | None:
+    """That the option a shopper wants to exchange to is sold out (and when it is back), or
+    its stock when asked ("想换3000型的 有货吗"); None when the request names no option of
+    ``product``, or one in stock without asking: how to exchange is the shop's answer then."""
+    match = _EXCHANGE_TARGET.search(text.strip())
+    target = match and (match.group(1) or match.group(2))
+    variant = _variant_for(product, target) if target else None
+    if variant is None or not (_sold_out(variant) or "stock" in asked_attributes(text)):
+        return None
+    reply = _attribute_reply("stock", Question(target, "yes_no", ["stock"]), lang == "en", product.title(lang), product, variant, currency)
+    return FactAnswer(reply, product, ["stock"]) if reply else None
+
+
 def _sold_out(variant: dict | None) -> bool:
     return variant is not None and variant.get("stock") is not None and int(variant["stock"]) <= 0
 
@@ -932,13 +950,18 @@ def _unexplained(words: list[str], literal: list[tuple[str, str]], matcher: KeyM
     return [w for w in words if float(np.max(matcher(keys, w))) < KEY_MEANING]
 
 
+# "禁步是什么玉": a question word asks for something of the product (its jade, here, a word
+# too short to count as another topic); its card (price, stock) answers no such question.
+_ASKS_WHAT = re.compile(r"什么|啥|哪|\bwhat|\bwhich\b", re.IGNORECASE)
+
+
 def card_facts(question: Question, lang: str, product: Product, currency: str = "CNY") -> FactAnswer | None:
     """A product named and nothing asked of it ("想买个猫包"), or only "多少": its card, price and stock, so the
     conversation has it in focus for what the shopper asks next. None when the question asks
     anything ("膨润土的呢" asks what the question before it asked)."""
     bare_how_much = question.ask == "amount" and BARE_HOW_MUCH.search(question.text) is not None  # "德比鞋多少": its price
     if (question.attributes or (question.ask != "other" and not bare_how_much) or asks_as_before(question.text)
-            or _residual_words(question, product)):
+            or _ASKS_WHAT.search(question.text) or _residual_words(question, product)):
         return None
     card = Question(text=question.text, ask="price", attributes=["price", "stock"], elliptical=question.elliptical)
     return answer_facts(card, lang, product, None, currency)

@@ -40,7 +40,7 @@ from bot.events import record_event
 from bot.greeting import SuggestionChips
 from bot.safety import is_safety_report
 from bot.catalog import (FOCUS_SURENESS, LINK_THRESHOLD, MEANING_SURENESS, PART_SURENESS, Catalog, Product, about_focus, answer_facts, card_facts,
-                         fact_confidence, named_by_option_only, names_a_key, question_has_other_topic)
+                         exchange_stock, fact_confidence, named_by_option_only, names_a_key, question_has_other_topic)
 from bot.extractive import AMBIGUOUS, ExtractiveAnswerer, consistent, unsure_answer
 from bot.focus import Focus, focus_of, read_focus
 from bot.question import analyse, as_asked, asks_as_before, measurements_fit, plain_question, with_earlier_ask
@@ -283,8 +283,10 @@ class ShopAssistant:
             if in_focus is not link.product and names_a_key(question, in_focus) and not names_a_key(question, link.product):
                 link = None  # "耳针多粗" after the studs: their record keys 耳针粗细; the clip-ons merely share 耳洞
         # Wanting another colour or size ("白色的想换成原木色") asks how exchanges work, not
-        # whether the product comes in it: the merchant's exchange answer, never a catalog fact.
-        fact = None if intent == "exchange" else self._catalog_answer(merchant_id, question, lang, in_focus, link, currency, version)
+        # whether the product comes in it: the merchant's exchange answer, and no catalog fact
+        # but whether the option wanted can be had.
+        fact = (self._exchange_answer(question, lang, in_focus, link, currency) if intent == "exchange"
+                else self._catalog_answer(merchant_id, question, lang, in_focus, link, currency, version))
         if fact is not None and not fact.handoff and fact.confidence < threshold:
             unsure = unsure_answer(lang, fact.citations, fact.confidence)  # the product is not surely the one meant
             unsure.withheld, unsure.focus_product, fact = fact.reply, fact.focus_product, unsure
@@ -442,6 +444,17 @@ class ShopAssistant:
             answer.focus_product = product.sku
             return answer
         return None
+
+    @staticmethod
+    def _exchange_answer(question, lang: str, in_focus: Product | None, link, currency: str) -> Answer | None:
+        """"鹤鸣M码小了 想换朱红L": that the option wanted is sold out (or its stock, when
+        asked), from the record of the product named or in focus (bot/catalog.exchange_stock)."""
+        product, sureness = (link.product, link.score) if link else (in_focus, FOCUS_SURENESS)
+        fact = exchange_stock(question.text, lang, product, currency) if product is not None else None
+        if fact is None:
+            return None
+        return Answer(reply=fact.reply, confidence=fact_confidence(sureness), citations=[_product_citation(product, lang, sureness)],
+                      focus_product=product.sku)
 
     def _namesakes_answer(self, merchant_id: str, question, lang: str, currency: str, version: int | None) -> Answer | None:
         """"鱼油多少钱" with two fish oils: each one's answer, when every one's record holds

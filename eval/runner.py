@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.order_access import shopper_fields
-from bot.turn import ShopAssistant, TurnRequest, TurnResult
+from bot.turn import REFUND_ROUTES, ShopAssistant, TurnRequest, TurnResult
 from eval.dataset import INTENT_LABELS, Case, Dataset
 from eval.judge import LLMJudge
 from eval.metrics import CaseOutcome, answer_matches, summarise
@@ -80,10 +80,13 @@ def run_eval(
 
 
 def answered(result: TurnResult) -> bool:
-    """The shopper got an answer: the turn went the answer route and handed nothing off.
-    A low-confidence decline, an answer followed by a handoff, an escalation, small talk and
-    the refund flow are not answers."""
-    return result.route == "answer" and result.handoff is None
+    """The shopper got an answer: the turn went the answer route and handed nothing off, or a
+    refund-flow reply carried the merchant's own answer (cited) beside the offer or the
+    question for a reason. A low-confidence decline, an answer followed by a handoff, an
+    escalation, small talk and a refund-flow reply without knowledge are not answers."""
+    if result.handoff is not None:
+        return False
+    return result.route == "answer" or (result.route in REFUND_ROUTES and bool(result.citations))
 
 
 def run_case(

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.catalog import NameParts, Product, answer_facts, question_has_other_topic
+from bot.catalog import NameParts, Product, answer_facts, exchange_stock, question_has_other_topic
 from bot.question import analyse, asked_attributes
 
 
@@ -528,3 +528,24 @@ def test_a_product_named_after_another_is_meant_when_the_question_names_more_of_
     assert _within_longer_name("马丁靴鞋带多少钱", boot, laces)
     assert _within_longer_name("马丁靴的替换鞋带多长", boot, laces)
     assert not _within_longer_name("马丁靴多少钱", laces, boot)
+
+
+SKIRT = product("SK", "明制马面裙 鹤鸣", variants=[{"name": "朱红 M", "stock": 5}, {"name": "朱红 L", "stock": 0, "restock": "预计4月20日补货"},
+                                                {"name": "藏青 L", "stock": 8}])
+
+
+@pytest.mark.parametrize(
+    "question, reply",
+    [
+        ("鹤鸣M码小了 想换朱红L", "朱红 L)目前缺货。预计4月20日补货"),  # the option wanted is sold out: say so
+        ("想换藏青L 有货吗", "藏青 L)目前有货"),  # its stock, asked
+        ("想换藏青L", None),  # in stock and not asked: how to exchange is the shop's answer
+        ("尺码小了 想换货", None),  # no option named
+    ],
+)
+def test_an_exchange_request_hears_when_the_option_wanted_is_sold_out(question, reply):
+    fact = exchange_stock(question, "zh", SKIRT)
+    if reply is None:
+        assert fact is None
+    else:
+        assert fact is not None and reply in fact.reply

@@ -651,3 +651,45 @@ def test_a_name_shared_with_an_accessory_made_for_it_is_the_main_products(assist
     rod = say(assistant, merchant_id, "台钓竿多少钱")
     assert "168" in rod.reply and "¥15" not in rod.reply
     assert {p.sku for p in assistant.catalog.namesakes(merchant_id, "台钓竿配件多少钱")} == {"ROD", "TIP"}
+
+
+def test_a_word_made_of_words_the_shop_wrote_is_covered_by_them(assistant, merchant_id, tmp_path):
+    with_knowledge(assistant, merchant_id, tmp_path, {
+        "faq_zh.csv": "问题,答案\n退款多久到账,仓库收到退货并验收后48小时内处理退款，款项原路返回。\n几天发货,下单后48小时内发货。\n",
+    })
+    # 退货退款 is one word in the shop dictionary, but the shop wrote 退货 and 退款: not a new thing.
+    refund = say(assistant, merchant_id, "退货退款多久到账")
+    assert refund.handoff is None and "48小时" in refund.reply
+
+
+def test_an_exchange_to_a_sold_out_option_is_told_so(assistant, merchant_id, tmp_path):
+    with_knowledge(assistant, merchant_id, tmp_path, {
+        "catalog.json": json.dumps([
+            {"sku": "CHAIR", "title": "铝合金折叠钓椅", "price": 129, "stock": 30,
+             "skus": [{"sku": "CHAIR-B", "spec": "黑色", "price": 129, "stock": 30},
+                      {"sku": "CHAIR-C", "spec": "迷彩", "price": 139, "stock": 0, "restock": "已售罄，补货时间待定"}]},
+        ], ensure_ascii=False),
+        "faq_zh.csv": "问题,答案\n可以换货吗,签收7天内未使用可以换颜色，来回运费买家承担。\n",
+    })
+    reply = say(assistant, merchant_id, "钓椅黑色的想换迷彩的")
+    assert reply.intent == "exchange" and "迷彩" in reply.reply and "缺货" in reply.reply
+
+
+def test_a_word_the_shop_uses_elsewhere_is_not_stood_in_for_by_a_near_one(assistant, merchant_id, tmp_path):
+    with_knowledge(assistant, merchant_id, tmp_path, {
+        "faq_zh.csv": "问题,答案\n顺丰要补多少钱,改发顺丰需补运费差价12元，请拍下补差价链接后备注订单号。\n几天发货,下单后48小时内发货。\n",
+        "policy_zh.md": "# 店铺政策\n\n## 价格保护\n\n- 购买后15天内本店同款同规格降价，可申请退还差价。\n",
+    })
+    # The shop's word for it is 降价, in its price protection: 补差价 in the courier row is no stand-in.
+    reply = say(assistant, merchant_id, "买完降价了能补差价吗")
+    assert "顺丰" not in reply.reply
+
+
+def test_a_product_named_with_a_question_word_is_not_answered_by_its_card(assistant, merchant_id, tmp_path):
+    with_knowledge(assistant, merchant_id, tmp_path, {
+        "catalog.csv": "sku,title,price,stock,材质\nJB-01,玉石禁步 压裙,79,60,岫玉+流苏\n",
+    })
+    card = say(assistant, merchant_id, "玉石禁步")
+    assert "79" in card.reply  # named, nothing asked: its card
+    jade = say(assistant, merchant_id, "禁步是什么玉")
+    assert "79" not in jade.reply  # "what jade" is not its price and stock

@@ -325,3 +325,17 @@ def test_a_broken_shop_json_is_reported(trust_dataset):
     (trust_dataset / "shop.json").write_text("[1, 2]")
     with pytest.raises(DatasetError, match="shop.json"):
         load_dataset(trust_dataset)
+
+
+def test_a_refund_flow_reply_is_an_answer_only_when_it_carries_the_shops_knowledge():
+    from bot.answer_types import Citation
+    from bot.turn import TurnResult
+    from eval.runner import answered
+
+    offer = TurnResult(reply="如果您愿意保留这笔订单…", confidence=1.0, lang="zh", answerer="extractive", route="recovery")
+    assert not answered(offer)
+    cited = offer.model_copy(update={"reply": "支持7天无理由退货。\n如果您愿意保留这笔订单…",
+                                     "citations": [Citation(document="faq_zh.csv", chunk=1, score=0.9)]})
+    assert answered(cited)
+    assert not answered(cited.model_copy(update={"handoff": {"reason": "anger"}}))
+    assert answered(TurnResult(reply="48小时内发货", confidence=0.9, lang="zh", answerer="extractive"))
