@@ -826,7 +826,7 @@ def _variant_for(product: Product, question: str) -> dict | None:
         return None
     q = _squeeze(question)
     title = _squeeze(" ".join(product.names()))
-    whole = [v for v in variants if _squeeze(str(v["name"])) in q]
+    whole = [v for v in variants if _holds_name(q, _squeeze(str(v["name"])))]
     if whole:  # "iphone 16 pro" holds the names iPhone 16 and iPhone 16 Pro: the longer one
         return max(whole, key=lambda v: len(_squeeze(str(v["name"]))))
     scored = []
@@ -892,6 +892,20 @@ def _squeeze(text: str) -> str:
     return re.sub(r"\s+", "", text.casefold())
 
 
+def _holds_name(text: str, name: str) -> bool:
+    """``name`` is written in ``text`` whole: a name that begins or ends in a Latin letter or
+    digit not run into more of them ("有xs吗" does not hold the size S, nor "l码" XL)."""
+    if not name:
+        return False
+    for match in re.finditer(re.escape(name), text):
+        before = text[match.start() - 1] if match.start() else ""
+        after = text[match.end()] if match.end() < len(text) else ""
+        if not (name[0].isascii() and name[0].isalnum() and before.isascii() and before.isalnum()) and not (
+                name[-1].isascii() and name[-1].isalnum() and after.isascii() and after.isalnum()):
+            return True
+    return False
+
+
 def _by_variant(product: Product, key: str) -> list[tuple[str, object]] | None:
     """Each variant's own price or stock, when they differ: with no variant named, the
     product-level figure would be wrong for some of them."""
@@ -951,7 +965,8 @@ def _unexplained(words: list[str], literal: list[tuple[str, str]], matcher: KeyM
 
 
 # "禁步是什么玉": a question word asks for something of the product (its jade, here, a word
-# too short to count as another topic); its card (price, stock) answers no such question.
+# too short to count as another topic); its card (price, stock) answers no such question, nor
+# one naming a size ("鹤鸣有XL吗").
 _ASKS_WHAT = re.compile(r"什么|啥|哪|\bwhat|\bwhich\b", re.IGNORECASE)
 
 
@@ -961,7 +976,7 @@ def card_facts(question: Question, lang: str, product: Product, currency: str = 
     anything ("膨润土的呢" asks what the question before it asked)."""
     bare_how_much = question.ask == "amount" and BARE_HOW_MUCH.search(question.text) is not None  # "德比鞋多少": its price
     if (question.attributes or (question.ask != "other" and not bare_how_much) or asks_as_before(question.text)
-            or _ASKS_WHAT.search(question.text) or _residual_words(question, product)):
+            or _ASKS_WHAT.search(question.text) or _sizes_named(question.text) or _residual_words(question, product)):
         return None
     card = Question(text=question.text, ask="price", attributes=["price", "stock"], elliptical=question.elliptical)
     return answer_facts(card, lang, product, None, currency)

@@ -549,3 +549,17 @@ def test_an_exchange_request_hears_when_the_option_wanted_is_sold_out(question, 
         assert fact is None
     else:
         assert fact is not None and reply in fact.reply
+
+
+def test_a_short_option_name_inside_a_longer_size_is_not_that_option():
+    skirt = product("RQ", "交领襦裙 清欢", variants=[{"name": "S", "stock": 21}, {"name": "M", "stock": 3}])
+    assert answer_facts(analyse("有XS吗"), "zh", skirt) is None  # XS is no S
+    assert "S)目前有货" in answer_facts(analyse("有S码吗"), "zh", skirt).reply
+
+
+def test_a_size_the_product_lacks_gets_no_card():
+    from bot.catalog import card_facts
+
+    skirt = product("MMQ", "明制马面裙 鹤鸣", aliases=["鹤鸣"], price=459, stock=86)
+    assert card_facts(analyse("鹤鸣"), "zh", skirt) is not None  # named, nothing asked: its card
+    assert card_facts(analyse("鹤鸣有XL吗"), "zh", skirt) is None  # asks about a size
