@@ -12,7 +12,7 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 from pypinyin import lazy_pinyin
@@ -340,6 +340,21 @@ class Catalog:
             self._parts[merchant_id] = cached
         return cached[1]
 
+    def warm(self, merchant_id: str) -> None:
+        """Do now what a turn would do once per knowledge version: read the products, cut
+        their names into pieces, embed the names, their words and the fact keys."""
+        products = self.products(merchant_id)
+        if not products:
+            return
+        self._name_parts(merchant_id, products)
+        if self.embedder is not None:
+            self._names_by_meaning(merchant_id, products)
+        if self._words is not None:
+            self._name_words(merchant_id, products)
+            keys = sorted({str(k) for p in products for k in (p.data.get("facts") or {})})
+            for start in range(0, len(keys), 512):
+                self._words.of(keys[start : start + 512])
+
     def key_similarity(self, keys: list[str], question: str) -> np.ndarray:
         """Cosine of each fact key to the question's words (the best word), by meaning."""
         words = content_words(tokenize(question)) or [question]
@@ -474,9 +489,11 @@ _SPELLING = {"tyre": "tire", "colour": "color", "grey": "gray", "jewellery": "je
 PINYIN = "pinyin:"  # marks a piece as a name's pinyin, never an everyday English word
 
 
-def _pieces(text: str, pinyin: bool = True) -> set[str]:
+@lru_cache(maxsize=4096)
+def _pieces(text: str, pinyin: bool = True) -> frozenset[str]:
     """``pinyin``: a question's words, also read as a name's pinyin and split into a model's
-    words and numbers (not a name's)."""
+    words and numbers (not a name's). Kept for the texts seen last: a candidate answer is
+    checked against every product's names, each asking for its pieces."""
     text = text.casefold()
     pieces = {run[i : i + 2] for run in _HAN_RUN.findall(text) for i in range(len(run) - 1)}
     # English words as the search index has them (no function words, plural folded), and codes like 4kg, a5.
@@ -491,7 +508,7 @@ def _pieces(text: str, pinyin: bool = True) -> set[str]:
     if pinyin:
         words |= {w for w in english_words(text) if w not in _NAME_STOP and w not in ASK_WORDS}
         words |= {PINYIN + t.replace("'", "").replace("’", "") for t in words if t.replace("'", "").isalpha()}
-    return pieces | words
+    return frozenset(pieces | words)
 
 
 def _name_pieces(product: Product) -> set[str]:

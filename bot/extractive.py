@@ -186,7 +186,9 @@ class ExtractiveAnswerer:
             # A second opinion on the head of the list only: the English model costs ~10x USE.
             english_vector = self._english.of([question])[0]  # cached: shoppers ask the same questions
             head = sorted(range(len(scores)), key=lambda i: scores[i], reverse=True)[:ENGLISH_RERANK_DEPTH]
-            head = [i for i in head if evidence[i].chunk.kind != "product"]
+            # English text only: the English model reads no Chinese (its vectors of a Chinese
+            # answer say nothing of it), and English chunks' texts were embedded at upload.
+            head = [i for i in head if evidence[i].chunk.kind != "product" and evidence[i].chunk.lang == "en"]
             texts = [self._english_texts(evidence[i].chunk, query_vector) for i in head]
             for i, vectors in zip(head, self._english.of_groups(texts)):
                 english = max(0.0, float((vectors @ english_vector).max()))

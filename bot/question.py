@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 Ask = Literal["price", "stock", "offer", "duration", "deadline", "date", "time", "amount", "yes_no", "how", "where", "which", "other"]
@@ -190,6 +191,12 @@ def plain_question(text: str, lang: str) -> str | None:
 
 
 def asked_attributes(text: str) -> list[str]:
+    """The catalog attributes the text asks for, by their cue words."""
+    return list(_asked_attributes(text))
+
+
+@lru_cache(maxsize=4096)  # every stage of a turn asks it again of the same question and candidates
+def _asked_attributes(text: str) -> tuple[str, ...]:
     q = text.lower()
     matched = {a.name: [c for c in a.cues if _has_cue(q, c)] for a in ATTRIBUTES}
     # The longer cue says what is asked: "能装多重" asks the load, not the weight its "多重" names.
@@ -210,7 +217,7 @@ def asked_attributes(text: str) -> list[str]:
         found.append("colors")  # "有蓝色的吗", "does it come in black?"
     if not found and _HOW_MUCH_EACH.search(q):
         found.append("price")  # "多少一双", "这个多少": the price, as shoppers clip it
-    return found
+    return tuple(found)
 
 
 # "多少" before "一双 / 一个", or after nothing but "this": the price. ("德比鞋多少" is priced

@@ -66,6 +66,7 @@ from bot.shop import ShopView, read_shop
 from bot.sentiment import anger
 from handoff import service as handoff
 from handoff.models import TICKET_QUEUED
+from knowledge import repository
 from knowledge.chunk_rows import ChunkRows
 from knowledge.service import KnowledgeService
 from knowledge.sources import source_title
@@ -105,6 +106,25 @@ def _product_citation(product: Product, lang: str, sureness: float) -> Citation:
     title = product.title(lang)[:200]
     return Citation(document=product.document, chunk=product.chunks.get(lang) or next(iter(product.chunks.values())),
                     score=round(sureness, 4), title=title, source=source_title("product", title, product.document, lang), section=title)
+
+
+class _WarmAfterUpload:
+    """A knowledge hook (knowledge/service.ChunkHook): after an upload, ``ShopAssistant.warm``
+    for the new knowledge version, so no shopper's turn pays for it (an English question
+    about a product named in Chinese embedded every product name and name word: ~60 ms)."""
+
+    def __init__(self, assistant: ShopAssistant) -> None:
+        self.assistant = assistant
+
+    def compute(self, drafts: list) -> list:
+        return []
+
+    def store(self, session, merchant_id: str, chunk_ids: list[int], computed: list) -> None:
+        pass
+
+    def committed(self, merchant_id: str, chunk_ids: list[int], drafts: list) -> None:
+        if chunk_ids:  # a new knowledge version
+            self.assistant.warm(merchant_id)
 
 
 class UnknownMerchant(LookupError):
@@ -186,7 +206,7 @@ class ShopAssistant:
         self.extractive = ExtractiveAnswerer(self.retriever.embedder, self.settings.answer_threshold, english)
         # The answerer's sentence vectors are embedded at ingest and loaded per turn.
         self.sentences = SentenceVectors(self.extractive.sentence_sources())
-        self.knowledge = KnowledgeService(self.retriever, hooks=[self.sentences])
+        self.knowledge = KnowledgeService(self.retriever, hooks=[self.sentences, _WarmAfterUpload(self)])
         self.chunk_rows = ChunkRows()  # the hits' rows, per knowledge version
         self.catalog = Catalog(self.retriever.embedder)
         self.chips = SuggestionChips(self)  # the widget's greeting chips, each one it answers
@@ -258,6 +278,9 @@ class ShopAssistant:
         grounded answer passed that gate (and ``use_llm``: re-checking gaps needs only the gate).
         ``threshold``: the merchant's own answer threshold (policy), else the deployment's."""
         threshold = self.answer_threshold(threshold)
+        if version is None:  # read once for every stage (a turn passes the one it read)
+            with session_scope() as session:
+                version = repository.kb_version(session, merchant_id)
         said = message
         asked, addressed = sanitise(message)
         if addressed and asked:
@@ -400,6 +423,14 @@ class ShopAssistant:
         words = judged_by or result
         return self.extractive.answer(message, lang, evidence, words.query_tokens, query_vector, words.query_idf, words.unseen,
                                       other_product=other_product, threshold=threshold, own_words=own_words), evidence
+
+    def warm(self, merchant_id: str) -> None:
+        """The work a turn does once per knowledge version (the shop's words and product
+        names embedded, its product names cut into pieces), done now."""
+        with session_scope() as session:
+            version = repository.kb_version(session, merchant_id)
+        self._warm_vocabulary(merchant_id, version)
+        self.catalog.warm(merchant_id)
 
     def _warm_vocabulary(self, merchant_id: str, version: int) -> None:
         if version and self._warmed.get(merchant_id) != version:

@@ -693,3 +693,18 @@ def test_a_product_named_with_a_question_word_is_not_answered_by_its_card(assist
     assert "79" in card.reply  # named, nothing asked: its card
     jade = say(assistant, merchant_id, "禁步是什么玉")
     assert "79" not in jade.reply  # "what jade" is not its price and stock
+
+
+def test_an_upload_does_the_catalogs_per_version_work_before_any_turn(assistant, merchant_id, tmp_path):
+    with_knowledge(assistant, merchant_id, tmp_path, {
+        "catalog.json": json.dumps([{"sku": "C3", "title": "松韵 C3 39寸古典吉他", "price": 699, "stock": 5, "specs": {"琴颈宽度": "52mm"}}],
+                                   ensure_ascii=False),
+    })
+    catalog = assistant.catalog
+    version = catalog._cache[merchant_id][0]
+    # The names' and their words' vectors and the name pieces are there for the new version:
+    # the first English question about a product named in Chinese does not embed them.
+    assert catalog._name_vectors[merchant_id][0] == version
+    assert catalog._name_word_vectors[merchant_id][0] == version
+    assert catalog._parts[merchant_id][0] == version
+    assert assistant._warmed[merchant_id] == version
