@@ -164,6 +164,12 @@ def features(
     top = max(query_idf.values(), default=1.0)
     weights = {w: query_idf.get(w, top) for w in words}
     total = sum(weights.values()) or 1.0
+    # A two-character word the shop never wrote, whose first character ends a word of the
+    # candidate's and whose second begins one, is jieba's cut across two words ("露营节满多少减
+    # 多少" cut 露营 / 节满: the policy's 露营节 and 满300元), not a thing of its own.
+    ends, starts = {t[-1] for t in chunk_tokens if t}, {t[0] for t in chunk_tokens if t}
+    chunk_tokens = chunk_tokens | {w for w in words if w in unseen and re.fullmatch(r"[\u4e00-\u9fff]{2}", w)
+                                   and w[0] in ends and w[1] in starts}
     held = [w for w in words if w in chunk_tokens]
     # (Nor does a word close to one of those pieces stand in for it: 付款 is close to 货到付款.)
     # An English word the shop never wrote ("paypal") is close to the candidate's words it

@@ -708,3 +708,15 @@ def test_an_upload_does_the_catalogs_per_version_work_before_any_turn(assistant,
     assert catalog._name_word_vectors[merchant_id][0] == version
     assert catalog._parts[merchant_id][0] == version
     assert assistant._warmed[merchant_id] == version
+
+
+def test_a_word_cut_across_two_of_the_shops_words_is_no_new_thing(assistant, merchant_id, tmp_path):
+    with_knowledge(assistant, merchant_id, tmp_path, {
+        "policy_zh.md": "# 服务政策\n\n## 七、活动：夏日露营节\n\n- 活动时间：6月1日至6月18日。\n- 全店满300元减40元，满600元减100元，可以与会员券叠加。\n",
+        "faq_zh.csv": "问题,答案\n几天发货,下单后48小时内发货。\n支持哪些付款方式,支持支付宝和信用卡。\n",
+    })
+    # jieba cuts 露营节满 as 露营 / 节满; the policy writes 露营节 and 满300元.
+    promo = say(assistant, merchant_id, "露营节满多少减多少")
+    assert promo.handoff is None and "满300元减40元" in promo.reply
+    wechat = say(assistant, merchant_id, "可以用微信支付吗")  # a word the shop never wrote, not a mis-cut
+    assert wechat.handoff is not None
