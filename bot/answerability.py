@@ -78,6 +78,7 @@ NAMES = ["similarity", "coverage", "uncovered", "unknown", "ask_mismatch", "marg
 # jieba keeps a modal or pointing character with the verb after it (能用, 能开, 那发, 哪家, 刚买):
 # two-character words that start with one are part of how the question is asked.
 _FUNCTION_HEADS = set("能那哪别刚还")
+_FUNCTION_CHARS = set("的了吗呢吧啊呀哦嘛么是也就都还在有和与及或")  # characters that hold no topic
 _QUESTION_CHARS = set("啥嘛咋")
 _NUMERALS = set("一二三四五六七八九十两")  # 七天无理由 is the shop's 7天无理由, written otherwise
 _FUNCTION_WORDS = set("自己 你家 你们 我家 我们 东西 一下 请问 谢谢 call contact reach per each".split())
@@ -166,10 +167,11 @@ def features(
     total = sum(weights.values()) or 1.0
     # A two-character word the shop never wrote, whose first character ends a word of the
     # candidate's and whose second begins one, is jieba's cut across two words ("露营节满多少减
-    # 多少" cut 露营 / 节满: the policy's 露营节 and 满300元), not a thing of its own.
-    ends, starts = {t[-1] for t in chunk_tokens if t}, {t[0] for t in chunk_tokens if t}
+    # 多少" cut 露营 / 节满: the policy's 露营节 and 满300元), not a thing of its own; so is one
+    # with a function character on either side ("汉服节有啥优惠": 节有).
+    ends, starts = {t[-1] for t in chunk_tokens if t} | _FUNCTION_CHARS, {t[0] for t in chunk_tokens if t} | _FUNCTION_CHARS
     chunk_tokens = chunk_tokens | {w for w in words if w in unseen and re.fullmatch(r"[\u4e00-\u9fff]{2}", w)
-                                   and w[0] in ends and w[1] in starts}
+                                   and w[0] in ends and w[1] in starts and not set(w) <= _FUNCTION_CHARS}
     held = [w for w in words if w in chunk_tokens]
     # (Nor does a word close to one of those pieces stand in for it: 付款 is close to 货到付款.)
     # An English word the shop never wrote ("paypal") is close to the candidate's words it

@@ -718,5 +718,7 @@ def test_a_word_cut_across_two_of_the_shops_words_is_no_new_thing(assistant, mer
     # jieba cuts 露营节满 as 露营 / 节满; the policy writes 露营节 and 满300元.
     promo = say(assistant, merchant_id, "露营节满多少减多少")
     assert promo.handoff is None and "满300元减40元" in promo.reply
+    dates = say(assistant, merchant_id, "夏日露营节有啥活动")  # 节有: a function character beside 节
+    assert dates.handoff is None and "满300元减40元" in dates.reply
     wechat = say(assistant, merchant_id, "可以用微信支付吗")  # a word the shop never wrote, not a mis-cut
     assert wechat.handoff is not None
