@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from bot.answerability import ASK_WORDS, content_words
 from bot.extractive import TextVectors
-from bot.glosses import english_words, glosses, name_glosses
+from bot.glosses import english_words, glosses, head_glosses, name_glosses
 from bot.question import (ATTRIBUTE_BY_NAME, BARE_HOW_MUCH, COLOUR_WORDS, HOW_BIG_A_PACK, Question, analyse, asked_attributes, asks_as_before,
                           in_either_language, named_colours)
 from bot.replies import money
@@ -317,9 +317,13 @@ class Catalog:
         targets = sorted(targets)
         # A Chinese word may be the shopper's word for a part the record keys ("后摄像头" → 后镜头).
         key_words = sorted({w for k in targets for w in tokenize(k) if is_cjk(w) and len(w) >= 2} | set(targets))
+        # The dictionary's English for its names and facts ("skirt" of 马面裙, "bust" of 胸围).
+        facts = product.data.get("facts") or {}
+        glossed = head_glosses(_chinese_name_words(product) + [str(t) for kv in facts.items() for t in kv if is_cjk(str(t))])
 
         def named(words: list[str]) -> list[bool]:
-            foreign = [w for w in words if w.isascii()]
+            known = {w for w in words if w.isascii() and english_words(w) & glossed}
+            foreign = [w for w in words if w.isascii() and w not in known]
             own = [w for w in words if not w.isascii()]
             close: dict[str, bool] = {}
             if self._words is not None:
@@ -328,7 +332,7 @@ class Catalog:
                         vectors = self._words.of(asked + against)
                         sims = (vectors[: len(asked)] @ vectors[len(asked):].T).max(axis=1)
                         close.update(zip(asked, sims >= KEY_MEANING))
-            return [bool(close.get(w, False)) for w in words]
+            return [w in known or bool(close.get(w, False)) for w in words]
 
         return named
 

@@ -68,6 +68,14 @@ def name_glosses(names: list[str]) -> set[str]:
     return set().union(*(glosses(w) for w in words)) if words else set()
 
 
+def head_glosses(texts: list[str]) -> set[str]:
+    """English words for what Chinese texts (a product's names, its fact keys) speak of: each
+    word's glosses, or, for a compound the dictionary lacks, its head's, the last character
+    (马面裙 → 裙 → skirt; Chinese compounds end in the thing they name)."""
+    words = {w for text in texts for run in re.findall(r"[\u4e00-\u9fff]+", text) for w in jieba.lcut_for_search(run) if len(w) >= 2}
+    return set().union(*(glosses(w) if w in _dictionary() else glosses(w[-1]) for w in words)) if words else set()
+
+
 def warm() -> None:
     """Read the dictionary now (about a second), so no shopper's turn waits for it."""
     _dictionary()

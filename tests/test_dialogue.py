@@ -722,3 +722,17 @@ def test_a_word_cut_across_two_of_the_shops_words_is_no_new_thing(assistant, mer
     assert dates.handoff is None and "满300元减40元" in dates.reply
     wechat = say(assistant, merchant_id, "可以用微信支付吗")  # a word the shop never wrote, not a mis-cut
     assert wechat.handoff is not None
+
+
+def test_an_english_word_the_dictionary_gives_for_the_products_chinese_is_no_other_topic(assistant, merchant_id, tmp_path):
+    with_knowledge(assistant, merchant_id, tmp_path, {
+        "catalog.json": json.dumps([
+            {"sku": "MMQ-2", "title": "云裳阁 印花马面裙 青绿山水 日常通勤款", "price": 239, "stock": 40, "specs": {"面料": "仿真丝"}},
+            {"sku": "BZ-1", "title": "宋制褙子 竹影 三件套", "title_en": "Song-style Beizi 'Zhuying'", "price": 329, "stock": 20,
+             "specs": {"尺码表": "S：身高155-162cm 胸围84cm；M：身高160-167cm 胸围88cm"}},
+        ], ensure_ascii=False),
+    })
+    skirt = say(assistant, merchant_id, "do you have the 青绿山水 skirt? how much")  # 马面裙: a 裙, a skirt
+    assert skirt.handoff is None and "239" in skirt.reply
+    bust = say(assistant, merchant_id, "Zhuying size M, what's the bust measurement?")  # 胸围: bust
+    assert bust.handoff is None and "88cm" in bust.reply
