@@ -502,3 +502,9 @@ def test_the_price_of_a_service_is_not_taken_for_a_products(classifier, text):
     from bot.intents import _asks_price_or_stock
 
     assert not _asks_price_or_stock(text), text
+
+
+@pytest.mark.parametrize("text", ["三文鱼收到有股臭味 要退款", "不想要了 要退"])
+def test_a_bare_want_to_return_after_a_report_is_a_refund_request(classifier, text):
+    intent = classifier.predict(text)
+    assert intent.label == "refund" and intent.reason.startswith("rule:")

@@ -20,6 +20,8 @@ from bot.sentiment import STRONG_NEGATIVE_LINE, anger
         ("it's too small for me", "wrong_size"),
         ("衣服开线了", "quality"),
         ("the zipper is broken", "quality"),
+        ("三文鱼收到有股臭味", "quality"),  # spoiled food, a dead device: not only clothes
+        ("手表充不进电", "quality"),
         ("等了十天还没到", "late_delivery"),
         ("the parcel hasn't arrived yet", "late_delivery"),
         ("不想要了", "changed_mind"),
