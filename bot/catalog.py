@@ -1116,12 +1116,21 @@ def _measures_another_thing(question: Question, attribute: str, key: str, produc
     no part of the key found ("杆子多长" → 杆长) names another thing measured."""
     q = question.text.casefold()
     others = [w for w in _residual_words(question, product) if is_cjk(w) and not set(w) & set(key) and w[0] not in "这那"]
+    facts = product.data.get("facts") or {}
+    record = " ".join(product.names() + [f"{k} {v}" for k, v in facts.items()]).casefold()
     for cue in ATTRIBUTE_BY_NAME[attribute].cues:
         at = q.find(cue) if not cue.isascii() else -1
         if at > 0 and any(q[:at].endswith(w) for w in others):
             return True
+        # The two characters before it, when jieba left them single ("团扇扇柄多长": 扇 / 柄)
+        # and the record never writes them: 扇柄 is not the 扇面 its size gives.
+        before = q[at - 2 : at] if at >= 2 else ""
+        if re.fullmatch(r"[\u4e00-\u9fff]{2}", before) and not set(before) & (set(key) | _NO_THING) and before not in record:
+            return True
     return False
 
+
+_NO_THING = set("这那个些多少几有是能可的了吗呢吧啊呀哦嘛么也都还在和与或要想会我你您它款件只啥什咋哪怎")  # no thing measured
 
 # A measure asked outright: 多重, 多高, 几个, how many, what size.
 _MEASURE_ASKED = re.compile(r"多[重高长宽厚大少深粗久]|几|how (much|many|big|tall|long|heavy|wide|deep)|what size", re.IGNORECASE)

@@ -563,3 +563,9 @@ def test_a_size_the_product_lacks_gets_no_card():
     skirt = product("MMQ", "明制马面裙 鹤鸣", aliases=["鹤鸣"], price=459, stock=86)
     assert card_facts(analyse("鹤鸣"), "zh", skirt) is not None  # named, nothing asked: its card
     assert card_facts(analyse("鹤鸣有XL吗"), "zh", skirt) is None  # asks about a size
+
+
+def test_a_part_jieba_leaves_in_single_characters_is_still_another_thing_measured():
+    fan = product("FAN", "缂丝团扇 仕女图", facts={"尺寸": "扇面直径26cm"})
+    assert answer_facts(analyse("团扇扇柄多长"), "zh", fan) is None  # 扇柄, not the 扇面 its size gives
+    assert "26cm" in answer_facts(analyse("团扇扇面多大"), "zh", fan).reply
