@@ -169,9 +169,10 @@ def features(
     # candidate's and whose second begins one, is jieba's cut across two words ("露营节满多少减
     # 多少" cut 露营 / 节满: the policy's 露营节 and 满300元), not a thing of its own; so is one
     # with a function character on either side ("汉服节有啥优惠": 节有).
-    ends, starts = {t[-1] for t in chunk_tokens if t} | _FUNCTION_CHARS, {t[0] for t in chunk_tokens if t} | _FUNCTION_CHARS
-    chunk_tokens = chunk_tokens | {w for w in words if w in unseen and re.fullmatch(r"[\u4e00-\u9fff]{2}", w)
-                                   and w[0] in ends and w[1] in starts and not set(w) <= _FUNCTION_CHARS}
+    pairs = [w for w in words if w in unseen and re.fullmatch(r"[\u4e00-\u9fff]{2}", w) and not set(w) <= _FUNCTION_CHARS]
+    if pairs:  # (the candidate's word edges are gathered only when a question has such a word)
+        ends, starts = {t[-1] for t in chunk_tokens if t} | _FUNCTION_CHARS, {t[0] for t in chunk_tokens if t} | _FUNCTION_CHARS
+        chunk_tokens = chunk_tokens | {w for w in pairs if w[0] in ends and w[1] in starts}
     held = [w for w in words if w in chunk_tokens]
     # (Nor does a word close to one of those pieces stand in for it: 付款 is close to 货到付款.)
     # An English word the shop never wrote ("paypal") is close to the candidate's words it

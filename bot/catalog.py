@@ -98,6 +98,13 @@ class Product:
         return self.gloss_pieces - self.written_pieces
 
     @cached_property
+    def dictionary_glosses(self) -> set[str]:
+        """The dictionary's English for its Chinese names and facts ("skirt" of 马面裙, "bust" of
+        胸围), once: products are re-read per knowledge version."""
+        facts = self.data.get("facts") or {}
+        return head_glosses(_chinese_name_words(self) + [str(t) for kv in facts.items() for t in kv if is_cjk(str(t))])
+
+    @cached_property
     def name_pieces(self) -> set[str]:
         """Its names cut into pieces (see NameParts), once: products are re-read per knowledge version."""
         return _name_pieces(self)
@@ -317,12 +324,10 @@ class Catalog:
         targets = sorted(targets)
         # A Chinese word may be the shopper's word for a part the record keys ("后摄像头" → 后镜头).
         key_words = sorted({w for k in targets for w in tokenize(k) if is_cjk(w) and len(w) >= 2} | set(targets))
-        # The dictionary's English for its names and facts ("skirt" of 马面裙, "bust" of 胸围).
-        facts = product.data.get("facts") or {}
-        glossed = head_glosses(_chinese_name_words(product) + [str(t) for kv in facts.items() for t in kv if is_cjk(str(t))])
 
         def named(words: list[str]) -> list[bool]:
-            known = {w for w in words if w.isascii() and english_words(w) & glossed}
+            # The dictionary's English for its names and facts ("skirt" of 马面裙, "bust" of 胸围).
+            known = {w for w in words if w.isascii() and english_words(w) & product.dictionary_glosses}
             foreign = [w for w in words if w.isascii() and w not in known]
             own = [w for w in words if not w.isascii()]
             close: dict[str, bool] = {}
@@ -344,10 +349,10 @@ class Catalog:
             self._parts[merchant_id] = cached
         return cached[1]
 
-    def warm(self, merchant_id: str) -> None:
+    def warm(self, merchant_id: str, version: int | None = None) -> None:
         """Do now what a turn would do once per knowledge version: read the products, cut
         their names into pieces, embed the names, their words and the fact keys."""
-        products = self.products(merchant_id)
+        products = self.products(merchant_id, version)
         if not products:
             return
         self._name_parts(merchant_id, products)

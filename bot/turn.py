@@ -430,7 +430,7 @@ class ShopAssistant:
         with session_scope() as session:
             version = repository.kb_version(session, merchant_id)
         self._warm_vocabulary(merchant_id, version)
-        self.catalog.warm(merchant_id)
+        self.catalog.warm(merchant_id, version)
 
     def _warm_vocabulary(self, merchant_id: str, version: int) -> None:
         if version and self._warmed.get(merchant_id) != version:
