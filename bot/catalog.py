@@ -11,7 +11,7 @@ import math
 import re
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 
 import numpy as np
@@ -21,8 +21,8 @@ from sqlalchemy import select
 from bot.answerability import ASK_WORDS, content_words
 from bot.extractive import TextVectors
 from bot.glosses import english_words, glosses, head_glosses, name_glosses
-from bot.question import (ATTRIBUTE_BY_NAME, BARE_HOW_MUCH, COLOUR_WORDS, HOW_BIG_A_PACK, Question, analyse, asked_attributes, asks_as_before,
-                          in_either_language, named_colours)
+from bot.question import (ATTRIBUTE_BY_NAME, BARE_HOW_MUCH, COLOUR_WORDS, HOW_BIG_A_PACK, Question, analyse, asked_attributes, asked_by_form_only,
+                          asking_clause, asks_as_before, in_either_language, named_colours)
 from bot.replies import money
 from knowledge import repository
 from knowledge.facts import RESTOCK_KEY
@@ -203,9 +203,11 @@ class Catalog:
         if by_part is not None and _only_colours(_pieces(question) & parts.pieces[by_part]):
             by_part = None  # "有黑色的吗" names a colour, not the one product sold in black
         full = [i for score, i in scored if score >= 1.0]
-        if len(full) == 1 and by_part is not None and by_part != full[0] and _within_longer_name(question, products[full[0]],
-                                                                                                 products[by_part]):
-            full = [by_part]  # "高山气罐多少钱": the 高山气罐, not the 扁气罐 whose alias is 气罐
+        if full and by_part is not None and by_part not in full and all(
+                _within_longer_name(question, products[i], products[by_part]) for i in full):
+            # "高山气罐多少钱": the 高山气罐, not the 扁气罐 whose alias is 气罐; "耶加雪菲挂耳": the
+            # 耶加雪菲 drip bags, whose name holds both the beans' alias and the mixed pack's 挂耳.
+            full = [by_part]
         if len(full) == 1 or (full and by_part in full):
             # Two products named in full ("linen notebook" is an alias of the A5 and the A6):
             # the pieces only one of them has decide (A5), else neither is taken.
@@ -490,6 +492,7 @@ class NameParts:
 
 
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
+_LETTER_WORD = re.compile(r"(?<![a-z0-9])[a-z][\u4e00-\u9fff]")
 # A weight or length ("3kg", "120cm") may be the shopper's own, not a model number.
 _MEASURE = re.compile(r"\d+(\.\d+)?(kg|g|cm|mm|m|ml|l|斤|公斤|厘米)")
 _NAME_STOP = {"set", "pack", "new"}
@@ -505,6 +508,7 @@ def _pieces(text: str, pinyin: bool = True) -> frozenset[str]:
     checked against every product's names, each asking for its pieces."""
     text = text.casefold()
     pieces = {run[i : i + 2] for run in _HAN_RUN.findall(text) for i in range(len(run) - 1)}
+    pieces |= set(_LETTER_WORD.findall(text))  # T恤, U盘, A字裙: a letter that is part of the word
     # English words as the search index has them (no function words, plural folded), and codes like 4kg, a5.
     tokens = tokenize(text)
     if pinyin:  # a question's words: "iphone15", "16promax" run a model's words and numbers together
@@ -756,7 +760,8 @@ def _value_facts(product: Product, question: Question) -> list[tuple[str, str]]:
     if question.ask != "yes_no":
         return []
     title = " ".join(product.names()).casefold()
-    words = [w for w in content_words(tokenize(question.text)) if is_cjk(w) and len(w) >= 2 and w not in title]
+    # The clause that asks ("鹤鸣有XL吗 我腰围90": not the shopper's own waist).
+    words = [w for w in content_words(tokenize(asking_clause(question.text))) if is_cjk(w) and len(w) >= 2 and w not in title]
     held = [(k, v) for k, v in facts.items() if any(w in str(v).casefold() for w in words)]
     return held if len(held) == 1 else []
 
@@ -953,6 +958,11 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
     asked = list(question.attributes)
     literal = [kv for kv in _literal_facts(product, question.text, matcher if not asked else None)
                if not any(_within(kv[0], _fact_for(product, a, question.text)) for a in asked)]
+    names = " ".join(product.names()).casefold()
+    if literal and not any(key.casefold() in names for key, _ in literal):
+        # "耶加海拔多高": 多高 is the form the altitude is asked in, not the product's height
+        # ("链条小方包多重" still asks the bag's weight: 链条 is in its name).
+        asked = [a for a in asked if not asked_by_form_only(a, question.text)]
     by_value = _value_facts(product, question)
     if not asked and not literal:
         literal = by_value
@@ -966,7 +976,8 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
     if "colors" not in asked and _colour_unknown(question.text, product):
         return None  # "is the tackle box available in black?": its stock says nothing of black
     if (question.ask == "yes_no" and not set(asked) & {"colors", "sizes", "stock"} and not _MEASURE_ASKED.search(question.text)
-            and not by_value and _unexplained(_residual_words(question, product), literal, matcher)):
+            and not by_value and _unexplained(_residual_words(replace(question, text=asking_clause(question.text)), product),
+                                              literal, matcher)):
         # "do you have the A5 notebook with lined pages": yes or no about a word the record
         # never states; its page count is no answer to that. ("多重啊 搬得动不" asks the
         # weight too: the shopper judges the rest from it.)

@@ -33,7 +33,7 @@ ATTRIBUTES: tuple[Attribute, ...] = (
                               "price", "cost", "how much", "expensive", "cheaper", "pricier"), ("价格", "售价", "price")),
     Attribute("stock", "库存", ("有货", "库存", "现货", "还有吗", "有没有货", "缺货", "断货", "卖完", "还有没", "有没有现货", "能买到", "没货",
                               "还剩", "剩几", "剩多少", "in stock", "available", "sold out", "stock", "out of stock", "restock",
-                              "are left", "left in"), ("库存", "stock")),
+                              "are left", "left in", "how many left", "any left"), ("库存", "stock")),
     Attribute("sizes", "尺码", ("尺码", "码数", "几码", "什么码", "哪些码", "sizes", "what size"), ("尺码", "码", "size")),
     Attribute("colors", "颜色", ("颜色", "什么色", "几种色", "哪些色", "色号", "colour", "color", "shade"), ("颜色", "色", "color", "colour", "shade")),
     Attribute("material", "材质", ("材质", "面料", "材料", "料子", "什么料", "什么做的", "啥做的", "material", "fabric", "made of", "made from"),
@@ -91,7 +91,7 @@ _AMOUNT = re.compile(r"多少|几个|几件|几次|how many|how much")
 _WHERE = re.compile(r"哪里|哪儿|在哪|where")
 _WHICH = re.compile(r"哪个|哪款|哪种|哪些|which")
 _HOW = re.compile(r"怎么|如何|咋|怎样|how (do|can|to|should)")
-_YES_NO = re.compile(r"吗[？?]?\s*$|能不能|可不可以|可以不|有没有|是不是|会不会|支不支持|行不行|能否|是否|不[？?]?\s*$|"
+_YES_NO = re.compile(r"吗[？?]?(\s|$)|能不能|可不可以|可以不|有没有|是不是|会不会|支不支持|行不行|能否|是否|不[？?]?\s*$|没有?[？?]?\s*$|"
                      r"^(can|could|do|does|did|is|are|will|would|should|have|has)\b", re.IGNORECASE)
 # Questions that lean on the conversation ("那蓝色的呢", "重量呢", "and in white?").
 # "这个", "this" anywhere point at the product in view ("is this bottle …").
@@ -130,13 +130,17 @@ def asks_as_before(text: str) -> bool:
 
 
 def with_earlier_ask(question: Question, earlier: str | None) -> Question:
-    """A follow-up that names only another thing asks what the question before it asked."""
-    if question.attributes or not earlier or not asks_as_before(question.text):
+    """A follow-up that names only another thing asks what the question before it asked. A
+    colour named alone ("黑色的呢" after "纯棉t恤多少钱") is that other thing: the black
+    one's price, not whether it comes in black."""
+    if not earlier or not asks_as_before(question.text):
+        return question
+    if question.attributes and not (question.attributes == ["colors"] and not colour_asked(question.text)):
         return question
     before = analyse(earlier)
     if not before.attributes and BARE_HOW_MUCH.search(before.text):
         before = Question(text=before.text, ask="price", attributes=["price"])  # "德比鞋多少" asked its price
-    if not before.attributes:
+    if not before.attributes or (question.attributes and "colors" in before.attributes):
         return question
     return Question(text=question.text, ask=before.ask, attributes=list(before.attributes), elliptical=True)
 
@@ -253,6 +257,31 @@ def named_colours(text: str) -> list[str]:
 def in_either_language(colours: list[str]) -> set[str]:
     """The colour words and their translations ("brown" → 棕, 咖)."""
     return set(colours).union(*(COLOUR_TRANSLATIONS.get(word, ()) for word in colours))
+
+
+# Words that ask "how much of a measure" without naming the measure: "海拔多高" asks the
+# altitude's figure in the form a height is asked; 海拔 says what is measured.
+_MEASURE_FORM = re.compile(r"多[高长宽厚粗大重深]|几度|how (big|tall|wide|thick|long is|heavy|deep)")
+
+
+def asked_by_form_only(attribute: str, text: str) -> bool:
+    """Every cue of ``attribute`` in the text is only a measure's form (多高, how tall)."""
+    q = text.lower()
+    cues = [c for c in ATTRIBUTE_BY_NAME[attribute].cues if _has_cue(q, c)]
+    return bool(cues) and all(_MEASURE_FORM.fullmatch(c) for c in cues)
+
+
+def asking_clause(text: str) -> str:
+    """The clause a yes/no question asks in ("鹤鸣有XL吗 我腰围90" → 鹤鸣有XL吗); the whole
+    text when no one clause does."""
+    clauses = [c for c in re.split(r"(?<=[吗？?])\s+", text.strip()) if c]
+    asking = [c for c in clauses if _YES_NO.search(c)]
+    return asking[0] if len(clauses) > 1 and len(asking) == 1 else text
+
+
+def colour_asked(text: str) -> bool:
+    """The colours asked by a colour cue ("什么颜色", "what colours"), not a colour merely named."""
+    return any(_has_cue(text.lower(), cue) for cue in ATTRIBUTE_BY_NAME["colors"].cues)
 
 
 def _names_colour(text: str) -> bool:

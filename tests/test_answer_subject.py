@@ -106,3 +106,18 @@ def test_wanting_another_colour_is_an_exchange_not_a_question_whether_it_comes_i
     assert "原木色" in read_as_question.reply or "白色" in read_as_question.reply  # the catalog's yes/no
     as_exchange = assistant.answer(shop, message, "zh", intent="exchange")
     assert "有的" not in as_exchange.reply and "书架有" not in as_exchange.reply
+
+
+def test_a_name_holding_two_products_aliases_names_the_product_it_belongs_to(assistant):
+    merchant = "subject-two-aliases"
+    catalog = [{"sku": "BEANS", "title": "耶加雪菲 单品咖啡豆 浅烘", "aliases": ["耶加雪菲"], "price": 98},
+               {"sku": "MIX", "title": "挂耳咖啡 混合装", "aliases": ["挂耳"], "price": 39},
+               {"sku": "DRIP", "title": "耶加雪菲 单品挂耳咖啡 10片装", "price": 49}]
+    assistant.knowledge.ensure_merchant(merchant, "subject")
+    assistant.knowledge.ingest_files(merchant, [("catalog.json", json.dumps(catalog, ensure_ascii=False).encode())])
+    try:
+        link = assistant.catalog.link(merchant, "耶加雪菲挂耳多少钱")
+        assert link is not None and link.product.sku == "DRIP"  # not the beans (耶加雪菲) nor the mixed pack (挂耳)
+        assert assistant.catalog.link(merchant, "挂耳多少钱").product.sku == "MIX"
+    finally:
+        assistant.knowledge.delete_merchant(merchant)

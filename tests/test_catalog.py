@@ -569,3 +569,44 @@ def test_a_part_jieba_leaves_in_single_characters_is_still_another_thing_measure
     fan = product("FAN", "缂丝团扇 仕女图", facts={"尺寸": "扇面直径26cm"})
     assert answer_facts(analyse("团扇扇柄多长"), "zh", fan) is None  # 扇柄, not the 扇面 its size gives
     assert "26cm" in answer_facts(analyse("团扇扇面多大"), "zh", fan).reply
+
+
+def test_a_measure_asked_by_its_form_alone_is_the_named_keys():
+    beans = product("YGC", "耶加雪菲 单品咖啡豆 浅烘", aliases=["耶加"], facts={"海拔": "1900-2200米", "净含量": "227g"})
+    assert "1900-2200米" in answer_facts(analyse("耶加海拔多高"), "zh", beans).reply  # 多高 asks the altitude, not a height
+    bag = product("BAG", "链条斜挎小方包", facts={"链条": "可拆卸，长度120cm"})
+    assert answer_facts(analyse("链条小方包多重"), "zh", bag) is None  # 链条 is its name: the bag's weight, not listed
+
+
+def test_a_yes_no_question_may_end_in_mei_or_ask_in_its_first_clause():
+    from bot.question import asking_clause
+
+    assert analyse("30片的有没").ask == "yes_no"
+    assert analyse("这个鞋楦正吗 我脚有点宽").ask == "yes_no"
+    assert asking_clause("鹤鸣有XL吗 我腰围90") == "鹤鸣有XL吗"
+    drip = product("DRIP", "挂耳咖啡 混合装", variants=[{"name": "10片装", "stock": 9}, {"name": "30片装", "stock": 0, "restock": "下周补货"}])
+    assert "30片装)目前缺货。下周补货" in answer_facts(analyse("30片的有没"), "zh", drip).reply
+    shoe = product("RUN", "轻风跑步鞋", facts={"鞋楦": "偏窄，拿不准建议选大半码", "尺码": "EU39-45"})
+    # The shopper's own story after the question ("我脚有点宽") is nothing the record must state.
+    assert "偏窄" in answer_facts(analyse("这个鞋楦正吗 我脚有点宽"), "zh", shoe).reply
+
+
+def test_a_colour_named_alone_after_a_price_asks_that_colours_price():
+    from bot.question import with_earlier_ask
+
+    tee = product("TEE", "定制纯棉T恤", variants=[{"name": "白色", "price": 39, "stock": 3}, {"name": "黑色", "price": 42, "stock": 2}])
+    follow_up = with_earlier_ask(analyse("黑色的呢"), "纯棉t恤多少钱")
+    assert follow_up.attributes == ["price"]
+    assert "(黑色)的价格是¥42" in answer_facts(follow_up, "zh", tee).reply
+    assert with_earlier_ask(analyse("有什么颜色呢"), "纯棉t恤多少钱").attributes == ["colors"]  # colours asked outright
+
+
+def test_a_letter_written_into_a_chinese_word_is_part_of_the_name():
+    from bot.catalog import _pieces
+
+    assert "t恤" in _pieces("麻灰色的t恤有货没")
+    assert "i记" not in _pieces("mini记录仪")  # the end of an English word is no such letter
+
+
+def test_how_many_left_asks_the_stock():
+    assert asked_attributes("do u have the black A5 notebook? how many left") == ["stock"]
