@@ -240,6 +240,10 @@ class HybridRetriever:
             hit.bm25, hit.lexical_rank = lh.score, rank
             hit.score += 1.0 / (rrf_k + rank)
         ranked = sorted(hits.values(), key=lambda h: h.score, reverse=True)[:k]
+        if lexical and lexical[0].chunk_id not in {h.chunk_id for h in ranked}:
+            # The chunk that alone holds the question's rare words (咖啡节, 满减) stays a candidate
+            # though the fused ranks put every row sharing the shop's everyday word (咖啡) first.
+            ranked.append(hits[lexical[0].chunk_id])
 
         missing = [h.chunk_id for h in ranked if h.similarity is None]
         if missing:  # lexical-only hits: the answerer still wants a similarity for confidence

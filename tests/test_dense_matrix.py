@@ -75,3 +75,20 @@ def test_ties_and_short_collections(k):
     hits = matrix.query(np.array([2.0, 0.0], dtype=np.float32), k)
     assert [h.chunk_id for h in hits] == [3, 7, 5][:k]
     assert [round(h.similarity, 6) for h in hits] == [1.0, 1.0, 0.0][:k]
+
+
+def test_the_chunk_holding_the_questions_rare_words_stays_a_candidate(assistant, merchant_id):
+    # Every FAQ row says 咖啡, and dense similarity favours them; only the policy's promotion
+    # passage holds 咖啡节 and 满减. Fused ranks alone would leave it out of a short list.
+    rows = "".join(f"咖啡豆问题{i}？,咖啡豆第{i}条回答：咖啡豆的保存和冲煮建议{i}。\n" for i in range(12))
+    kb = KnowledgeService(assistant.retriever)
+    kb.ensure_merchant(merchant_id)
+    kb.ingest_files(merchant_id, [("faq_zh.csv", f"问题,答案\n{rows}".encode()),
+                                  ("policy_zh.md", "# 政策\n\n## 秋日咖啡节活动\n\n- 全店满减：满199元减30元。\n".encode())])
+    result = assistant.retriever.search(merchant_id, "咖啡节满减是多少", k=3)
+    assert any("满199元减30元" in text for text in _texts(merchant_id, [h.chunk_id for h in result.hits]))
+
+
+def _texts(merchant_id: str, chunk_ids: list[int]) -> list[str]:
+    with session_scope() as s:
+        return list(repository.embed_texts(s, merchant_id, chunk_ids).values())
