@@ -21,7 +21,7 @@ from sqlalchemy import select
 from bot.answerability import ASK_WORDS, content_words
 from bot.extractive import TextVectors
 from bot.glosses import english_words, glosses, head_glosses, name_glosses
-from bot.question import (ATTRIBUTE_BY_NAME, BARE_HOW_MUCH, COLOUR_WORDS, HOW_BIG_A_PACK, Question, analyse, asked_attributes, asked_by_form_only,
+from bot.question import (ATTRIBUTE_BY_NAME, BARE_HOW_MUCH, COLOUR_WORDS, HOW_BIG_A_PACK, Question, analyse, asked_attributes, answer_fits, asked_by_form_only,
                           asking_clause, asks_as_before, in_either_language, named_colours)
 from bot.replies import money
 from knowledge import repository
@@ -764,6 +764,30 @@ def _value_facts(product: Product, question: Question) -> list[tuple[str, str]]:
     words = [w for w in content_words(tokenize(asking_clause(question.text))) if is_cjk(w) and len(w) >= 2 and w not in title]
     held = [(k, v) for k, v in facts.items() if any(w in str(v).casefold() for w in words)]
     return held if len(held) == 1 else []
+
+
+_ALTERNATIVES = re.compile(r"还是|或者|\bor\b")
+_NO_TOPIC = set("没不请问亲吧从到给对把被用为跟向呀")  # asking, pointing and linking characters beside _NO_THING's
+
+
+def covering_facts(product: Product, question: Question) -> list[tuple[str, str]]:
+    """The one fact whose key and value hold every character the question asks with, beyond
+    the product's name and the asking words, and every number it gives: "生蚝从哪个仓发" →
+    发货仓：青岛仓, "禁步是什么玉" → 材质：岫玉+流苏. A word the record never writes (可可 of
+    "可可含量", against 净含量) or a size it does not list ("有24寸的吗") finds none."""
+    facts = product.data.get("facts") or {}
+    if not facts or not is_cjk(question.text) or _ALTERNATIVES.search(question.text):
+        return []  # "是淡干的还是盐干的" asks which of two, not a bag of characters
+    text = _without_name(asking_clause(question.text).casefold(), " ".join(product.names()).casefold(), least=2)
+    asked = {c for c in text if is_cjk(c) and c not in _NO_THING and c not in _NO_TOPIC}
+    asked |= {c for w in content_words(tokenize(text)) if is_cjk(w) and len(w) >= 2 for c in w if is_cjk(c)}
+    numbers = re.findall(r"\d+(?:\.\d+)?", text)
+    if not asked:
+        return []
+    held = [(k, v) for k, v in facts.items() if asked <= set(f"{k}{v}".casefold()) and all(n in f"{k}{v}" for n in numbers)]
+    if len(held) != 1 or not (question.ask in ("yes_no", "other", "how", "which", "where") or answer_fits(question.ask, str(held[0][1]))):
+        return []
+    return held
 
 
 def _literal_facts(product: Product, question: str, matcher: KeyMatcher | None = None,

@@ -40,6 +40,7 @@ from bot.events import record_event
 from bot.greeting import SuggestionChips
 from bot.safety import is_safety_report
 from bot.catalog import (FOCUS_SURENESS, LINK_THRESHOLD, MEANING_SURENESS, PART_SURENESS, Catalog, Product, about_focus, answer_facts, card_facts,
+                         covering_facts,
                          exchange_stock, fact_confidence, named_by_option_only, names_a_key, question_has_other_topic)
 from bot.extractive import AMBIGUOUS, ExtractiveAnswerer, consistent, unsure_answer
 from bot.focus import Focus, focus_of, read_focus
@@ -362,6 +363,11 @@ class ShopAssistant:
               and in_focus is None and subject is None):
             grounded = self._in_topic(merchant_id, message, lang, mode, query_vector, focus.question, grounded, searched, version,
                                       threshold)
+        if fact is None and grounded.handoff and intent != "exchange":
+            # Last: a fact of the product named that holds every character asked with.
+            covering = self._covering_answer(merchant_id, question, lang, in_focus, link)
+            if covering is not None and covering.confidence >= threshold:
+                return covering
         if intent == "exchange" and not grounded.handoff and not _EXCHANGE.search(grounded.reply):
             # "德比鞋买大了 能换小一码不" asks how exchanges work, not which size fits: an answer
             # that never speaks of exchanging answers another question. Asked again with the
@@ -449,11 +455,8 @@ class ShopAssistant:
                         currency: str = "CNY", version: int | None = None) -> Answer | None:
         """A product attribute from the product's own record: the product named in the
         question (``link``), else the product in focus when the question names nothing else."""
-        product, sureness = (link.product, link.score) if link else (None, 0.0)
+        product, sureness = self._fact_subject(merchant_id, question, in_focus, link)
         topics = self.catalog.topic_words(merchant_id)
-        if product is None and in_focus is not None and about_focus(question, in_focus, topics, self.catalog.names_it(in_focus),
-                                                                  self.catalog.key_similarity):
-            product, sureness = in_focus, FOCUS_SURENESS
         if product is None:
             return self._namesakes_answer(merchant_id, question, lang, currency, version) if question.attributes else None
         fact = answer_facts(question, lang, product, self.catalog.key_similarity, currency)
@@ -475,6 +478,31 @@ class ShopAssistant:
             answer.focus_product = product.sku
             return answer
         return None
+
+    def _fact_subject(self, merchant_id: str, question, in_focus: Product | None, link) -> tuple[Product | None, float]:
+        """The product whose record answers: the one named, else the one in focus when the
+        question is about it; and how surely it is the one meant."""
+        if link is not None:
+            return link.product, link.score
+        if in_focus is not None and about_focus(question, in_focus, self.catalog.topic_words(merchant_id), self.catalog.names_it(in_focus),
+                                                self.catalog.key_similarity):
+            return in_focus, FOCUS_SURENESS
+        return None, 0.0
+
+    def _covering_answer(self, merchant_id: str, question, lang: str, in_focus: Product | None, link) -> Answer | None:
+        """The one fact of the product named holding every character the question asks with
+        (bot/catalog.covering_facts), asked only when no FAQ row or policy sentence answers:
+        a shop's own answer to "能退吗" is its policy, not a fact that shares its words."""
+        product, sureness = self._fact_subject(merchant_id, question, in_focus, link)
+        if product is None or question.attributes:
+            return None
+        facts = covering_facts(product, question)
+        if not facts or question_has_other_topic(question, product, self.catalog.topic_words(merchant_id), self.catalog.names_it(product)):
+            return None
+        title = product.title(lang)
+        reply = " ".join(f"The {title}'s {k} is {v}." for k, v in facts) if lang == "en" else "".join(f"{title}的{k}：{v}。" for k, v in facts)
+        return Answer(reply=reply, confidence=fact_confidence(sureness), citations=[_product_citation(product, lang, sureness)],
+                      focus_product=product.sku)
 
     @staticmethod
     def _exchange_answer(question, lang: str, in_focus: Product | None, link, currency: str) -> Answer | None:

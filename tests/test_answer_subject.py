@@ -121,3 +121,18 @@ def test_a_name_holding_two_products_aliases_names_the_product_it_belongs_to(ass
         assert assistant.catalog.link(merchant, "挂耳多少钱").product.sku == "MIX"
     finally:
         assistant.knowledge.delete_merchant(merchant)
+
+
+def test_a_fact_holding_the_questions_characters_answers_when_no_faq_does(assistant):
+    merchant = "subject-covering"
+    catalog = [{"sku": "OY", "title": "乳山鲜活生蚝 5斤装", "aliases": ["生蚝"], "price": 98,
+                "attributes": {"产地": "山东乳山", "发货仓": "青岛仓"}}]
+    faq = "问题,答案\n几天发货,付款后48小时内发货。\n生蚝怎么保存,0-4℃冷藏，收到后尽快食用。\n"
+    assistant.knowledge.ensure_merchant(merchant, "subject")
+    assistant.knowledge.ingest_files(merchant, [("catalog.json", json.dumps(catalog, ensure_ascii=False).encode()),
+                                                ("faq_zh.csv", faq.encode())])
+    try:
+        reply = ask(assistant, merchant, "生蚝从哪个仓发")
+        assert "青岛仓" in reply.reply and reply.handoff is None
+    finally:
+        assistant.knowledge.delete_merchant(merchant)

@@ -610,3 +610,18 @@ def test_a_letter_written_into_a_chinese_word_is_part_of_the_name():
 
 def test_how_many_left_asks_the_stock():
     assert asked_attributes("do u have the black A5 notebook? how many left") == ["stock"]
+
+
+def test_the_one_fact_holding_every_character_asked_with_answers():
+    from bot.catalog import covering_facts
+
+    oyster = product("OY", "乳山鲜活生蚝 5斤装", facts={"产地": "山东乳山", "发货仓": "青岛仓", "储存方式": "0-4℃冷藏"})
+    assert covering_facts(oyster, analyse("生蚝从哪个仓发")) == [("发货仓", "青岛仓")]  # jieba cuts 仓发; the characters still meet
+    pendant = product("JB", "玉石禁步 压裙", facts={"材质": "岫玉+流苏", "尺寸": "总长32cm"})
+    assert covering_facts(pendant, analyse("禁步是什么玉")) == [("材质", "岫玉+流苏")]
+    chocolate = product("QKL", "黑巧克力 24粒", facts={"净含量": "288g（24粒）"})
+    assert covering_facts(chocolate, analyse("巧克力可可含量多少")) == []  # 可可 is written nowhere
+    case = product("A20", "全铝拉杆箱 20寸", facts={"外尺寸": "37×23×55cm（含轮）"})
+    assert covering_facts(case, analyse("全铝箱有24寸的吗")) == []  # a size it does not list
+    dried = product("HS", "大连淡干海参 250g", facts={"类型": "淡干（无糖无盐）"})
+    assert covering_facts(dried, analyse("是淡干的还是盐干的")) == []  # which of two, not a bag of characters
