@@ -117,7 +117,7 @@ def _rx(pattern: str) -> re.Pattern[str]:
 # Questions *about* the agent ("你是真人吗", "are you a real person?") are chitchat,
 # not a hand-off request; they veto the human rules below.
 _ABOUT_AGENT = _rx(
-    r"你(是|是不是|到底是)(不是)?(个)?(真人|人工智能|机器人|ai|人)"
+    r"你(们)?(的)?(客服)?(是|是不是|到底是)(不是)?(个)?(真人|人工智能|机器人|ai|人)"
     r"|\b(are|r)\s+(you|u)\s+(a\s+|an\s+)?(real|human|bot|robot|ai|person)"
 )
 
@@ -479,6 +479,10 @@ class IntentClassifier:
                 # or a torn bag asks for the after-sale answer: the next most likely label, never
                 # refund (a refund flow starts only when refund is the classifier's own top label).
                 top = next(int(i) for i in np.argsort(p)[::-1] if self.labels[i] not in ("complaint", "refund"))
+            if self.labels[top] == "refund" and _PRICE_DIFFERENCE.search(text) and not _RETURN_GOODS.search(text):
+                # "直播间买的比我便宜 能退差价不": the difference back while the order stays is
+                # price protection (aftersale), not a refund of the order.
+                top = self.labels.index("aftersale")
             if self.labels[top] != "complaint" and is_safety_report(text):
                 # Harm reported (a cut hand, a rash, smoke) is a complaint whatever else it says:
                 # the turn escalates it as one, and reports count it as one.
@@ -495,6 +499,9 @@ class IntentClassifier:
             out.append(Intent(label=self.labels[top], confidence=float(p[top]), scores=scores, reason="classifier"))
         return out
 
+
+_PRICE_DIFFERENCE = re.compile(r"差价|保价|价保|price (drop|protection)|(the|a|price) difference", re.IGNORECASE)
+_RETURN_GOODS = re.compile(r"退货|退款|退掉|退了|不要了|\b(return (it|this|them|the)|send (it|this|them) back|refund)\b", re.IGNORECASE)
 
 # The price of a service (退款, 运费, 顺丰, 维修, 安装, 补差价) is not the product's price.
 _NOT_THE_PRICE = re.compile(r"退|运费|邮费|快递|顺丰|加急|修|安装|补差|差价|保价|降价|赔|refund|return|shipping|postage|deliver|compensat|price (drop|protection)",

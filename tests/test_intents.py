@@ -508,3 +508,12 @@ def test_the_price_of_a_service_is_not_taken_for_a_products(classifier, text):
 def test_a_bare_want_to_return_after_a_report_is_a_refund_request(classifier, text):
     intent = classifier.predict(text)
     assert intent.label == "refund" and intent.reason.startswith("rule:")
+
+
+@pytest.mark.parametrize("text", ["直播间买的比我便宜 能退差价不", "the price dropped, can i get the difference back"])
+def test_the_price_difference_back_is_price_protection_not_a_refund(classifier, text):
+    assert classifier.predict(text).label == "aftersale"
+
+
+def test_the_goods_back_with_a_price_drop_is_still_a_refund(classifier):
+    assert classifier.predict("降价了 我要退货").label == "refund"
