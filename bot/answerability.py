@@ -38,7 +38,8 @@ from bot.question import Question, answer_fits, measurements_fit
 ASK_WORDS = set(
     """亲 请问 问下 问问 一下 现在 那个 这个 这款 那款 还 就 吗 呢 啊 呀 吧 哦 嘛 多久 几天 多少 可以 能 能不能 支持 有没有 是不是 是否 怎么 怎么样
     什么 啥 咋 哪 哪里 哪个 几 几号 几点 几个 几次 几种 加多 加多少 多少钱 块钱 多 大概 一般 需要 要 会 不会 会不会 不能 给 用 买 了 过 到 得 得到 行 好 okay ok hey hi want need know tell much many long does
-    do can could would will is are any there their please thanks thank just also still yet now""".split()
+    do can could would will is are any there their please thanks thank just also still yet now
+    结束 开始 截止""".split()  # when an event starts or ends: the ask of a date, as 哪天 is
 )
 # The day or part of day a clock-time question is framed by ("今天下午几点前拍").
 TIME_FRAMES = set("今天 明天 后天 今晚 今早 当天 当日 上午 下午 中午 晚上 早上 今天上午 今天下午 今天晚上 明天上午 明天下午 today tomorrow tonight "

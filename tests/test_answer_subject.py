@@ -136,3 +136,18 @@ def test_a_fact_holding_the_questions_characters_answers_when_no_faq_does(assist
         assert "青岛仓" in reply.reply and reply.handoff is None
     finally:
         assistant.knowledge.delete_merchant(merchant)
+
+
+def test_when_an_event_ends_is_asked_by_its_dates(assistant):
+    merchant = "subject-event-end"
+    policy = ("# 服务政策\n\n## 一、发货\n\n- 默认中通快递，满49元包邮。\n\n## 二、促销活动：双旦定制\n\n"
+              "- 活动时间：2025年12月10日 00:00 至 2026年1月3日 23:59。\n- 满减：满199减20。\n")
+    faq = "问题,答案\n几天发货,确认稿件后3-5个工作日发货。\n能加急吗,可以加急，次个工作日发货。\n"
+    assistant.knowledge.ensure_merchant(merchant, "subject")
+    assistant.knowledge.ingest_files(merchant, [("policy_zh.md", policy.encode()), ("faq_zh.csv", faq.encode())])
+    try:
+        # 结束 asks for the end date as 哪天 does; the shop never writes it, and it is no topic.
+        reply = ask(assistant, merchant, "双旦活动到哪天结束")
+        assert "2026年1月3日" in reply.reply and reply.handoff is None
+    finally:
+        assistant.knowledge.delete_merchant(merchant)
