@@ -334,7 +334,8 @@ _MONEY = re.compile(r"[¥￥$]\s*\d|\d+(\.\d+)?\s*(元|块|rmb|yuan|usd|dollars?
 _SPAN = re.compile(r"\d+\s*(-|~|至|到)?\s*\d*\s*(个)?\s*(天|日|小时|h\b|分钟|周|星期|个月|月|年|工作日|days?|hours?|weeks?|months?|years?|business days?)"
                    r"|[一二两三四五六七八九十半]+\s*(个)?\s*(天|小时|周|星期|个月|年)|当天|当日|次日|隔天|马上|立即|same day|next day|within",
                    re.IGNORECASE)
-_GIVES = re.compile(r"满\s*\d+\s*(元|块)?\s*[减送返]|\d+(\.\d+)?\s*折|\d+\s*%\s*off|立减|减\s*\d+|[\d]+\s*(元|块)?\s*(优惠)?券|加送|赠送|免费送|送[一1两2个份条张]|"
+_GIVES = re.compile(r"满\s*\d+\s*(元|块)?\s*[减送返]|\d+(\.\d+)?\s*折|\d+\s*%\s*off|立减|减\s*\d+|[\d]+\s*(元|块)?\s*(优惠)?券|"
+                    r"\d+\s*(元|块)[\u4e00-\u9fff]{1,4}(券|红包)|积分可?抵|加送|赠送|免费送|送[一1两2个份条张]|"
                     r"\b\d+% off\b|\boff (orders|everything)\b|\bfree gift\b|\bcoupon", re.IGNORECASE)
 # A time limit counted from an event ("确认收货后 90天内申请", "签收7天内", "逾期不再补开",
 # "within 30 days of delivery"), not a processing time ("3个工作日内开出").

@@ -355,6 +355,14 @@ def test_what_a_promotion_gives_is_answered_by_the_offer_not_its_dates(question)
     assert not answer_fits("offer", "付款后15天内本店降价可补差价；秒杀、赠品及双12活动期间的满减不参与价保。")
 
 
+def test_a_members_coupon_and_points_are_what_membership_gives():
+    from bot.question import analyse, answer_fits
+
+    assert analyse("会员有啥福利").ask == "offer"
+    assert answer_fits("offer", "免费入会。新会员可领5元无门槛券，每消费1元积1分，100积分可抵1元。")
+    assert not answer_fits("offer", "默认中通快递，不满49元收运费8元。")
+
+
 def test_a_free_shipping_threshold_is_still_a_price():
     from bot.question import analyse
 
