@@ -311,7 +311,7 @@ class Catalog:
         parts = self._name_parts(merchant_id, products)
         # Only the products sharing a piece of name with the text (a 10k-product shop's
         # names are not all matched against every answer).
-        pieces = _pieces(text)
+        pieces = {p for p in _pieces(text) if not (len(p) == 1 and p.isdigit())}  # "发货后1-2天" names no "1盒100张"
         named = [products[i] for i in parts.sharing(pieces)
                  if sum(parts.count[p] == 1 for p in pieces & parts.pieces[i]) >= 2 or name_match(text, products[i]) >= 1.0]
         return named[0] if len(named) == 1 else None

@@ -151,3 +151,19 @@ def test_when_an_event_ends_is_asked_by_its_dates(assistant):
         assert "2026年1月3日" in reply.reply and reply.handoff is None
     finally:
         assistant.knowledge.delete_merchant(merchant)
+
+
+def test_a_lone_figure_in_an_answer_names_no_product(assistant):
+    merchant = "subject-lone-figure"
+    catalog = [{"sku": "BC", "title": "名片定制印刷", "price": 15,
+                "skus": [{"sku": "BC-1", "spec": "1盒100张", "price": 15, "stock": 9}, {"sku": "BC-2", "spec": "2盒200张", "price": 28, "stock": 9},
+                         {"sku": "BC-5", "spec": "5盒500张", "price": 58, "stock": 9}]},
+               {"sku": "MUG", "title": "照片定制马克杯", "price": 29.9}]
+    assistant.knowledge.ensure_merchant(merchant, "subject")
+    assistant.knowledge.ingest_files(merchant, [("catalog.json", json.dumps(catalog, ensure_ascii=False).encode())])
+    try:
+        # A shipping answer's figures ("1-2天", "5-8天") put no product in focus.
+        assert assistant.catalog.plainly_named(merchant, "新疆包邮吗\n江浙沪发货后1-2天，新疆5-8天") is None
+        assert assistant.catalog.plainly_named(merchant, "名片定制印刷 2盒200张多少钱").sku == "BC"
+    finally:
+        assistant.knowledge.delete_merchant(merchant)
