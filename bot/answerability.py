@@ -82,7 +82,7 @@ _FUNCTION_HEADS = set("能那哪别刚还")
 _FUNCTION_CHARS = set("的了吗呢吧啊呀哦嘛么是也就都还在有和与及或")  # characters that hold no topic
 _QUESTION_CHARS = set("啥嘛咋")
 _NUMERALS = set("一二三四五六七八九十两")  # 七天无理由 is the shop's 7天无理由, written otherwise
-_FUNCTION_WORDS = set("自己 你家 你们 我家 我们 东西 一下 请问 谢谢 call contact reach per each".split())
+_FUNCTION_WORDS = set("自己 你家 你们 我家 我们 东西 一下 请问 谢谢 看看 call contact reach per each".split())
 _CONTACT = re.compile(r"[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}")
 
 

@@ -138,6 +138,7 @@ def test_modal_and_pointing_words_are_not_what_a_question_is_about():
     assert content_words(tokenize("要自己装吗")) == []
     assert content_words(tokenize("素圈能刻几个字啊")) == ["素圈"]  # 几个 asks how many; it is no topic
     assert content_words(tokenize("发啥快递")) == ["快递"]  # 发啥: a verb with "what", no topic
+    assert "看看" not in content_words(tokenize("能先打个样看看效果吗"))  # "take a look": no topic
 
 
 PINYIN_SHOP = [
