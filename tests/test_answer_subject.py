@@ -2,6 +2,7 @@
 shopper's language. Near misses of these kinds are declined, not sent."""
 
 import json
+from contextlib import contextmanager
 
 import pytest
 
@@ -108,62 +109,56 @@ def test_wanting_another_colour_is_an_exchange_not_a_question_whether_it_comes_i
     assert "有的" not in as_exchange.reply and "书架有" not in as_exchange.reply
 
 
+
+@contextmanager
+def small_shop(assistant, merchant: str, catalog: list | None = None, **texts: str):
+    """A merchant with ``catalog`` and text files (``faq_zh="问题,答案\n…"`` → faq_zh.csv,
+    ``policy_zh=…`` → policy_zh.md), deleted afterwards."""
+    files = [("catalog.json", json.dumps(catalog, ensure_ascii=False).encode())] if catalog else []
+    files += [(f"{name}.{'md' if name.startswith('policy') else 'csv'}", text.encode()) for name, text in texts.items()]
+    assistant.knowledge.ensure_merchant(merchant, "subject")
+    assistant.knowledge.ingest_files(merchant, files)
+    try:
+        yield merchant
+    finally:
+        assistant.knowledge.delete_merchant(merchant)
+
+
 def test_a_name_holding_two_products_aliases_names_the_product_it_belongs_to(assistant):
-    merchant = "subject-two-aliases"
     catalog = [{"sku": "BEANS", "title": "耶加雪菲 单品咖啡豆 浅烘", "aliases": ["耶加雪菲"], "price": 98},
                {"sku": "MIX", "title": "挂耳咖啡 混合装", "aliases": ["挂耳"], "price": 39},
                {"sku": "DRIP", "title": "耶加雪菲 单品挂耳咖啡 10片装", "price": 49}]
-    assistant.knowledge.ensure_merchant(merchant, "subject")
-    assistant.knowledge.ingest_files(merchant, [("catalog.json", json.dumps(catalog, ensure_ascii=False).encode())])
-    try:
+    with small_shop(assistant, "subject-two-aliases", catalog) as merchant:
         link = assistant.catalog.link(merchant, "耶加雪菲挂耳多少钱")
         assert link is not None and link.product.sku == "DRIP"  # not the beans (耶加雪菲) nor the mixed pack (挂耳)
         assert assistant.catalog.link(merchant, "挂耳多少钱").product.sku == "MIX"
-    finally:
-        assistant.knowledge.delete_merchant(merchant)
 
 
 def test_a_fact_holding_the_questions_characters_answers_when_no_faq_does(assistant):
-    merchant = "subject-covering"
     catalog = [{"sku": "OY", "title": "乳山鲜活生蚝 5斤装", "aliases": ["生蚝"], "price": 98,
                 "attributes": {"产地": "山东乳山", "发货仓": "青岛仓"}}]
     faq = "问题,答案\n几天发货,付款后48小时内发货。\n生蚝怎么保存,0-4℃冷藏，收到后尽快食用。\n"
-    assistant.knowledge.ensure_merchant(merchant, "subject")
-    assistant.knowledge.ingest_files(merchant, [("catalog.json", json.dumps(catalog, ensure_ascii=False).encode()),
-                                                ("faq_zh.csv", faq.encode())])
-    try:
+    with small_shop(assistant, "subject-covering", catalog, faq_zh=faq) as merchant:
         reply = ask(assistant, merchant, "生蚝从哪个仓发")
         assert "青岛仓" in reply.reply and reply.handoff is None
-    finally:
-        assistant.knowledge.delete_merchant(merchant)
 
 
 def test_when_an_event_ends_is_asked_by_its_dates(assistant):
-    merchant = "subject-event-end"
     policy = ("# 服务政策\n\n## 一、发货\n\n- 默认中通快递，满49元包邮。\n\n## 二、促销活动：双旦定制\n\n"
               "- 活动时间：2025年12月10日 00:00 至 2026年1月3日 23:59。\n- 满减：满199减20。\n")
     faq = "问题,答案\n几天发货,确认稿件后3-5个工作日发货。\n能加急吗,可以加急，次个工作日发货。\n"
-    assistant.knowledge.ensure_merchant(merchant, "subject")
-    assistant.knowledge.ingest_files(merchant, [("policy_zh.md", policy.encode()), ("faq_zh.csv", faq.encode())])
-    try:
+    with small_shop(assistant, "subject-event-end", policy_zh=policy, faq_zh=faq) as merchant:
         # 结束 asks for the end date as 哪天 does; the shop never writes it, and it is no topic.
         reply = ask(assistant, merchant, "双旦活动到哪天结束")
         assert "2026年1月3日" in reply.reply and reply.handoff is None
-    finally:
-        assistant.knowledge.delete_merchant(merchant)
 
 
 def test_a_lone_figure_in_an_answer_names_no_product(assistant):
-    merchant = "subject-lone-figure"
     catalog = [{"sku": "BC", "title": "名片定制印刷", "price": 15,
                 "skus": [{"sku": "BC-1", "spec": "1盒100张", "price": 15, "stock": 9}, {"sku": "BC-2", "spec": "2盒200张", "price": 28, "stock": 9},
                          {"sku": "BC-5", "spec": "5盒500张", "price": 58, "stock": 9}]},
                {"sku": "MUG", "title": "照片定制马克杯", "price": 29.9}]
-    assistant.knowledge.ensure_merchant(merchant, "subject")
-    assistant.knowledge.ingest_files(merchant, [("catalog.json", json.dumps(catalog, ensure_ascii=False).encode())])
-    try:
+    with small_shop(assistant, "subject-lone-figure", catalog) as merchant:
         # A shipping answer's figures ("1-2天", "5-8天") put no product in focus.
         assert assistant.catalog.plainly_named(merchant, "新疆包邮吗\n江浙沪发货后1-2天，新疆5-8天") is None
         assert assistant.catalog.plainly_named(merchant, "名片定制印刷 2盒200张多少钱").sku == "BC"
-    finally:
-        assistant.knowledge.delete_merchant(merchant)
