@@ -1012,8 +1012,13 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
             return None  # one asked attribute the record lacks: decline rather than half-answer
         parts.append(part)
     for key, value in literal:
-        parts.append(f"The {title}'s {key} is {value}." if en else f"{title}的{key}：{value}。")
+        parts.append(fact_sentence(title, key, value, en))
     return FactAnswer(" ".join(parts) if en else "".join(parts), product, asked + [k for k, _ in literal])
+
+
+def fact_sentence(title: str, key: str, value: object, en: bool) -> str:
+    """One fact of the record, as it is read out: "The X's 海拔 is 1900米." / "X的海拔：1900米。"."""
+    return f"The {title}'s {key} is {value}." if en else f"{title}的{key}：{value}。"
 
 
 def _unexplained(words: list[str], literal: list[tuple[str, str]], matcher: KeyMatcher | None) -> list[str]:

@@ -40,8 +40,7 @@ from bot.events import record_event
 from bot.greeting import SuggestionChips
 from bot.safety import is_safety_report
 from bot.catalog import (FOCUS_SURENESS, LINK_THRESHOLD, MEANING_SURENESS, PART_SURENESS, Catalog, Product, about_focus, answer_facts, card_facts,
-                         covering_facts,
-                         exchange_stock, fact_confidence, named_by_option_only, names_a_key, question_has_other_topic)
+                         covering_facts, exchange_stock, fact_confidence, fact_sentence, named_by_option_only, names_a_key, question_has_other_topic)
 from bot.extractive import AMBIGUOUS, ExtractiveAnswerer, consistent, unsure_answer
 from bot.focus import Focus, focus_of, read_focus
 from bot.question import analyse, as_asked, asks_as_before, measurements_fit, plain_question, with_earlier_ask
@@ -499,8 +498,7 @@ class ShopAssistant:
         facts = covering_facts(product, question)
         if not facts or question_has_other_topic(question, product, self.catalog.topic_words(merchant_id), self.catalog.names_it(product)):
             return None
-        title = product.title(lang)
-        reply = " ".join(f"The {title}'s {k} is {v}." for k, v in facts) if lang == "en" else "".join(f"{title}的{k}：{v}。" for k, v in facts)
+        reply = (" " if lang == "en" else "").join(fact_sentence(product.title(lang), k, v, lang == "en") for k, v in facts)
         return Answer(reply=reply, confidence=fact_confidence(sureness), citations=[_product_citation(product, lang, sureness)],
                       focus_product=product.sku)
 
