@@ -271,3 +271,11 @@ def test_refund_question_without_a_refund_under_way_is_answered_from_knowledge(a
     r = say(assistant, merchant, "退款多久到账", **as_shopper(secret, "alice"))
     assert r.route != "order"
     assert say(assistant, merchant, "退款多久到账", **as_shopper(secret, "bob")).route == "order"
+
+
+def test_how_long_a_refund_takes_is_the_policy_for_a_shopper_not_signed_in(assistant, shop):
+    merchant, secret = shop
+    # "我" about the shopper's card, not an order to look up: how long, from knowledge.
+    assert say(assistant, merchant, "退款几天到账 我付款用的银行卡").route != "order"
+    assert say(assistant, merchant, "我的退款到哪了").route == "order"  # where it is: the order number is asked
+    assert say(assistant, merchant, "退款几天到账 我付款用的银行卡", **as_shopper(secret, "bob")).route == "order"  # bob's is under way
