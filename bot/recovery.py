@@ -175,6 +175,7 @@ _REASON_PATTERNS: tuple[tuple[RefundReason, re.Pattern[str]], ...] = (
     ("quality", _rx(
         r"质量|坏了|坏的|破了|破损|破洞|有洞|开线|开胶|脱线|起球|掉色|褪色|瑕疵|次品|残次|做工|污渍|脏了|异味|"
         r"发错|错发|少发|漏发|不能用|用不了|故障|臭|变质|发霉|不新鲜|死了|充不进|充不上|开不了机|不开机|没反应|漏水|漏油|漏液|"
+        r"(指针|针|表|灯|屏|轮|开关|按键|按钮|电机|马达)\S{0,2}(不动|不转|不亮|不走|失灵|不准|卡住|卡死)|失灵|"
         r"broken|damaged|defect|faulty|poor quality|bad quality|torn|ripped|\bhole\b|stain|doesn'?t work|stopped working|wrong item"
     )),
     ("wrong_size", _rx(

@@ -22,6 +22,8 @@ from bot.sentiment import STRONG_NEGATIVE_LINE, anger
         ("the zipper is broken", "quality"),
         ("三文鱼收到有股臭味", "quality"),  # spoiled food, a dead device: not only clothes
         ("手表充不进电", "quality"),
+        ("手冲壶温度计指针不动 刚买3天 我要退", "quality"),  # a part that stopped working
+        ("开关失灵了", "quality"),
         ("等了十天还没到", "late_delivery"),
         ("the parcel hasn't arrived yet", "late_delivery"),
         ("不想要了", "changed_mind"),
