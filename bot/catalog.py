@@ -767,7 +767,6 @@ def _value_facts(product: Product, question: Question) -> list[tuple[str, str]]:
 
 
 _ALTERNATIVES = re.compile(r"还是|或者|\bor\b")
-_NO_TOPIC = set("没不请问亲吧从到给对把被用为跟向呀")  # asking, pointing and linking characters beside _NO_THING's
 
 
 def covering_facts(product: Product, question: Question) -> list[tuple[str, str]]:
@@ -779,12 +778,13 @@ def covering_facts(product: Product, question: Question) -> list[tuple[str, str]
     if not facts or not is_cjk(question.text) or _ALTERNATIVES.search(question.text):
         return []  # "是淡干的还是盐干的" asks which of two, not a bag of characters
     text = _without_name(asking_clause(question.text).casefold(), " ".join(product.names()).casefold(), least=2)
-    asked = {c for c in text if is_cjk(c) and c not in _NO_THING and c not in _NO_TOPIC}
+    asked = {c for c in text if is_cjk(c) and c not in _NO_TOPIC}
     asked |= {c for w in content_words(tokenize(text)) if is_cjk(w) and len(w) >= 2 for c in w if is_cjk(c)}
     numbers = re.findall(r"\d+(?:\.\d+)?", text)
     if not asked:
         return []
-    held = [(k, v) for k, v in facts.items() if asked <= set(f"{k}{v}".casefold()) and all(n in f"{k}{v}" for n in numbers)]
+    held = [(k, v) for k, v, record in ((k, v, f"{k}{v}".casefold()) for k, v in facts.items())
+            if asked <= set(record) and all(n in record for n in numbers)]
     if len(held) != 1 or not (question.ask in ("yes_no", "other", "how", "which", "where") or answer_fits(question.ask, str(held[0][1]))):
         return []
     return held
@@ -1176,6 +1176,7 @@ def _measures_another_thing(question: Question, attribute: str, key: str, produc
 
 
 _NO_THING = set("这那个些多少几有是能可的了吗呢吧啊呀哦嘛么也都还在和与或要想会我你您它款件只啥什咋哪怎")  # no thing measured
+_NO_TOPIC = _NO_THING | set("没不请问亲吧从到给对把被用为跟向")  # and asking, pointing and linking characters
 
 # A measure asked outright: 多重, 多高, 几个, how many, what size.
 _MEASURE_ASKED = re.compile(r"多[重高长宽厚大少深粗久]|几|how (much|many|big|tall|long|heavy|wide|deep)|what size", re.IGNORECASE)

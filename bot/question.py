@@ -133,14 +133,13 @@ def with_earlier_ask(question: Question, earlier: str | None) -> Question:
     """A follow-up that names only another thing asks what the question before it asked. A
     colour named alone ("黑色的呢" after "纯棉t恤多少钱") is that other thing: the black
     one's price, not whether it comes in black."""
-    if not earlier or not asks_as_before(question.text):
-        return question
-    if question.attributes and not (question.attributes == ["colors"] and not colour_asked(question.text)):
+    colour_alone = question.attributes == ["colors"] and not colour_asked(question.text)
+    if not earlier or not asks_as_before(question.text) or (question.attributes and not colour_alone):
         return question
     before = analyse(earlier)
     if not before.attributes and BARE_HOW_MUCH.search(before.text):
         before = Question(text=before.text, ask="price", attributes=["price"])  # "德比鞋多少" asked its price
-    if not before.attributes or (question.attributes and "colors" in before.attributes):
+    if not before.attributes or (colour_alone and "colors" in before.attributes):
         return question
     return Question(text=question.text, ask=before.ask, attributes=list(before.attributes), elliptical=True)
 

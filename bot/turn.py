@@ -108,6 +108,13 @@ def _product_citation(product: Product, lang: str, sureness: float) -> Citation:
                     score=round(sureness, 4), title=title, source=source_title("product", title, product.document, lang), section=title)
 
 
+def _from_record(product: Product, reply: str, lang: str, sureness: float) -> Answer:
+    """An answer read from the product's own record: as sure as the product is the one meant,
+    cited to it, and putting it in focus."""
+    return Answer(reply=reply, confidence=fact_confidence(sureness), citations=[_product_citation(product, lang, sureness)],
+                  focus_product=product.sku)
+
+
 class _WarmAfterUpload:
     """A knowledge hook (knowledge/service.ChunkHook): after an upload, ``ShopAssistant.warm``
     for the new knowledge version, so no shopper's turn pays for it (an English question
@@ -470,7 +477,7 @@ class ShopAssistant:
         if fact is not None and not measurements_fit(question.text, fact.reply, question.attributes):
             fact = None  # "6.3米的呢" is not answered by "3.6米约98克，4.5米约136克"
         if fact is not None:
-            return Answer(reply=fact.reply, confidence=fact_confidence(sureness), citations=cite, focus_product=product.sku)
+            return _from_record(product, fact.reply, lang, sureness)
         if question.attributes:
             # The product is clear and the record lacks what is asked: decline, don't guess.
             answer = unsure_answer(lang, cite, 0.2)
@@ -499,8 +506,7 @@ class ShopAssistant:
         if not facts or question_has_other_topic(question, product, self.catalog.topic_words(merchant_id), self.catalog.names_it(product)):
             return None
         reply = (" " if lang == "en" else "").join(fact_sentence(product.title(lang), k, v, lang == "en") for k, v in facts)
-        return Answer(reply=reply, confidence=fact_confidence(sureness), citations=[_product_citation(product, lang, sureness)],
-                      focus_product=product.sku)
+        return _from_record(product, reply, lang, sureness)
 
     @staticmethod
     def _exchange_answer(question, lang: str, in_focus: Product | None, link, currency: str) -> Answer | None:
@@ -508,10 +514,7 @@ class ShopAssistant:
         asked), from the record of the product named or in focus (bot/catalog.exchange_stock)."""
         product, sureness = (link.product, link.score) if link else (in_focus, FOCUS_SURENESS)
         fact = exchange_stock(question.text, lang, product, currency) if product is not None else None
-        if fact is None:
-            return None
-        return Answer(reply=fact.reply, confidence=fact_confidence(sureness), citations=[_product_citation(product, lang, sureness)],
-                      focus_product=product.sku)
+        return _from_record(product, fact.reply, lang, sureness) if fact is not None else None
 
     def _namesakes_answer(self, merchant_id: str, question, lang: str, currency: str, version: int | None) -> Answer | None:
         """"鱼油多少钱" with two fish oils: each one's answer, when every one's record holds
