@@ -549,8 +549,13 @@ def _residual_words(question: Question, product: Product | None = None) -> list[
     covered += " " + " ".join(w + "色" if not w.isascii() else w for w in COLOUR_WORDS) + " 颜色 款 个 件 还有 有货 买 想买个 想要 要买 下单 come order buy purchase size"
     own = product.name_pieces if product is not None else set()
     return [w for w in content_words(tokenize(question.text))
-            if w.casefold() not in covered and not (is_cjk(w) and _covered_in_part(w.casefold(), covered))
+            if w.casefold() not in covered and not _ONE_UNIT.fullmatch(w) and not (is_cjk(w) and _covered_in_part(w.casefold(), covered))
             and not (_pieces(w) & own)]  # "longjing": the name's own pinyin
+
+
+# "多少钱一桶", "一支能做多少平": one of the units the product is sold in frames the ask; it is
+# not another thing the question is about.
+_ONE_UNIT = re.compile(r"[一两二三四五六七八九十\d]+[桶支瓶罐听包盒袋箱卷套件个斤双对片粒条张本台只块根把组份]")
 
 
 def _covered_in_part(word: str, covered: str) -> bool:
@@ -763,6 +768,34 @@ def _value_facts(product: Product, question: Question) -> list[tuple[str, str]]:
     # The clause that asks ("鹤鸣有XL吗 我腰围90": not the shopper's own waist).
     words = [w for w in content_words(tokenize(asking_clause(question.text))) if is_cjk(w) and len(w) >= 2 and w not in title]
     held = [(k, v) for k, v in facts.items() if any(w in str(v).casefold() for w in words)]
+    return held if len(held) == 1 else []
+
+
+# "带气球吗", "里面带杯子吗", "送瓶子不": whether a thing comes with the product. The record
+# says so where it writes a word of inclusion beside that thing ("是否含瓶：不含玻璃瓶",
+# "配件：胶点100个"), however the thing is called in the product's own name.
+_COMES_WITH = re.compile(r"(?:带|送|含|附|配|赠)(?:不(?:带|送|含|附|配|赠))?([\u4e00-\u9fff]+?)(?:吗|不|么|没|呢|嘛|$)")
+# (Not 含量, an amount contained; not 配送, 配料, 适配, 表带: other words that hold the characters.)
+_INCLUDED = re.compile(r"(?:不|包|内)?含(?!量)|附(?:赠|送|带)?|赠(?:送|品)?|(?<!配)送|配件|标配|随(?:附|带)|包括|另购|另拍")
+_SUFFIXES = set("子儿头")  # 瓶子 is the 瓶 of 玻璃瓶
+
+
+def included_facts(product: Product, question: Question) -> list[tuple[str, str]]:
+    """For "does it come with X", the one fact that says whether X is included: its key or
+    its value has a word of inclusion, and X's head character follows it."""
+    asked = _COMES_WITH.search(asking_clause(question.text))
+    if asked is None or question.ask not in ("yes_no", "amount", "other"):
+        return []
+    thing = [c for c in asked.group(1) if c not in _NO_TOPIC and c not in _SUFFIXES and not _INCLUDED.fullmatch(c)]
+    if not thing:
+        return []
+    head = thing[-1]  # a compound ends in the thing it names: 瓶子 → 瓶 (玻璃瓶), 螃蟹 → 蟹 (大闸蟹)
+    held = []
+    for key, value in (product.data.get("facts") or {}).items():
+        value = str(value)
+        said = value if _INCLUDED.search(key) else "".join(value[m.end():] for m in _INCLUDED.finditer(value))
+        if head in said:
+            held.append((key, value))
     return held if len(held) == 1 else []
 
 
@@ -987,7 +1020,7 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
         # "耶加海拔多高": 多高 is the form the altitude is asked in, not the product's height
         # ("链条小方包多重" still asks the bag's weight: 链条 is in its name).
         asked = [a for a in asked if not asked_by_form_only(a, question.text)]
-    by_value = _value_facts(product, question)
+    by_value = included_facts(product, question) or _value_facts(product, question)
     if not asked and not literal:
         literal = by_value
     if not asked and not literal and _sizes_named(question.text) and _list_field(product.data, "sizes", lang):
@@ -1079,12 +1112,16 @@ def _attribute_reply(attribute: str, question: Question, en: bool, title: str, p
             notes = {str(v.get("name")): str(v["restock"]).strip() for v in data.get("variants") or [] if v.get("restock")}
             gone = [f"{name} ({notes[name]})" if en and notes.get(name) else f"{name}（{notes[name]}）" if notes.get(name) else name
                     for name, value in each if int(value) <= 0]
+            if gone and not notes and _ASKS_RESTOCK.search(question.text):
+                return None  # when they come back is asked, and the record does not say
             if en:
                 return f"The {title}: in stock: {', '.join(have)}; out of stock: {', '.join(gone)}."
             return f"{title}：{'、'.join(have)}有货；{'、'.join(gone)}缺货。"
         if int(stock) > 0:
             return f"The {title}{which} is in stock ({int(stock)} left)." if en else f"{title}{which}目前有货，库存{int(stock)}件。"
         back = _restock(product, variant)  # when the merchant wrote when it comes back, say so
+        if back is None and _ASKS_RESTOCK.search(question.text):
+            return None  # "啥时候补货": that it is out of stock is no answer to when
         if en:
             return f"Sorry, the {title}{which} is out of stock right now." + _restock_note(back, en)
         return f"抱歉，{title}{which}目前缺货。" + _restock_note(back, en)
@@ -1198,6 +1235,9 @@ def _variant_measures(question: str, en: bool, title: str, product: Product, var
         return None
     listed = ("; " if en else "；").join(names)
     return f"The {title}: {listed}." if en else f"{title}：{listed}。"
+
+
+_ASKS_RESTOCK = re.compile(r"补货|restock|back in stock", re.IGNORECASE)
 
 
 def _restock(product: Product, variant: dict | None = None) -> str | None:

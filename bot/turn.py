@@ -40,7 +40,8 @@ from bot.events import record_event
 from bot.greeting import SuggestionChips
 from bot.safety import is_safety_report
 from bot.catalog import (FOCUS_SURENESS, LINK_THRESHOLD, MEANING_SURENESS, PART_SURENESS, Catalog, Product, about_focus, answer_facts, card_facts,
-                         covering_facts, exchange_stock, fact_confidence, fact_sentence, named_by_option_only, names_a_key, question_has_other_topic)
+                         covering_facts, exchange_stock, fact_confidence, fact_sentence, included_facts, named_by_option_only, names_a_key,
+                         question_has_other_topic)
 from bot.extractive import AMBIGUOUS, ExtractiveAnswerer, consistent, unsure_answer
 from bot.focus import Focus, focus_of, read_focus
 from bot.question import analyse, as_asked, asks_as_before, measurements_fit, plain_question, with_earlier_ask
@@ -309,13 +310,18 @@ class ShopAssistant:
             # "is this bottle BPA free?" with a bottle in view: that one, not a guess by meaning;
             # "有黑玛瑙的吗" after the clover bracelet: the bracelet, not the necklace sold in 黑玛瑙.
             link = None
+        if link is not None and in_focus is not None and link.product is not in_focus and included_facts(in_focus, question):
+            link = None  # "带气球吗" after the arch stand: whether the stand comes with balloons, not the balloons sold
         if link is not None and in_focus is not None and (question.elliptical or link.score < FOCUS_SURENESS):
             if in_focus is not link.product and names_a_key(question, in_focus) and not names_a_key(question, link.product):
                 link = None  # "耳针多粗" after the studs: their record keys 耳针粗细; the clip-ons merely share 耳洞
         # Wanting another colour or size ("白色的想换成原木色") asks how exchanges work, not
         # whether the product comes in it: the merchant's exchange answer, and no catalog fact
         # but whether the option wanted can be had.
+        # A refund request is answered by the merchant's refund answer, if any: a fact of the
+        # product it names ("这瓶…想退") answers no question of it.
         fact = (self._exchange_answer(question, lang, in_focus, link, currency) if intent == "exchange"
+                else None if intent == "refund"
                 else self._catalog_answer(merchant_id, question, lang, in_focus, link, currency, version))
         if fact is not None and not fact.handoff and fact.confidence < threshold:
             unsure = unsure_answer(lang, fact.citations, fact.confidence)  # the product is not surely the one meant
@@ -369,7 +375,7 @@ class ShopAssistant:
               and in_focus is None and subject is None):
             grounded = self._in_topic(merchant_id, message, lang, mode, query_vector, focus.question, grounded, searched, version,
                                       threshold)
-        if fact is None and grounded.handoff and intent != "exchange":
+        if fact is None and grounded.handoff and intent not in ("exchange", "refund"):
             # Last: a fact of the product named that holds every character asked with.
             covering = self._covering_answer(merchant_id, question, lang, in_focus, link)
             if covering is not None and covering.confidence >= threshold:
@@ -490,9 +496,9 @@ class ShopAssistant:
         question is about it; and how surely it is the one meant."""
         if link is not None:
             return link.product, link.score
-        if in_focus is not None and about_focus(question, in_focus, self.catalog.topic_words(merchant_id), self.catalog.names_it(in_focus),
-                                                self.catalog.key_similarity):
-            return in_focus, FOCUS_SURENESS
+        if in_focus is not None and (included_facts(in_focus, question) or about_focus(
+                question, in_focus, self.catalog.topic_words(merchant_id), self.catalog.names_it(in_focus), self.catalog.key_similarity)):
+            return in_focus, FOCUS_SURENESS  # ("带气球吗": whether it comes with balloons, though balloons are sold too)
         return None, 0.0
 
     def _covering_answer(self, merchant_id: str, question, lang: str, in_focus: Product | None, link) -> Answer | None:

@@ -626,3 +626,30 @@ def test_the_one_fact_holding_every_character_asked_with_answers():
     assert covering_facts(case, analyse("全铝箱有24寸的吗")) == []  # a size it does not list
     dried = product("HS", "大连淡干海参 250g", facts={"类型": "淡干（无糖无盐）"})
     assert covering_facts(dried, analyse("是淡干的还是盐干的")) == []  # which of two, not a bag of characters
+
+
+def test_whether_a_thing_comes_with_the_product_is_read_where_the_record_says_so():
+    from bot.catalog import included_facts
+
+    arch = product("ARCH", "气球拱门支架 落地款", facts={"材质": "PVC管", "是否含气球": "不含气球"})
+    assert "不含气球" in answer_facts(analyse("带气球吗"), "zh", arch).reply
+    plant = product("MON", "龟背竹水培枝条", facts={"枝条长度": "约30-40cm", "是否含瓶": "不含玻璃瓶"})
+    assert "不含玻璃瓶" in answer_facts(analyse("送瓶子不"), "zh", plant).reply  # 瓶子's head 瓶 is the 玻璃瓶
+    chain = product("CH", "气球拱门链条 5米", facts={"材质": "PE塑料", "配件": "胶点100个"})
+    assert included_facts(chain, analyse("送胶点吗 几个")) == [("配件", "胶点100个")]
+    wine = product("W", "干红葡萄酒 750ml", facts={"酒精含量": "13%vol", "产区": "波尔多"})
+    assert included_facts(wine, analyse("送酒杯吗")) == []  # 含量 is an amount, no word of inclusion
+
+
+def test_when_a_sold_out_option_comes_back_is_answered_only_from_a_restock_note():
+    lights = product("LED", "LED铜线灯串", variants=[{"name": "暖白", "stock": 5}, {"name": "彩色", "stock": 0, "restock": "5月15日左右补货"}])
+    assert "5月15日左右补货" in answer_facts(analyse("彩色灯串啥时候补货"), "zh", lights).reply
+    net = product("NET", "碳素抄网 3米", stock=0)
+    assert answer_facts(analyse("抄网啥时候补货"), "zh", net) is None  # that it is sold out says nothing of when
+    assert "目前缺货" in answer_facts(analyse("抄网还有货吗"), "zh", net).reply
+
+
+def test_the_unit_a_price_is_asked_per_is_no_other_topic():
+    paint = product("P01", "净味全效内墙乳胶漆", aliases=["全效乳胶漆"], price=259)
+    assert not question_has_other_topic(analyse("净味全效乳胶漆多少钱一桶"), paint, set())
+    assert "¥259" in answer_facts(analyse("净味全效乳胶漆多少钱一桶"), "zh", paint).reply

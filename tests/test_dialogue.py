@@ -183,6 +183,14 @@ def test_refund_asked_as_a_question_also_gets_the_policy_answer(assistant, demo_
     assert follow.offer["kind"] == "size_exchange" and not follow.citations  # the answer is not repeated
 
 
+def test_a_refund_request_is_answered_by_the_refund_answer_never_by_a_product_fact(assistant, demo_merchant):
+    # A refund message that names a product and a measure ("多少钱一桶…想退") asks no fact of it.
+    priced = assistant.answer(demo_merchant, "云雾三合一冲锋衣多少钱", "zh", intent="presale")
+    assert not priced.handoff and "¥" in priced.reply
+    refund = assistant.answer(demo_merchant, "云雾三合一冲锋衣多少钱", "zh", intent="refund")
+    assert refund.reply != priced.reply and "¥" not in refund.reply
+
+
 @pytest.mark.parametrize(
     "text",
     ["I'm still waiting for my refund", "退款到哪了", "what's your refund policy?", "退货政策是怎样的",
