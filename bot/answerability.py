@@ -39,7 +39,7 @@ ASK_WORDS = set(
     """亲 请问 问下 问问 一下 现在 那个 这个 这款 那款 还 就 吗 呢 啊 呀 吧 哦 嘛 多久 几天 多少 可以 能 能不能 支持 有没有 是不是 是否 怎么 怎么样
     什么 啥 咋 哪 哪里 哪个 几 几号 几点 几个 几次 几种 加多 加多少 多少钱 块钱 多 大概 一般 需要 要 会 不会 会不会 不能 给 用 买 了 过 到 得 得到 行 好 okay ok hey hi want need know tell much many long does
     do can could would will is are any there their please thanks thank just also still yet now
-    结束 开始 截止""".split()  # when an event starts or ends: the ask of a date, as 哪天 is
+    结束 开始 截止 时候 啥时候 什么时候 真的 意思 啥意思 什么意思""".split()  # when an event starts or ends: the ask of a date, as 哪天 is
 )
 # The day or part of day a clock-time question is framed by ("今天下午几点前拍").
 TIME_FRAMES = set("今天 明天 后天 今晚 今早 当天 当日 上午 下午 中午 晚上 早上 今天上午 今天下午 今天晚上 明天上午 明天下午 today tomorrow tonight "
@@ -82,7 +82,14 @@ _FUNCTION_HEADS = set("能那哪别刚还")
 _FUNCTION_CHARS = set("的了吗呢吧啊呀哦嘛么是也就都还在有和与及或")  # characters that hold no topic
 _QUESTION_CHARS = set("啥嘛咋")
 _NUMERALS = set("一二三四五六七八九十两")  # 七天无理由 is the shop's 7天无理由, written otherwise
-_FUNCTION_WORDS = set("自己 你家 你们 我家 我们 东西 一下 请问 谢谢 看看 call contact reach per each".split())
+_FUNCTION_WORDS = set("自己 你家 你们 我家 我们 东西 一下 请问 谢谢 看看 已经 喜欢 想要 就要 call contact reach per each".split())
+# How many or how long, in the shopper's story or as the unit asked per ("就买一盒钩", "买了三周了",
+# "一支能做多少平"): a count of something, not a thing of its own.
+QUANTITY = re.compile(r"第?[一二两三四五六七八九十百半几\d]+个?多?[个只件条张支瓶罐听包盒袋箱桶卷套双对片粒块根把组份顶台本次天周月年晚斤]"
+                      r"|第[一二两三四五六七八九十\d]+")
+# The day a story happened or a parcel is wanted ("昨天刚买的", "后天就要用"): when the shop
+# never writes it, the question is not about something the shop never wrote about.
+DAY_WORDS = set("今天 明天 昨天 后天 前天 今晚 上午 下午 中午 晚上 早上 月底 月初 周末".split())
 _CONTACT = re.compile(r"[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}")
 
 
@@ -181,7 +188,9 @@ def features(
     # wrote elsewhere is its word for another row's thing: either needs a closer stand-in.
     missing = [w for w in words if w not in chunk_tokens and (w in novel or soft.get(w, 0.0) < (
         UNSEEN_SOFT_MATCH if (w in unseen and _shares_letters(w, chunk_tokens)) or w not in unseen else SOFT_MATCH))]
-    unknown = [w for w in missing if w in unseen]
+    # A count or a day the shop never writes ("用了一个月", "昨天刚买") is the shopper's story,
+    # not a thing the shop never wrote about: uncovered, but no sign of another topic.
+    unknown = [w for w in missing if w in unseen and not QUANTITY.fullmatch(w) and w not in DAY_WORDS]
     return Features(
         similarity=similarity,
         coverage=len(held) / len(words),

@@ -18,7 +18,7 @@ import numpy as np
 from pypinyin import lazy_pinyin
 from sqlalchemy import select
 
-from bot.answerability import ASK_WORDS, content_words
+from bot.answerability import ASK_WORDS, QUANTITY, content_words
 from bot.extractive import TextVectors
 from bot.glosses import english_words, glosses, head_glosses, name_glosses
 from bot.question import (ATTRIBUTE_BY_NAME, BARE_HOW_MUCH, COLOUR_WORDS, HOW_BIG_A_PACK, Question, analyse, asked_attributes, answer_fits, asked_by_form_only,
@@ -549,13 +549,8 @@ def _residual_words(question: Question, product: Product | None = None) -> list[
     covered += " " + " ".join(w + "色" if not w.isascii() else w for w in COLOUR_WORDS) + " 颜色 款 个 件 还有 有货 买 想买个 想要 要买 下单 come order buy purchase size"
     own = product.name_pieces if product is not None else set()
     return [w for w in content_words(tokenize(question.text))
-            if w.casefold() not in covered and not _ONE_UNIT.fullmatch(w) and not (is_cjk(w) and _covered_in_part(w.casefold(), covered))
+            if w.casefold() not in covered and not QUANTITY.fullmatch(w) and not (is_cjk(w) and _covered_in_part(w.casefold(), covered))
             and not (_pieces(w) & own)]  # "longjing": the name's own pinyin
-
-
-# "多少钱一桶", "一支能做多少平": one of the units the product is sold in frames the ask; it is
-# not another thing the question is about.
-_ONE_UNIT = re.compile(r"[一两二三四五六七八九十\d]+[桶支瓶罐听包盒袋箱卷套件个斤双对片粒条张本台只块根把组份]")
 
 
 def _covered_in_part(word: str, covered: str) -> bool:
@@ -1073,9 +1068,12 @@ def card_facts(question: Question, lang: str, product: Product, currency: str = 
     """A product named and nothing asked of it ("想买个猫包"), or only "多少": its card, price and stock, so the
     conversation has it in focus for what the shopper asks next. None when the question asks
     anything ("膨润土的呢" asks what the question before it asked)."""
-    bare_how_much = question.ask == "amount" and BARE_HOW_MUCH.search(question.text) is not None  # "德比鞋多少": its price
+    # "德比鞋多少": its price; not "一天吃多少", an amount per day.
+    bare_how_much = (question.ask == "amount" and BARE_HOW_MUCH.search(question.text) is not None
+                     and not any(QUANTITY.fullmatch(t) for t in tokenize(question.text)))
     if (question.attributes or (question.ask != "other" and not bare_how_much) or asks_as_before(question.text)
-            or _ASKS_WHAT.search(question.text) or _sizes_named(question.text) or _residual_words(question, product)):
+            or _ASKS_WHAT.search(question.text) or _sizes_named(question.text) or _residual_words(question, product)
+            or (_MEASURE_ASKED.search(question.text) and not bare_how_much)):  # "一瓶几片", "一天吃多少": a count asked
         return None
     card = Question(text=question.text, ask="price", attributes=["price", "stock"], elliptical=question.elliptical)
     return answer_facts(card, lang, product, None, currency)

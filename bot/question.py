@@ -86,7 +86,7 @@ _ELAPSED = re.compile(r"([\d一二两三四五六七八九十半几]+\s*(个)?\s
                       r"\b\d+\s*(days?|weeks?|months?|years?) (ago|later)\b|\blast (month|year)\b)", re.IGNORECASE)
 _STILL = re.compile(r"还(能|可以|可|行|保|在保|来得及|有效)|\bstill\b", re.IGNORECASE)
 _DURATION = re.compile(r"几天|多久|多长时间|多少天|几个小时|几小时|how long|how many days|how soon|when will .* (arrive|ship)")
-_DATE = re.compile(r"什么时候|哪天|几号|几月|日期|截止|when\b|what date|which day")
+_DATE = re.compile(r"(?:什么|啥)时候|哪天|几号|几月|日期|截止|when\b|what date|which day")
 _AMOUNT = re.compile(r"多少|几个|几件|几次|how many|how much")
 _WHERE = re.compile(r"哪里|哪儿|在哪|where")
 _WHICH = re.compile(r"哪个|哪款|哪种|哪些|which")

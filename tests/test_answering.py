@@ -383,6 +383,21 @@ def test_an_unseen_word_is_not_stood_in_for_by_a_word_it_only_shares_letters_wit
     assert near.uncovered > 0.5 and near.unknown > 0.5  # 0.66 to "payment" is the letters, not the meaning
 
 
+def test_a_count_or_a_day_the_shop_never_writes_is_story_not_another_topic():
+    from bot.answerability import features
+    from bot.question import analyse
+    from retrieval.tokenize import tokenize
+
+    answer = "床垫属于贴身用品，未拆封的可以7天无理由退货；拆封使用后如非质量问题，不支持退货。"
+    q = "床垫拆了睡了一晚 还能退吗"
+    story = features(analyse(q), tokenize(q), {}, set(tokenize(answer)), answer, 0.6, 0.2, {}, {"一晚"})
+    assert story.unknown == 0.0 and story.uncovered > 0.0  # 一晚 is not covered, but it is no topic the shop never wrote
+    q = "微信能付款吗"
+    other = features(analyse(q), tokenize(q), {}, set(tokenize(answer)), answer, 0.6, 0.2, {}, {"微信"})
+    assert other.unknown >= 0.5  # 微信 is
+    assert analyse("亲 啥时候发货").ask == "date"  # 啥时候 is 什么时候
+
+
 def test_a_rule_for_some_regions_is_no_rival_to_a_general_answer():
     from bot.extractive import _another_region
 

@@ -653,3 +653,9 @@ def test_the_unit_a_price_is_asked_per_is_no_other_topic():
     paint = product("P01", "净味全效内墙乳胶漆", aliases=["全效乳胶漆"], price=259)
     assert not question_has_other_topic(analyse("净味全效乳胶漆多少钱一桶"), paint, set())
     assert "¥259" in answer_facts(analyse("净味全效乳胶漆多少钱一桶"), "zh", paint).reply
+    from bot.catalog import card_facts
+
+    probiotic = product("PB", "宠物益生菌 猫狗通用", price=68, stock=215)
+    assert card_facts(analyse("益生菌多少"), "zh", probiotic) is not None  # a bare 多少: its price
+    assert card_facts(analyse("益生菌 一天吃多少"), "zh", probiotic) is None  # an amount a day, not its price
+    assert card_facts(analyse("益生菌一盒几袋"), "zh", probiotic) is None  # a count asked
