@@ -52,6 +52,7 @@ ENGLISH_CLOSE_MARGIN = 0.03
 ENGLISH_OPEN_CONFIDENCE = (0.3, 0.9)
 # The best few candidates by match score are judged for answerability; the likeliest wins.
 JUDGE_DEPTH = 3
+RARE_FIT = 0.25  # "few": a quarter of the chunks retrieved, or fewer
 # Two different answers within this probability of each other make the turn ambiguous,
 # and an ambiguous answer is capped just below the answer threshold.
 AMBIGUITY_MARGIN = 0.1
@@ -196,10 +197,19 @@ class ExtractiveAnswerer:
                 scores[i] = self.relevance(question, lang, evidence[i], query_tokens, similarities[i])
         order = sorted(range(len(evidence)), key=lambda i: scores[i], reverse=True)
         analysed = analyse(question)
+        # A chunk without the kind of fact asked (no clock time for "几点前拍当天能发") can hold
+        # no answer: when few of those retrieved have it (a clock time, an offer, a price: spans
+        # of days are everywhere), those few are judged first, and the rest are no rivals.
+        can = [answer_fits(analysed.ask, ev.chunk.text) for ev in evidence]
+        if 0 < sum(can) <= RARE_FIT * len(evidence):
+            order = sorted(order, key=lambda i: not can[i])
+            rivals = [j for j in order if can[j]]
+        else:
+            rivals = order
         judged = []
         for i in order[:JUDGE_DEPTH]:
             reply = self.compose(question, lang, evidence[i], query_vector, query_tokens if own_words else None)
-            f = self.features(analysed, lang, evidence[i], scores, i, order, similarities[i], query_tokens, query_idf or {}, reply or "", unseen)
+            f = self.features(analysed, lang, evidence[i], scores, i, rivals, similarities[i], query_tokens, query_idf or {}, reply or "", unseen)
             judged.append(Candidate(evidence[i], reply, f, probability(f) if reply is not None else 0.0))
         return judged, scores, order
 

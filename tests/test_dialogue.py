@@ -8,6 +8,7 @@ import json
 import threading
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -744,3 +745,15 @@ def test_an_english_word_the_dictionary_gives_for_the_products_chinese_is_no_oth
     assert skirt.handoff is None and "239" in skirt.reply
     bust = say(assistant, merchant_id, "Zhuying size M, what's the bust measurement?")  # 胸围: bust
     assert bust.handoff is None and "88cm" in bust.reply
+
+
+def test_a_clock_time_stated_once_in_a_policy_answers_though_delivery_rows_rank_higher(assistant, merchant_id):
+    # The supplements dev shop: four delivery FAQ rows share the question's words, none gives
+    # a clock time; the policy's shipping section states 15:30 once and ranks below them.
+    from eval.dataset import load_dataset
+
+    shop = load_dataset(Path(__file__).resolve().parents[1] / "eval" / "datasets" / "dev_supplements")
+    assistant.knowledge.ensure_merchant(merchant_id)
+    assistant.knowledge.ingest_paths(merchant_id, shop.knowledge_files)
+    cutoff = say(assistant, merchant_id, "几点前拍当天能发")
+    assert cutoff.handoff is None and "15:30" in cutoff.reply
