@@ -398,6 +398,10 @@ def measurements(text: str) -> dict[str, list[tuple[float, float]]]:
     return out
 
 
+# An option asked for by its measure: "有20米的吗", "有没有1升装的".
+_OPTION_MEASURED = re.compile(r"有(?:没有)?\s*(\d+(?:\.\d+)?\s*[a-z\u4e00-\u9fff]{1,2}?)(?:装)?的", re.IGNORECASE)
+
+
 def measurements_fit(question: str, answer: str, asked_attributes: list[str] = ()) -> bool:
     """False when the answer speaks of other measurements of the same kind than the
     question gives (asked about 178cm / 160斤, answered for 175cm / 70kg). A figure in the
@@ -408,9 +412,12 @@ def measurements_fit(question: str, answer: str, asked_attributes: list[str] = (
     if not asked:
         return True
     given = measurements(answer)
+    wanted = measurements(" ".join(_OPTION_MEASURED.findall(question)))
     for dimension, values in asked.items():
         ranges = given.get(dimension)
         if not ranges:
+            if dimension in wanted:
+                return False  # "灯串有20米的吗" asks for a 20 m option: an answer giving no length is about something else
             continue
         if len(ranges) >= 3:  # a size table: anything between its first and last row is covered
             ranges = ranges + [(min(r[0] for r in ranges), max(r[1] for r in ranges))]

@@ -166,6 +166,10 @@ def test_an_answer_about_other_measurements_is_not_sent():
     assert not measurements_fit("花呗能分24期吗", "单笔满300元可享花呗3期免息；6期和12期需自行承担手续费")
     assert not measurements_fit("花呗能分6期免息吗", "单笔满300元可以使用花呗3期免息")
     assert measurements_fit("能分6期吗", "3期免息，6期和12期需手续费")
+    # An option asked for by its measure needs an answer that speaks of that measure.
+    assert not measurements_fit("灯串有20米的吗", "LED铜线灯串防水等级为IP65，可户外使用")
+    assert measurements_fit("灯串有20米的吗", "长度可选：10米、20米")
+    assert measurements_fit("买了2米的 能退吗", "签收后7天内可申请无理由退货")  # a measure told, not asked for
 
 
 def test_the_size_question_with_other_measurements_is_declined(assistant, demo_merchant):
