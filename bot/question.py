@@ -72,7 +72,7 @@ ATTRIBUTE_BY_NAME = {a.name: a for a in ATTRIBUTES}
 
 # What a promotion gives ("双12有啥活动", "满多少减多少", "打几折"): answered by the offer itself
 # (满300减40, 9折, a coupon, a gift), not by the event's dates or a rule about it.
-_OFFER = re.compile(r"(有|是)(啥|什么|哪些)(活动|优惠|福利)|活动是(啥|什么)|满减(是|有)?(多少|怎么算|咋算)|满多少减|减多少|打几折|几折|"
+_OFFER = re.compile(r"(有|是)(啥|什么|哪些)(活动|优惠|福利)|有(没有)?(活动|优惠|福利)(吗|没|不|么|$)|活动是(啥|什么)|满减(是|有)?(多少|怎么算|咋算)|满多少减|减多少|打几折|几折|"
                     r"\b(what|any) (deals|promotions?|discounts?|offers?)\b|how much (off|discount)", re.IGNORECASE)
 # A time of day ("几点前下单能当天发", "what's the cutoff time"): answered by a clock time, not
 # by "48小时内发货".

@@ -349,7 +349,8 @@ def test_still_without_time_gone_by_is_a_plain_yes_no():
     assert analyse("几天发货").ask == "duration"
 
 
-@pytest.mark.parametrize("question", ["双12有啥活动", "双12有啥活动 满减多少", "满多少减多少", "金卡会员打几折", "any deals right now?"])
+@pytest.mark.parametrize("question", ["双12有啥活动", "双12有啥活动 满减多少", "满多少减多少", "金卡会员打几折", "any deals right now?",
+                                      "双11有活动吗", "买两件有优惠没"])
 def test_what_a_promotion_gives_is_answered_by_the_offer_not_its_dates(question):
     from bot.question import analyse, answer_fits
 
