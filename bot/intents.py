@@ -154,7 +154,7 @@ _RULES: tuple[_Rule, ...] = (
     ),
     _Rule(
         "refund",
-        _rx(r"(我要|我想|给我|帮我|直接|(?:^|(?<=[\s，,。！!]))要)(退货|退款|退掉|退)(?![^，,。！!？?]*(吗|么|嘛|呢|[?？]|多久|怎么|怎样|运费|邮费|谁|多少|哪))|(退了|退掉)吧"
+        _rx(r"(我要|我想|给我|帮我|直接|(?:^|(?<=[\s，,。！!]))[要想])(退货|退款|退掉|退)(?![^，,。！!？?]*(吗|么|嘛|呢|[?？]|多久|怎么|怎样|运费|邮费|谁|多少|哪))|(退了|退掉)吧"
             r"|(?<!if )\bi (want|wanna|would like|'d like|need) (to return|a refund|my money back|to get a refund|to send (it|this|them) back)\b(?![^.?!]*\?)"),
         "'我要退' / '…有股臭味 要退款' / 'I want a refund' said outright is a refund request, however much of the message "
         "reports a defect",
