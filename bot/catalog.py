@@ -401,7 +401,8 @@ def _link_by_dictionary(question: str, products: list[Product], eligible: np.nda
     word, or none: "king crab" is not the hairy crab because "crab" alone is 螃蟹."""
     asked = analyse(question)
     cues = " ".join(c for a in asked.attributes for c in ATTRIBUTE_BY_NAME[a].cues)
-    words = {w for w in english_words(question) if w not in cues and w in set(content_words(tokenize(question)))}
+    content = set(content_words(tokenize(question)))
+    words = {w for w in english_words(question) if w not in cues and w in content}
     if not words:
         return None
     named = []
