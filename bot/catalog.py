@@ -235,8 +235,9 @@ class Catalog:
         second = float(sims[order[1]]) if len(order) > 1 else 0.0
         if best >= MEANING_LINK and best - second >= MEANING_MARGIN:
             return ProductLink(products[int(order[0])], MEANING_SURENESS)
-        return (self._link_by_words(merchant_id, question, products, sims > -1.0)
-                or _link_by_dictionary(question, products, sims > -1.0))
+        words = _english_naming_words(question)
+        return (self._link_by_words(merchant_id, words, products, sims > -1.0)
+                or _link_by_dictionary(question, words, products, sims > -1.0))
 
     def _name_words(self, merchant_id: str, products: list[Product]) -> tuple[np.ndarray, np.ndarray]:
         """The Chinese words of every product's names (≥ 2 characters) and their vectors:
@@ -254,17 +255,12 @@ class Catalog:
             self._name_word_vectors[merchant_id] = cached
         return cached[1], cached[2]
 
-    def _link_by_words(self, merchant_id: str, question: str, products: list[Product], eligible: np.ndarray) -> ProductLink | None:
+    def _link_by_words(self, merchant_id: str, words: list[str], products: list[Product], eligible: np.ndarray) -> ProductLink | None:
         """Word by word, when the whole question's meaning is no clear pick: each English
-        word of the question (not an attribute's) against the Chinese words of each product's
-        names; a product whose names hold the two closest words clearly best is the one meant
-        ("the classical guitar" → 古典吉他, the asking words around it left out)."""
-        if self._words is None:
-            return None
-        asked = analyse(question)
-        cues = " ".join(c for a in asked.attributes for c in ATTRIBUTE_BY_NAME[a].cues)
-        words = [w for w in content_words(tokenize(question)) if w.isascii() and w not in cues]
-        if not words:
+        word of the question (``_english_naming_words``) against the Chinese words of each
+        product's names; a product whose names hold the two closest words clearly best is the
+        one meant ("the classical guitar" → 古典吉他, the asking words around it left out)."""
+        if self._words is None or not words:
             return None
         owners, vectors = self._name_words(merchant_id, products)
         scores = np.full(len(products), -1.0)
@@ -394,15 +390,20 @@ class Catalog:
         return cached[1]
 
 
-def _link_by_dictionary(question: str, products: list[Product], eligible: np.ndarray) -> ProductLink | None:
+def _english_naming_words(question: str) -> list[str]:
+    """The English words a question may name a product by: its content words that are not an
+    attribute's cue ("the classical guitar" of "how wide is the neck on the classical guitar?")."""
+    cues = " ".join(c for a in analyse(question).attributes for c in ATTRIBUTE_BY_NAME[a].cues)
+    return [w for w in content_words(tokenize(question)) if w.isascii() and w not in cues]
+
+
+def _link_by_dictionary(question: str, naming: list[str], products: list[Product], eligible: np.ndarray) -> ProductLink | None:
     """Last, for an English question about products named in Chinese only: the one product
-    whose Chinese names hold, for every English word the question names a thing by, a word
-    the dictionary translates it with ("is the succulent set in stock" → 多肉植物组合). Every
-    word, or none: "king crab" is not the hairy crab because "crab" alone is 螃蟹."""
-    asked = analyse(question)
-    cues = " ".join(c for a in asked.attributes for c in ATTRIBUTE_BY_NAME[a].cues)
-    content = set(content_words(tokenize(question)))
-    words = {w for w in english_words(question) if w not in cues and w in content}
+    whose Chinese names hold, for every English word the question names a thing by
+    (``naming``, as the dictionary spells them), a word the dictionary translates it with
+    ("is the succulent set in stock" → 多肉植物组合). Every word, or none: "king crab" is not
+    the hairy crab because "crab" alone is 螃蟹."""
+    words = english_words(question) & set(naming)
     if not words:
         return None
     named = []

@@ -664,11 +664,14 @@ def test_the_unit_a_price_is_asked_per_is_no_other_topic():
 def test_an_english_name_is_found_inside_a_chinese_name_by_the_dictionary_every_word_or_none():
     import numpy as np
 
-    from bot.catalog import _link_by_dictionary
+    from bot.catalog import _english_naming_words, _link_by_dictionary
+
+    def link(question):
+        return _link_by_dictionary(question, _english_naming_words(question), shop, everyone)
 
     shop = [product("SUC", "多肉植物组合 9棵不重样 新手入门套餐"), product("CRAB", "阳澄湖大闸蟹礼券 8只装"),
             product("POT", "北欧陶瓷花盆 哑光白")]
     everyone = np.ones(len(shop), dtype=bool)
-    link = _link_by_dictionary("is the succulent set in stock", shop, everyone)
-    assert link is not None and link.product.sku == "SUC"  # jieba never cuts 多肉植物 out of the name
-    assert _link_by_dictionary("do u have king crab in stock", shop, everyone) is None  # "king" is in no name
+    named = link("is the succulent set in stock")
+    assert named is not None and named.product.sku == "SUC"  # jieba never cuts 多肉植物 out of the name
+    assert link("do u have king crab in stock") is None  # "king" is in no name
