@@ -757,3 +757,15 @@ def test_a_clock_time_stated_once_in_a_policy_answers_though_delivery_rows_rank_
     assistant.knowledge.ingest_paths(merchant_id, shop.knowledge_files)
     cutoff = say(assistant, merchant_id, "几点前拍当天能发")
     assert cutoff.handoff is None and "15:30" in cutoff.reply
+
+
+def test_an_open_question_about_a_promotion_quotes_the_offer_not_its_dates(assistant, merchant_id):
+    # The car-accessories dev shop: the 双12 section opens with its dates; the offer line
+    # itself ("全店满500减60") shares no word with the question and is far from it alone.
+    from eval.dataset import load_dataset
+
+    shop = load_dataset(Path(__file__).resolve().parents[1] / "eval" / "datasets" / "dev_car")
+    assistant.knowledge.ensure_merchant(merchant_id)
+    assistant.knowledge.ingest_paths(merchant_id, shop.knowledge_files)
+    promo = say(assistant, merchant_id, "双12有啥活动")
+    assert promo.handoff is None and "满500减60" in promo.reply
