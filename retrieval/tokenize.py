@@ -24,6 +24,8 @@ ALIASES = {k: SHORTHAND[k] for k in ("yfx", "sf", "jd")}
 # Invoice kinds as shoppers clip them (专票, 普票) and as policies spell them out (增值税专用发票):
 # one word, so "专票呢" is held by the 专用发票 sentence and not by a row that only says 发票.
 ALIASES.update({"专用发票": "专票", "普通发票": "普票"})
+# Price protection as shoppers clip it (价保) and as policies head it (价格保护).
+ALIASES["价格保护"] = "价保"
 _MIXED_ALIASES = re.compile(r"双\s*1([12])")
 
 _TOKEN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[a-z0-9]+(?:['.][a-z0-9]+)*")

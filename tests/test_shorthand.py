@@ -26,3 +26,11 @@ def test_the_turn_answers_a_shorthand_question_and_keeps_what_the_shopper_typed(
     assert result.route == "answer" and "中通" in result.reply
     with session_scope() as s:
         assert [m.text for m in history(s, result.conversation_id) if m.role == "shopper"] == ["发啥kd"]
+
+
+def test_clipped_service_words_are_one_word_with_the_policys_spelling():
+    from retrieval.tokenize import tokenize
+
+    # 价保 / 价格保护 and 专票 / 增值税专用发票: the shopper's clip finds the policy's heading.
+    assert "价保" in tokenize("四、价格保护") and "价保" in tokenize("价保几天")
+    assert "专票" in tokenize("增值税专用发票需满1000元") and "专票" in tokenize("专票能开吗")
