@@ -58,7 +58,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from bot.question import asked_attributes, asks_as_before  # the catalog's own cue words
-from bot.safety import is_safety_report
+from bot.safety import HarmLikeness, is_safety_report
 from bot.shorthand import expand_shorthand
 from bot.sentiment import anger
 
@@ -290,6 +290,7 @@ class IntentClassifier:
         self.source = "unknown"  # "trained" | "cache"
         self.cache_path: Path | None = None
         self._follow_up = [self.labels.index(label) for label in FOLLOW_UP_LABELS]
+        self._harm = HarmLikeness(embedder)
 
     # ---------------------------------------------------------------- building
 
@@ -468,13 +469,14 @@ class IntentClassifier:
     def _decide(self, texts: list[str], vectors: np.ndarray) -> list[Intent]:
         probs = self.probabilities(texts, vectors)
         out: list[Intent] = []
-        for text, p in zip(texts, probs):
+        for text, p, vector in zip(texts, probs, vectors):
             scores = {label: round(float(s), 4) for label, s in zip(self.labels, p)}
             if not text or not text.strip():
                 out.append(Intent(label="chitchat", confidence=0.0, scores=scores, reason="fallback:empty"))
                 continue
             top = int(p.argmax())
-            if self.labels[top] == "complaint" and anger(text) == 0.0 and not is_safety_report(text) and not _COMPLAINS.search(text):
+            harm = is_safety_report(text) or self._harm.reported(text, vector)
+            if self.labels[top] == "complaint" and anger(text) == 0.0 and not harm and not _COMPLAINS.search(text):
                 # A complaint is made in anger or reports harm; a calm report of a broken chain
                 # or a torn bag asks for the after-sale answer: the next most likely label, never
                 # refund (a refund flow starts only when refund is the classifier's own top label).
@@ -483,9 +485,9 @@ class IntentClassifier:
                 # "直播间买的比我便宜 能退差价不": the difference back while the order stays is
                 # price protection (aftersale), not a refund of the order.
                 top = self.labels.index("aftersale")
-            if self.labels[top] != "complaint" and is_safety_report(text):
+            if harm:
                 # Harm reported (a cut hand, a rash, smoke) is a complaint whatever else it says:
-                # the turn escalates it as one, and reports count it as one.
+                # the turn escalates it as one (reason "safety"), and reports count it as one.
                 out.append(Intent(label="complaint", confidence=float(p[top]), scores=scores, reason="safety"))
                 continue
             if self.labels[top] in ("aftersale", "logistics", "chitchat") and _asks_price_or_stock(text):

@@ -103,7 +103,7 @@ def route(
         if intent.label in ("refund", "aftersale", "exchange", "complaint"):
             return _refund(state, "other")  # no reason given: go on with the refund anyway
 
-    if is_safety_report(text):
+    if intent.reason == "safety" or is_safety_report(text):
         return Route("escalate", reason="safety")  # burned, swollen, ill, injured: a person, now
     if anger >= ANGER_ALONE_LINE:
         return Route("escalate", reason="anger")

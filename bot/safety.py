@@ -6,6 +6,10 @@ question whether something could happen ("会不会过敏?") is not a report."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
 
 _SAFETY = re.compile(
     r"起火|着火|冒烟|冒火|烧焦|烧起来|爆炸|炸了|鼓包|鼓起来|漏电|触电|电到|烫伤|烫手|烫起泡|起泡|烧伤|割伤|划伤|受伤|流血|过敏|起疹|红疹|疹子|红肿|喉咙(痒|肿|疼)|中毒|"
@@ -39,3 +43,31 @@ def is_safety_report(text: str) -> bool:
     if _SAFETY.search(text) is None:
         return False
     return not _HYPOTHETICAL.search(text) or _HAPPENED.search(text) is not None
+
+
+HARM_REPORTS = Path(__file__).with_name("data") / "harm_reports.txt"
+# How close in meaning (USE cosine) a message must come to one of the written reports of harm.
+# Chosen on the dev shops' 2,817 messages: at 0.55, 43 of their 68 safety reports are found
+# by meaning alone and no other message is (the closest other, a broken charger told in
+# anger, is at 0.53); 5,000 Bitext messages: none.
+HARM_LIKENESS = 0.55
+
+
+@lru_cache(maxsize=1)
+def harm_reports() -> tuple[str, ...]:
+    lines = HARM_REPORTS.read_text(encoding="utf-8").splitlines()
+    return tuple(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+class HarmLikeness:
+    """Harm told in words the lexicon lacks ("the plug got scorched black and sparked"): a
+    message that says something happened and is close in meaning to a written report of harm."""
+
+    def __init__(self, embedder) -> None:
+        # Embedded with the classifier (a few dozen sentences, once): no turn pays for it.
+        self._reports = np.asarray(embedder.embed(list(harm_reports())), dtype=np.float32)
+
+    def reported(self, text: str, vector: np.ndarray) -> bool:
+        if not _HAPPENED.search(text):
+            return False  # a question whether it could happen is no report
+        return float((self._reports @ np.asarray(vector, dtype=np.float32).ravel()).max()) >= HARM_LIKENESS

@@ -753,7 +753,7 @@ class ShopAssistant:
                 # and let the agent's summary and suggestions take in what the shopper wrote.
                 ticket = handoff.open_ticket(session, conversation.id)
                 if ticket is not None:
-                    if ticket.reason != "safety" and is_safety_report(message):
+                    if ticket.reason != "safety" and (intent.reason == "safety" or is_safety_report(message)):
                         ticket.reason = "safety"  # harm reported while waiting: now the queue's most urgent
                     self._refresh_ticket(session, conversation, ticket, suggestions)
                 return self._result(conversation, intent, lang, "", 0.0, route="silent", ticket=ticket)

@@ -49,3 +49,17 @@ def test_a_safety_report_is_a_complaint_whatever_else_it_says(assistant):
     for text in ("电钢琴的电源适配器冒烟了 还有股焦味", "钱包用了几天手上起红疹 痒得不行 是不是皮子有问题"):
         assert assistant.classifier.predict(text).label == "complaint"
     assert assistant.classifier.predict("猪肉脯有啥过敏原").label != "complaint"
+
+
+def test_harm_told_in_words_the_lexicon_lacks_is_found_by_meaning(assistant, demo_merchant):
+    from bot.turn import TurnRequest
+
+    text = "电热毯睡了一晚上 腿上好几块红印子 又疼又痒"  # no word of the lexicon; close to written reports
+    assert not is_safety_report(text)
+    intent = assistant.classifier.predict(text)
+    assert intent.label == "complaint" and intent.reason == "safety"
+    result = assistant.handle(TurnRequest(merchant_id=demo_merchant, message=text))
+    assert result.handoff is not None and result.handoff["reason"] == "safety" and result.handoff["priority"] == "urgent"
+    # Damage, a fault and a question are no report of harm, however close their words.
+    for calm in ("收到了 杯子碎了一个 咋办", "充电头用了三天就不充电了", "does the charger get hot?"):
+        assert assistant.classifier.predict(calm).reason != "safety"
