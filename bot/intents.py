@@ -481,9 +481,11 @@ class IntentClassifier:
                 # or a torn bag asks for the after-sale answer: the next most likely label, never
                 # refund (a refund flow starts only when refund is the classifier's own top label).
                 top = next(int(i) for i in np.argsort(p)[::-1] if self.labels[i] not in ("complaint", "refund"))
-            if self.labels[top] == "refund" and _PRICE_DIFFERENCE.search(text) and not _RETURN_GOODS.search(text):
+            if (self.labels[top] in ("refund", "presale") and _PRICE_DIFFERENCE.search(text) and not _RETURN_GOODS.search(text)
+                    and not _EXCHANGING.search(text)):
                 # "直播间买的比我便宜 能退差价不": the difference back while the order stays is
-                # price protection (aftersale), not a refund of the order.
+                # price protection (aftersale), not a refund of the order, nor a question before
+                # buying; paying a difference for another size is an exchange.
                 top = self.labels.index("aftersale")
             if harm:
                 # Harm reported (a cut hand, a rash, smoke) is a complaint whatever else it says:
@@ -503,6 +505,7 @@ class IntentClassifier:
 
 
 _PRICE_DIFFERENCE = re.compile(r"差价|保价|价保|price (drop|protection)|(the|a|price) difference", re.IGNORECASE)
+_EXCHANGING = re.compile(r"换|\b(exchang\w*|swap\w*)\b", re.IGNORECASE)
 _RETURN_GOODS = re.compile(r"退货|退款|退掉|退了|不要了|\b(return (it|this|them|the)|send (it|this|them) back|refund)\b", re.IGNORECASE)
 
 # The price of a service (退款, 运费, 顺丰, 维修, 安装, 补差价) is not the product's price.

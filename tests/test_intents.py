@@ -512,10 +512,16 @@ def test_a_bare_want_to_return_after_a_report_is_a_refund_request(classifier, te
     assert intent.label == "refund" and intent.reason.startswith("rule:")
 
 
-@pytest.mark.parametrize("text", ["直播间买的比我便宜 能退差价不", "the price dropped, can i get the difference back"])
+@pytest.mark.parametrize("text", ["直播间买的比我便宜 能退差价不", "the price dropped, can i get the difference back",
+                                  "买完降价了 能补差价吗", "昨天买的今天降价了 能补差价不"])
 def test_the_price_difference_back_is_price_protection_not_a_refund(classifier, text):
+    # Neither a refund of the order nor a question before buying (the classifier said presale).
     assert classifier.predict(text).label == "aftersale"
 
 
 def test_the_goods_back_with_a_price_drop_is_still_a_refund(classifier):
     assert classifier.predict("降价了 我要退货").label == "refund"
+
+
+def test_paying_a_difference_for_another_size_is_an_exchange_not_price_protection(classifier):
+    assert classifier.predict("23寸太小了 想换26寸 补差价行吗").label != "aftersale"
