@@ -57,7 +57,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, Field
 
-from bot.question import asked_attributes, asks_as_before  # the catalog's own cue words
+from bot.question import asked_attributes, asks_as_before, names_only_another_thing  # the catalog's own cue words
 from bot.safety import HarmLikeness, is_safety_report
 from bot.shorthand import expand_shorthand
 from bot.sentiment import anger
@@ -416,6 +416,12 @@ class IntentClassifier:
         complaint and small talk stand as they are. The context's vector is the mean of
         the two messages' vectors, so no second embedding is needed."""
         alone = self.predict_vector(text, vector)
+        if alone.reason == "classifier" and names_only_another_thing(text):
+            # "智能手表呢" after "机械表保修几年" names another thing and asks nothing new: it is
+            # asked for what the question before was asked for (a warranty: aftersale).
+            before = self.predict_vector(previous, previous_vector)
+            if before.label in FOLLOW_UP_LABELS:
+                return Intent(label=before.label, confidence=before.confidence, scores=alone.scores, reason="follow-up")
         # "酒红的呢", "智能手表呢" ask again what the question before asked: no small talk.
         again = alone.label == "chitchat" and asks_as_before(text)
         if alone.reason != "classifier" or (alone.label in ("refund", "exchange", "complaint", "chitchat") and not again):

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
+import jieba
+
 Ask = Literal["price", "stock", "offer", "duration", "deadline", "date", "time", "amount", "yes_no", "how", "where", "which", "other"]
 
 
@@ -127,6 +129,23 @@ _SAME_ASK = re.compile(r"呢[？?]?\s*$|^(and|what about|how about)\b", re.IGNOR
 def asks_as_before(text: str) -> bool:
     """"四人位呢", "and the hardcover?": a follow-up asking again what the question before asked."""
     return bool(_SAME_ASK.search(text.strip()))
+
+
+# What a follow-up that only names a thing may open with, and what says it is more than that:
+# a question word, a modal, an aspect or a negation ("怎么还没发货呢" asks something new).
+_THEN = re.compile(r"^(那么|那个|那|还有|and|what about|how about)\s*", re.IGNORECASE)
+_MORE_THAN_A_THING = set("什么 啥 哪 哪里 哪个 怎么 怎样 咋 为什么 为啥 几 多少 多久 多大 吗 了 没 没有 不 能 会 要 想 可以 还 "
+                         "why when where how can could is are do does did not".split())
+
+
+def names_only_another_thing(text: str) -> bool:
+    """"智能手表呢" after "机械表保修几年", "what about the hardcover?": a follow-up that names
+    another thing and nothing else, so it asks exactly what the question before asked."""
+    text = text.strip()
+    if not asks_as_before(text):
+        return False
+    thing = _THEN.sub("", _SAME_ASK.sub("", text).strip()).strip(" ?？")
+    return 0 < len(thing) <= 24 and not _MORE_THAN_A_THING.intersection(jieba.lcut(thing.casefold()))
 
 
 def with_earlier_ask(question: Question, earlier: str | None) -> Question:

@@ -283,6 +283,15 @@ def test_follow_up_reads_the_previous_question(classifier):
     for previous, text in [("马丁靴多少钱", "酒红的呢"), ("悍将台钓竿多少钱", "4.5米的呢"), ("轻风跑鞋多重", "pro呢")]:
         v_text, v_prev = embed([text, previous])
         assert classifier.predict_follow_up(text, v_text, previous, v_prev).label == "presale", text
+    # A follow-up naming only another thing is asked for what the question before was.
+    for previous, text, label in [("机械表保修几年", "智能手表呢", "aftersale"), ("滚筒刷多少钱", "替换的滚筒芯呢", "presale"),
+                                  ("几天发货", "发顺丰呢", "logistics")]:
+        v_text, v_prev = embed([text, previous])
+        assert classifier.predict_follow_up(text, v_text, previous, v_prev).label == label, text
+    # One that asks something of its own is read for itself.
+    previous, text = "这款多少钱", "怎么还没发货呢"
+    v_text, v_prev = embed([text, previous])
+    assert classifier.predict_follow_up(text, v_text, previous, v_prev).label == "logistics"
     # Context never turns a follow-up into a refund request.
     previous = "我要退款"
     for text in ["运费呢", "几天到账", "地址呢"]:
