@@ -330,6 +330,7 @@ class ShopAssistant:
             return fact
         subject = self._subject(question, in_focus, link)
         grounded = None
+        asked_as_before = False
         if focus is not None and focus.question and subject is None and _another_thing_same_ask(message):
             # "智能手表呢" after "机械表保修几年" asks how long the smart watch's warranty is: alone
             # it asks nothing, so it is asked as the question before it, and judged by its own
@@ -340,6 +341,7 @@ class ShopAssistant:
                                                 threshold=threshold, judged_by=own, own_words=True)
             if grounded.handoff:
                 grounded = None
+            asked_as_before = grounded is not None
         if grounded is None:
             grounded, evidence = self._grounded(merchant_id, message, lang, mode, query_vector, subject=subject,
                                                 searched=searched, version=version, threshold=threshold)
@@ -372,7 +374,8 @@ class ShopAssistant:
                     grounded, evidence = retry, retry_evidence
                     break
         elif (not grounded.handoff and question.elliptical and focus is not None and focus.question
-              and in_focus is None and subject is None):
+              and in_focus is None and subject is None and not asked_as_before):
+            # (An answer already asked as the question before is checked against that topic.)
             grounded = self._in_topic(merchant_id, message, lang, mode, query_vector, focus.question, grounded, searched, version,
                                       threshold)
         if fact is None and grounded.handoff and intent not in ("exchange", "refund"):
