@@ -224,20 +224,23 @@ class Catalog:
             return None
         # Only across languages: an English question, products named in Chinese only.
         sims = self._names_by_meaning(merchant_id, products) @ query_vector
-        sims = np.where([bool(p.data.get("title_en")) or not is_cjk(p.title("zh")) for p in products], -1.0, sims)
         # A code of a name the question does hold ("longjing 250g": 250g) limits the choice to
         # the products that have it: meaning alone once took a 200g snack for the 250g tea.
         codes = {p for p in _pieces(question) if any(c.isdigit() for c in p)}
-        if any(codes & pieces for pieces in parts.pieces):
-            sims = np.where([bool(codes & pieces) for pieces in parts.pieces], sims, -1.0)
+        coded = np.array([bool(codes & pieces) for pieces in parts.pieces]) if any(codes & pieces for pieces in parts.pieces) \
+            else np.ones(len(products), dtype=bool)
+        sims = np.where([bool(p.data.get("title_en")) or not is_cjk(p.title("zh")) for p in products], -1.0, sims)
+        sims = np.where(coded, sims, -1.0)
         order = np.argsort(-sims)
         best = float(sims[order[0]])
         second = float(sims[order[1]]) if len(order) > 1 else 0.0
         if best >= MEANING_LINK and best - second >= MEANING_MARGIN:
             return ProductLink(products[int(order[0])], MEANING_SURENESS)
+        # Word by word, every product's Chinese name is one, an English-titled one's too (its
+        # English title may not hold the shopper's word: "thermal set" → 德绒保暖内衣套装).
         words = _english_naming_words(question)
-        return (self._link_by_words(merchant_id, words, products, sims > -1.0)
-                or _link_by_dictionary(question, words, products, sims > -1.0))
+        return (self._link_by_words(merchant_id, words, products, coded)
+                or _link_by_dictionary(question, words, products, coded))
 
     def _name_words(self, merchant_id: str, products: list[Product]) -> tuple[np.ndarray, np.ndarray]:
         """The Chinese words of every product's names (≥ 2 characters) and their vectors:
@@ -503,6 +506,13 @@ class NameParts:
             # Another product's gloss does not contest a piece this one has as written.
             second = max((score(j, written) for j in range(len(self.pieces)) if j != best), default=0.0)
         lead = scores[best] - second
+        # Another product that holds every piece this one does and more of the question's
+        # ("men's cotton pajamas": the men's set glossed cotton, pajama and man, beside the
+        # women's set whose English title has only cotton and pajama) is the one named, when
+        # only one does.
+        wider = [j for j in range(len(self.pieces)) if j != best and held < (asked & self.pieces[j])]
+        if wider:
+            return wider[0] if len(wider) == 1 and enough else None
         # Pieces shared with other products can still name one together ("太空舱" + "猫爬架").
         if enough and ((distinctive and lead >= 0.5 * self.unique) or lead >= self.unique):
             return best

@@ -66,6 +66,18 @@ def all_chunk_tokens(session: Session, merchant_id: str) -> tuple[list[int], lis
     return ids, tokens
 
 
+def retokenize_chunks(session: Session, merchant_id: str, tokenize) -> int:
+    """Recompute every chunk's stored search words with ``tokenize`` (after the tokenizer
+    changed: a new shop word, an alias); returns how many chunks changed."""
+    changed = 0
+    for chunk in session.scalars(select(Chunk).where(Chunk.merchant_id == merchant_id)):
+        tokens = " ".join(tokenize(f"{chunk.title}\n{chunk.text}"))
+        if tokens != chunk.search_tokens:
+            chunk.search_tokens = tokens
+            changed += 1
+    return changed
+
+
 def all_chunks_for_embedding(session: Session, merchant_id: str) -> list[tuple[int, int, str]]:
     rows = session.execute(
         select(Chunk.id, Chunk.document_id, Chunk.embed_text).where(Chunk.merchant_id == merchant_id).order_by(Chunk.id)

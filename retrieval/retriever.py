@@ -93,10 +93,12 @@ class HybridRetriever:
     def rebuild(self, merchant_id: str, progress: ProgressFn | None = None) -> int:
         """Re-embed every chunk of a merchant from SQL into the next collection version, then
         make it live in one SQL update (searches meanwhile read the old one) and drop the
-        old one. One rebuild at a time per merchant, across processes (a shared lock)."""
+        old one; the chunks' stored search words are recomputed too (a new tokenizer's shop
+        words and aliases). One rebuild at a time per merchant, across processes (a shared lock)."""
         name = self.embedder.name
         with named_lock(get_engine(), self._lock_name(merchant_id)):
             with session_scope() as session:
+                repository.retokenize_chunks(session, merchant_id, tokenize)
                 live = repository.live_vector_version(session, merchant_id, name)
                 rows = repository.all_chunks_for_embedding(session, merchant_id)
             self.vectors.create_version(merchant_id, name, live + 1)

@@ -46,15 +46,26 @@ def tokenize(text: str) -> list[str]:
     for match in _TOKEN.finditer(text):
         piece = match.group(0)
         if piece[0].isascii():
-            if piece not in _EN_STOP:
-                tokens.append(ALIASES.get(piece) or _stem(piece))
+            word = ALIASES.get(piece) or _stem(piece)
+            if piece not in _EN_STOP and word not in _EN_STOP:  # it's → it: a function word still
+                tokens.append(word)
         else:
             tokens.extend(ALIASES.get(t, t) for t in jieba.lcut_for_search(piece) if t not in _ZH_STOP)
     return tokens
 
 
+# Plurals not made with 's' (men's pajamas, children's shoes, feet measured).
+_IRREGULAR_PLURALS = {"men": "man", "women": "woman", "children": "child", "feet": "foot", "teeth": "tooth",
+                      "knives": "knife", "leaves": "leaf", "shelves": "shelf", "mice": "mouse", "geese": "goose"}
+
+
 def _stem(word: str) -> str:
-    """A deliberately tiny stemmer: plural 's' only (returns→return, days→day)."""
+    """A deliberately tiny stemmer: plural 's' only (returns→return, days→day), and the
+    possessive 's (men's→men, kid's→kid: not a word of its own)."""
+    if word.endswith(("'s", "’s")):
+        word = word[:-2]
+    if word in _IRREGULAR_PLURALS:
+        return _IRREGULAR_PLURALS[word]
     if len(word) > 3 and word.endswith("s") and not word.endswith("ss") and not word[-2].isdigit():
         return word[:-1]
     return word

@@ -43,6 +43,15 @@ def test_a_product_is_named_by_the_name_pieces_only_it_has(question, sku):
     assert (TEA_SHOP[best].sku if best is not None else None) == sku
 
 
+def test_the_product_holding_every_name_piece_asked_is_named_over_one_holding_fewer():
+    # The women's set has an English title (cotton, pajama); the men's is glossed from its
+    # Chinese name (纯棉 cotton, 睡衣 pajama, 男士 man): "men's" tells them apart.
+    shop = [product("W", "棉语 纯棉长袖睡衣套装 女", title_en="Mianyu Cotton Long-sleeve Pajama Set (Women)"),
+            product("M", "棉语 纯棉长袖睡衣套装 男", aliases=["男士睡衣"])]
+    best = NameParts(shop).best("hi, how much are the men's cotton pajamas?")
+    assert best is not None and shop[best].sku == "M"
+
+
 PHONE_CASE = product(
     "CASE", "闪充派 iPhone 16系列 磁吸手机壳",
     variants=[{"name": "iPhone 16", "stock": 3, "price": 39}, {"name": "iPhone 16 Plus", "stock": 0, "price": 39},

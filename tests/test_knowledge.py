@@ -91,3 +91,20 @@ def test_vector_index_is_rebuilt_from_sql_when_missing(assistant, merchant_id):
     retriever._checked.pop(merchant_id, None)
     assert "3 days" in reply(assistant, merchant_id, "how long does shipping take").reply
     assert retriever.vectors.count(merchant_id, retriever.embedder.name) == 2
+
+
+def test_reindex_recomputes_the_stored_search_words(assistant, merchant_id):
+    # Knowledge stored by an older tokenizer (here: its words blanked) is searched with the
+    # current one's words after `xiaoer reindex`.
+    from sqlalchemy import update
+
+    kb = assistant.knowledge
+    kb.ingest_files(merchant_id, [("faq.csv", FAQ_V1.encode())])
+    with session_scope() as s:
+        current = dict(s.execute(select(Chunk.id, Chunk.search_tokens).where(Chunk.merchant_id == merchant_id)).all())
+        s.execute(update(Chunk).where(Chunk.merchant_id == merchant_id).values(search_tokens=""))
+    assert kb.retriever.rebuild(merchant_id) == 2
+    with session_scope() as s:
+        after = dict(s.execute(select(Chunk.id, Chunk.search_tokens).where(Chunk.merchant_id == merchant_id)).all())
+    assert after == current and all(after.values())
+    assert "3 days" in reply(assistant, merchant_id, "how long does shipping take").reply

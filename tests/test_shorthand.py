@@ -34,3 +34,9 @@ def test_clipped_service_words_are_one_word_with_the_policys_spelling():
     # 价保 / 价格保护 and 专票 / 增值税专用发票: the shopper's clip finds the policy's heading.
     assert "价保" in tokenize("四、价格保护") and "价保" in tokenize("价保几天")
     assert "专票" in tokenize("增值税专用发票需满1000元") and "专票" in tokenize("专票能开吗")
+
+
+def test_possessives_and_irregular_plurals_are_the_word_itself():
+    from retrieval.tokenize import tokenize
+
+    assert tokenize("men's cotton pajamas for children, it's warm") == ["man", "cotton", "pajama", "child", "warm"]

@@ -116,7 +116,7 @@ def delete(
 
 @app.command()
 def reindex(merchant: MerchantOpt) -> None:
-    """Rebuild a merchant's vector index from the database (after changing the embedder)."""
+    """Rebuild a merchant's vector index and search words from the database (after changing the embedder or upgrading)."""
     n = _assistant().retriever.rebuild(merchant)
     console.print(f"re-embedded {n} chunks")
 
