@@ -368,6 +368,9 @@ _WHEN = re.compile(r"\d+\s*月\s*\d+\s*[日号]|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d
 _CLOCK = re.compile(r"\d{1,2}\s*[:：]\s*\d{2}|\d{1,2}\s*点|[一二两三四五六七八九十]+点|\d{1,2}\s*(am|pm)\b|noon|midnight|中午|凌晨|午夜",
                     re.IGNORECASE)
 _NUMBER = re.compile(r"\d|[一二两三四五六七八九十百千]")
+# A clock time that stamps a date ("6月1日 00:00 - 6月20日 23:59", "2026-12-12 10:00") says when
+# an event begins or ends, not the time of day asked ("几点前下单当天能发").
+_DATED_TIME = re.compile(r"(\d{1,2}\s*月\s*\d{1,2}\s*[日号]|\d{4}[-/.]\d{1,2}[-/.]\d{1,2})\s*\d{1,2}\s*[:：]\s*\d{2}")
 
 
 def answer_fits(ask: Ask, answer: str) -> bool:
@@ -381,7 +384,7 @@ def answer_fits(ask: Ask, answer: str) -> bool:
     if ask == "offer":
         return bool(_GIVES.search(answer))
     if ask == "time":
-        return bool(_CLOCK.search(answer))
+        return bool(_CLOCK.search(_DATED_TIME.sub(" ", answer)))
     if ask == "date":
         return bool(_WHEN.search(answer) or _SPAN.search(answer))
     if ask == "amount":

@@ -192,6 +192,8 @@ def test_a_time_of_day_or_a_spending_threshold_needs_that_kind_of_fact():
     assert analyse("whats the cutoff time for same day shipping").ask == "time"
     assert answer_fits("time", "每日16:00前付款的现货订单当天发出")
     assert not answer_fits("time", "现货付款后48小时内发货")
+    # A clock time stamping a date is when an event begins or ends, not a time of day.
+    assert not answer_fits("time", "活动时间：6月1日 00:00 - 6月20日 23:59，活动期间发货延长至72小时")
     assert analyse("满多少发顺丰啊").ask == "price"
     assert not answer_fits("price", "默认发中通快递；18K金商品发顺丰快递并保价。")
 
