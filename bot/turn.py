@@ -481,7 +481,10 @@ class ShopAssistant:
         by_name = link is not None and link.score > MEANING_SURENESS
         # The question's other words are the product's name in another language when it was
         # linked by meaning, so only a name-linked question is checked for another topic.
-        if (by_name or link is None) and question_has_other_topic(question, product, topics, self.catalog.names_it(product)):
+        # (What the record says comes or does not come with it is no other topic: "马克杯礼盒里面
+        # 带杯子吗", though the shop sells cups too.)
+        if ((by_name or link is None) and not included_facts(product, question)
+                and question_has_other_topic(question, product, topics, self.catalog.names_it(product))):
             return None
         if fact is not None and not measurements_fit(question.text, fact.reply, question.attributes):
             fact = None  # "6.3米的呢" is not answered by "3.6米约98克，4.5米约136克"

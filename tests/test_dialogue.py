@@ -784,3 +784,16 @@ def test_a_follow_up_answered_as_the_question_before_is_not_contested_again(assi
     warranty = say(assistant, merchant_id, "机械表保修几年")
     smart = say(assistant, merchant_id, "智能手表呢", warranty.conversation_id)
     assert smart.handoff is None and "1年" in smart.reply
+
+
+def test_whether_a_thing_the_shop_also_sells_comes_with_a_product_is_answered_from_its_record(assistant, merchant_id, tmp_path):
+    with_knowledge(assistant, merchant_id, tmp_path, {
+        "catalog.json": json.dumps([
+            {"sku": "MUG", "title": "定制照片马克杯 330ml", "price": 39, "stock": 50},
+            {"sku": "BOX", "title": "马克杯礼盒 包装盒", "price": 6, "stock": 200,
+             "attributes": {"材质": "白卡纸", "说明": "只是包装盒，不含马克杯"}},
+        ], ensure_ascii=False),
+        "policy_zh.md": "# 店铺政策\n## 满减\n全店满199减20。名片、马克杯礼盒不参与满减。\n",
+    })
+    box = say(assistant, merchant_id, "马克杯礼盒里面带杯子吗")  # cups are sold too: still the box's own fact
+    assert box.handoff is None and "不含马克杯" in box.reply
