@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 from dataclasses import dataclass
 
-from bot.places import place_words, speaks_of_places
+from bot.places import leaves_places_out, place_words, speaks_of_places
 from bot.question import Question, answer_fits, measurements_fit
 
 
@@ -161,9 +161,10 @@ def features(
         # Held by the candidate, such a word still counts for it (当天 in "16:00前付款当天发货").
         frames = [w for w in words if w in TIME_FRAMES]
         words = [w for w in words if w in chunk_tokens or not any(w in f for f in frames)]
-    if unseen.intersection(words) and speaks_of_places(answer_text):
+    if unseen.intersection(words) and speaks_of_places(answer_text) and not leaves_places_out(answer_text):
         # A destination the shop never wrote ("发广州几天到") is what the delivery answer is
-        # asked for, not another topic: an answer about where parcels go covers it.
+        # asked for, not another topic: an answer about where parcels go covers it, unless it
+        # excepts places it does not name ("海南包邮吗" → "偏远地区除外": is Hainan one?).
         places = place_words(question.text)
         words = [w for w in words if not (w in places and w in unseen)]
     if not words:

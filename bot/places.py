@@ -101,3 +101,13 @@ def speaks_of_places(text: str) -> bool:
     """Whether an answer speaks of destinations by class (偏远地区, 国内, overseas): naming
     a few places (新疆、西藏) says nothing of the others."""
     return bool(_REGIONS.search(text))
+
+
+# An answer that leaves some places out without naming them all ("满49元包邮（偏远地区除外）"):
+# of a place the shop never wrote, it cannot say whether it is one of them.
+_EXCEPTED = re.compile(r"除外|以外地区|不参与包邮|不包邮|\b(except|excluding|excluded)\b", re.IGNORECASE)
+
+
+def leaves_places_out(text: str) -> bool:
+    """Whether an answer about destinations excepts some it does not all name."""
+    return bool(_EXCEPTED.search(text))
