@@ -877,6 +877,26 @@ def _literal_facts(product: Product, question: str, matcher: KeyMatcher | None =
     return named
 
 
+def _without_names(text: str, product: Product) -> str:
+    """The text without the product's names: runs of three or more Chinese characters, and
+    of two or more English words, that one of its names also has."""
+    names = [n.casefold() for n in product.names()]
+    text = _without_name(text.casefold(), " ".join(names))
+    words = text.split()
+    out, i = [], 0
+    while i < len(words):
+        j = i + 1
+        while j <= len(words) and any(f" {' '.join(words[i:j])} " in f" {n} " for n in names):
+            j += 1
+        if j - 1 - i >= 2:
+            out.append(" ")
+            i = j - 1
+        else:
+            out.append(words[i])
+            i += 1
+    return " ".join(out)
+
+
 def _without_name(text: str, name: str, least: int = 3) -> str:
     """The text with every run of at least ``least`` Chinese characters it shares with the
     name blanked out."""
@@ -1041,6 +1061,11 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
     title = product.title(lang)
     parts: list[str] = []
     asked = list(question.attributes)
+    if asked:
+        # A cue inside the product's own name asks nothing: "the weight of the magnetic power
+        # bank" asks its weight, not its power.
+        cued, unnamed = set(asked_attributes(question.text)), set(asked_attributes(_without_names(question.text, product)))
+        asked = [a for a in asked if a not in cued or a in unnamed]  # (one asked as before is cued in no text)
     literal = [kv for kv in _literal_facts(product, question.text, matcher if not asked else None)
                if not any(_within(kv[0], _fact_for(product, a, question.text)) for a in asked)]
     names = " ".join(product.names()).casefold()

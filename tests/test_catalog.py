@@ -684,3 +684,9 @@ def test_an_english_name_is_found_inside_a_chinese_name_by_the_dictionary_every_
     named = link("is the succulent set in stock")
     assert named is not None and named.product.sku == "SUC"  # jieba never cuts 多肉植物 out of the name
     assert link("do u have king crab in stock") is None  # "king" is in no name
+
+
+def test_an_attribute_word_inside_the_products_own_name_is_not_asked():
+    bank = product("PB", "磁吸无线充电宝 10000mAh", title_en="Magnetic Power Bank 10000mAh", facts={"重量": "约215g", "容量": "10000mAh"})
+    fact = answer_facts(analyse("whats the weight of the magnetic power bank"), "en", bank)
+    assert fact is not None and "215g" in fact.reply  # its weight; "power" is its name, no attribute missing
