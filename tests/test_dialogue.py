@@ -749,14 +749,19 @@ def test_an_english_word_the_dictionary_gives_for_the_products_chinese_is_no_oth
     assert bust.handoff is None and "88cm" in bust.reply
 
 
+def with_dev_shop(assistant, merchant_id, name: str) -> None:
+    """The merchant with one dev shop's knowledge (eval/datasets/<name>) ingested."""
+    from eval.dataset import load_dataset
+
+    shop = load_dataset(Path(__file__).resolve().parents[1] / "eval" / "datasets" / name)
+    assistant.knowledge.ensure_merchant(merchant_id)
+    assistant.knowledge.ingest_paths(merchant_id, shop.knowledge_files)
+
+
 def test_a_clock_time_stated_once_in_a_policy_answers_though_delivery_rows_rank_higher(assistant, merchant_id):
     # The supplements dev shop: four delivery FAQ rows share the question's words, none gives
     # a clock time; the policy's shipping section states 15:30 once and ranks below them.
-    from eval.dataset import load_dataset
-
-    shop = load_dataset(Path(__file__).resolve().parents[1] / "eval" / "datasets" / "dev_supplements")
-    assistant.knowledge.ensure_merchant(merchant_id)
-    assistant.knowledge.ingest_paths(merchant_id, shop.knowledge_files)
+    with_dev_shop(assistant, merchant_id, "dev_supplements")
     cutoff = say(assistant, merchant_id, "几点前拍当天能发")
     assert cutoff.handoff is None and "15:30" in cutoff.reply
 
@@ -764,11 +769,7 @@ def test_a_clock_time_stated_once_in_a_policy_answers_though_delivery_rows_rank_
 def test_an_open_question_about_a_promotion_quotes_the_offer_not_its_dates(assistant, merchant_id):
     # The car-accessories dev shop: the 双12 section opens with its dates; the offer line
     # itself ("全店满500减60") shares no word with the question and is far from it alone.
-    from eval.dataset import load_dataset
-
-    shop = load_dataset(Path(__file__).resolve().parents[1] / "eval" / "datasets" / "dev_car")
-    assistant.knowledge.ensure_merchant(merchant_id)
-    assistant.knowledge.ingest_paths(merchant_id, shop.knowledge_files)
+    with_dev_shop(assistant, merchant_id, "dev_car")
     promo = say(assistant, merchant_id, "双12有啥活动")
     assert promo.handoff is None and "满500减60" in promo.reply
 
@@ -776,11 +777,7 @@ def test_an_open_question_about_a_promotion_quotes_the_offer_not_its_dates(assis
 def test_a_follow_up_answered_as_the_question_before_is_not_contested_again(assistant, merchant_id):
     # The watches dev shop: "智能手表呢" alone finds the phone-support FAQ at 0.67; asked as
     # "机械表保修几年" it is the warranty table's 智能手表 row, sure. That answer is sent.
-    from eval.dataset import load_dataset
-
-    shop = load_dataset(Path(__file__).resolve().parents[1] / "eval" / "datasets" / "dev_watches")
-    assistant.knowledge.ensure_merchant(merchant_id)
-    assistant.knowledge.ingest_paths(merchant_id, shop.knowledge_files)
+    with_dev_shop(assistant, merchant_id, "dev_watches")
     warranty = say(assistant, merchant_id, "机械表保修几年")
     smart = say(assistant, merchant_id, "智能手表呢", warranty.conversation_id)
     assert smart.handoff is None and "1年" in smart.reply
