@@ -1,7 +1,8 @@
 """Safety reports: a product that burned, smoked, swelled, hurt someone or made a person or
 pet ill goes to a person at once, with priority, whatever the answerer's confidence.
-A fixed zh/en lexicon, because a missed report costs far more than an extra handoff; a
-question whether something could happen ("会不会过敏?") is not a report."""
+A fixed zh/en lexicon, because a missed report costs far more than an extra handoff, and
+beside it closeness in meaning to written reports of harm (``HarmLikeness``) for the words
+no lexicon lists; a question whether something could happen ("会不会过敏?") is not a report."""
 
 from __future__ import annotations
 
