@@ -227,10 +227,11 @@ class Catalog:
         # A code of a name the question does hold ("longjing 250g": 250g) limits the choice to
         # the products that have it: meaning alone once took a 200g snack for the 250g tea.
         codes = {p for p in _pieces(question) if any(c.isdigit() for c in p)}
-        coded = np.array([bool(codes & pieces) for pieces in parts.pieces]) if any(codes & pieces for pieces in parts.pieces) \
-            else np.ones(len(products), dtype=bool)
-        sims = np.where([bool(p.data.get("title_en")) or not is_cjk(p.title("zh")) for p in products], -1.0, sims)
-        sims = np.where(coded, sims, -1.0)
+        coded = np.array([bool(codes & pieces) for pieces in parts.pieces])
+        if not coded.any():
+            coded[:] = True  # no code named (or none any product has): every product may be meant
+        chinese_only = np.array([not p.data.get("title_en") and is_cjk(p.title("zh")) for p in products])
+        sims = np.where(coded & chinese_only, sims, -1.0)
         order = np.argsort(-sims)
         best = float(sims[order[0]])
         second = float(sims[order[1]]) if len(order) > 1 else 0.0

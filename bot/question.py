@@ -362,7 +362,8 @@ _LIMIT = re.compile(r"(收货|签收|付款|购买|下单|到货|发货|激活|�
                     r"逾期|过期|超过\s*[\d一二两三四五六七八九十]+\s*(个)?\s*(天|日|月|年)|保修期|质保期|有效期|"
                     r"within \d+ (days?|weeks?|months?|years?) (of|after|from)|\d+[- ]days? (of|after|from) (delivery|purchase|receipt)",
                     re.IGNORECASE)
-_WHEN = re.compile(r"\d+\s*月\s*\d+\s*[日号]|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d+\s*[日号]|周[一二三四五六日天]|星期|january|february|march|april|may|june|july|"
+_CALENDAR_DATE = r"\d+\s*月\s*\d+\s*[日号]|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}"  # 12月10日, 2026-12-10
+_WHEN = re.compile(_CALENDAR_DATE + r"|\d+\s*[日号]|周[一二三四五六日天]|星期|january|february|march|april|may|june|july|"
                    r"august|september|october|november|december|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
                    r"\d+\s*(点|:)|前|后|before|after|until|截止|期间", re.IGNORECASE)
 _CLOCK = re.compile(r"\d{1,2}\s*[:：]\s*\d{2}|\d{1,2}\s*点|[一二两三四五六七八九十]+点|\d{1,2}\s*(am|pm)\b|noon|midnight|中午|凌晨|午夜",
@@ -370,7 +371,7 @@ _CLOCK = re.compile(r"\d{1,2}\s*[:：]\s*\d{2}|\d{1,2}\s*点|[一二两三四五
 _NUMBER = re.compile(r"\d|[一二两三四五六七八九十百千]")
 # A clock time that stamps a date ("6月1日 00:00 - 6月20日 23:59", "2026-12-12 10:00") says when
 # an event begins or ends, not the time of day asked ("几点前下单当天能发").
-_DATED_TIME = re.compile(r"(\d{1,2}\s*月\s*\d{1,2}\s*[日号]|\d{4}[-/.]\d{1,2}[-/.]\d{1,2})\s*\d{1,2}\s*[:：]\s*\d{2}")
+_DATED_TIME = re.compile(rf"(?:{_CALENDAR_DATE})\s*\d{{1,2}}\s*[:：]\s*\d{{2}}")
 
 
 def answer_fits(ask: Ask, answer: str) -> bool:
