@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from bot.answerability import ASK_WORDS, QUANTITY, content_words
 from bot.extractive import TextVectors
-from bot.glosses import chinese_for, english_words, glosses, head_glosses, name_glosses
+from bot.glosses import chinese_for, english_words, glosses, head_glosses, key_glosses, name_glosses, shares_word
 from bot.question import (ATTRIBUTE_BY_NAME, BARE_HOW_MUCH, COLOUR_WORDS, HOW_BIG_A_PACK, Question, analyse, asked_attributes, answer_fits, asked_by_form_only,
                           asking_clause, asks_as_before, in_either_language, named_colours)
 from bot.replies import money
@@ -873,9 +873,23 @@ def _literal_facts(product: Product, question: str, matcher: KeyMatcher | None =
         keys = list(facts)
         scores = matcher(keys, question)
         best = int(np.argmax(scores))
-        if scores[best] >= least:
+        if scores[best] >= least and _dictionary_agrees(keys[best], str(facts[keys[best]]), question, product):
             named.append((keys[best], facts[keys[best]]))
     return named
+
+
+def _dictionary_agrees(key: str, value: str, question: str, product: Product) -> bool:
+    """A Chinese key picked by meaning for an English question is one the dictionary also
+    says the question names, beyond the product's own name: word vectors put "language" near
+    课时 and "fee" near 服务时间 ("the measuring service"); CC-CEDICT says 课时 is a class
+    hour, and of 服务时间 only 时间 says more than the service's own name (上门测量服务). A key
+    the name holds whole is read whole ("磁力刹车" names the brake it has). An English key has
+    no dictionary entry to ask; a value that writes the word asked ("每袋200亿CFU") needs none."""
+    names = " ".join(product.names())
+    if not is_cjk(key) or (english_words(question) - english_words(names)) & english_words(value):
+        return True
+    beyond = "".join(c for c in key if c not in names) or key
+    return shares_word(english_words(question), key_glosses(beyond))
 
 
 def _without_names(text: str, product: Product) -> str:

@@ -81,6 +81,31 @@ def head_glosses(texts: list[str]) -> set[str]:
     return set().union(*(glosses(w) if w in _dictionary() else glosses(w[-1]) for w in words)) if words else set()
 
 
+@lru_cache(maxsize=5000)
+def key_glosses(key: str) -> frozenset[str]:
+    """English words for what a fact key names: the glosses of its words and of each of its
+    characters (活菌数 → 活菌 and 数; 抗氯 → "resist", "chlorine")."""
+    words = {w for run in re.findall(r"[\u4e00-\u9fff]+", key) for w in jieba.lcut_for_search(run)}
+    words |= {c for c in key if "\u4e00" <= c <= "\u9fff"}
+    return frozenset().union(*(glosses(w) for w in words)) if words else frozenset()
+
+
+def shares_word(words: set[str], others: set[str] | frozenset[str]) -> bool:
+    """A word of one set is a word of the other, up to its ending ("germination" is the
+    "germinate" of 发芽; "charging" the "charge" of 充电)."""
+    if words & others:
+        return True
+    return any(len(a) >= 5 and len(b) >= 5 and len(common := _common_prefix(a, b)) >= 5 and min(len(a), len(b)) - len(common) <= 2
+               for a in words for b in others)
+
+
+def _common_prefix(a: str, b: str) -> str:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return a[:n]
+
+
 @lru_cache(maxsize=1)
 def _headwords() -> dict[str, frozenset[str]]:
     """English word → the Chinese headwords (two characters or more) with a sense holding it."""

@@ -376,6 +376,21 @@ def test_an_english_yes_no_about_a_key_named_by_meaning_is_answered_from_it(assi
     assert reply is not None and "防泼水" in reply.reply
 
 
+def test_a_key_picked_by_meaning_is_answered_only_when_the_dictionary_agrees(assistant):
+    # Word vectors put "language" near 课时 and "fee" near 服务时间; the dictionary says a class
+    # hour, and a time beyond the service the product is named for.
+    matcher = assistant.catalog.key_similarity
+    course = product("COURSE", "吉他30天入门视频课", title_en="30-day Guitar Video Course", facts={"课时": "40节", "观看平台": "小程序"})
+    assert answer_facts(analyse("what language is the online guitar course in"), "en", course, matcher) is None
+    visit = product("MEASURE", "上门测量安装服务", title_en="On-site Measuring Service", facts={"服务时间": "每天9:00-18:00"})
+    assert answer_facts(analyse("what's the fee for the on-site measuring service"), "en", visit, matcher) is None
+    # The dictionary's word, or the value's own: 发芽率 is a germination rate; "每袋200亿CFU" writes CFU.
+    seeds = product("SEED", "樱桃番茄种子", facts={"发芽率": "≥85%"})
+    assert "85%" in answer_facts(analyse("germination rate of the cherry tomato seeds?"), "en", seeds, matcher).reply
+    probiotic = product("PB", "成人益生菌 30袋", facts={"活菌数": "每袋200亿CFU"})
+    assert "CFU" in answer_facts(analyse("how many CFU per sachet in the adult probiotic"), "en", probiotic, matcher).reply
+
+
 def test_an_english_question_names_a_product_named_only_in_chinese_by_its_dictionary_gloss():
     from bot.glosses import glosses
 
