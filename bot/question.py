@@ -9,6 +9,8 @@ and this table only says which everyday words ask for which kind of fact.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -148,15 +150,16 @@ def names_only_another_thing(text: str) -> bool:
     return 0 < len(thing) <= 24 and not _MORE_THAN_A_THING.intersection(jieba.lcut(thing.casefold()))
 
 
-def with_earlier_ask(question: Question, earlier: str | None) -> Question:
+def with_earlier_ask(question: Question, earlier: str | None, names_a_fact: Callable[[str], bool] | None = None) -> Question:
     """A follow-up that names only another thing asks what the question before it asked. A
     colour named alone ("黑色的呢" after "纯棉t恤多少钱") is that other thing: the black
-    one's price, not whether it comes in black."""
+    one's price, not whether it comes in black. ``names_a_fact``: whether a question names a
+    fact of the product in focus ("遮光率多少" asked its 遮光率, not its price)."""
     colour_alone = question.attributes == ["colors"] and not colour_asked(question.text)
     if not earlier or not asks_as_before(question.text) or (question.attributes and not colour_alone):
         return question
     before = analyse(earlier)
-    if not before.attributes and BARE_HOW_MUCH.search(before.text):
+    if not before.attributes and BARE_HOW_MUCH.search(before.text) and not (names_a_fact and names_a_fact(before.text)):
         before = Question(text=before.text, ask="price", attributes=["price"])  # "德比鞋多少" asked its price
     if not before.attributes or (colour_alone and "colors" in before.attributes):
         return question

@@ -301,9 +301,10 @@ class ShopAssistant:
             message, query_vector = plain, None  # "still waiting for my refund, sent it back last week": how long a refund takes
         if query_vector is None:
             query_vector = self._embed_question(message)
-        question = with_earlier_ask(analyse(message), focus.question if focus is not None else None)
         # The product in focus (last discussed, or in view), looked up once for the whole turn.
         in_focus = self.catalog.find(merchant_id, focus.product, version) if focus is not None and focus.product else None
+        question = with_earlier_ask(analyse(message), focus.question if focus is not None else None,
+                                    lambda text: in_focus is not None and names_a_key(analyse(text), in_focus))
         link = self.catalog.link(merchant_id, question.text, query_vector, version)
         if (link is not None and focus is not None and focus.product and question.elliptical
                 and (link.score <= MEANING_SURENESS or named_by_option_only(question.text, link.product))):

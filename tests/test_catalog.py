@@ -524,6 +524,16 @@ def test_a_follow_up_after_a_bare_how_much_asks_the_price_again():
     assert "479" in answer_facts(follow, "zh", derby).reply
 
 
+def test_a_how_much_that_named_a_fact_of_the_product_asked_no_price_for_the_follow_up():
+    from bot.catalog import names_a_key
+    from bot.question import with_earlier_ask
+
+    curtain = product("BO02", "半遮光棉麻窗帘", facts={"遮光率": "70%-85%", "面料": "55%棉 45%麻"})
+    follow = with_earlier_ask(analyse("克重呢"), "半遮光窗帘遮光率多少", lambda text: names_a_key(analyse(text), curtain))
+    assert "price" not in follow.attributes
+    assert answer_facts(follow, "zh", curtain) is None  # its record has no 克重: a decline, not its price
+
+
 def test_a_compound_with_another_head_is_not_the_key_it_shares_two_characters_with():
     chair = product("CHAIR", "铝合金月亮椅 户外折叠椅", facts={"收纳尺寸": "42×14×12cm"})
     assert question_has_other_topic(analyse("这个有收纳袋吗"), chair)
