@@ -273,7 +273,7 @@ def answer_text(order: OrderRecord, topic: Topic, lang: str) -> str:
 
 def _refund_tail(order: OrderRecord, lang: str) -> str:
     if order.refund and order.refund.status.casefold() in ("approved",):
-        return "一般 1-3 个工作日退回原支付账户。" if lang == "zh" else ""
+        return "款项将原路退回您的支付账户。" if lang == "zh" else "The money goes back to your original payment method."
     return ""
 
 

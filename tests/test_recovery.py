@@ -129,3 +129,13 @@ def test_router_decisions():
     assert route(bot, _intent("chitchat"), "谢谢", 0.0).kind == "chitchat"
     assert route(bot, _intent("chitchat"), "明天杭州下雨吗", 0.0).kind == "answer"  # not small talk: retrieve
     assert route(ConversationState(repeated=True), _intent("presale"), "多少钱", 0.0).reason == "repeated_question"
+
+
+def test_the_default_refund_steps_promise_no_window_or_refund_time_the_shop_never_wrote():
+    # Every shop without its own policy gets these words: a "7 天内寄回" or "1-3 个工作日"
+    # there would contradict a shop whose own policy says 15 days or 48 hours.
+    import re
+
+    for lang in ("zh", "en"):
+        steps = default_policy().refund_steps[lang]
+        assert not re.search(r"\d", steps), steps
