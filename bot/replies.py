@@ -156,7 +156,7 @@ _OFFER_TAIL = {
 _ACCEPTED = {
     "size_exchange": {"zh": "好的，已为您登记免费换码，稍后会有专人联系您确认新尺码。", "en": "Done: a free size exchange is booked, and we'll contact you to confirm the new size."},
     "replacement": {"zh": "好的，已为您登记换新，新件会尽快发出。", "en": "Done: a replacement is booked and will ship soon."},
-    "partial_compensation": {"zh": "好的，{amount} 补偿已为您登记，将在 24 小时内退回原支付账户。", "en": "Done: the {amount} compensation is booked and goes back to your payment account within 24 hours."},
+    "partial_compensation": {"zh": "好的，{amount} 补偿已为您登记，将退回原支付账户。", "en": "Done: the {amount} compensation is booked and goes back to your payment account."},
     "coupon": {"zh": "好的，{amount} 优惠券已发放到您的账户，下单时自动可用。", "en": "Done: the {amount} coupon is in your account and applies automatically at checkout."},
     "expedited_reshipping": {"zh": "好的，已为您安排加急重发，发出后会通知您单号。", "en": "Done: express reshipping is arranged; we'll send you the tracking number."},
 }
