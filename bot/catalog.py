@@ -863,7 +863,10 @@ def _literal_facts(product: Product, question: str, matcher: KeyMatcher | None =
     named = []
     for key, value in facts.items():
         k = key.casefold()
-        if len(k) >= 2 and k in q:
+        if (yes_no := _YES_NO_KEY.match(k)) and _asked_whether(yes_no.group(2), question.casefold()):
+            # "虾仁去虾线了吗" → 是否去虾线: asked whether, though the title also says 去虾线.
+            named.append((key, value))
+        elif len(k) >= 2 and k in q:
             named.append((key, value))
         elif is_cjk(k) and (run := _longest_run_text(k, q)) and len(run) >= 2 and run not in title:
             named.append((key, value))
@@ -876,6 +879,19 @@ def _literal_facts(product: Product, question: str, matcher: KeyMatcher | None =
         if scores[best] >= least and _dictionary_agrees(keys[best], str(facts[keys[best]]), question, product):
             named.append((keys[best], facts[keys[best]]))
     return named
+
+
+# A key that is itself a yes/no question ("是否去虾线", "可否机洗", "能否拼接"), and what it asks.
+_YES_NO_KEY = re.compile(r"^(是否|有无|能否|可否)(.{2,})$")
+
+
+def _asked_whether(core: str, question: str) -> bool:
+    """The question asks whether the key's thing holds: its words (without a leading 可 / 能,
+    which the shopper may say either way: "能水洗吗" of 可否水洗... 是否可水洗) followed by a
+    yes/no particle."""
+    core = core[1:] if core[0] in "可能" and len(core) > 2 else core
+    at = question.find(core)
+    return at >= 0 and re.match(r"[了的]?\s*(吗|么|嘛|不|没|否)", question[at + len(core):]) is not None
 
 
 def _dictionary_agrees(key: str, value: str, question: str, product: Product) -> bool:

@@ -524,6 +524,15 @@ def test_a_follow_up_after_a_bare_how_much_asks_the_price_again():
     assert "479" in answer_facts(follow, "zh", derby).reply
 
 
+def test_a_yes_no_key_is_asked_though_the_title_says_it_too():
+    shrimp = product("XIA", "厄瓜多尔白虾仁 去虾线 500g×2袋", aliases=["虾仁"], price=69,
+                     facts={"是否去虾线": "是", "保质期": "12个月"})
+    assert "是否去虾线：是" in answer_facts(analyse("虾仁去虾线了吗"), "zh", shrimp).reply
+    cup = product("CUP", "陶瓷马克杯", facts={"可否机洗": "可以，建议手洗"})
+    assert "建议手洗" in answer_facts(analyse("马克杯能机洗吗"), "zh", cup).reply
+    assert "是否去虾线" not in answer_facts(analyse("去虾线的虾仁多少钱"), "zh", shrimp).reply  # a price, not whether
+
+
 def test_a_how_much_that_named_a_fact_of_the_product_asked_no_price_for_the_follow_up():
     from bot.catalog import names_a_key
     from bot.question import with_earlier_ask
