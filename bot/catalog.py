@@ -613,7 +613,7 @@ def about_focus(question: Question, product: Product | None = None, topics: set[
     the product's own words ("杆子多长"), no topic of the shop's FAQ."""
     # A key of the product's own record, named as written ("显色指数多少"), asks about it too.
     asks = bool(question.attributes) or (product is not None and (
-        names_a_key(question, product, matcher) or bool(_value_facts(product, question))
+        names_a_key(question, product, matcher) or bool(_value_facts(product, question, matcher))
         or (question.ask == "yes_no" and _variant_for(product, question.text) is not None)))  # "白盘的有吗"
     return asks and not (question_has_other_topic(question, product, topics, names_it) if product else _residual_words(question))
 
@@ -780,7 +780,7 @@ _COUNTED_EN = re.compile(r"\bhow many (packs?|bags?|pieces?|pcs|pairs?|rolls?|sh
                          r"pills?|sachets?)\b", re.IGNORECASE)
 
 
-def _value_facts(product: Product, question: Question) -> list[tuple[str, str]]:
+def _value_facts(product: Product, question: Question, matcher: KeyMatcher | None = None) -> list[tuple[str, str]]:
     """For a yes/no question, the one fact whose value holds a word the question names and
     the product's name does not ("凯美瑞20款能用吗" → 适用车型：丰田凯美瑞 2018-2024款…); for a
     count asked by its measure word, the one fact counting in it."""
@@ -790,6 +790,12 @@ def _value_facts(product: Product, question: Question) -> list[tuple[str, str]]:
     if counted or english:
         unit = re.escape(counted.group(1)) if counted else "[" + _MEASURE_WORDS[english.group(1).lower().rstrip("s")] + "]"
         held = [(k, v) for k, v in facts.items() if re.search(rf"(\d|[一二两三四五六七八九十])\s*{unit}", str(v))]
+        if len(held) > 1 and matcher is not None:
+            # "一天吃几粒" of 规格 "60粒/瓶" and 每日用量 "每日1粒": the key the question means.
+            scores = matcher([k for k, _ in held], question.text)
+            order = np.argsort(-scores)
+            if scores[order[0]] >= KEY_MEANING and scores[order[0]] - scores[order[1]] >= MEANING_MARGIN:
+                held = [held[int(order[0])]]
         return held if len(held) == 1 else []
     if question.ask != "yes_no":
         return []
@@ -1104,7 +1110,7 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
         # "耶加海拔多高": 多高 is the form the altitude is asked in, not the product's height
         # ("链条小方包多重" still asks the bag's weight: 链条 is in its name).
         asked = [a for a in asked if not asked_by_form_only(a, question.text)]
-    by_value = included_facts(product, question) or _value_facts(product, question)
+    by_value = included_facts(product, question) or _value_facts(product, question, matcher)
     if not asked and not literal:
         literal = by_value
     if not asked and not literal and _sizes_named(question.text) and _list_field(product.data, "sizes", lang):
@@ -1217,6 +1223,11 @@ def _attribute_reply(attribute: str, question: Question, en: bool, title: str, p
         fact = _fact_for(product, attribute)
         if not values and fact:
             values = [fact[1]]
+        if not values and attribute == "sizes":
+            # Sizes written under another key ("规格：S(36-39)/M(40-42)/L(43-45)"): the one fact
+            # whose value lists sizes.
+            sized = [value for value in (product.data.get("facts") or {}).values() if _lists_sizes(str(value))]
+            values = [str(sized[0])] if len(sized) == 1 else []
         if not values and attribute == "colors":
             values = _colour_variants(product)  # SKUs sold by colour ("原木色", "黑色"): the colours
         if not values:
@@ -1342,6 +1353,12 @@ def _restock_note(note: str | None, en: bool) -> str:
     if RESTOCK_KEY.search(note):  # "预计12月12日补货" says what it is
         return f" {note.rstrip('.')}." if en else f"{note.rstrip('。')}。"
     return f" Restock: {note}." if en else f"补货：{note}。"
+
+
+def _lists_sizes(text: str) -> bool:
+    """A value that lists two or more sizes, each maybe with its range: "S(36-39)/M(40-42)"."""
+    parts = [p for p in re.split(r"[/、,，;；\s]+", re.sub(r"[（(][^)）]*[)）]", "", text)) if p]
+    return len(parts) >= 2 and _looks_like_sizes(parts)
 
 
 def _looks_like_sizes(values: list[str]) -> bool:

@@ -38,7 +38,7 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute("stock", "库存", ("有货", "库存", "现货", "还有吗", "有没有货", "缺货", "断货", "卖完", "还有没", "有没有现货", "能买到", "没货",
                               "还剩", "剩几", "剩多少", "补货", "in stock", "available", "sold out", "stock", "out of stock", "restock",
                               "are left", "left in", "how many left", "any left"), ("库存", "stock")),
-    Attribute("sizes", "尺码", ("尺码", "码数", "几码", "什么码", "哪些码", "sizes", "what size"), ("尺码", "码", "size")),
+    Attribute("sizes", "尺码", ("尺码", "码数", "几码", "几个码", "什么码", "哪些码", "sizes", "what size"), ("尺码", "码", "size")),
     Attribute("colors", "颜色", ("颜色", "什么色", "几种色", "哪些色", "色号", "colour", "color", "shade"), ("颜色", "色", "color", "colour", "shade")),
     Attribute("material", "材质", ("材质", "面料", "材料", "料子", "什么料", "什么做的", "啥做的", "material", "fabric", "made of", "made from"),
               ("材质", "面料", "材料", "material", "fabric")),

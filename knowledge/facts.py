@@ -74,11 +74,24 @@ def _flatten(value: Any, into: dict[str, str], prefix: str = "") -> None:
             into[prefix] = _text(value)
 
 
+def _plain(value: Any) -> bool:
+    """A value with no facts inside: a text that is no property string, a number, a list of texts."""
+    if isinstance(value, str):
+        return bool(value.strip()) and not parse_property_string(value)
+    if isinstance(value, list):
+        return bool(value) and all(isinstance(v, (str, int, float)) for v in value)
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def extract_facts(product: dict[str, Any], known: set[str]) -> dict[str, str]:
     """Every fact of a product record that is not one of ``known`` (the parser's own fields)."""
     facts: dict[str, str] = {}
     for key, value in product.items():
-        if key in NESTED_FIELDS:
+        if key in NESTED_FIELDS and _plain(value):
+            # A column named like a container that holds a plain value ("规格":
+            # "S(36-39)/M(40-42)/L(43-45)", "参数": ["S", "M"]) is a fact of its own.
+            facts[str(key)] = _text(value)
+        elif key in NESTED_FIELDS:
             _flatten(value, facts)
         elif key not in known and key not in BASE_FIELDS and not key.endswith("_en") and value not in (None, "", []):
             if isinstance(value, (dict, list)) and not all(isinstance(v, (str, int, float)) for v in (value if isinstance(value, list) else [])):

@@ -524,6 +524,14 @@ def test_a_follow_up_after_a_bare_how_much_asks_the_price_again():
     assert "479" in answer_facts(follow, "zh", derby).reply
 
 
+def test_sizes_written_under_another_key_answer_how_many_sizes(assistant):
+    trees = product("TREE", "雪松木鞋撑 可调节", facts={"规格": "S(36-39)/M(40-42)/L(43-45)", "适用鞋款": "皮鞋/乐福鞋"})
+    assert "M(40-42)" in answer_facts(analyse("鞋撑有哪几个码"), "zh", trees).reply
+    # A count asked in a unit two facts count in: the key the question means by meaning.
+    q10 = product("Q10", "辅酶Q10软胶囊", facts={"规格": "60粒/瓶", "每日用量": "每日1粒"})
+    assert "每日1粒" in answer_facts(analyse("一天吃几粒"), "zh", q10, assistant.catalog.key_similarity).reply
+
+
 def test_a_yes_no_key_is_asked_though_the_title_says_it_too():
     shrimp = product("XIA", "厄瓜多尔白虾仁 去虾线 500g×2袋", aliases=["虾仁"], price=69,
                      facts={"是否去虾线": "是", "保质期": "12个月"})

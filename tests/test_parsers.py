@@ -128,6 +128,16 @@ def test_catalog_facts_are_read_from_nested_specs_property_strings_variants_and_
     assert row.data["sku"] == "B1" and row.data["price"] == 199.0 and row.data["facts"] == {"重量": "12kg", "适用年龄": "全年龄"}
 
 
+def test_a_column_named_like_a_container_with_a_plain_value_is_a_fact_not_lost():
+    # "规格" is also the name merchants give a block of specs; a column of plain sizes is no block.
+    csv_catalog = "sku,title,price,stock,规格,适用鞋款\nS1,雪松木鞋撑,89,35,S(36-39)/M(40-42)/L(43-45),皮鞋\n"
+    row = parse_document("catalog.csv", csv_catalog.encode(), max_bytes=10**6).chunks[0]
+    assert row.data["facts"] == {"规格": "S(36-39)/M(40-42)/L(43-45)", "适用鞋款": "皮鞋"}
+    listed = [{"sku": "S2", "title": "鞋撑", "参数": ["S", "M", "L"]}, {"sku": "S3", "title": "鞋垫", "规格": "材质:乳胶;厚度:5mm"}]
+    chunks = parse_document("catalog.json", json.dumps(listed, ensure_ascii=False).encode(), max_bytes=10**6).chunks
+    assert chunks[0].data["facts"] == {"参数": "S, M, L"} and chunks[1].data["facts"] == {"材质": "乳胶", "厚度": "5mm"}
+
+
 def test_a_table_under_a_key_is_one_fact_holding_every_row():
     catalog = [{"sku": "MAT", "title": "3D脚垫", "price": 398,
                 "fitment": [{"车型": "凯美瑞", "年款": "2018-2024"}, {"车型": "雅阁", "年款": "2018-2023"}]}]
