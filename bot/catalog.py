@@ -487,8 +487,10 @@ class NameParts:
         scores = [score(j) for j in range(len(self.pieces))]
         # A model number the question gives ("iphone15", "65w") that some products have rules
         # out the others, whatever else they share with it ("15的壳防摔吗" is not the 16's 防摔壳).
+        # The number of a measure the question gives ("strap in 20mm": 20) is no model number either.
+        measured = {m.group(0) for p in asked if _MEASURE.fullmatch(p) and (m := re.match(r"\d+(?:\.\d+)?", p))}
         codes = {p for p in asked if len(p) >= 2 and any(c.isdigit() for c in p) and not _MEASURE.fullmatch(p)
-                 and any(p in pieces for pieces in self.pieces)}
+                 and p not in measured and any(p in pieces for pieces in self.pieces)}
         if codes:
             scores = [score if codes & pieces else 0.0 for score, pieces in zip(scores, self.pieces)]
         order = sorted(range(len(scores)), key=lambda i: scores[i], reverse=True)

@@ -404,6 +404,13 @@ def test_an_english_question_names_a_product_named_only_in_chinese_by_its_dictio
     assert shop[parts.best("is the blue EVA slipper in stock")].sku == "SLIDE"
 
 
+def test_the_number_of_a_measure_asked_is_no_model_number():
+    # "20mm" is the strap's width: the 20 of "拆带器+弹簧棒套装 20件" does not rule the strap out.
+    shop = [product("STRAP", "头层牛皮快拆表带 针扣", aliases=["牛皮表带"], variants=[{"name": "18mm", "price": 89}, {"name": "20mm", "price": 99}]),
+            product("TOOL", "拆带器+弹簧棒套装 20件"), product("WATCH", "经典三针自动机械表")]
+    assert shop[NameParts(shop).best("do u have the cowhide leather strap in 20mm, price?")].sku == "STRAP"
+
+
 def test_a_name_the_merchant_wrote_outweighs_another_products_gloss():
     shop = [product("MIX", "每日坚果 混合坚果果干 30包装", title_en="Daily Nuts Mix, 30 packs"),
             product("KID", "儿童每日坚果 酸奶果粒味 20包"), product("BOX", "臻选坚果礼盒 8罐装", title_en="Premium Nut Gift Box")]
