@@ -38,6 +38,9 @@ _ASKS_HOURS = re.compile(r"几点|什么时候|上班|下班|营业时间|工作
 # shopper asking for a person, anger, safety or a high-value refund.
 UNSURE_REASONS = ("low_confidence", "repeated_low_confidence")
 
+# A message that asks something: a question mark, a question word or particle.
+_ASKS = re.compile(r"[?？]|吗|呢|谁|什么|啥|多久|几|怎么|咋|哪|\b(what|how|when|where|which|who|can|could|do|does|is|are|will)\b",
+                   re.IGNORECASE)
 ANGER_ALONE_LINE = 0.8  # this angry escalates whatever the intent
 CHITCHAT_MIN_CONFIDENCE = 0.5  # less sure than this: treat it as a question and retrieve
 
@@ -100,6 +103,10 @@ def route(
     if state.recovery_stage == RECOVERY_ASKED_REASON:
         if reason is not None:
             return _refund(state, reason)
+        if intent.label == "aftersale" and _ASKS.search(text):
+            # Asked for a reason, the shopper asks the after-sale rule first ("卫生贴撕了还能退吗"):
+            # the shop's answer; the refund goes on when a reason (or the request again) comes.
+            return Route("answer")
         if intent.label in ("refund", "aftersale", "exchange", "complaint"):
             return _refund(state, "other")  # no reason given: go on with the refund anyway
 

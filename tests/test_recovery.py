@@ -129,6 +129,11 @@ def test_router_decisions():
     assert route(bot, _intent("chitchat"), "谢谢", 0.0).kind == "chitchat"
     assert route(bot, _intent("chitchat"), "明天杭州下雨吗", 0.0).kind == "answer"  # not small talk: retrieve
     assert route(ConversationState(repeated=True), _intent("presale"), "多少钱", 0.0).reason == "repeated_question"
+    # Asked for a reason: a reason goes on with the refund, an after-sale question is answered first.
+    asked = ConversationState(recovery_stage="asked_reason")
+    assert route(asked, _intent("aftersale"), "卫生贴撕了还能退吗", 0.0).kind == "answer"
+    assert route(asked, _intent("aftersale"), "质量问题", 0.0).kind == "recovery"
+    assert route(asked, _intent("refund"), "就是想退", 0.0).kind == "recovery"
 
 
 def test_the_default_refund_steps_promise_no_window_or_refund_time_the_shop_never_wrote():
