@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from bot import order_answers as text
 from bot.events import record_event
-from bot.models import RECOVERY_OFFERED, Conversation
+from bot.models import RECOVERY_OFFERED, Conversation, Order
 from bot.order_access import MAX_FAILED_CHECKS, MAX_MISSES, may_see, passes_check, verified_shopper
 from bot.order_answers import ACTIONS, Abnormal, Topic
 from bot.order_models import OrderAction, OrderConversation, OrderSettings
@@ -95,11 +95,18 @@ class OrderReads:
 
     settings: OrderSettings | None
     flow: _Flow
+    # The merchant has orders to look up: an order system connected, or orders imported. A
+    # shop with neither gets no order step: asking for an order number it can never find
+    # ends in "没有找到订单", so the message is answered like any other question instead.
+    has_orders: bool = True
 
 
-def read_order_state(session: Session, conversation_id: str | None, settings: OrderSettings | None) -> OrderReads:
+def read_order_state(session: Session, conversation_id: str | None, settings: OrderSettings | None,
+                     merchant_id: str | None = None) -> OrderReads:
     """``settings``: the merchant's order settings (bot/shop.py reads them with the rest)."""
-    return OrderReads(settings, _read_flow(session, conversation_id))
+    has_orders = merchant_id is None or bool(settings is not None and settings.source_url) or session.scalar(
+        select(Order.order_id).where(Order.merchant_id == merchant_id).limit(1)) is not None
+    return OrderReads(settings, _read_flow(session, conversation_id), has_orders)
 
 
 def read_order_turn(
@@ -118,7 +125,9 @@ def read_order_turn(
     ``reads``: read_order_state's, when the caller read it already."""
     if reads is None:
         with session_scope() as session:
-            reads = read_order_state(session, conversation_id, session.get(OrderSettings, merchant_id))
+            reads = read_order_state(session, conversation_id, session.get(OrderSettings, merchant_id), merchant_id)
+    if not reads.has_orders:
+        return None
     settings, flow = reads.settings, reads.flow
     shopper = verified_shopper(settings.identity_secret if settings else None, shopper_id, shopper_hmac)
     source = source_for(merchant_id, settings.source_url if settings else None, settings.source_secret if settings else None)

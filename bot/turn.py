@@ -679,7 +679,7 @@ class ShopAssistant:
                 raise UnknownMerchant(f"unknown merchant {merchant_id!r}")
             order = get_order(session, merchant_id, order_id)
             # The order step runs only while the bot holds the conversation (see handle).
-            orders = None if _person_holds(state) else read_order_state(session, request.conversation_id, shop.order_settings)
+            orders = None if _person_holds(state) else read_order_state(session, request.conversation_id, shop.order_settings, request.merchant_id)
         state.high_value_threshold = shop.policy.high_value_threshold
         state.order_amount = order.amount if order else None
         state.repeated = self._repeats(request.message, vector, earlier)

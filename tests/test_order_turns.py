@@ -76,6 +76,14 @@ def kinds(conversation_id):
         return [e.kind for e in s.scalars(select(MetricEvent).where(MetricEvent.conversation_id == conversation_id))]
 
 
+def test_a_shop_with_no_orders_to_look_up_asks_for_no_order_number(assistant, merchant_id):
+    # Nothing imported and no order system connected: "请告诉我您的订单号" could only end in
+    # "没有找到订单", so the message goes the way any other does.
+    assistant.knowledge.ensure_merchant(merchant_id)
+    for text in ("我的快递到哪了", "还没发货 帮我取消订单"):
+        assert say(assistant, merchant_id, text).route != "order"
+
+
 # ----------------------------------------------------------------------------- access
 
 
