@@ -532,6 +532,7 @@ _LETTER_WORD = re.compile(r"(?<![a-z0-9])[a-z][\u4e00-\u9fff]")
 # A weight or length ("3kg", "120cm") may be the shopper's own, not a model number.
 _MEASURE = re.compile(r"\d+(\.\d+)?(kg|g|cm|mm|m|ml|l|斤|公斤|厘米)")
 _NAME_STOP = {"set", "pack", "new"}
+_WORD_AND_LETTER = re.compile(r"\b([a-z]{3,})[\s-]([a-z0-9])\b(?![-'’][a-z0-9])")
 # British and American spellings of the same product word name the same product ("tire inflator" → Tyre Inflator).
 _SPELLING = {"tyre": "tire", "colour": "color", "grey": "gray", "jewellery": "jewelry", "aluminium": "aluminum", "centre": "center"}
 PINYIN = "pinyin:"  # marks a piece as a name's pinyin, never an everyday English word
@@ -552,6 +553,9 @@ def _pieces(text: str, pinyin: bool = True) -> frozenset[str]:
                    and min(map(len, re.findall(r"[a-z]+|\d+", t))) >= 2 for run in re.findall(r"[a-z]+|\d+", t)]
     words = {_SPELLING.get(t, t) for t in tokens if t.isascii() and (len(t) >= 3 or any(c.isdigit() for c in t))
              and t not in _NAME_STOP and t not in ASK_WORDS}
+    # A word and the one letter or digit that makes it a name ("Vitamin C", "Type-C", "Plan B"):
+    # the letter alone is too short to be a piece, the two together tell products apart.
+    words |= {f"{w} {c}" for w, c in _WORD_AND_LETTER.findall(text) if w not in ASK_WORDS and w not in _NAME_STOP}
     # A word may be a Chinese name's pinyin ("longjing", "pu'er"): it can meet a name's pinyin
     # piece; an English word may meet a Chinese name's gloss in the dictionary's spelling.
     if pinyin:

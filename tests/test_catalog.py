@@ -404,6 +404,12 @@ def test_an_english_question_names_a_product_named_only_in_chinese_by_its_dictio
     assert shop[parts.best("is the blue EVA slipper in stock")].sku == "SLIDE"
 
 
+def test_a_word_and_its_one_letter_name_a_product_together():
+    shop = [product("VC", "维生素C咀嚼片", title_en="Vitamin C Chewable Tablets"), product("VD", "维生素D3软胶囊", title_en="Vitamin D3 Softgels"),
+            product("MV", "多种维生素片", title_en="Multivitamin Tablets")]
+    assert shop[NameParts(shop).best("how much is the vitamin c")].sku == "VC"
+
+
 def test_the_number_of_a_measure_asked_is_no_model_number():
     # "20mm" is the strap's width: the 20 of "拆带器+弹簧棒套装 20件" does not rule the strap out.
     shop = [product("STRAP", "头层牛皮快拆表带 针扣", aliases=["牛皮表带"], variants=[{"name": "18mm", "price": 89}, {"name": "20mm", "price": 99}]),
