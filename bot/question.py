@@ -9,9 +9,8 @@ and this table only says which everyday words ask for which kind of fact.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
