@@ -165,6 +165,19 @@ def with_earlier_ask(question: Question, earlier: str | None, names_a_fact: Call
     return Question(text=question.text, ask=before.ask, attributes=list(before.attributes), elliptical=True)
 
 
+# "大不大", "贵不贵", "卖不卖": a yes/no question asked by saying the word twice around 不 or 没
+# ("一动不动" is an idiom, and 有没有 / 是不是 / 会不会 / 能不能 / 要不要 are asking words as they are).
+_A_NOT_A = re.compile(r"(?<!一)([\u4e00-\u9fff]{1,2})([不没])\1")
+_ASKING_AS_THEY_ARE = {"有没有", "是不是", "会不会", "能不能", "要不要"}
+
+
+def as_yes_no(text: str) -> str:
+    """"电动卷帘噪音大不大" read as "电动卷帘噪音大吗": the repeated word asks, it names nothing
+    the record could lack (jieba cuts it into 不大 and 大不大, two words no shop writes)."""
+    return _A_NOT_A.sub(lambda m: m.group(0) if m.group(0) in _ASKING_AS_THEY_ARE or asked_attributes(m.group(0))
+                        else m.group(1) + "吗", text)  # "重不重" asks the weight: kept
+
+
 # A thing named with only "多少" after it ("德比鞋多少"): its price (its card, bot/catalog.py).
 BARE_HOW_MUCH = re.compile(r"多少\s*[啊呀呢哦嘛?？!！~～]*\s*$")
 

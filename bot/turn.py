@@ -44,7 +44,7 @@ from bot.catalog import (FOCUS_SURENESS, LINK_THRESHOLD, MEANING_SURENESS, PART_
                          question_has_other_topic)
 from bot.extractive import AMBIGUOUS, ExtractiveAnswerer, consistent, unsure_answer
 from bot.focus import Focus, focus_of, read_focus
-from bot.question import analyse, as_asked, asks_as_before, measurements_fit, plain_question, with_earlier_ask
+from bot.question import analyse, as_asked, as_yes_no, asks_as_before, measurements_fit, plain_question, with_earlier_ask
 from bot.intents import Intent, IntentClassifier
 from bot.models import OWNER_BOT, OWNER_HUMAN, OWNER_QUEUED, RECOVERY_ASKED_REASON, RECOVERY_DONE, RECOVERY_OFFERED, Conversation
 from bot.order_answers import is_only_order_number
@@ -297,6 +297,8 @@ class ShopAssistant:
             message, query_vector = asked, None
         if (expanded := expand_shorthand(message)) != message:
             message, query_vector = expanded, None  # "发啥kd" asks 发啥快递
+        if (yes_no := as_yes_no(message)) != message:
+            message, query_vector = yes_no, None  # "噪音大不大" asks 噪音大吗
         if (plain := as_asked(message, lang)) is not None:
             message, query_vector = plain, None  # "still waiting for my refund, sent it back last week": how long a refund takes
         if query_vector is None:

@@ -545,6 +545,18 @@ def test_sizes_written_under_another_key_answer_how_many_sizes(assistant):
     assert "每日1粒" in answer_facts(analyse("一天吃几粒"), "zh", q10, assistant.catalog.key_similarity).reply
 
 
+def test_a_word_said_twice_around_bu_asks_yes_or_no():
+    from bot.question import as_yes_no
+
+    assert as_yes_no("电动卷帘噪音大不大") == "电动卷帘噪音大吗"
+    assert as_yes_no("卖不卖连裤袜") == "卖吗连裤袜"
+    # Asking words as they are, an attribute cue and an idiom stay.
+    for text in ("有没有黑色的", "是不是纯银", "24寸的箱子重不重", "虾一动不动的"):
+        assert as_yes_no(text) == text
+    blind = product("RB02", "电动卷帘 智能遮光", facts={"噪音": "≤38分贝", "续航": "约3个月"})
+    assert "38分贝" in answer_facts(analyse(as_yes_no("电动卷帘噪音大不大")), "zh", blind).reply
+
+
 def test_a_yes_no_key_is_asked_though_the_title_says_it_too():
     shrimp = product("XIA", "厄瓜多尔白虾仁 去虾线 500g×2袋", aliases=["虾仁"], price=69,
                      facts={"是否去虾线": "是", "保质期": "12个月"})
