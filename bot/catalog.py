@@ -458,8 +458,9 @@ class NameParts:
         return sorted({i for piece in pieces for i in self._owners.get(piece, ())})
 
     def named(self, i: int, text: str) -> int:
-        """How many pieces of product ``i``'s names that no other product has the text holds."""
-        return sum(self.count[p] == 1 for p in _pieces(text) & self.pieces[i])
+        """How many pieces of product ``i``'s names that no other product has the text holds.
+        A bare number is none: the 6 of "6-12岁" in a name is not the 6 of "5-6小时" in a row."""
+        return sum(self.count[p] == 1 and not p.isdigit() for p in _pieces(text) & self.pieces[i])
 
     def namesakes(self, question: str) -> list[int]:
         """Two or three products whose own names (as written) hold every name piece the
