@@ -309,8 +309,11 @@ class ShopAssistant:
                                     lambda text: in_focus is not None and names_a_key(analyse(text), in_focus))
         link = self.catalog.link(merchant_id, question.text, query_vector, version)
         if (link is not None and focus is not None and focus.product and question.elliptical
-                and (link.score <= MEANING_SURENESS or named_by_option_only(question.text, link.product))):
+                and (link.score <= MEANING_SURENESS or named_by_option_only(question.text, link.product)
+                     or (link.score < FOCUS_SURENESS and not asks_as_before(message)))):
             # "is this bottle BPA free?" with a bottle in view: that one, not a guess by meaning;
+            # "这个有折叠吗" with a balance board in view: not the scooter whose title says 可折叠
+            # (a link less sure than the focus; "那个印花的呢" names another product, though);
             # "有黑玛瑙的吗" after the clover bracelet: the bracelet, not the necklace sold in 黑玛瑙.
             link = None
         if link is not None and in_focus is not None and link.product is not in_focus and included_facts(in_focus, question):
