@@ -842,6 +842,9 @@ def included_facts(product: Product, question: Question) -> list[tuple[str, str]
 
 
 _ALTERNATIVES = re.compile(r"还是|或者|\bor\b")
+# Asking whether the shop has it at all: "有吗", "有没有", "还有吗", "有卖吗", "do you have/sell".
+# (Not "也有吗", "那个呢 也有吗": whether it too has what was asked before.)
+_ASKS_IF_SOLD = re.compile(r"(?<!也)有(?:吗|么|嘛|没|不|卖|的卖)|\b(?:do|does) (?:you|the shop) (?:have|sell|carry)\b", re.IGNORECASE)
 
 
 def covering_facts(product: Product, question: Question) -> list[tuple[str, str]]:
@@ -1125,6 +1128,10 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
     variant = _variant_for(product, question.text)
     if not asked and not literal and question.ask == "yes_no" and variant is not None:
         asked = ["stock"]  # "白盘的有吗", "巧克力味的有吗": whether that option can be had
+    if (not asked and not literal and question.ask == "yes_no" and _ASKS_IF_SOLD.search(asking_clause(question.text))
+            and not asks_as_before(question.text)
+            and not _residual_words(replace(question, text=asking_clause(question.text)), product)):
+        asked = ["stock"]  # "pro的快充充电器有吗": the product named and nothing else, whether it can be had
     if not asked and not literal:
         return None
     if "colors" not in asked and _colour_unknown(question.text, product):
