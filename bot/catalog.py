@@ -1432,6 +1432,10 @@ def _named_value(question: str, values: list[str]) -> tuple[str, bool] | None:
     for word in COLOUR_WORDS:
         if word in q:
             same = in_either_language([word])
-            return (word + "色" if is_cjk(word) and not word.endswith("色") else word), any(
-                w in v.casefold() for w in same for v in values)
+            shades = [v for v in values if any(w in v.casefold() for w in same)]
+            word = word + "色" if is_cjk(word) and not word.endswith("色") else word
+            # "有蓝色吗" of 天空蓝: the shade by its own name, which is what the shopper picks.
+            if not shades:
+                return word, False
+            return ("、".join(shades) if is_cjk(word) else f"{word} ({', '.join(shades)})"), True
     return None
