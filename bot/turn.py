@@ -337,14 +337,14 @@ class ShopAssistant:
         subject = self._subject(question, in_focus, link)
         grounded = None
         asked_as_before = False
-        if focus is not None and focus.question and subject is None and _another_thing_same_ask(message):
+        if focus is not None and focus.question and (subject is None or link is not None) and _another_thing_same_ask(message, in_focus is None):
             # "智能手表呢" after "机械表保修几年" asks how long the smart watch's warranty is: alone
             # it asks nothing, so it is asked as the question before it, and judged by its own
             # words (the answer must speak of 智能手表) and the earlier question's ask.
             own, _ = self._search(merchant_id, message, mode, query_vector, searched, version)
             combined = f"{focus.question} {message}"
-            grounded, evidence = self._grounded(merchant_id, combined, lang, mode, None, searched=searched, version=version,
-                                                threshold=threshold, judged_by=own, own_words=True)
+            grounded, evidence = self._grounded(merchant_id, combined, lang, mode, None, subject=subject, searched=searched,
+                                                version=version, threshold=threshold, judged_by=own, own_words=True)
             if grounded.handoff:
                 grounded = None
             asked_as_before = grounded is not None
@@ -933,10 +933,12 @@ class ShopAssistant:
         )
 
 
-def _another_thing_same_ask(message: str) -> bool:
-    """"专票呢", "what about the smart watch?": another thing named, nothing asked of it."""
+def _another_thing_same_ask(message: str, no_product: bool = False) -> bool:
+    """"专票呢", "what about the smart watch?": another thing named, nothing asked of it.
+    ``no_product``: no product is in focus, so an attribute word names the thing too ("电池呢"
+    after "电机保修多久" asks the battery's warranty, not a product's battery)."""
     alone = analyse(message)
-    return asks_as_before(message) and alone.ask == "other" and not alone.attributes
+    return asks_as_before(message) and alone.ask == "other" and (no_product or not alone.attributes)
 
 
 def _suggestion_query(words: str | None, refund_reason: str | None, lang: str) -> str | None:
