@@ -157,6 +157,8 @@ class ExtractiveAnswerer:
                 c.probability = min(c.probability, VETOED)
             elif other_product is not None and other_product(f"{c.evidence.chunk.title} {c.reply}"):
                 c.probability = min(c.probability, VETOED)  # same topic, another product
+            elif _another_number(query_tokens, _candidate_tokens(c)):
+                c.probability = min(c.probability, VETOED)  # 双十二's dates are no answer to 双十一
         # The candidate most likely to answer *this* question, not merely the closest one.
         ranked = sorted(judged, key=lambda c: c.probability, reverse=True)
         best = ranked[0]
@@ -353,6 +355,25 @@ class ExtractiveAnswerer:
 
 
 _NUMERAL_CHARS = set("一二两三四五六七八九十百千万")  # spelled out: "七天" and "7天" are one thing written two ways
+
+
+def _candidate_tokens(c: Candidate) -> set[str]:
+    """The words a candidate answers with: a passage's quoted statements and heading, an FAQ row's words."""
+    if c.evidence.chunk.kind == "passage" and c.reply:
+        return set(tokenize(f"{c.evidence.chunk.title}\n{c.reply}"))
+    return set(c.evidence.chunk.search_tokens.split(" "))
+
+
+def _another_number(words: list[str], tokens: set[str]) -> bool:
+    """The question names a numbered thing (双十一, 三件套) the candidate does not, and the
+    candidate names the same thing by another number (双十二, 四件套): it is about that one."""
+    for word in words:
+        if word in tokens or len(word) < 3 or not is_cjk(word) or not set(word) & _NUMERAL_CHARS or set(word) <= _NUMERAL_CHARS:
+            continue
+        if any(len(t) == len(word) and all(a == b or (a in _NUMERAL_CHARS and b in _NUMERAL_CHARS) for a, b in zip(word, t))
+               for t in tokens if t != word):
+            return True
+    return False
 
 
 def stands_in(word: str, other: str) -> bool:
