@@ -337,7 +337,8 @@ class ShopAssistant:
         subject = self._subject(question, in_focus, link)
         grounded = None
         asked_as_before = False
-        if focus is not None and focus.question and (subject is None or link is not None) and _another_thing_same_ask(message, in_focus is None):
+        named_only_now = in_focus is None or (link is not None and link.product.sku == in_focus.sku)  # no product from before
+        if focus is not None and focus.question and (subject is None or link is not None) and _another_thing_same_ask(message, named_only_now):
             # "智能手表呢" after "机械表保修几年" asks how long the smart watch's warranty is: alone
             # it asks nothing, so it is asked as the question before it, and judged by its own
             # words (the answer must speak of 智能手表) and the earlier question's ask.

@@ -162,3 +162,63 @@ def test_a_lone_figure_in_an_answer_names_no_product(assistant):
         # A shipping answer's figures ("1-2天", "5-8天") put no product in focus.
         assert assistant.catalog.plainly_named(merchant, "新疆包邮吗\n江浙沪发货后1-2天，新疆5-8天") is None
         assert assistant.catalog.plainly_named(merchant, "名片定制印刷 2盒200张多少钱").sku == "BC"
+
+
+SCOOTERS = [
+    {"sku": "X8", "title": "驰风X8 电动滑板车 可折叠", "aliases": ["X8"], "price": 1999, "stock": 5},
+    {"sku": "K1", "title": "驰风小旋风K1 儿童滑板车 6-12岁", "aliases": ["K1"], "price": 899,
+     "skus": [{"sku": "K1-PK", "spec": "樱花粉", "price": 899, "stock": 3}, {"sku": "K1-BL", "spec": "天空蓝", "price": 899, "stock": 2}]},
+    {"sku": "B10", "title": "驰风B10 自平衡车 带蓝牙音箱", "aliases": ["B10"], "price": 1599, "stock": 4},
+    {"sku": "CHG", "title": "X8 快充充电器 54.6V", "aliases": ["快充充电器"], "price": 199, "stock": 0, "restock": "6月3日到货"},
+    {"sku": "BAT", "title": "X8 备用电池 36V", "aliases": ["备用电池", "电池"], "price": 699, "stock": 8},
+]
+SCOOTER_FAQ = ("问题,答案\n第一次充电要充多久,新车首次使用前请充满电，X8约5-6小时。\n"
+               "滑板车怎么折叠,X8:踩下车头折叠扳手的保险扣，向后折下车把即可。\n"
+               "电池怎么保养,长期不骑请保持50%-80%电量存放，每月至少充电一次。\n")
+SCOOTER_POLICY = ("# 售后政策\n\n## 一、保修\n\n| 部件 | 质保期 | 说明 |\n| --- | --- | --- |\n"
+                  "| 电机 | 2年 | 非人为损坏免费维修 |\n| 电池 | 1年 | 容量低于70%免费更换 |\n\n"
+                  "## 二、双十二活动\n\n- 活动时间：12月10日至12月12日，全店满199减30。\n")
+
+
+@pytest.fixture(scope="module")
+def scooters(assistant):
+    with small_shop(assistant, "subject-scooters", SCOOTERS, faq_zh=SCOOTER_FAQ, policy_zh=SCOOTER_POLICY) as merchant:
+        yield merchant
+
+
+def test_a_bare_number_in_a_name_does_not_make_a_row_about_that_product(assistant, scooters):
+    # The 6 of K1's "6-12岁" is not the 6 of the X8's "5-6小时": the row is the X8's.
+    reply = ask(assistant, scooters, "k1充满电要多久")
+    assert "5-6小时" not in reply.reply and reply.handoff is not None, reply.reply
+
+
+def test_a_word_of_another_products_title_does_not_take_the_product_in_view(assistant, scooters):
+    # 可折叠 is in the X8's title; the shopper is looking at the balance board.
+    reply = ask(assistant, scooters, "这个有折叠吗", product="B10")
+    assert "扳手" not in reply.reply and reply.handoff is not None, reply.reply
+
+
+def test_a_product_named_with_nothing_else_asked_but_whether_it_is_had_gets_its_stock(assistant, scooters):
+    reply = ask(assistant, scooters, "x8的快充充电器有吗")
+    assert "缺货" in reply.reply and "6月3日" in reply.reply and reply.handoff is None, reply.reply
+
+
+def test_a_colour_asked_by_its_family_is_answered_with_the_shade(assistant, scooters):
+    reply = ask(assistant, scooters, "K1有蓝色吗")
+    assert "天空蓝" in reply.reply and reply.handoff is None, reply.reply
+    english = ask(assistant, scooters, "does the K1 come in blue?")
+    assert "blue (天空蓝)" in english.reply, english.reply
+
+
+def test_another_thing_after_a_question_is_asked_as_that_question(assistant, scooters):
+    first = assistant.handle(TurnRequest(merchant_id=scooters, message="电机保修多久"))
+    assert "2年" in first.reply
+    # 电池 is an attribute word and a product's name here; after a warranty question it asks the battery's.
+    then = assistant.handle(TurnRequest(merchant_id=scooters, message="电池呢", conversation_id=first.conversation_id))
+    assert "1年" in then.reply and "保持50%" not in then.reply, then.reply
+
+
+def test_a_numbered_event_is_not_answered_by_another_number(assistant, scooters):
+    assert "满199减30" in ask(assistant, scooters, "双十二有活动吗").reply
+    other = ask(assistant, scooters, "双十一有活动吗")
+    assert "满199减30" not in other.reply and other.handoff is not None, other.reply
