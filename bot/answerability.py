@@ -31,7 +31,7 @@ import numpy as np
 from dataclasses import dataclass
 
 from bot.places import leaves_places_out, place_words, speaks_of_places
-from bot.question import Question, answer_fits, measurements_fit
+from bot.question import Question, answer_fits, events_fit, measurements_fit
 
 
 # Words that say how a question is asked, not what it is about.
@@ -133,6 +133,12 @@ def _shares_letters(word: str, tokens: set[str]) -> bool:
     return word.isascii() and any(t != word and t.isascii() and shares(t) for t in tokens)
 
 
+def _fits(question: Question, answer_text: str) -> bool:
+    """The answer has the kind of fact asked, in the measurements asked, about the event asked."""
+    return (answer_fits(question.ask, answer_text) and measurements_fit(question.text, answer_text)
+            and events_fit(question.text, answer_text))
+
+
 def features(
     question: Question,
     query_tokens: list[str],
@@ -168,7 +174,7 @@ def features(
         places = place_words(question.text)
         words = [w for w in words if not (w in places and w in unseen)]
     if not words:
-        return Features(similarity, 1.0, 0.0, 0.0, answer_fits(question.ask, answer_text) and measurements_fit(question.text, answer_text),
+        return Features(similarity, 1.0, 0.0, 0.0, _fits(question, answer_text),
                         margin, title_coverage=1.0, **extra)
     title_tokens = set(title_tokens or ())
     top = max(query_idf.values(), default=1.0)
@@ -197,7 +203,7 @@ def features(
         coverage=len(held) / len(words),
         uncovered=sum(weights[w] for w in missing) / total,
         unknown=sum(weights[w] for w in unknown) / total,
-        ask_fits=answer_fits(question.ask, answer_text) and measurements_fit(question.text, answer_text),
+        ask_fits=_fits(question, answer_text),
         margin=margin,
         title_coverage=sum(w in title_tokens for w in words) / len(words),
         **extra,

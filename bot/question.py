@@ -440,6 +440,23 @@ def measurements(text: str) -> dict[str, list[tuple[float, float]]]:
 _OPTION_MEASURED = re.compile(r"有(?:没有)?\s*(\d+(?:\.\d+)?\s*[a-z\u4e00-\u9fff]{1,2}?)(?:装)?的", re.IGNORECASE)
 
 
+# How long until a parcel is sent ("这个几天能发货", "多久发出"), as against how long it travels
+# once sent ("发货后几天能到"): an answer that speaks of dispatch only as the start of a span
+# ("发货后江浙沪1-2天送达") says how long delivery takes, not when it ships.
+_ASKS_DISPATCH = re.compile(r"(几天|多久|多长时间|什么时候|啥时候|哪天|几号)(能|可以|才|会|就|给)?(发货|发出|寄出|发)(?![到往至])|"
+                            r"(发货|发出|寄出)(要|需要|得)?(几天|多久|多长时间)")
+_SENT = re.compile(r"发货|发出|寄出")
+_AFTER_SENT = re.compile(r"(发货|发出|寄出)(之?后|起)[^。；;，,\n]*")
+
+
+def events_fit(question: str, answer: str) -> bool:
+    """Whether an answer speaks of the event a duration is asked until: a question asking
+    when a parcel ships needs an answer that says when it ships."""
+    if not _ASKS_DISPATCH.search(question):
+        return True
+    return bool(_SENT.search(_AFTER_SENT.sub(" ", answer)))
+
+
 def measurements_fit(question: str, answer: str, asked_attributes: list[str] = ()) -> bool:
     """False when the answer speaks of other measurements of the same kind than the
     question gives (asked about 178cm / 160斤, answered for 175cm / 70kg). A figure in the

@@ -425,3 +425,15 @@ def test_a_rule_for_some_regions_is_no_rival_to_a_general_answer():
     assert _another_region(regional, general, "能发顺丰吗")
     assert not _another_region(regional, general, "香港能发顺丰吗")  # asked for a place: the rule may be the answer
     assert not _another_region(general, regional, "能发顺丰吗")
+
+
+@pytest.mark.parametrize("question, answer, fits", [
+    ("这个几天能发货", "发货后江浙沪一般1-2天送达，其他地区一般3-5天。", False),  # how long it travels once sent
+    ("几天发货？", "付款后48小时内发货。", True),
+    ("多久能发", "现货48小时内发出，定制款7天。", True),
+    ("那发货后几天能到", "发货后江浙沪一般1-2天送达。", True),  # asks the travel itself
+    ("发到北京要几天", "顺丰2-3天。", True),
+])
+def test_when_a_parcel_ships_is_not_answered_by_how_long_it_travels(question, answer, fits):
+    from bot.question import events_fit
+    assert events_fit(question, answer) is fits
