@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 from dataclasses import dataclass
 
-from bot.places import leaves_places_out, place_words, speaks_of_places
+from bot.places import leaves_places_out, names_other_places, place_words, speaks_of_places
 from bot.question import Question, answer_fits, events_fit, measurements_fit
 
 
@@ -170,9 +170,11 @@ def features(
     if unseen.intersection(words) and speaks_of_places(answer_text) and not leaves_places_out(answer_text):
         # A destination the shop never wrote ("发广州几天到") is what the delivery answer is
         # asked for, not another topic: an answer about where parcels go covers it, unless it
-        # excepts places it does not name ("海南包邮吗" → "偏远地区除外": is Hainan one?).
+        # excepts places it does not name ("海南包邮吗" → "偏远地区除外": is Hainan one?) or
+        # lists where it goes, without the place asked and without a word for the rest.
         places = place_words(question.text)
-        words = [w for w in words if not (w in places and w in unseen)]
+        if not names_other_places(answer_text, places):
+            words = [w for w in words if not (w in places and w in unseen)]
     if not words:
         return Features(similarity, 1.0, 0.0, 0.0, _fits(question, answer_text),
                         margin, title_coverage=1.0, **extra)

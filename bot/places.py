@@ -82,10 +82,7 @@ def warm() -> None:
     _english_pattern()
 
 
-@lru_cache(maxsize=1024)
-def place_words(text: str) -> frozenset[str]:
-    """The tokens of ``text`` (as ``tokenize`` cuts them) that belong to a place name (cached:
-    each of a turn's candidates asks it of the same question)."""
+def _place_names(text: str) -> list[str]:
     chinese, _ = _countries()
     cities = _chinese_places()
     found: list[str] = []
@@ -93,8 +90,14 @@ def place_words(text: str) -> frozenset[str]:
         for token in tokenize(run):
             if len(token) >= 2 and (token in cities or token in chinese):
                 found.append(token)
-    found += [m.group(1) for m in _english_pattern().finditer(text.casefold())]
-    return frozenset(t for name in found for t in tokenize(name))
+    return found + [m.group(1) for m in _english_pattern().finditer(text.casefold())]
+
+
+@lru_cache(maxsize=1024)
+def place_words(text: str) -> frozenset[str]:
+    """The tokens of ``text`` (as ``tokenize`` cuts them) that belong to a place name (cached:
+    each of a turn's candidates asks it of the same question)."""
+    return frozenset(t for name in _place_names(text) for t in tokenize(name))
 
 
 def speaks_of_places(text: str) -> bool:
@@ -111,3 +114,17 @@ _EXCEPTED = re.compile(r"除外|以外地区|不参与包邮|不包邮|\b(except
 def leaves_places_out(text: str) -> bool:
     """Whether an answer about destinations excepts some it does not all name."""
     return bool(_EXCEPTED.search(text))
+
+
+# Words by which an answer gives the rule for every place it does not name, or says its
+# list is all there is ("mainland China only", "仅发江浙沪").
+_CATCH_ALL = re.compile(r"其他|其它|其余|大部分|大多数|多数|全国|仅|只(?:发|寄|送|支持|能|限)|"
+                        r"\bother\b|\belsewhere\b|\brest of\b|\bonly\b|\bmost\b|\ball\b", re.IGNORECASE)
+
+
+def names_other_places(text: str, places: frozenset[str]) -> bool:
+    """Whether an answer lists the places it speaks of (two or more), none of them one asked
+    about, and says nothing of the rest: "we ship to Hong Kong, Macau and Singapore" does
+    not say Japan. (One place named is more often where the shop is than a list.)"""
+    named = set(_place_names(text))
+    return len(named) >= 2 and not place_words(text) & places and not _CATCH_ALL.search(text)

@@ -437,3 +437,14 @@ def test_a_rule_for_some_regions_is_no_rival_to_a_general_answer():
 def test_when_a_parcel_ships_is_not_answered_by_how_long_it_travels(question, answer, fits):
     from bot.question import events_fit
     assert events_fit(question, answer) is fits
+
+
+@pytest.mark.parametrize("answer, asked, lists_others", [
+    ("Yes, we ship to Hong Kong, Macau, Taiwan, Singapore and Malaysia via our overseas partner.", "do you ship to japan", True),
+    ("Yes, we ship to Hong Kong, Macau, Taiwan, Singapore and Malaysia via our overseas partner.", "do you ship to singapore", False),
+    ("发货后大部分省份2-4天送达，新疆、西藏等偏远地区需要5-7天。", "发广州几天到", False),  # "most provinces": the rest
+    ("We do not ship directly overseas; use a consolidation warehouse in China.", "do you ship to singapore", False),
+])
+def test_a_list_of_places_without_the_one_asked_does_not_answer_for_it(answer, asked, lists_others):
+    from bot.places import names_other_places, place_words
+    assert names_other_places(answer, place_words(asked)) is lists_others
