@@ -44,7 +44,7 @@ from bot.catalog import (FOCUS_SURENESS, LINK_THRESHOLD, MEANING_SURENESS, PART_
                          question_has_other_topic)
 from bot.extractive import AMBIGUOUS, ExtractiveAnswerer, consistent, unsure_answer
 from bot.focus import Focus, focus_of, read_focus
-from bot.question import analyse, as_asked, as_yes_no, asks_as_before, measurements_fit, plain_question, with_earlier_ask
+from bot.question import analyse, answer_fits, as_asked, as_yes_no, asks_as_before, measurements_fit, plain_question, with_earlier_ask
 from bot.intents import Intent, IntentClassifier
 from bot.models import OWNER_BOT, OWNER_HUMAN, OWNER_QUEUED, RECOVERY_ASKED_REASON, RECOVERY_DONE, RECOVERY_OFFERED, Conversation
 from bot.order_answers import is_only_order_number
@@ -362,7 +362,9 @@ class ShopAssistant:
             # asked again as the shop's own question for that request.
             retry, retry_evidence = self._grounded(merchant_id, plain, lang, mode, None, subject=subject, searched=searched,
                                                    version=version, threshold=threshold)
-            if not retry.handoff:
+            # Still an answer to what the story asks: "快递压坏了 多久内要找你们" wants the time
+            # limit, which the shop's "收到破损怎么办" row may not give.
+            if not retry.handoff and answer_fits(question.ask, retry.reply):
                 grounded, evidence = retry, retry_evidence
         if grounded.handoff and focus is not None and question.elliptical:
             # A follow-up that leans on the conversation: retrieve with what it leans on (the

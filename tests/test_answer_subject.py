@@ -222,3 +222,11 @@ def test_a_numbered_event_is_not_answered_by_another_number(assistant, scooters)
     assert "满199减30" in ask(assistant, scooters, "双十二有活动吗").reply
     other = ask(assistant, scooters, "双十一有活动吗")
     assert "满199减30" not in other.reply and other.handoff is not None, other.reply
+
+
+def test_a_damage_story_asking_a_time_limit_is_not_answered_by_the_damage_how_to(assistant):
+    faq = "问题,答案\n收到商品破损怎么办？,请拍照并提供外包装面单照片联系客服，核实后为您补发。\n几天发货,付款后48小时内发货。\n"
+    with small_shop(assistant, "subject-damage-limit", faq_zh=faq) as merchant:
+        assert "补发" in ask(assistant, merchant, "快递压坏了 怎么办").reply
+        limit = ask(assistant, merchant, "快递压坏了 多久内要找你们")
+        assert "补发" not in limit.reply and limit.handoff is not None, limit.reply
