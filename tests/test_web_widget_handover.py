@@ -160,9 +160,9 @@ def test_the_greeting_is_the_shops_and_the_language_switch_sticks(open_page, liv
     expect(log).to_contain_text("您好，欢迎光临青山户外服饰 Qingshan Outdoor！")
     chips = page.locator("#xiaoer-widget .suggestions .qbtn")
     expect(chips).to_have_count(3)
-    # The apparel preset's chips, each one the shop's knowledge answers: its "几天发货？" (two
-    # rows, dispatch and delivery, the bot cannot tell apart) gives way to the shop's own FAQ question.
-    expect(chips.first).to_have_text("快递几天能到？")
+    # The apparel preset's chips, each one the shop's knowledge answers: "几天发货？" is the
+    # dispatch row's ("发货后2-4天送达" speaks of dispatch only as the start of the delivery time).
+    expect(chips.first).to_have_text("几天发货？")
     expect(chips.nth(1)).to_have_text("退货运费谁出？")
     widget_js = httpx.get(f"{live_server.base}/widget.js", timeout=30).text
     assert "尺码怎么选" not in widget_js and "Qingshan" not in widget_js  # served by the API, not hard-coded
