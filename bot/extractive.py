@@ -221,12 +221,7 @@ class ExtractiveAnswerer:
     def features(self, question: Question, lang: str, ev: Evidence, scores: list[float], i: int, order: list[int],
                  similarity: float, query_tokens: list[str], query_idf: dict[str, float], reply: str,
                  unseen: set[str] = frozenset()) -> Features:
-        chunk_tokens = set(ev.chunk.search_tokens.split(" "))
-        if ev.chunk.kind == "passage" and reply:
-            # A passage answers with the statements it quotes, not with every word of its
-            # section: "能顺丰到付吗" is not answered by a 顺丰 sentence because 到付 is
-            # three lines further down.
-            chunk_tokens = set(tokenize(f"{ev.chunk.title}\n{reply}"))
+        chunk_tokens = _answer_tokens(ev.chunk, reply)
         others = [scores[j] for j in order if j != i]
         margin = scores[i] - (max(others) if others else 0.0)
         missing = [w for w in content_words(query_tokens) if w not in chunk_tokens]
@@ -357,11 +352,17 @@ class ExtractiveAnswerer:
 _NUMERAL_CHARS = set("一二两三四五六七八九十百千万")  # spelled out: "七天" and "7天" are one thing written two ways
 
 
+def _answer_tokens(chunk, reply: str | None) -> set[str]:
+    """The words a candidate answers with: an FAQ row's words; a passage's heading and the
+    statements it quotes, not every word of its section ("能顺丰到付吗" is not answered by a
+    顺丰 sentence because 到付 is three lines further down)."""
+    if chunk.kind == "passage" and reply:
+        return set(tokenize(f"{chunk.title}\n{reply}"))
+    return set(chunk.search_tokens.split(" "))
+
+
 def _candidate_tokens(c: Candidate) -> set[str]:
-    """The words a candidate answers with: a passage's quoted statements and heading, an FAQ row's words."""
-    if c.evidence.chunk.kind == "passage" and c.reply:
-        return set(tokenize(f"{c.evidence.chunk.title}\n{c.reply}"))
-    return set(c.evidence.chunk.search_tokens.split(" "))
+    return _answer_tokens(c.evidence.chunk, c.reply)
 
 
 def _another_number(words: list[str], tokens: set[str]) -> bool:
