@@ -157,7 +157,7 @@ class ExtractiveAnswerer:
                 c.probability = min(c.probability, VETOED)
             elif other_product is not None and other_product(f"{c.evidence.chunk.title} {c.reply}"):
                 c.probability = min(c.probability, VETOED)  # same topic, another product
-            elif _another_number(query_tokens, _candidate_tokens(c)):
+            elif _another_number(query_tokens, _answer_tokens(c.evidence.chunk, c.reply)):
                 c.probability = min(c.probability, VETOED)  # 双十二's dates are no answer to 双十一
         # The candidate most likely to answer *this* question, not merely the closest one.
         ranked = sorted(judged, key=lambda c: c.probability, reverse=True)
@@ -359,10 +359,6 @@ def _answer_tokens(chunk, reply: str | None) -> set[str]:
     if chunk.kind == "passage" and reply:
         return set(tokenize(f"{chunk.title}\n{reply}"))
     return set(chunk.search_tokens.split(" "))
-
-
-def _candidate_tokens(c: Candidate) -> set[str]:
-    return _answer_tokens(c.evidence.chunk, c.reply)
 
 
 def _another_number(words: list[str], tokens: set[str]) -> bool:

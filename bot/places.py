@@ -82,7 +82,10 @@ def warm() -> None:
     _english_pattern()
 
 
-def _place_names(text: str) -> list[str]:
+@lru_cache(maxsize=1024)
+def _place_names(text: str) -> tuple[str, ...]:
+    """The place names of ``text`` (cached: ``place_words`` and ``names_other_places`` both read
+    a candidate answer's)."""
     chinese, _ = _countries()
     cities = _chinese_places()
     found: list[str] = []
@@ -90,7 +93,7 @@ def _place_names(text: str) -> list[str]:
         for token in tokenize(run):
             if len(token) >= 2 and (token in cities or token in chinese):
                 found.append(token)
-    return found + [m.group(1) for m in _english_pattern().finditer(text.casefold())]
+    return tuple(found + [m.group(1) for m in _english_pattern().finditer(text.casefold())])
 
 
 @lru_cache(maxsize=1024)
