@@ -291,6 +291,29 @@ class Catalog:
             same = main if main else same
         return same
 
+    def sibling(self, merchant_id: str, question: str, product: Product, version: int | None = None) -> Product | None:
+        """The product a follow-up names by a model number alone, in place of the one in focus
+        ("那600的呢" after "RO400多大尺寸"): of the products whose names hold the number, the one
+        whose other name pieces are most like the focus's (the RO600 unit, not the RO600's
+        filters), when one alone is."""
+        numbers = {n for n in re.findall(r"\d+(?:\.\d+)?", question) if len(n) >= 2}  # the 1 of "1L" is no model number
+        products = self.products(merchant_id, version)
+        if not numbers or not products:
+            return None
+
+        def holds(names: list[str]) -> bool:  # a number of the names, written alone or in a code (600G, RO600)
+            return any(re.search(rf"(?<![\d.]){re.escape(n)}(?![\d.])", name) for name in names for n in numbers)
+
+        parts = self._name_parts(merchant_id, products)
+        own = next((i for i, p in enumerate(products) if p.sku == product.sku), None)
+        if own is None or holds(product.names() + product.variant_names()):
+            return None  # the number is the focus's own, or one of its options' ("99枝的呢"): no other product is named
+        likeness = sorted(((len(parts.pieces[i] & parts.pieces[own]), i) for i, p in enumerate(products) if i != own and holds(p.names())),
+                          reverse=True)
+        if not likeness or likeness[0][0] == 0 or (len(likeness) > 1 and likeness[1][0] == likeness[0][0]):
+            return None
+        return products[likeness[0][1]]
+
     def names_other_product(self, merchant_id: str, product: Product, text: str, version: int | None = None) -> bool:
         """Whether a text (an FAQ row, a policy sentence) plainly names another of the shop's
         products, and nothing of this one: then it is about that product, whatever words it
@@ -832,12 +855,16 @@ def included_facts(product: Product, question: Question) -> list[tuple[str, str]
     if not thing:
         return []
     head = thing[-1]  # a compound ends in the thing it names: 瓶子 → 瓶 (玻璃瓶), 螃蟹 → 蟹 (大闸蟹)
-    held = []
+    held, whole = [], []
     for key, value in (product.data.get("facts") or {}).items():
         value = str(value)
         said = value if _INCLUDED.search(key) else "".join(value[m.end():] for m in _INCLUDED.finditer(value))
         if head in said:
             held.append((key, value))
+            if "".join(thing) in said:
+                whole.append((key, value))
+    if len(held) > 1 and len(whole) == 1:
+        return whole  # "包含假发吗": 不含：假发、鞋、道具, not 包含：…发饰 (the head 发 alone is in both)
     return held if len(held) == 1 else []
 
 
@@ -1120,7 +1147,11 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
         # "耶加海拔多高": 多高 is the form the altitude is asked in, not the product's height
         # ("链条小方包多重" still asks the bag's weight: 链条 is in its name).
         asked = [a for a in asked if not asked_by_form_only(a, question.text)]
-    by_value = included_facts(product, question) or _value_facts(product, question, matcher)
+    included = included_facts(product, question)
+    by_value = included or _value_facts(product, question, matcher)
+    if included and literal:
+        # "包含假发吗" names the key 包含, but the fact that says whether the wig is included is 不含.
+        literal = included + [kv for kv in literal if kv not in included and not _INCLUDED.search(kv[0])]
     if not asked and not literal:
         literal = by_value
     if not asked and not literal and _sizes_named(question.text) and _list_field(product.data, "sizes", lang):

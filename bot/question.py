@@ -56,7 +56,7 @@ ATTRIBUTES: tuple[Attribute, ...] = (
               ("产地", "原产", "origin")),
     Attribute("ingredients", "配料", ("配料", "成分", "原料", "添加剂", "ingredient", "contain"), ("配料", "成分", "原料", "ingredient")),
     Attribute("brand", "品牌", ("品牌", "牌子", "brand"), ("品牌", "brand")),
-    Attribute("power", "功率", ("功率", "多少瓦", "几瓦", "瓦数", "多少w", "power", "watt"), ("功率", "瓦", "power", "watt")),
+    Attribute("power", "功率", ("功率", "多少瓦", "几瓦", "瓦数", "多少w", "power", "watt", "wattage"), ("功率", "瓦", "power", "watt")),
     Attribute("battery", "续航", ("电池", "续航", "待机", "battery"), ("电池", "续航", "battery")),
     Attribute("temperature", "温度", ("温度", "几度", "temperature"), ("温度", "temperature")),
     Attribute("warranty", "保修", ("保修", "质保", "warranty", "guarantee"), ("保修", "质保", "warranty")),
@@ -323,7 +323,9 @@ def _names_colour(text: str) -> bool:
 
 def _has_cue(text: str, cue: str) -> bool:
     if cue.isascii():
-        return re.search(rf"(?<![a-z]){re.escape(cue)}", text) is not None
+        # The word or its inflections (costs, priced, weighs), not a longer word it begins
+        # (costume, agent, container, stockings).
+        return re.search(rf"(?<![a-z]){re.escape(cue)}(?:s|es|d|ed|ing)?(?![a-z])", text) is not None
     return cue in text
 
 

@@ -39,7 +39,7 @@ from bot.conversations import (
 from bot.events import record_event
 from bot.greeting import SuggestionChips
 from bot.safety import is_safety_report
-from bot.catalog import (FOCUS_SURENESS, LINK_THRESHOLD, MEANING_SURENESS, PART_SURENESS, Catalog, Product, about_focus, answer_facts, card_facts,
+from bot.catalog import (FOCUS_SURENESS, LINK_THRESHOLD, MEANING_SURENESS, PART_SURENESS, Catalog, Product, ProductLink, about_focus, answer_facts, card_facts,
                          covering_facts, exchange_stock, fact_confidence, fact_sentence, included_facts, named_by_option_only, names_a_key,
                          question_has_other_topic)
 from bot.extractive import AMBIGUOUS, ExtractiveAnswerer, consistent, unsure_answer
@@ -316,6 +316,9 @@ class ShopAssistant:
             # (a link less sure than the focus; "那个印花的呢" names another product, though);
             # "有黑玛瑙的吗" after the clover bracelet: the bracelet, not the necklace sold in 黑玛瑙.
             link = None
+        if (link is None and in_focus is not None and question.elliptical and asks_as_before(message)
+                and (sibling := self.catalog.sibling(merchant_id, message, in_focus, version)) is not None):
+            link = ProductLink(sibling, PART_SURENESS)  # "那600的呢" after the RO400: the RO600 unit, not its filters
         if link is not None and in_focus is not None and link.product is not in_focus and included_facts(in_focus, question):
             link = None  # "带气球吗" after the arch stand: whether the stand comes with balloons, not the balloons sold
         if link is not None and in_focus is not None and (question.elliptical or link.score < FOCUS_SURENESS):

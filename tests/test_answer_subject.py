@@ -230,3 +230,33 @@ def test_a_damage_story_asking_a_time_limit_is_not_answered_by_the_damage_how_to
         assert "补发" in ask(assistant, merchant, "快递压坏了 怎么办").reply
         limit = ask(assistant, merchant, "快递压坏了 多久内要找你们")
         assert "补发" not in limit.reply and limit.handoff is not None, limit.reply
+
+
+PURIFIERS = [
+    {"sku": "RO600", "title": "清泉源 RO反渗透净水器 600G 厨下式", "aliases": ["RO600"], "price": 2399, "specs": {"机身尺寸": "420×160×380mm"}},
+    {"sku": "RO400", "title": "清泉源 RO反渗透净水器 400G 厨下式", "aliases": ["RO400"], "price": 1599, "specs": {"机身尺寸": "380×150×360mm"}},
+    {"sku": "RO600-F", "title": "RO600净水器专用 RO膜滤芯 600G", "price": 499},
+    {"sku": "PITCHER", "title": "清泉源 滤水壶 3.5L", "price": 99, "skus": [{"sku": "P-35", "spec": "3.5L", "price": 99, "stock": 5},
+                                                                          {"sku": "P-50", "spec": "5L 带400ml冰格", "price": 139, "stock": 2}]},
+    {"sku": "COS", "title": "雷电将军cos服 定制款", "aliases": ["将军定制款"], "price": 468,
+     "specs": {"包含": "外袍、腰带、袖子、发饰", "不含": "假发、鞋、道具"}},
+]
+
+
+def test_a_model_number_alone_after_a_product_names_its_sibling_not_its_accessory(assistant):
+    with small_shop(assistant, "subject-sibling", PURIFIERS) as merchant:
+        first = assistant.handle(TurnRequest(merchant_id=merchant, message="RO400多大尺寸"))
+        assert "380×150×360" in first.reply
+        then = assistant.handle(TurnRequest(merchant_id=merchant, message="那600的呢", conversation_id=first.conversation_id))
+        assert "420×160×380" in then.reply and then.handoff is None, then.reply
+        # A number of the product's own options names no other product (400 is also the RO400's).
+        pitcher = assistant.catalog.find(merchant, "PITCHER")
+        assert assistant.catalog.sibling(merchant, "那400ml冰格的呢", pitcher) is None
+
+
+def test_whether_a_thing_is_included_is_answered_by_the_fact_that_names_it(assistant):
+    with small_shop(assistant, "subject-included", PURIFIERS) as merchant:
+        # The key 包含 is named, but 不含 is the fact that speaks of the wig (发饰 shares only 发).
+        assert "不含：假发" in ask(assistant, merchant, "将军定制款包含假发吗").reply
+        assert "腰带" in ask(assistant, merchant, "将军定制款包含腰带吗").reply
+

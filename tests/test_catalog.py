@@ -113,6 +113,13 @@ def test_a_leftover_word_is_another_topic_only_when_the_shops_faq_uses_it():
     assert "60cm" in answer_facts(analyse("逗猫棒杆子多长"), "zh", wand).reply
 
 
+def test_an_english_cue_is_a_word_or_its_inflection_not_the_start_of_a_longer_word():
+    assert asked_attributes("does the custom costume include shoes?") == []  # costume is no cost
+    assert asked_attributes("can i talk to an agent") == []  # nor agent an age
+    assert asked_attributes("what's the wattage") == ["power"]
+    assert asked_attributes("how much does it weigh") == ["weight"] and asked_attributes("are they priced per pair") == ["price"]
+
+
 def test_the_longer_cue_says_what_is_asked():
     assert asked_attributes("能装多重的猫") == ["load"]
     assert asked_attributes("how much weight can it hold") == ["load"]
