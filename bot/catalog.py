@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 
 import numpy as np
+from jieba import posseg
 from pypinyin import lazy_pinyin
 from sqlalchemy import select
 
@@ -1168,8 +1169,8 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
     if "colors" not in asked and _colour_unknown(question.text, product):
         return None  # "is the tackle box available in black?": its stock says nothing of black
     if (question.ask == "yes_no" and not set(asked) & {"colors", "sizes", "stock"} and not _MEASURE_ASKED.search(question.text)
-            and not by_value and _unexplained(_residual_words(replace(question, text=asking_clause(question.text)), product),
-                                              literal, matcher)):
+            and not by_value and (_unexplained(_residual_words(replace(question, text=asking_clause(question.text)), product),
+                                               literal, matcher) or _unheld_verbs(question, product, literal))):
         # "do you have the A5 notebook with lined pages": yes or no about a word the record
         # never states; its page count is no answer to that. ("多重啊 搬得动不" asks the
         # weight too: the shopper judges the rest from it.)
@@ -1182,6 +1183,23 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
     for key, value in literal:
         parts.append(fact_sentence(title, key, value, en))
     return FactAnswer(" ".join(parts) if en else "".join(parts), product, asked + [k for k, _ in literal])
+
+
+# Verbs too general to be what a yes/no question is about ("能用洗碗机吗", "能单独买吗").
+_LIGHT_VERBS = set("用买卖发到放装做拿带看说行来去送寄收戴穿")
+
+
+def _unheld_verbs(question: Question, product: Product, literal: list[tuple[str, str]]) -> list[str]:
+    """A one-character verb a yes/no question asks about ("胸垫能拆吗": 拆) that neither the
+    facts named nor the product's names hold: 胸垫：有 says there are pads, not that they come
+    out. (Content words leave out lone characters; the verb is the question here.)"""
+    if not literal or not is_cjk(question.text):
+        return []
+    held = " ".join(product.names() + [f"{k}{v}" for k, v in literal])
+    # Verbs only (jieba's part-of-speech tags): "噪音大不大", "鞋楦正吗" ask how it is, which
+    # the fact's value says (噪音：≤35dB).
+    return [w.word for w in posseg.cut(asking_clause(question.text)) if w.flag == "v" and len(w.word) == 1 and is_cjk(w.word)
+            and w.word not in _NO_TOPIC and w.word not in _LIGHT_VERBS and w.word not in held]
 
 
 def fact_sentence(title: str, key: str, value: object, en: bool) -> str:

@@ -240,6 +240,7 @@ PURIFIERS = [
                                                                           {"sku": "P-50", "spec": "5L 带400ml冰格", "price": 139, "stock": 2}]},
     {"sku": "COS", "title": "雷电将军cos服 定制款", "aliases": ["将军定制款"], "price": 468,
      "specs": {"包含": "外袍、腰带、袖子、发饰", "不含": "假发、鞋、道具"}},
+    {"sku": "BIKINI", "title": "比基尼三件套 度假风", "price": 189, "specs": {"胸垫": "有", "噪音": "无"}},
 ]
 
 
@@ -259,4 +260,11 @@ def test_whether_a_thing_is_included_is_answered_by_the_fact_that_names_it(assis
         # The key 包含 is named, but 不含 is the fact that speaks of the wig (发饰 shares only 发).
         assert "不含：假发" in ask(assistant, merchant, "将军定制款包含假发吗").reply
         assert "腰带" in ask(assistant, merchant, "将军定制款包含腰带吗").reply
+
+
+def test_a_yes_no_question_about_an_action_is_not_answered_by_a_fact_that_does_not_mention_it(assistant):
+    with small_shop(assistant, "subject-verb", PURIFIERS) as merchant:
+        assert "胸垫：有" in ask(assistant, merchant, "比基尼有胸垫吗").reply
+        removable = ask(assistant, merchant, "比基尼的胸垫能拆吗")  # 胸垫：有 says there are pads, not that they come out
+        assert "胸垫：有" not in removable.reply and removable.handoff is not None, removable.reply
 
