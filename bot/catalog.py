@@ -22,8 +22,8 @@ from sqlalchemy import select
 from bot.answerability import ASK_WORDS, QUANTITY, content_words
 from bot.extractive import TextVectors
 from bot.glosses import chinese_for, english_words, glosses, head_glosses, key_glosses, name_glosses, shares_word
-from bot.question import (ATTRIBUTE_BY_NAME, BARE_HOW_MUCH, COLOUR_WORDS, HOW_BIG_A_PACK, Question, analyse, asked_attributes, answer_fits, asked_by_form_only,
-                          asking_clause, asks_as_before, in_either_language, named_colours)
+from bot.question import (ATTRIBUTE_BY_NAME, ATTRIBUTE_DIMENSION, BARE_HOW_MUCH, COLOUR_WORDS, HOW_BIG_A_PACK, Question, analyse, asked_attributes, answer_fits, asked_by_form_only,
+                          asking_clause, asks_as_before, in_either_language, measurements, named_colours)
 from bot.replies import money
 from knowledge import repository
 from knowledge.facts import RESTOCK_KEY
@@ -1176,7 +1176,7 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
         # weight too: the shopper judges the rest from it.)
         return None
     for attribute in asked:
-        part = _attribute_reply(attribute, question, en, title, product, variant, currency)
+        part = _attribute_reply(attribute, question, en, title, product, variant, currency, matcher)
         if part is None:
             return None  # one asked attribute the record lacks: decline rather than half-answer
         parts.append(part)
@@ -1238,7 +1238,7 @@ def card_facts(question: Question, lang: str, product: Product, currency: str = 
 
 
 def _attribute_reply(attribute: str, question: Question, en: bool, title: str, product: Product, variant: dict | None,
-                     currency: str = "CNY") -> str | None:
+                     currency: str = "CNY", matcher: KeyMatcher | None = None) -> str | None:
     data = product.data
     lang = "en" if en else "zh"
     if attribute == "price":
@@ -1325,7 +1325,11 @@ def _attribute_reply(attribute: str, question: Question, en: bool, title: str, p
         return f"The {title} is made of {value}." if en else f"{title}的材质是{value}。"
     fact = _fact_for(product, attribute, question.text)
     if fact is None and attribute == "dimensions":
-        return _variant_measures(question.text, en, title, product, variant)
+        fact_by_variant = _variant_measures(question.text, en, title, product, variant)
+        if fact_by_variant is not None:
+            return fact_by_variant
+    if fact is None and matcher is not None:
+        fact = _measured_by_meaning(product, attribute, question.text, matcher)
     if fact is None:
         return None
     key, value = fact
@@ -1335,6 +1339,23 @@ def _attribute_reply(attribute: str, question: Question, en: bool, title: str, p
         return None  # "开封了能放多久" asks how long once opened, which 保质期 18个月 does not say
     label = ATTRIBUTE_BY_NAME[attribute].name.replace("_", " ")
     return f"The {title}'s {label} ({key}) is {value}." if en else f"{title}的{key}：{value}。"
+
+
+def _measured_by_meaning(product: Product, attribute: str, question: str, matcher: KeyMatcher) -> tuple[str, str] | None:
+    """The merchant's own word for a measured attribute ("how wide is the fleece" → 门幅：170cm,
+    a fabric's width by its trade name): of the facts whose value is in the attribute's measure
+    (a length for dimensions, a weight, a volume), the one whose key is clearly closest in
+    meaning to the question."""
+    dimension = ATTRIBUTE_DIMENSION.get(attribute)
+    facts = [(k, str(v)) for k, v in (product.data.get("facts") or {}).items() if dimension and dimension in measurements(str(v))]
+    if not facts:
+        return None
+    scores = matcher([k for k, _ in facts], _without_names(question, product) or question)  # "摇粒绒多宽": 多宽 against 门幅
+    order = np.argsort(-scores)
+    second = float(scores[order[1]]) if len(order) > 1 else 0.0
+    if scores[order[0]] >= KEY_MEANING and scores[order[0]] - second >= MEANING_MARGIN:
+        return facts[int(order[0])]
+    return None
 
 
 # Once opened: a shelf life that says nothing of opening answers the sealed pack's.

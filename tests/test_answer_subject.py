@@ -241,6 +241,7 @@ PURIFIERS = [
     {"sku": "COS", "title": "雷电将军cos服 定制款", "aliases": ["将军定制款"], "price": 468,
      "specs": {"包含": "外袍、腰带、袖子、发饰", "不含": "假发、鞋、道具"}},
     {"sku": "BIKINI", "title": "比基尼三件套 度假风", "price": 189, "specs": {"胸垫": "有", "噪音": "无"}},
+    {"sku": "FLEECE", "title": "双面摇粒绒 睡衣面料", "aliases": ["fleece"], "price": 22, "specs": {"门幅": "170cm", "起裁": "0.5米", "克重": "280g/㎡"}},
 ]
 
 
@@ -267,4 +268,12 @@ def test_a_yes_no_question_about_an_action_is_not_answered_by_a_fact_that_does_n
         assert "胸垫：有" in ask(assistant, merchant, "比基尼有胸垫吗").reply
         removable = ask(assistant, merchant, "比基尼的胸垫能拆吗")  # 胸垫：有 says there are pads, not that they come out
         assert "胸垫：有" not in removable.reply and removable.handoff is not None, removable.reply
+
+
+def test_a_measure_asked_is_read_from_the_merchants_own_word_for_it(assistant):
+    # 门幅 is a fabric's width: no everyday width word is in the key, but its value is a length
+    # and its meaning is clearly the closest; 起裁 (0.5米) is a length too, and not the width.
+    with small_shop(assistant, "subject-trade-word", PURIFIERS) as merchant:
+        assert "170cm" in ask(assistant, merchant, "how wide is the fleece").reply
+        assert "170cm" in ask(assistant, merchant, "摇粒绒多宽").reply
 
