@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 
+import jieba
 import numpy as np
 from jieba import posseg
 from pypinyin import lazy_pinyin
@@ -1004,8 +1005,21 @@ def _within_longer_name(question: str, named: Product, other: Product) -> bool:
     if held and all(any(h in run and len(run) > len(h) for run in runs) for h in held):
         return True
     # Or the other is named after it ("马丁靴替换鞋带" holds 马丁靴): a thing made for it,
-    # which the question names by more than that ("马丁靴的替换鞋带").
-    return bool(held) and all(any(h in n.casefold() and len(n) > len(h) for n in other.names()) for h in held)
+    # which the question names by more than that ("马丁靴的替换鞋带"): by whole words of the
+    # other's names that the named one's lack (鞋带; 挂耳 of 单品挂耳咖啡). "b10充电要多久" holds
+    # only 充电, part of the "X8/B10 原装充电器"'s word 充电器: it asks about the B10 itself.
+    own = " ".join(n.casefold() for n in named.names())
+    return (bool(held) and all(any(h in n.casefold() and len(n) > len(h) for n in other.names()) for h in held)
+            and any(run in q and run not in own for n in other.names() for run in _word_runs(n.casefold())))
+
+
+def _word_runs(name: str) -> set[str]:
+    """Runs of a name's characters (two or more, no space) that begin and end at its jieba
+    word boundaries: 充电器 and 原装充电器 of "原装充电器", never 充电."""
+    cuts = [0]
+    for word in jieba.lcut(name):
+        cuts.append(cuts[-1] + len(word))
+    return {name[i:j] for a, i in enumerate(cuts) for j in cuts[a + 1:] if j - i >= 2 and " " not in name[i:j]}
 
 
 def _longest_run_text(name: str, text: str) -> str:

@@ -612,6 +612,13 @@ def test_a_product_named_after_another_is_meant_when_the_question_names_more_of_
     assert _within_longer_name("马丁靴鞋带多少钱", boot, laces)
     assert _within_longer_name("马丁靴的替换鞋带多长", boot, laces)
     assert not _within_longer_name("马丁靴多少钱", laces, boot)
+    # A piece of the other's word (充电 of 充电器) names the thing itself, not the accessory.
+    board, charger = product("B10", "驰风B10 自平衡车", aliases=["B10"]), product("CHG", "X8/B10 原装充电器 42V 2A")
+    assert not _within_longer_name("b10充电要多久", board, charger)
+    assert _within_longer_name("b10的充电器多少钱", board, charger)
+    # A word jieba cuts into characters in the other's name is still a whole word of it (挂耳).
+    beans, drip = product("YGC", "耶加雪菲 单品咖啡豆", aliases=["耶加雪菲"]), product("DRIP", "耶加雪菲 单品挂耳咖啡 10片装")
+    assert _within_longer_name("耶加雪菲挂耳多少钱", beans, drip)
 
 
 SKIRT = product("SK", "明制马面裙 鹤鸣", variants=[{"name": "朱红 M", "stock": 5}, {"name": "朱红 L", "stock": 0, "restock": "预计4月20日补货"},
