@@ -16,7 +16,6 @@ from functools import cached_property, lru_cache
 
 import jieba
 import numpy as np
-from jieba import posseg
 from pypinyin import lazy_pinyin
 from sqlalchemy import select
 
@@ -24,7 +23,7 @@ from bot.answerability import ASK_WORDS, QUANTITY, content_words
 from bot.extractive import TextVectors
 from bot.glosses import chinese_for, english_words, glosses, head_glosses, key_glosses, name_glosses, shares_word
 from bot.question import (ATTRIBUTE_BY_NAME, ATTRIBUTE_DIMENSION, BARE_HOW_MUCH, COLOUR_WORDS, HOW_BIG_A_PACK, Question, analyse, asked_attributes, answer_fits, asked_by_form_only,
-                          asking_clause, asks_as_before, in_either_language, measurements, named_colours)
+                          asked_verbs, asking_clause, asks_as_before, in_either_language, measurements, named_colours)
 from bot.replies import money
 from knowledge import repository
 from knowledge.facts import RESTOCK_KEY
@@ -1199,21 +1198,13 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
     return FactAnswer(" ".join(parts) if en else "".join(parts), product, asked + [k for k, _ in literal])
 
 
-# Verbs too general to be what a yes/no question is about ("能用洗碗机吗", "能单独买吗").
-_LIGHT_VERBS = set("用买卖发到放装做拿带看说行来去送寄收戴穿")
-
-
 def _unheld_verbs(question: Question, product: Product, literal: list[tuple[str, str]]) -> list[str]:
-    """A one-character verb a yes/no question asks about ("胸垫能拆吗": 拆) that neither the
-    facts named nor the product's names hold: 胸垫：有 says there are pads, not that they come
-    out. (Content words leave out lone characters; the verb is the question here.)"""
+    """A verb a yes/no question asks about ("胸垫能拆吗": 拆) that neither the facts named nor
+    the product's names hold: 胸垫：有 says there are pads, not that they come out."""
     if not literal or not is_cjk(question.text):
         return []
     held = " ".join(product.names() + [f"{k}{v}" for k, v in literal])
-    # Verbs only (jieba's part-of-speech tags): "噪音大不大", "鞋楦正吗" ask how it is, which
-    # the fact's value says (噪音：≤35dB).
-    return [w.word for w in posseg.cut(asking_clause(question.text)) if w.flag == "v" and len(w.word) == 1 and is_cjk(w.word)
-            and w.word not in _NO_TOPIC and w.word not in _LIGHT_VERBS and w.word not in held]
+    return [v for v in asked_verbs(question.text) if v not in held]
 
 
 def fact_sentence(title: str, key: str, value: object, en: bool) -> str:

@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import Literal
 
 import jieba
+from jieba import posseg
 
 Ask = Literal["price", "stock", "offer", "duration", "deadline", "date", "time", "amount", "yes_no", "how", "where", "which", "other"]
 
@@ -389,6 +390,19 @@ _NUMBER = re.compile(r"\d|[一二两三四五六七八九十百千]")
 # A clock time that stamps a date ("6月1日 00:00 - 6月20日 23:59", "2026-12-12 10:00") says when
 # an event begins or ends, not the time of day asked ("几点前下单当天能发").
 _DATED_TIME = re.compile(rf"(?:{_CALENDAR_DATE})\s*\d{{1,2}}\s*[:：]\s*\d{{2}}")
+
+
+# Verbs too general to be what a yes/no question is about ("能用洗碗机吗", "能单独买吗"), and
+# the modal and linking verbs a question is asked with (能, 可, 要, 有, 是).
+_LIGHT_VERBS = set("用买卖发到放装做拿带看说行来去送寄收戴穿能可会要想有是在给问请让叫把被")
+
+
+def asked_verbs(text: str) -> list[str]:
+    """The one-character verbs a question asks about, by jieba's part-of-speech tags: 拆 of
+    "胸垫能拆吗", 退 of "定金能退吗"; not 大 of "噪音大不大" (how it is) nor 用 of "能用洗碗机吗".
+    Content words leave lone characters out, so these are checked on their own."""
+    return [w.word for w in posseg.cut(asking_clause(text)) if w.flag == "v" and re.fullmatch(r"[\u4e00-\u9fff]", w.word)
+            and w.word not in _LIGHT_VERBS]
 
 
 def answer_fits(ask: Ask, answer: str) -> bool:
