@@ -1424,7 +1424,8 @@ def _variant_measures(question: str, en: bool, title: str, product: Product, var
     return f"The {title}: {listed}." if en else f"{title}：{listed}。"
 
 
-_ASKS_RESTOCK = re.compile(r"补货|restock|back in stock", re.IGNORECASE)
+_ASKS_RESTOCK = re.compile(r"补货|(?:什么|啥)时候(?:能|会|才|再)?(?:有货|到货)|几号(?:能|会|才)?(?:有货|到货)|restock|back in stock|"
+                           r"when .*\b(?:in stock|available)\b", re.IGNORECASE)
 
 
 def _restock(product: Product, variant: dict | None = None) -> str | None:
@@ -1433,7 +1434,13 @@ def _restock(product: Product, variant: dict | None = None) -> str | None:
     if variant and variant.get("restock"):
         return str(variant["restock"])
     facts = product.data.get("facts") or {}
-    return next((str(v).strip() for k, v in facts.items() if RESTOCK_KEY.search(str(k)) and str(v).strip()), None)
+    keyed = next((str(v).strip() for k, v in facts.items() if RESTOCK_KEY.search(str(k)) and str(v).strip()), None)
+    if keyed is not None:
+        return keyed
+    # Or written in a remark ("备注：缺货 补货时间待定"): the part of it that says when (a
+    # date, or that none is set; "补货中" says nothing of when).
+    return next((part for v in facts.values() for part in re.split(r"[\s，,；;。]+", str(v))
+                 if RESTOCK_KEY.search(part) and re.search(r"\d|待定|未定|暂无|不确定", part)), None)
 
 
 def _restock_note(note: str | None, en: bool) -> str:

@@ -604,6 +604,13 @@ def test_a_colour_the_record_never_mentions_is_not_answered_by_its_stock():
     assert answer_facts(analyse("is the tackle box available in black?"), "en", black) is not None
 
 
+def test_a_restock_note_in_a_remark_answers_when_it_is_back_and_a_note_without_a_when_does_not():
+    scissors = product("SC", "10寸裁缝剪刀", stock=0, facts={"备注": "缺货 补货时间待定"})
+    assert "补货时间待定" in answer_facts(analyse("剪刀啥时候有货"), "zh", scissors).reply
+    net = product("NET", "碳素抄网 3米", stock=0, facts={"状态": "补货中"})
+    assert answer_facts(analyse("抄网啥时候补货"), "zh", net) is None  # 补货中 says nothing of when
+
+
 def test_a_product_named_after_another_is_meant_when_the_question_names_more_of_it():
     from bot.catalog import _within_longer_name
 
