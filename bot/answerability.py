@@ -133,6 +133,19 @@ def _shares_letters(word: str, tokens: set[str]) -> bool:
     return word.isascii() and any(t != word and t.isascii() and shares(t) for t in tokens)
 
 
+_NEGATIONS = set("未没不非无")
+
+
+def is_cjk_word(word: str) -> bool:
+    return re.fullmatch(r"[\u4e00-\u9fff]{2,}", word) is not None
+
+
+def _only_negated(word: str, text: str) -> bool:
+    """Every time the text says the word, a negation comes just before it (未开封, 不含)."""
+    at = [m.start() for m in re.finditer(re.escape(word), text)]
+    return bool(at) and all(i > 0 and text[i - 1] in _NEGATIONS for i in at)
+
+
 def _fits(question: Question, answer_text: str) -> bool:
     """The answer has the kind of fact asked, in the measurements asked, about the event asked."""
     return (answer_fits(question.ask, answer_text) and measurements_fit(question.text, answer_text)
@@ -190,6 +203,13 @@ def features(
     if pairs:  # (the candidate's word edges are gathered only when a question has such a word)
         ends, starts = {t[-1] for t in chunk_tokens if t} | _FUNCTION_CHARS, {t[0] for t in chunk_tokens if t} | _FUNCTION_CHARS
         chunk_tokens = chunk_tokens | {w for w in pairs if w[0] in ends and w[1] in starts}
+    # A word the answer says only as not being so (未开封 for "开封了能放多久") is not what it
+    # speaks of, unless the question says it so too ("没开封能退吗") or the row is asked about
+    # it (an FAQ "开封了还能退吗" answered "未开封的支持…"). To a yes/no question it is the
+    # answer ("新疆包邮吗" → "新疆不包邮").
+    negated = {w for w in words if question.ask != "yes_no" and w in chunk_tokens and is_cjk_word(w) and w not in (title_tokens or ())
+               and _only_negated(w, answer_text) and not _only_negated(w, question.text)}
+    chunk_tokens = chunk_tokens - negated
     held = [w for w in words if w in chunk_tokens]
     # (Nor does a word close to one of those pieces stand in for it: 付款 is close to 货到付款.)
     # An English word the shop never wrote ("paypal") is close to the candidate's words it

@@ -1364,7 +1364,7 @@ def _measured_by_meaning(product: Product, attribute: str, question: str, matche
 
 
 # Once opened: a shelf life that says nothing of opening answers the sealed pack's.
-_OPENED = re.compile(r"开封|开盖|开启|拆封|打开|开罐|开袋|\bopen(ed|ing)?\b", re.IGNORECASE)
+_OPENED = re.compile(r"(?<![未没不])(?:开封|开盖|开启|拆封|打开|开罐|开袋)|\bopen(ed|ing)?\b", re.IGNORECASE)  # not 未开封
 
 
 def _colour_unknown(question: str, product: Product) -> bool:
@@ -1424,8 +1424,7 @@ def _variant_measures(question: str, en: bool, title: str, product: Product, var
     return f"The {title}: {listed}." if en else f"{title}：{listed}。"
 
 
-_ASKS_RESTOCK = re.compile(r"补货|(?:什么|啥)时候(?:能|会|才|再)?(?:有货|到货)|几号(?:能|会|才)?(?:有货|到货)|restock|back in stock|"
-                           r"when .*\b(?:in stock|available)\b", re.IGNORECASE)
+_ASKS_RESTOCK = re.compile(r"补货|restock|back in stock", re.IGNORECASE)
 
 
 def _restock(product: Product, variant: dict | None = None) -> str | None:

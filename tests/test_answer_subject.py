@@ -277,3 +277,17 @@ def test_a_measure_asked_is_read_from_the_merchants_own_word_for_it(assistant):
         assert "170cm" in ask(assistant, merchant, "how wide is the fleece").reply
         assert "170cm" in ask(assistant, merchant, "摇粒绒多宽").reply
 
+
+def test_a_word_the_answer_only_negates_does_not_cover_the_question():
+    from bot.answerability import features
+    from bot.question import analyse
+
+    answer = "油漆质保以未开封24个月保质期为准。新疆、西藏地区不包邮。"
+    held = {"油漆", "质保", "未", "开封", "24", "个月", "保质期", "新疆", "西藏", "地区", "不", "包邮"}
+
+    def coverage(question: str, tokens: list[str]) -> float:
+        return features(analyse(question), tokens, {t: 1.0 for t in tokens}, held, answer, 0.5, 0.0, {}, set()).coverage
+
+    assert coverage("油漆开封了能放多久", ["油漆", "开封", "多久"]) == 0.5  # 未开封 is the other case
+    assert coverage("油漆没开封能放多久", ["油漆", "开封", "多久"]) == 1.0  # asked as the answer says it
+    assert coverage("新疆包邮吗", ["新疆", "包邮"]) == 1.0  # to a yes/no question the negation is the answer
