@@ -196,7 +196,13 @@ class Catalog:
              version: int | None = None) -> ProductLink | None:
         """The product the question names, if one clearly is named: by SKU, title or alias
         in its words, else (an English question about a product named in Chinese) by
-        meaning, when one product's name is clearly closer than every other's."""
+        meaning, when one product's name is clearly closer than every other's. Never a
+        product whose model number is another than the one asked ("mini 3" is no Mini 4)."""
+        found = self._link(merchant_id, question, query_vector, version)
+        return None if found is not None and _other_model(question, found.product) else found
+
+    def _link(self, merchant_id: str, question: str, query_vector: np.ndarray | None = None,
+              version: int | None = None) -> ProductLink | None:
         products = self.products(merchant_id, version)
         scored = sorted(((name_match(question, p), i) for i, p in enumerate(products)), reverse=True)
         parts = self._name_parts(merchant_id, products) if products else None
@@ -1021,6 +1027,26 @@ def _word_runs(name: str) -> set[str]:
     return {name[i:j] for a, i in enumerate(cuts) for j in cuts[a + 1:] if j - i >= 2 and " " not in name[i:j]}
 
 
+# A model named by a word and its number ("mini 3", "air3"): the word, the number (not a count
+# or a measure: "for 4 people", "5-6 pcs", "4k").
+_MODEL = re.compile(r"(?<![a-z])([a-z]{3,})\s*(\d+)(?![a-z\d.\-~]|\s*[克寸米升斤号件个天年月期片只套瓶盒包度瓦级码人])", re.IGNORECASE)
+_NOT_MODEL_WORDS = {"for", "with", "and", "the", "per", "than", "over", "under", "about", "size", "pack", "pcs", "set", "sets", "of",
+                    "only", "buy", "get", "have", "need", "want", "order", "ordered", "bought", "after", "within", "last", "first"}
+
+
+def _other_model(question: str, product: Product) -> bool:
+    """The question names a model ("mini 3") whose word the product's names give another
+    number ("Mini 4") and never this one."""
+    names = [n.casefold() for n in product.names() + product.variant_names()]
+    for word, number in _MODEL.findall(question.casefold()):
+        if word in _NOT_MODEL_WORDS:
+            continue
+        given = {m.group(1) for n in names for m in re.finditer(rf"(?<![a-z]){re.escape(word)}\s*(\d+)(?![\d.\-~])", n)}
+        if given and number not in given:
+            return True
+    return False
+
+
 def _longest_run_text(name: str, text: str) -> str:
     best = ""
     for i in range(len(name)):
@@ -1054,11 +1080,13 @@ def _variant_for(product: Product, question: str) -> dict | None:
     if whole:  # "iphone 16 pro" holds the names iPhone 16 and iPhone 16 Pro: the longer one
         return max(whole, key=lambda v: len(_squeeze(str(v["name"]))))
     scored = []
-    for variant in variants:
+    splits = [[_squeeze(p) for p in re.split(r"[\s/,，、()（）+|;；]+", str(v["name"]).casefold())] for v in variants]
+    for variant, parts in zip(variants, splits):
         best = 0
-        for part in re.split(r"[\s/,，、()（）+|;；]+", str(variant["name"]).casefold()):
-            part = _squeeze(part)
-            if not part or part in title:
+        for part in parts:
+            # A part the title also has names the product, unless only this option has it (the
+            # "205/55R16" of a tyre titled in its first size, sold in two more).
+            if not part or (part in title and sum(part in other for other in splits) != 1):
                 continue
             if part in q and (len(part) >= 2 or part.isdigit()):
                 run = len(part) + 1  # a whole part ("1段", "4kg") says more than a run of one
@@ -1066,8 +1094,8 @@ def _variant_for(product: Product, question: str) -> dict | None:
                 shared = _longest_run_text(part, q)
                 run = len(shared) if len(shared) >= 2 and shared not in title else 0
             elif (number := re.search(r"\d+(?:\.\d+)?", part)) and len(number.group()) >= 2 and re.search(
-                    rf"(?<![\d.]){re.escape(number.group())}(?![\d.])", q):
-                run = len(number.group()) + 1  # "EU42.5" named as "42.5"
+                    rf"(?<![\d.]){re.escape(number.group())}(?![\d.])", q) and len(re.findall(r"\d+(?:\.\d+)?", part)) == 1:
+                run = len(number.group()) + 1  # "EU42.5" named as "42.5" (but "55R17" is a code, not its 55)
             else:
                 run = 0
             best += run  # "16 pro max": pro and max, against the Pro's pro alone

@@ -611,6 +611,27 @@ def test_a_restock_note_in_a_remark_answers_when_it_is_back_and_a_note_without_a
     assert answer_facts(analyse("抄网啥时候补货"), "zh", net) is None  # 补货中 says nothing of when
 
 
+def test_a_size_code_names_the_option_that_has_it_even_when_the_title_gives_it_too():
+    from bot.catalog import _variant_for
+
+    tyre = product("P4", "米其林轮胎 浩悦4 205/55R16 91V", variants=[{"name": "205/55R16 91V", "price": 569},
+                                                             {"name": "215/55R17 94V", "price": 689}])
+    assert _variant_for(tyre, "浩悦4 205/55R16多少钱一条")["price"] == 569  # not the 17" by the 55 of 55R17
+    assert _variant_for(tyre, "浩悦4 215/55R17多少钱")["price"] == 689
+    shoe = product("RUN", "缓震跑步鞋", variants=[{"name": "白灰色 EU42"}, {"name": "白灰色 EU42.5"}])
+    assert _variant_for(shoe, "白色42.5有吗")["name"] == "白灰色 EU42.5"
+
+
+def test_a_model_number_the_product_does_not_have_names_another_model():
+    from bot.catalog import _other_model
+
+    drone = product("M4", "翎鹰 Mini 4 航拍无人机 249克", aliases=["mini4"])
+    assert _other_model("mini 3还有卖吗", drone)
+    assert not _other_model("mini4电池多久", drone) and not _other_model("mini 4多少钱", drone)
+    tent = product("TENT", "Pop-up Tent for 3-4 People")
+    assert not _other_model("how much is the pop-up tent for 4 people", tent)  # a count, not a model
+
+
 def test_a_product_named_after_another_is_meant_when_the_question_names_more_of_it():
     from bot.catalog import _within_longer_name
 
