@@ -696,8 +696,8 @@ def name_match(question: str, product: Product) -> float:
     best = 0.0
     for name in product.names():
         n = name.casefold().strip()
-        if len(n) >= 2 and n in q:
-            return 1.0
+        if len(n) >= 2 and n in q and not (n.isascii() and not re.search(rf"(?<![a-z0-9]){re.escape(n)}(?![a-z0-9])", q)):
+            return 1.0  # (a code only as a whole: "1500" is not named by "eb1500", nor "x8" by "x8pro")
         if is_cjk(n):
             core = re.sub(r"[\s\d０-９a-z（）()【】\[\]/+.-]+", "", n)  # "每日坚果750g" → "每日坚果"
             if len(core) < 2:

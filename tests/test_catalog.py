@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.catalog import NameParts, Product, answer_facts, exchange_stock, question_has_other_topic
+from bot.catalog import NameParts, Product, answer_facts, exchange_stock, name_match, question_has_other_topic
 from bot.question import analyse, asked_attributes
 
 
@@ -620,6 +620,12 @@ def test_a_size_code_names_the_option_that_has_it_even_when_the_title_gives_it_t
     assert _variant_for(tyre, "浩悦4 215/55R17多少钱")["price"] == 689
     shoe = product("RUN", "缓震跑步鞋", variants=[{"name": "白灰色 EU42"}, {"name": "白灰色 EU42.5"}])
     assert _variant_for(shoe, "白色42.5有吗")["name"] == "白灰色 EU42.5"
+
+
+def test_a_code_name_is_named_only_whole():
+    station = product("E1500", "驰能 E1500 户外电源", aliases=["E1500", "1500"])
+    assert name_match("e1500多少钱", station) == 1.0 and name_match("1500多少钱", station) == 1.0
+    assert name_match("price of the expansion battery EB1500?", station) < 1.0  # 1500 is inside EB1500
 
 
 def test_a_model_number_the_product_does_not_have_names_another_model():
