@@ -963,7 +963,7 @@ def _without_names(text: str, product: Product) -> str:
     of two or more English words, that one of its names also has."""
     names = [n.casefold() for n in product.names()]
     text = _without_name(text.casefold(), " ".join(names))
-    words = text.split()
+    words = re.sub(r"[?？!！,，.。]+(?=\s|$)", " ", text).split()  # "wall fabric?" holds the name's "wall fabric"
     out, i = [], 0
     while i < len(words):
         j = i + 1

@@ -628,6 +628,11 @@ def test_a_code_name_is_named_only_whole():
     assert name_match("price of the expansion battery EB1500?", station) < 1.0  # 1500 is inside EB1500
 
 
+def test_an_attribute_word_inside_the_products_name_asks_nothing_also_before_a_question_mark():
+    fabric = product("WB", "无缝宽幅墙布", title_en="Seamless Wide Wall Fabric", facts={"材质": "涤纶提花", "起订量": "10平方米起订"})
+    assert answer_facts(analyse("min order for the seamless wall fabric?"), "en", fabric) is None  # not its 材质
+
+
 def test_a_model_number_the_product_does_not_have_names_another_model():
     from bot.catalog import _other_model
 
