@@ -1211,7 +1211,7 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
         return None  # "is the tackle box available in black?": its stock says nothing of black
     if (question.ask == "yes_no" and not set(asked) & {"colors", "sizes", "stock"} and not _MEASURE_ASKED.search(question.text)
             and not by_value and (_unexplained(_residual_words(replace(question, text=asking_clause(question.text)), product),
-                                               literal, matcher) or _unheld_verbs(question, product, literal))):
+                                               literal, matcher) or _unheld_verbs(question, product, literal, asked))):
         # "do you have the A5 notebook with lined pages": yes or no about a word the record
         # never states; its page count is no answer to that. ("多重啊 搬得动不" asks the
         # weight too: the shopper judges the rest from it.)
@@ -1226,12 +1226,14 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
     return FactAnswer(" ".join(parts) if en else "".join(parts), product, asked + [k for k, _ in literal])
 
 
-def _unheld_verbs(question: Question, product: Product, literal: list[tuple[str, str]]) -> list[str]:
-    """A verb a yes/no question asks about ("胸垫能拆吗": 拆) that neither the facts named nor
-    the product's names hold: 胸垫：有 says there are pads, not that they come out."""
-    if not literal or not is_cjk(question.text):
+def _unheld_verbs(question: Question, product: Product, literal: list[tuple[str, str]], asked: list[str] = ()) -> list[str]:
+    """A verb a yes/no question asks about ("胸垫能拆吗": 拆; "电池能换吗": 换) that neither the
+    facts named or asked (电池容量：640Wh) nor the product's names hold: 胸垫：有 says there are
+    pads, not that they come out."""
+    facts = literal + [fact for a in asked if (fact := _fact_for(product, a, question.text)) is not None]
+    if not facts or not is_cjk(question.text):
         return []
-    held = " ".join(product.names() + [f"{k}{v}" for k, v in literal])
+    held = " ".join(product.names() + [f"{k}{v}" for k, v in facts])
     return [v for v in asked_verbs(question.text) if v not in held]
 
 

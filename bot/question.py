@@ -395,14 +395,16 @@ _DATED_TIME = re.compile(rf"(?:{_CALENDAR_DATE})\s*\d{{1,2}}\s*[:：]\s*\d{{2}}"
 # Verbs too general to be what a yes/no question is about ("能用洗碗机吗", "能单独买吗"), and
 # the modal and linking verbs a question is asked with (能, 可, 要, 有, 是).
 _LIGHT_VERBS = set("用买卖发到放装做拿带看说行来去送寄收戴穿能可会要想有是在给问请让叫把被")
+_MODALS = set("能可会要想")
 
 
 def asked_verbs(text: str) -> list[str]:
     """The one-character verbs a question asks about, by jieba's part-of-speech tags: 拆 of
     "胸垫能拆吗", 退 of "定金能退吗"; not 大 of "噪音大不大" (how it is) nor 用 of "能用洗碗机吗".
     Content words leave lone characters out, so these are checked on their own."""
-    return [w.word for w in posseg.cut(asking_clause(text)) if w.flag == "v" and re.fullmatch(r"[\u4e00-\u9fff]", w.word)
-            and w.word not in _LIGHT_VERBS]
+    verbs = [w.word[1:] if len(w.word) == 2 and w.word[0] in _MODALS else w.word  # 能换: 换
+             for w in posseg.cut(asking_clause(text)) if w.flag == "v"]
+    return [v for v in verbs if re.fullmatch(r"[\u4e00-\u9fff]", v) and v not in _LIGHT_VERBS]
 
 
 def answer_fits(ask: Ask, answer: str) -> bool:

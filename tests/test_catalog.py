@@ -633,6 +633,12 @@ def test_an_attribute_word_inside_the_products_name_asks_nothing_also_before_a_q
     assert answer_facts(analyse("min order for the seamless wall fabric?"), "en", fabric) is None  # not its 材质
 
 
+def test_a_yes_no_question_about_what_can_be_done_with_an_attribute_is_not_answered_by_its_value():
+    station = product("E600", "驰能 E600 户外电源", facts={"电池容量": "640Wh"})
+    assert "640Wh" in answer_facts(analyse("E600电池多大容量"), "zh", station).reply
+    assert answer_facts(analyse("E600电池能换吗"), "zh", station) is None  # 能换: whether it is replaceable
+
+
 def test_a_model_number_the_product_does_not_have_names_another_model():
     from bot.catalog import _other_model
 
