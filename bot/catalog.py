@@ -1220,7 +1220,8 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
         part = _attribute_reply(attribute, question, en, title, product, variant, currency, matcher)
         if part is None:
             return None  # one asked attribute the record lacks: decline rather than half-answer
-        parts.append(part)
+        if part not in parts:  # (two attributes asked may be one fact: 电池容量 is the battery and a capacity)
+            parts.append(part)
     for key, value in literal:
         parts.append(fact_sentence(title, key, value, en))
     return FactAnswer(" ".join(parts) if en else "".join(parts), product, asked + [k for k, _ in literal])
