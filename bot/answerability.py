@@ -136,7 +136,7 @@ def _shares_letters(word: str, tokens: set[str]) -> bool:
 _NEGATIONS = set("未没不非无")
 
 
-def is_cjk_word(word: str) -> bool:
+def _cjk_word(word: str) -> bool:
     return re.fullmatch(r"[\u4e00-\u9fff]{2,}", word) is not None
 
 
@@ -207,7 +207,7 @@ def features(
     # speaks of, unless the question says it so too ("没开封能退吗") or the row is asked about
     # it (an FAQ "开封了还能退吗" answered "未开封的支持…"). To a yes/no question it is the
     # answer ("新疆包邮吗" → "新疆不包邮").
-    negated = {w for w in words if question.ask != "yes_no" and w in chunk_tokens and is_cjk_word(w) and w not in (title_tokens or ())
+    negated = {w for w in words if question.ask != "yes_no" and w in chunk_tokens and _cjk_word(w) and w not in (title_tokens or ())
                and _only_negated(w, answer_text) and not _only_negated(w, question.text)}
     chunk_tokens = chunk_tokens - negated
     held = [w for w in words if w in chunk_tokens]
