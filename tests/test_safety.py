@@ -28,6 +28,8 @@ from bot.safety import is_safety_report
         "拉杆突然断了 把我手划了个大口子 流了好多血",
         "登山杖锁扣突然松了 我摔了一跤脚扭了",  # a fall in use
         "the pole lock slipped and I fell",
+        "机器外壳烫得把孩子手烫红了",  # a burn, however mild
+        "开了两天轮子松了差点掉",  # a near accident
     ],
 )
 def test_a_report_of_harm_is_a_safety_report(text):
@@ -39,7 +41,7 @@ def test_a_report_of_harm_is_a_safety_report(text):
     ["敏感肌会不会过敏", "花生过敏能吃这个吗", "is it safe if it gets hot?", "does this cause allergies?", "退货运费谁出",
      "刺痛吗 敏感肌能用吗", "跑步机会不会摔倒", "is it itchy?", "小零件会不会被孩子吞下去", "can my dog swallow the squeaker?",
      "猪肉脯有啥过敏原", "箱子把手划了一下", "包装划破了", "can my baby put it in his mouth?", "鱼油吃完老打嗝 嘴里一股鱼腥味",
-     "手机摔了一下", "这个椅子会不会摔倒"],
+     "手机摔了一下", "这个椅子会不会摔倒", "差点就买错了"],
 )
 def test_a_question_before_anything_happened_is_not(text):
     assert not is_safety_report(text)
