@@ -309,7 +309,7 @@ class Catalog:
             return None
 
         def holds(names: list[str]) -> bool:  # a number of the names, written alone or in a code (600G, RO600)
-            return any(re.search(rf"(?<![\d.]){re.escape(n)}(?![\d.])", name) for name in names for n in numbers)
+            return any(_says_number(name, n) for name in names for n in numbers)
 
         parts = self._name_parts(merchant_id, products)
         own = next((i for i, p in enumerate(products) if p.sku == product.sku), None)
@@ -1047,6 +1047,11 @@ def _other_model(question: str, product: Product) -> bool:
     return False
 
 
+def _says_number(text: str, number: str) -> bool:
+    """The text has the number whole: 42.5 in "白色42.5", 600 in "RO600"; not 42 in "42.5"."""
+    return re.search(rf"(?<![\d.]){re.escape(number)}(?![\d.])", text) is not None
+
+
 def _longest_run_text(name: str, text: str) -> str:
     best = ""
     for i in range(len(name)):
@@ -1093,9 +1098,8 @@ def _variant_for(product: Product, question: str) -> dict | None:
             elif is_cjk(part):
                 shared = _longest_run_text(part, q)
                 run = len(shared) if len(shared) >= 2 and shared not in title else 0
-            elif (number := re.search(r"\d+(?:\.\d+)?", part)) and len(number.group()) >= 2 and re.search(
-                    rf"(?<![\d.]){re.escape(number.group())}(?![\d.])", q) and len(re.findall(r"\d+(?:\.\d+)?", part)) == 1:
-                run = len(number.group()) + 1  # "EU42.5" named as "42.5" (but "55R17" is a code, not its 55)
+            elif len(numbers := re.findall(r"\d+(?:\.\d+)?", part)) == 1 and len(numbers[0]) >= 2 and _says_number(q, numbers[0]):
+                run = len(numbers[0]) + 1  # "EU42.5" named as "42.5" (but "55R17" is a code, not its 55)
             else:
                 run = 0
             best += run  # "16 pro max": pro and max, against the Pro's pro alone
@@ -1227,7 +1231,7 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
     return FactAnswer(" ".join(parts) if en else "".join(parts), product, asked + [k for k, _ in literal])
 
 
-def _unheld_verbs(question: Question, product: Product, literal: list[tuple[str, str]], asked: list[str] = ()) -> list[str]:
+def _unheld_verbs(question: Question, product: Product, literal: list[tuple[str, str]], asked: list[str]) -> list[str]:
     """A verb a yes/no question asks about ("胸垫能拆吗": 拆; "电池能换吗": 换) that neither the
     facts named or asked (电池容量：640Wh) nor the product's names hold: 胸垫：有 says there are
     pads, not that they come out."""
