@@ -49,6 +49,7 @@ MEANING_SURENESS = 0.6  # a follow-up about the product in focus ("还有货吗"
 # Linking by a distinctive part of a name ("龙井明前" → 西湖龙井 明前特级; "幼猫粮" → 鸡肉蛋黄全价幼猫粮):
 # the name pieces the question holds, each weighted by how few products share it.
 PART_SURENESS = 0.62
+CODED_NAME_MATCH = 0.9  # a name's words without the code that names it ("4K投影仪" by 投影仪)
 GLOSS_WEIGHT = 0.5  # a name piece that is only a dictionary gloss counts half
 
 
@@ -329,9 +330,10 @@ class Catalog:
         products = self.products(merchant_id, version)
         parts = self._name_parts(merchant_id, products)
         own = next((i for i, p in enumerate(products) if p.sku == product.sku), None)
-        if own is None or parts.named(own, text) or name_match(text, product) >= 1.0:
+        if own is None or parts.named(own, text) or name_match(text, product, codes=False) >= 1.0:
             return False
-        return any(i != own and (parts.named(i, text) >= 2 or name_match(text, other) >= 1.0) for i, other in enumerate(products))
+        return any(i != own and (parts.named(i, text) >= 2 or name_match(text, other, codes=False) >= 1.0)
+                   for i, other in enumerate(products))
 
     def plainly_named(self, merchant_id: str, text: str, version: int | None = None) -> Product | None:
         """The one product a text (a question and the FAQ answer to it) plainly names, if it
@@ -344,7 +346,8 @@ class Catalog:
         # names are not all matched against every answer).
         pieces = {p for p in _pieces(text) if not (len(p) == 1 and p.isdigit())}  # "发货后1-2天" names no "1盒100张"
         named = [products[i] for i in parts.sharing(pieces)
-                 if sum(parts.count[p] == 1 for p in pieces & parts.pieces[i]) >= 2 or name_match(text, products[i]) >= 1.0]
+                 if sum(parts.count[p] == 1 for p in pieces & parts.pieces[i]) >= 2
+                 or name_match(text, products[i], codes=False) >= 1.0]
         return named[0] if len(named) == 1 else None
 
     def names_it(self, product: Product) -> Callable[[list[str]], list[bool]]:
@@ -687,9 +690,12 @@ def _clauses(text: str) -> list[str]:
     return [c for c in _CLAUSE.split(text) if c.strip()]
 
 
-def name_match(question: str, product: Product) -> float:
+def name_match(question: str, product: Product, codes: bool = True) -> float:
     """How surely the question names the product: 1.0 for its SKU or a full name; else the
-    share of its name found in the question (characters for Chinese, words for English)."""
+    share of its name found in the question (characters for Chinese, words for English).
+    ``codes``: a Chinese name's model code must be there too ("P1投影仪" is not named by
+    投影仪); a text that names the thing by its kind (an FAQ row on 智能手表) is told apart
+    without it."""
     q = question.casefold()
     if re.search(rf"(?<![a-z0-9]){re.escape(product.sku.casefold())}(?![a-z0-9])", q):
         return 1.0
@@ -703,7 +709,13 @@ def name_match(question: str, product: Product) -> float:
             if len(core) < 2:
                 continue
             if core in q:
-                return 1.0
+                # "每日坚果750g" is named by 每日坚果: a measure only tells a pack. Not "4K投影仪"
+                # by 投影仪, nor "P1投影仪" by it: the code is what names this one.
+                coded = re.findall(r"[a-z0-9]+", _MEASURE.sub("", n))
+                if not codes or all(re.search(rf"(?<![a-z0-9]){c}(?![a-z0-9])", q) for c in coded):
+                    return 1.0  # ("RO600 2号滤芯" by "RO600的2号滤芯": its codes are all there)
+                best = max(best, CODED_NAME_MATCH)
+                continue
             # The longest run of the name found in the question, against the name's length:
             # "坚果礼盒" names "每日坚果礼盒" well, one shared character "盒" does not.
             run = len(_longest_run_text(core, q))
@@ -1220,6 +1232,9 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
         # never states; its page count is no answer to that. ("多重啊 搬得动不" asks the
         # weight too: the shopper judges the rest from it.)
         return None
+    if (question.ask == "yes_no" and not set(asked) & {"colors", "sizes", "stock", "price"}
+            and not _ASKS_VALUE.search(question.text) and _unheld_numbers(question, product, literal, asked)):
+        return None
     for attribute in asked:
         part = _attribute_reply(attribute, question, en, title, product, variant, currency, matcher)
         if part is None:
@@ -1240,6 +1255,34 @@ def _unheld_verbs(question: Question, product: Product, literal: list[tuple[str,
         return []
     held = " ".join(product.names() + [f"{k}{v}" for k, v in facts])
     return [v for v in asked_verbs(question.text) if v not in held]
+
+
+# A number a yes/no question names as the thing's value ("有22姆米的吗", "4排扣的有吗"), not a
+# time the shopper counts ("买了20天"), an amount of money or a rank.
+_NAMED_NUMBER = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)(?![\d.])(?!\s*(?:个)?\s*(?:天|日|周|星期|个?月|年|小时|分钟|元|块|号|楼|层|"
+                           r"days?|weeks?|months?|years?|hours?|yuan)\b)", re.IGNORECASE)
+_RANGE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:-|~|～|—|至|到)\s*(\d+(?:\.\d+)?)")
+
+
+_ASKS_VALUE = re.compile(r"多少|几|什么|啥|哪|how (much|many|big|long|tall|heavy|wide)|\bwhat\b|\bwhich\b", re.IGNORECASE)
+
+
+def _unheld_numbers(question: Question, product: Product, literal: list[tuple[str, str]], asked: list[str]) -> list[str]:
+    """A number a yes/no question asks about that neither the facts named or asked nor the
+    product's names hold, nor a range in them takes in: "真丝双绉有22姆米的吗" against
+    姆米：16姆米 — the record says 16, not that there is no 22 (another option may be sold)."""
+    facts = literal + [fact for a in asked if (fact := _fact_for(product, a, question.text)) is not None]
+    if not facts:
+        return []
+    held = " ".join(product.names() + product.variant_names() + [f"{k} {v}" for k, v in facts])
+    ranges = [(float(a), float(b)) for a, b in _RANGE.findall(held)]
+    text = asking_clause(question.text)
+
+    def within(n: str) -> bool:  # "凯美瑞20款" is the 2020 model: 20 as a year too
+        years = [float(n), 2000 + float(n)] if re.search(rf"(?<![\d.]){n}\s*年?款", text) and len(n) == 2 else [float(n)]
+        return any(a <= y <= b for a, b in ranges for y in years) or any(_says_number(held, str(int(y))) for y in years)
+
+    return [n for n in _NAMED_NUMBER.findall(text) if not _says_number(held, n) and not within(n)]
 
 
 def fact_sentence(title: str, key: str, value: object, en: bool) -> str:

@@ -816,3 +816,26 @@ def test_an_attribute_word_inside_the_products_own_name_is_not_asked():
     bank = product("PB", "磁吸无线充电宝 10000mAh", title_en="Magnetic Power Bank 10000mAh", facts={"重量": "约215g", "容量": "10000mAh"})
     fact = answer_facts(analyse("whats the weight of the magnetic power bank"), "en", bank)
     assert fact is not None and "215g" in fact.reply  # its weight; "power" is its name, no attribute missing
+
+
+def test_a_chinese_name_is_named_in_full_only_with_its_model_code():
+    projector = product("P1", "光屿 P1 智能投影仪", aliases=["P1投影仪", "1080P投影仪"])
+    laser = product("P1PRO", "光屿 P1 Pro 激光投影仪", aliases=["P1 Pro", "4K投影仪"])
+    assert name_match("亲 P1投影仪多少钱", projector) == 1.0
+    assert name_match("亲 P1投影仪多少钱", laser) < 1.0  # 投影仪 without 4K names every projector
+    assert name_match("4K投影仪多少钱", laser) == 1.0
+    filter_2 = product("F2", "RO600净水器专用 2号RO膜滤芯", aliases=["RO600 2号滤芯"])
+    assert name_match("RO600的2号滤芯多少钱", filter_2) == 1.0
+    nuts = product("NUT", "每日坚果 混合果仁", aliases=["每日坚果750g"])
+    assert name_match("每日坚果多少钱", nuts) == 1.0  # a measure only tells the pack
+
+
+def test_a_yes_no_about_a_number_the_fact_does_not_hold_is_declined():
+    silk = product("S16", "16姆米真丝双绉 桑蚕丝面料", facts={"姆米": "16姆米"})
+    assert answer_facts(analyse("真丝双绉有22姆米的吗"), "zh", silk) is None
+    assert "16姆米" in answer_facts(analyse("真丝双绉有16姆米的吗"), "zh", silk).reply
+    mats = product("MAT", "全包围脚垫", facts={"适配车型": "丰田 凯美瑞 2018-2024"})
+    assert answer_facts(analyse("凯美瑞20款能用这个不"), "zh", mats) is not None  # the 2020 model, within the range
+    assert answer_facts(analyse("凯美瑞12款能用这个不"), "zh", mats) is None
+    mini = product("MINI", "口袋投影仪", facts={"分辨率": "854×480"})
+    assert "854×480" in answer_facts(analyse("分辨率多少 是1080p的吗"), "zh", mini).reply  # the value asked answers it
