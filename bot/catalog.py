@@ -878,6 +878,8 @@ def included_facts(product: Product, question: Question) -> list[tuple[str, str]
     for key, value in (product.data.get("facts") or {}).items():
         value = str(value)
         said = value if _INCLUDED.search(key) else "".join(value[m.end():] for m in _INCLUDED.finditer(value))
+        if head in key and _INCLUDED.match(value.strip()):
+            said = key  # "软管：不含" keys the thing and says whether it comes with it
         if head in said:
             held.append((key, value))
             if "".join(thing) in said:
@@ -1574,10 +1576,14 @@ def _only_colours(pieces: set[str]) -> bool:
 
 
 def _colour_variants(product: Product) -> list[str]:
-    """The variants' names, when every variant is named by a colour."""
+    """The variants' names, when every variant is named by a colour; or, when two or more
+    are and the rest are bundles or finishes (云白, 曜黑, 户外套装), those two or more."""
     names = [str(v.get("name") or "").strip() for v in product.data.get("variants") or []]
-    if names and all(n.endswith("色") or any(w in n.casefold() for w in _PLAIN_COLOURS) for n in names):
+    coloured = [n for n in names if n.endswith("色") or any(w in n.casefold() for w in _PLAIN_COLOURS)]
+    if names and len(coloured) == len(names):
         return names
+    if len(coloured) >= 2 and not any(re.search(r"\d", n) for n in names):
+        return coloured
     return []
 
 

@@ -39,7 +39,7 @@ ATTRIBUTES: tuple[Attribute, ...] = (
                               "还剩", "剩几", "剩多少", "补货", "in stock", "available", "sold out", "stock", "out of stock", "restock",
                               "are left", "left in", "how many left", "any left"), ("库存", "stock")),
     Attribute("sizes", "尺码", ("尺码", "码数", "几码", "几个码", "什么码", "哪些码", "sizes", "what size"), ("尺码", "码", "size")),
-    Attribute("colors", "颜色", ("颜色", "什么色", "几种色", "哪些色", "色号", "colour", "color", "shade"), ("颜色", "色", "color", "colour", "shade")),
+    Attribute("colors", "颜色", ("颜色", "什么色", "几种色", "几个色", "几色", "哪些色", "啥色", "色号", "colour", "color", "shade"), ("颜色", "色", "color", "colour", "shade")),
     Attribute("material", "材质", ("材质", "面料", "材料", "料子", "什么料", "什么做的", "啥做的", "material", "fabric", "made of", "made from"),
               ("材质", "面料", "材料", "material", "fabric")),
     Attribute("weight", "重量", ("重量", "多重", "净重", "几斤", "多少克", "多少斤", "重不重", "净含量", "weight", "how heavy", "weigh"),
@@ -80,7 +80,10 @@ _OFFER = re.compile(r"(有|是)(啥|什么|哪些)(活动|优惠|福利)|有(没
                     r"\b(what|any) (deals|promotions?|discounts?|offers?)\b|how much (off|discount)", re.IGNORECASE)
 # A time of day ("几点前下单能当天发", "what's the cutoff time"): answered by a clock time, not
 # by "48小时内发货".
-_TIME = re.compile(r"几点|什么时间点|what time|cut-?off|截单")
+# Whether an order ships today asks the day's cut-off time ("下午5点拍的 今天能发不").
+_SHIPS_TODAY = (r"(?:今天|当天|今日|今晚)\s*(?:还)?(?:能|可以|会)?\s*(?:发|寄出)|"
+                r"\b(?:ship|dispatch|send)(?:ped|s)?(?: out| it)? (?:today|the same day|same day)\b")
+_TIME = re.compile(r"几点|什么时间点|what time|cut-?off|截单|" + _SHIPS_TODAY, re.IGNORECASE)
 # A spending threshold ("满多少包邮", "how much to get free shipping"): answered by an amount
 # of money, not by any figure ("18K金商品发顺丰").
 _THRESHOLD = re.compile(r"满多少|多少钱?(才|可以|能)?(包邮|免邮|起送|发顺丰|免运费)|how much .*\b(for|to get|to qualify for) free", re.IGNORECASE)
@@ -206,6 +209,9 @@ PRICE_DROP_QUESTION = {"zh": "买了以后降价了能补差价吗？", "en": "T
 _STALLED = re.compile(r"(物流|快递|包裹|单号).{0,8}(没动|不动|没更新|不更新|没变|停了|卡住|没有更新)"
                       r"|tracking.{0,20}(hasn'?t|has not|not|didn'?t|did not) (moved|updated|changed)|stuck in transit", re.IGNORECASE)
 STALLED_QUESTION = {"zh": "物流信息好几天不更新怎么办？", "en": "My tracking hasn't updated for days. What should I do?"}
+# Whether an order paid at some hour goes out today: the shop's same-day cut-off.
+_PAID_TODAY = re.compile(_SHIPS_TODAY, re.IGNORECASE)
+CUTOFF_QUESTION = {"zh": "几点前付款当天发货？", "en": "What is the cut-off time for same-day dispatch?"}
 
 
 def as_asked(text: str, lang: str) -> str | None:
@@ -219,10 +225,11 @@ def as_asked(text: str, lang: str) -> str | None:
 def plain_question(text: str, lang: str) -> str | None:
     """The shop's own question for a service request every shop answers, told as a story:
     a parcel that arrived damaged, a price that fell after the purchase, tracking that stopped
-    moving. The story may still name a case the shop answers apart (a crushed box signed
+    moving, an order paid at some hour that should go out today. The story may still name a case the shop answers apart (a crushed box signed
     for), so the turn asks this only when the shopper's own words find no sure answer."""
     for asked, question in ((_ARRIVED.search(text) and _DAMAGED.search(text), DAMAGE_QUESTION),
-                            (_PRICE_DROP.search(text), PRICE_DROP_QUESTION), (_STALLED.search(text), STALLED_QUESTION)):
+                            (_PRICE_DROP.search(text), PRICE_DROP_QUESTION), (_STALLED.search(text), STALLED_QUESTION),
+                            (_PAID_TODAY.search(text), CUTOFF_QUESTION)):
         if asked:
             return question.get(lang, question["en"])
     return None

@@ -276,6 +276,15 @@ def test_a_parcel_that_arrived_damaged_asks_the_shops_damage_question(message, l
     assert plain_question(message, lang) == DAMAGE_QUESTION[lang]
 
 
+@pytest.mark.parametrize(("message", "lang"), [("今天下午5点拍的 今天能发不", "zh"), ("我下午三点付的款今天能发吗", "zh"),
+                                               ("if i pay now will you ship it today?", "en")])
+def test_whether_an_order_ships_today_asks_the_shops_cut_off_time(message, lang):
+    from bot.question import CUTOFF_QUESTION, analyse, plain_question
+
+    assert analyse(message).ask == "time"  # the answer must hold a clock time
+    assert plain_question(message, lang) == CUTOFF_QUESTION[lang]
+
+
 @pytest.mark.parametrize("message", ["羽绒服买了半年拉链坏了，保修吗", "会不会压坏", "收到了 谢谢"])
 def test_other_messages_are_no_damage_report(message):
     from bot.question import plain_question

@@ -839,3 +839,16 @@ def test_a_yes_no_about_a_number_the_fact_does_not_hold_is_declined():
     assert answer_facts(analyse("凯美瑞12款能用这个不"), "zh", mats) is None
     mini = product("MINI", "口袋投影仪", facts={"分辨率": "854×480"})
     assert "854×480" in answer_facts(analyse("分辨率多少 是1080p的吗"), "zh", mini).reply  # the value asked answers it
+
+
+def test_a_fact_keyed_by_the_thing_says_whether_it_comes_with_it():
+    shower = product("SH2", "增压手持花洒头", props="材质:ABS电镀;软管:不含")
+    shower.data["facts"] = {"材质": "ABS电镀", "软管": "不含"}
+    assert "不含" in answer_facts(analyse("手持花洒带不带管子"), "zh", shower).reply
+
+
+def test_colours_are_the_variants_named_by_colour_beside_a_bundle():
+    projector = product("M2", "便携投影仪", variants=[{"name": "云白", "stock": 4}, {"name": "曜黑", "stock": 8},
+                                                       {"name": "户外套装（含三脚架+收纳包）", "stock": 0}])
+    reply = answer_facts(analyse("这个有几个色"), "zh", projector).reply
+    assert "云白" in reply and "曜黑" in reply and "套装" not in reply
