@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from bot.answerability import ASK_WORDS, QUANTITY, content_words
 from bot.extractive import TextVectors
-from bot.glosses import chinese_for, english_words, glosses, head_glosses, key_glosses, name_glosses, shares_word
+from bot.glosses import chinese_for, chinese_words, english_words, glosses, head_glosses, key_glosses, name_glosses, shares_word
 from bot.question import (ATTRIBUTE_BY_NAME, ATTRIBUTE_DIMENSION, BARE_HOW_MUCH, COLOUR_WORDS, HOW_BIG_A_PACK, Question, analyse, asked_attributes, answer_fits, asked_by_form_only,
                           asked_verbs, asking_clause, asks_as_before, in_either_language, measurements, named_colours)
 from bot.replies import money
@@ -621,6 +621,8 @@ def _residual_words(question: Question, product: Product | None = None) -> list[
         measured = "".join(re.findall(r"(?:[\d一二两三四五六七八九十]|[/每])\s*([\u4e00-\u9fff])", " ".join(map(str, values))))
         covered += " " + " ".join(en for en, zh in _MEASURE_WORDS.items() if set(zh) & set(measured))
     covered += " " + " ".join(w + "色" if not w.isascii() else w for w in COLOUR_WORDS) + " 颜色 款 个 件 还有 有货 买 想买个 想要 要买 下单 come order buy purchase size"
+    # A function in general ("zero gravity mode", "有零重力功能吗"): the thing named beside it is asked.
+    covered += " 功能 模式 mode function feature setting"
     own = product.name_pieces if product is not None else set()
     return [w for w in content_words(tokenize(question.text))
             if w.casefold() not in covered and not QUANTITY.fullmatch(w) and not (is_cjk(w) and _covered_in_part(w.casefold(), covered))
@@ -848,10 +850,32 @@ def _value_facts(product: Product, question: Question, matcher: KeyMatcher | Non
         return held if len(held) == 1 else []
     if question.ask != "yes_no":
         return []
+    if not is_cjk(question.text):
+        return _english_value_facts(product, question)
     title = " ".join(product.names()).casefold()
     # The clause that asks ("鹤鸣有XL吗 我腰围90": not the shopper's own waist).
     words = [w for w in content_words(tokenize(asking_clause(question.text))) if is_cjk(w) and len(w) >= 2 and w not in title]
     held = [(k, v) for k, v in facts.items() if any(w in str(v).casefold() for w in words)]
+    return held if len(held) == 1 else []
+
+
+_INCLUSION_WORDS = {"include", "included", "includes", "including", "contain", "contains", "come", "comes", "with", "have", "has"}
+
+
+def _english_value_facts(product: Product, question: Question) -> list[tuple[str, str]]:
+    """For an English yes/no question, the one fact whose key or value holds the Chinese the
+    dictionary gives a word of the question ("does the K98 have bluetooth" → 连接方式：有线 /
+    蓝牙5.1 / 2.4G), a word the product's names do not hold."""
+    facts = product.data.get("facts") or {}
+    names = " ".join(product.names())
+    asked = {e for w in _residual_words(replace(question, text=asking_clause(question.text)), product) if w.isascii()
+             for e in english_words(w)} - _INCLUSION_WORDS  # "include shoes" asks of the shoes
+    if not asked:
+        return []
+    # The fact's words are read by their first senses only (遥控器 → "remote control"): a rare
+    # sense of a common word ("out" of 出口) names nothing.
+    held = [(k, v) for k, v in facts.items()
+            if any(shares_word(asked, glosses(w)) for w in chinese_words([f"{k} {v}"]) if w not in names)]
     return held if len(held) == 1 else []
 
 
@@ -968,8 +992,13 @@ def _dictionary_agrees(key: str, value: str, question: str, product: Product) ->
     names = " ".join(product.names())
     if not is_cjk(key) or (english_words(question) - english_words(names)) & english_words(value):
         return True
-    beyond = "".join(c for c in key if c not in names) or key
-    return shares_word(english_words(question), key_glosses(beyond))
+    # Beyond the name: its characters (课时 of a 视频课 is 时, a time), or its whole words
+    # (投射比's 投射 is no part of 投影仪, though 投 is) for a question word that is none of
+    # the name's own English ("course" of a course).
+    asked = english_words(question)
+    by_words = [w for w in jieba.lcut(key) if w not in names] or [key]
+    return (shares_word(asked, key_glosses("".join(c for c in key if c not in names) or key))
+            or shares_word(asked - english_words(names), frozenset().union(*(glosses(w) for w in by_words))))
 
 
 def _without_names(text: str, product: Product) -> str:

@@ -59,7 +59,7 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute("brand", "品牌", ("品牌", "牌子", "brand"), ("品牌", "brand")),
     Attribute("power", "功率", ("功率", "多少瓦", "几瓦", "瓦数", "多少w", "power", "watt", "wattage"), ("功率", "瓦", "power", "watt")),
     Attribute("battery", "续航", ("电池", "续航", "待机", "battery"), ("电池", "续航", "battery")),
-    Attribute("temperature", "温度", ("温度", "几度", "temperature"), ("温度", "temperature")),
+    Attribute("temperature", "温度", ("温度", "几度", "多热", "多烫", "temperature", "how hot", "how warm"), ("温度", "temperature")),
     Attribute("warranty", "保修", ("保修", "质保", "warranty", "guarantee"), ("保修", "质保", "warranty")),
     Attribute("age", "适用年龄", ("适用年龄", "几岁", "月龄", "多大年龄", "age"), ("年龄", "月龄", "age")),
     Attribute("flavor", "口味", ("口味", "味道", "什么味", "flavour", "flavor", "taste"), ("口味", "味", "flavor", "flavour")),
