@@ -819,7 +819,7 @@ def _named_first(found: list[tuple[str, str]], question: str, product: Product |
 
 # A count asked by its measure word ("一斤多少颗", "送几对"): answered by the one value that
 # counts in it ("约90-110颗/500g", "硅胶防痛垫2对"). 个 and 件 count anything, so they name no fact.
-_COUNTED = re.compile(r"(?:几|多少)\s*(颗|粒|对|根|片|支|节|层|只|条|块|包|袋|瓶|盒|张|本|套|双|卷)")
+_COUNTED = re.compile(r"(?:几|多少)\s*(颗|粒|对|根|片|支|节|层|只|条|块|包|袋|瓶|盒|张|本|套|双|卷|档|挡)")
 
 
 # The same, asked in English of a record written in Chinese ("how many packs are in it?" of
@@ -956,7 +956,9 @@ def _literal_facts(product: Product, question: str, matcher: KeyMatcher | None =
             named.append((key, value))
         elif len(k) >= 2 and k in q:
             named.append((key, value))
-        elif is_cjk(k) and (run := _longest_run_text(k, q)) and len(run) >= 2 and run not in title:
+        elif is_cjk(k) and (run := _longest_run_text(k, q)) and len(run) >= 2 and (run not in title or _asked_of(run, q)):
+            # (A word of the name too is asked of when the question asks it: "这个能折叠吗" of
+            # the 可折叠 eye massager, "脉冲有几档" of 脉冲档位.)
             named.append((key, value))
         elif not is_cjk(k) and any(len(w) > 3 and re.search(rf"\b{re.escape(w)}", q) for w in re.split(r"[\s_/-]+", k)):
             named.append((key, value))
@@ -967,6 +969,14 @@ def _literal_facts(product: Product, question: str, matcher: KeyMatcher | None =
         if scores[best] >= least and _dictionary_agrees(keys[best], str(facts[keys[best]]), question, product):
             named.append((keys[best], facts[keys[best]]))
     return named
+
+
+_ASKED_OF = r"\s*[了的]?\s*(?:吗|么|嘛|不|没|有几|有多|几|多少|多大|多长|多高|多重|多久|怎么|咋|是多少|是啥|是什么)"
+
+
+def _asked_of(run: str, question: str) -> bool:
+    """The question asks of the word: it is followed by a question word or particle."""
+    return re.search(re.escape(run) + _ASKED_OF, question) is not None
 
 
 # A key that is itself a yes/no question ("是否去虾线", "可否机洗", "能否拼接"), and what it asks.

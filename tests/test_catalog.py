@@ -870,3 +870,15 @@ def test_a_chinese_key_named_by_meaning_needs_the_dictionary_to_agree_beyond_the
     assert _dictionary_agrees("投射比", "1.27:1", "throw ratio of the P1 Pro?", projector)  # 投射 is no word of 投影仪
     course = product("COURSE", "吉他30天入门视频课")
     assert not _dictionary_agrees("课时", "40节", "what language is the online guitar course in", course)
+
+
+def test_a_word_of_the_name_is_still_asked_of_when_the_question_asks_it():
+    eye = product("E1", "眼部按摩仪 热敷气压 可折叠", facts={"可折叠": "是", "重量": "0.25kg"})
+    assert "可折叠：是" in answer_facts(analyse("这个能折叠吗 出差带"), "zh", eye).reply
+    neck = product("C2", "颈椎按摩仪 脉冲热敷", facts={"脉冲档位": "15档", "热敷温度": "38-45℃三档可调"})
+    assert "15档" in answer_facts(analyse("这个脉冲有几档"), "zh", neck).reply
+
+
+def test_how_loud_a_thing_is_asks_its_noise():
+    gun = product("M3", "筋膜枪 专业级", facts={"档位": "30档", "噪音": "≤45dB"})
+    assert "45dB" in answer_facts(analyse("这个声音大不大 宿舍用"), "zh", gun).reply
