@@ -572,6 +572,11 @@ _SPELLING = {"tyre": "tire", "colour": "color", "grey": "gray", "jewellery": "je
 PINYIN = "pinyin:"  # marks a piece as a name's pinyin, never an everyday English word
 
 
+_UNITS = {"米": "m", "m": "m", "厘米": "cm", "cm": "cm", "毫米": "mm", "mm": "mm", "英寸": "inch", "寸": "inch", "inch": "inch",
+          "inches": "inch", "升": "l", "l": "l", "毫升": "ml", "ml": "ml", "克": "g", "g": "g", "公斤": "kg", "千克": "kg", "kg": "kg"}
+_MEASURE_IN_NAME = re.compile(r"(?<![\d.a-z])(\d+(?:\.\d+)?)\s*(" + "|".join(sorted(_UNITS, key=len, reverse=True)) + r")(?![a-z])")
+
+
 @lru_cache(maxsize=4096)
 def _pieces(text: str, pinyin: bool = True) -> frozenset[str]:
     """``pinyin``: a question's words, also read as a name's pinyin and split into a model's
@@ -590,6 +595,8 @@ def _pieces(text: str, pinyin: bool = True) -> frozenset[str]:
     # A word and the one letter or digit that makes it a name ("Vitamin C", "Type-C", "Plan B"):
     # the letter alone is too short to be a piece, the two together tell products apart.
     words |= {f"{w} {c}" for w, c in _WORD_AND_LETTER.findall(text) if w not in ASK_WORDS and w not in _NAME_STOP}
+    # A measure in either script, one spelling: "3米" and "3m", "120英寸" and "120 inch".
+    words |= {f"{n}{_UNITS[u]}" for n, u in _MEASURE_IN_NAME.findall(text)}
     # A word may be a Chinese name's pinyin ("longjing", "pu'er"): it can meet a name's pinyin
     # piece; an English word may meet a Chinese name's gloss in the dictionary's spelling.
     if pinyin:

@@ -105,7 +105,7 @@ _YES_NO = re.compile(r"吗[？?]?(\s|$)|能不能|可不可以|可以不|有没�
 # Questions that lean on the conversation ("那蓝色的呢", "重量呢", "and in white?").
 # "这个", "this" anywhere point at the product in view ("is this bottle …").
 _ELLIPTICAL = re.compile(r"^(那|那么|那个|它|还有)|这个|这款|这件|这种|呢[？?]?\s*$|^(and|what about|how about|is it|does it|it)\b"
-                         r"|\b(this|these)\b", re.IGNORECASE)
+                         r"|\b(this|these|it|them)\b", re.IGNORECASE)  # ("do you have it in 10m?": the one just discussed)
 
 # Everyday colour words: a yes/no question naming one is checked against the listed colours.
 COLOUR_WORDS = ("黑", "白", "红", "蓝", "绿", "黄", "紫", "粉", "灰", "棕", "咖", "米", "橙", "金", "银", "卡其", "藏青", "black", "white",

@@ -882,3 +882,15 @@ def test_a_word_of_the_name_is_still_asked_of_when_the_question_asks_it():
 def test_how_loud_a_thing_is_asks_its_noise():
     gun = product("M3", "筋膜枪 专业级", facts={"档位": "30档", "噪音": "≤45dB"})
     assert "45dB" in answer_facts(analyse("这个声音大不大 宿舍用"), "zh", gun).reply
+
+
+def test_a_measure_names_a_product_in_either_script():
+    from bot.catalog import _pieces
+
+    assert "3m" in _pieces("price of the 3m hdmi cable?") and "3m" in _pieces("光屿 HDMI 2.1 高清线 3米")
+    assert "120inch" in _pieces("120英寸") and "120inch" in _pieces("the 120 inch screen")
+    assert "18l" in _pieces("how much is the 18L") and "18l" in _pieces("乳胶漆 18升装")
+
+
+def test_it_in_an_english_question_leans_on_the_conversation():
+    assert analyse("do you have it in 10m?").elliptical
