@@ -102,6 +102,8 @@ def content_words(tokens: list[str]) -> list[str]:
             continue
         if len(t) == 2 and set(t) & _QUESTION_CHARS and re.fullmatch(r"[\u4e00-\u9fff]{2}", t):
             continue  # 发啥, 干嘛: a verb with "what" asks how, it names no topic
+        if len(t) == 2 and t[1] == "到" and t[0] in "发寄送运邮":
+            continue  # 发到, 寄到: sending, and where to (the place after it is the topic)
         if _CONTACT.fullmatch(t):  # the shopper's e-mail or site ("call me on … or a@b.com"), not a topic
             continue
         if re.fullmatch(r"[\u4e00-\u9fff]", t):  # a lone character carries little

@@ -297,6 +297,14 @@ def test_a_damage_story_gets_the_shops_after_sale_answer(assistant, demo_merchan
     assert result.handoff is None and "拍照" in result.reply, result.reply
 
 
+def test_sending_to_a_place_leaves_the_place_as_what_is_asked():
+    from bot.answerability import content_words
+    from retrieval.tokenize import tokenize
+
+    assert content_words(tokenize("发到广州要几天")) == ["广州"]  # jieba's 发到 is the sending, not a topic
+    assert "收到" in content_words(tokenize("收到窗帘全是折痕咋办"))  # receiving is what a damage story is about
+
+
 def test_how_much_extra_and_money_units_are_asking_words():
     from bot.answerability import content_words
     from retrieval.tokenize import tokenize
