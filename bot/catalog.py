@@ -66,6 +66,11 @@ class Product:
     chunks: dict[str, int] = field(default_factory=dict)  # lang → chunk id (for citations)
     document: str = ""
 
+    @property
+    def is_accessory(self) -> bool:
+        """Sold as a part or for another product ("E1 Pro 专用加装头枕", "替换装")."""
+        return any(_ACCESSORY.search(n) for n in self.names())
+
     def names(self) -> list[str]:
         names = [str(self.data.get(k) or "") for k in ("title", "title_en")] + list(self.data.get("aliases") or [])
         return [n for n in names if n.strip()]
@@ -298,6 +303,21 @@ class Catalog:
             main = [p for p in same if not any(_ACCESSORY.search(n) for n in p.names())]
             same = main if main else same
         return same
+
+    def part_sold_alone(self, merchant_id: str, question: str, version: int | None = None) -> Product | None:
+        """"e1 pro的头枕单买多少钱": a part asked to be bought on its own is the accessory sold
+        as that part (E1 Pro 专用加装头枕), when one accessory's name holds a word the
+        question names it by; None when none does (the product's own facts answer no such
+        question: its price is not the part's)."""
+        words = [w for w in content_words(tokenize(question)) if is_cjk(w) and len(w) >= 2 and not _SEPARATELY.search(w)]
+        parts = [p for p in self.products(merchant_id, version) if p.is_accessory and any(w in " ".join(p.names()) for w in words)]
+        return parts[0] if len(parts) == 1 else None
+
+    @staticmethod
+    def names_all_asked(product: Product, question: str) -> bool:
+        """Every Chinese word the question names a thing by is in the product's names."""
+        names = " ".join(product.names())
+        return all(w in names for w in content_words(tokenize(question)) if is_cjk(w) and len(w) >= 2 and not _SEPARATELY.search(w))
 
     def sibling(self, merchant_id: str, question: str, product: Product, version: int | None = None) -> Product | None:
         """The product a follow-up names by a model number alone, in place of the one in focus
@@ -1057,6 +1077,12 @@ def _without_name(text: str, name: str, least: int = 3) -> str:
 
 # A name that says the product is made for another one: an accessory of it.
 _ACCESSORY = re.compile(r"专用|配件|替换|适用于|配套|\bfor\b|\breplacement\b|\baccessor", re.IGNORECASE)
+# A part asked to be bought on its own ("头枕单买多少钱", "遥控器丢了 能单独买吗").
+_SEPARATELY = re.compile(r"单买|单独买|单独卖|单卖|单独购买|单独出售|单独拍|单拍|\bseparately\b|\bon (?:its|their) own\b", re.IGNORECASE)
+
+
+def asks_part_alone(question: str) -> bool:
+    return _SEPARATELY.search(question) is not None
 
 
 def _within_longer_name(question: str, named: Product, other: Product) -> bool:

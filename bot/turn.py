@@ -39,7 +39,8 @@ from bot.conversations import (
 from bot.events import record_event
 from bot.greeting import SuggestionChips
 from bot.safety import is_safety_report
-from bot.catalog import (FOCUS_SURENESS, LINK_THRESHOLD, MEANING_SURENESS, PART_SURENESS, Catalog, Product, ProductLink, about_focus, answer_facts, card_facts,
+from bot.catalog import (FOCUS_SURENESS, LINK_THRESHOLD, MEANING_SURENESS, PART_SURENESS, Catalog, Product, ProductLink, about_focus, answer_facts,
+                         asks_part_alone, card_facts,
                          covering_facts, exchange_stock, fact_confidence, fact_sentence, included_facts, named_by_option_only, names_a_key,
                          question_has_other_topic)
 from bot.extractive import AMBIGUOUS, ExtractiveAnswerer, consistent, unsure_answer
@@ -319,6 +320,14 @@ class ShopAssistant:
         if (link is None and in_focus is not None and question.elliptical and asks_as_before(message)
                 and (sibling := self.catalog.sibling(merchant_id, message, in_focus, version)) is not None):
             link = ProductLink(sibling, PART_SURENESS)  # "那600的呢" after the RO400: the RO600 unit, not its filters
+        if asks_part_alone(question.text) and (link is None or not link.product.is_accessory):
+            # "e1 pro的头枕单买多少钱": the headrest sold as a part, not the chair; no such part
+            # sold, no product's record answers (the chair's price is no headrest's).
+            part = self.catalog.part_sold_alone(merchant_id, question.text, version)
+            if part is not None:
+                link = ProductLink(part, PART_SURENESS)
+            elif link is None or not self.catalog.names_all_asked(link.product, question.text):
+                link, in_focus = None, None  # ("礼盒单买多少钱" names the gift box itself: it stands)
         if link is not None and in_focus is not None and link.product is not in_focus and included_facts(in_focus, question):
             link = None  # "带气球吗" after the arch stand: whether the stand comes with balloons, not the balloons sold
         if link is not None and in_focus is not None and (question.elliptical or link.score < FOCUS_SURENESS):

@@ -794,3 +794,21 @@ def test_whether_a_thing_the_shop_also_sells_comes_with_a_product_is_answered_fr
     })
     box = say(assistant, merchant_id, "马克杯礼盒里面带杯子吗")  # cups are sold too: still the box's own fact
     assert box.handoff is None and "不含马克杯" in box.reply
+
+
+def test_a_part_asked_to_be_bought_on_its_own_is_the_accessory_or_nothing(assistant, merchant_id, tmp_path):
+    with_knowledge(assistant, merchant_id, tmp_path, {
+        "catalog.json": json.dumps([
+            {"sku": "E1", "title": "坐立方 E1 Pro 人体工学椅 带头枕", "aliases": ["E1 Pro"], "price": 1299, "stock": 20},
+            {"sku": "HR", "title": "E1 Pro 专用加装头枕 人体工学椅配件", "price": 199, "stock": 50},
+            {"sku": "BL", "title": "织光 电动卷帘 遥控+APP", "aliases": ["电动卷帘"], "price": 599, "stock": 9,
+             "specs": {"控制方式": "遥控器 / APP"}},
+            {"sku": "BOX", "title": "丝绒首饰礼盒", "price": 15, "stock": 300},
+        ], ensure_ascii=False),
+    })
+    headrest = say(assistant, merchant_id, "e1 pro的头枕单买多少钱")
+    assert "199" in headrest.reply and "1299" not in headrest.reply
+    remote = say(assistant, merchant_id, "电动卷帘遥控器丢了 能单独买吗")
+    assert remote.handoff is not None and "599" not in remote.reply  # no remote is sold alone: not the blind's facts
+    box = say(assistant, merchant_id, "礼盒单买多少钱一个")
+    assert "15" in box.reply and box.handoff is None  # the gift box is a product of its own
