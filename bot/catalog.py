@@ -1279,6 +1279,9 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
         # "耶加海拔多高": 多高 is the form the altitude is asked in, not the product's height
         # ("链条小方包多重" still asks the bag's weight: 链条 is in its name).
         asked = [a for a in asked if not asked_by_form_only(a, question.text)]
+    form_only = [a for a in asked if asked_by_form_only(a, question.text)]
+    if form_only and any(_fact_for(product, a, question.text) for a in asked if a not in form_only):
+        asked = [a for a in asked if a not in form_only]  # "K98电池多大的": how big its battery is, 电池容量
     included = included_facts(product, question)
     by_value = included or _value_facts(product, question, matcher)
     if included and literal:
@@ -1361,7 +1364,20 @@ def _unheld_numbers(question: Question, product: Product, literal: list[tuple[st
 
 def fact_sentence(title: str, key: str, value: object, en: bool) -> str:
     """One fact of the record, as it is read out: "The X's 海拔 is 1900米." / "X的海拔：1900米。"."""
-    return f"The {title}'s {key} is {value}." if en else f"{title}的{key}：{value}。"
+    return f"The {title}'s {key} is {_in_english(value)}." if en else f"{title}的{key}：{value}。"
+
+
+# A span of time in a Chinese value, read out in an English reply ("10年" → "10 years").
+_SPAN_UNITS = {"年": "year", "个月": "month", "周": "week", "天": "day", "小时": "hour", "分钟": "minute"}
+_SPAN = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d+)?)\s*(个月|年|周|天|小时|分钟)(?![\u4e00-\u9fff\d])")  # not 2025年, 6月
+
+
+def _in_english(value: object) -> str:
+    def span(m: re.Match) -> str:
+        unit = _SPAN_UNITS[m.group(2)]
+        return f"{m.group(1)} {unit}{'' if m.group(1) == '1' else 's'}"
+
+    return _SPAN.sub(span, str(value))
 
 
 def _unexplained(words: list[str], literal: list[tuple[str, str]], matcher: KeyMatcher | None) -> list[str]:
@@ -1495,7 +1511,7 @@ def _attribute_reply(attribute: str, question: Question, en: bool, title: str, p
     if attribute == "shelf_life" and _OPENED.search(question.text) and not _OPENED.search(f"{key} {value}"):
         return None  # "开封了能放多久" asks how long once opened, which 保质期 18个月 does not say
     label = ATTRIBUTE_BY_NAME[attribute].name.replace("_", " ")
-    return f"The {title}'s {label} ({key}) is {value}." if en else f"{title}的{key}：{value}。"
+    return f"The {title}'s {label} ({key}) is {_in_english(value)}." if en else f"{title}的{key}：{value}。"
 
 
 def _measured_by_meaning(product: Product, attribute: str, question: str, matcher: KeyMatcher) -> tuple[str, str] | None:

@@ -894,3 +894,16 @@ def test_a_measure_names_a_product_in_either_script():
 
 def test_it_in_an_english_question_leans_on_the_conversation():
     assert analyse("do you have it in 10m?").elliptical
+
+
+def test_how_big_a_part_is_asks_the_fact_of_that_part():
+    keyboard = product("K98", "键客K98 三模机械键盘", facts={"电池容量": "8000mAh", "重量": "约1.45kg"})
+    assert "8000mAh" in answer_facts(analyse("K98电池多大的"), "zh", keyboard).reply
+
+
+def test_a_span_of_time_is_read_out_in_english():
+    from bot.catalog import _in_english
+
+    assert _in_english("整机3年，阀芯5年") == "整机3 years，阀芯5 years"
+    assert _in_english("1年") == "1 year" and _in_english("6个月") == "6 months"
+    assert _in_english("2025年6月") == "2025年6月"  # a date, not a span
