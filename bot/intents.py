@@ -487,6 +487,10 @@ class IntentClassifier:
                 # or a torn bag asks for the after-sale answer: the next most likely label, never
                 # refund (a refund flow starts only when refund is the classifier's own top label).
                 top = next(int(i) for i in np.argsort(p)[::-1] if self.labels[i] not in ("complaint", "refund"))
+            if self.labels[top] == "exchange" and _NOT_AN_EXCHANGE.search(text):
+                # "旧马桶盖能以旧换新吗", "会员积分能换啥": a trade-in or points redeemed is an
+                # offer asked about before buying, not an order's item swapped: the next label.
+                top = next(int(i) for i in np.argsort(p)[::-1] if self.labels[i] not in ("exchange", "refund"))
             if (self.labels[top] in ("refund", "presale") and _PRICE_DIFFERENCE.search(text) and not _RETURN_GOODS.search(text)
                     and not _EXCHANGING.search(text)):
                 # "直播间买的比我便宜 能退差价不": the difference back while the order stays is
@@ -511,6 +515,7 @@ class IntentClassifier:
 
 
 _PRICE_DIFFERENCE = re.compile(r"差价|保价|价保|price (drop|protection)|(the|a|price) difference", re.IGNORECASE)
+_NOT_AN_EXCHANGE = re.compile(r"以旧换新|旧.{0,6}换新|积分.{0,6}(换|兑)|兑换|\btrade[- ]?in\b|\bredeem", re.IGNORECASE)
 _EXCHANGING = re.compile(r"换|\b(exchang\w*|swap\w*)\b", re.IGNORECASE)
 _RETURN_GOODS = re.compile(r"退货|退款|退掉|退了|不要了|\b(return (it|this|them|the)|send (it|this|them) back|refund)\b", re.IGNORECASE)
 

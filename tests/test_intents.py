@@ -534,3 +534,8 @@ def test_the_goods_back_with_a_price_drop_is_still_a_refund(classifier):
 
 def test_paying_a_difference_for_another_size_is_an_exchange_not_price_protection(classifier):
     assert classifier.predict("23寸太小了 想换26寸 补差价行吗").label != "aftersale"
+
+
+@pytest.mark.parametrize("text", ["旧马桶盖能以旧换新吗", "会员积分能换啥", "旧帐篷能以旧换新不"])
+def test_a_trade_in_or_points_redeemed_is_no_exchange(classifier, text):
+    assert classifier.predict(text).label not in ("exchange", "refund")

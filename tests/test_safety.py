@@ -6,6 +6,7 @@ from bot.safety import is_safety_report
 @pytest.mark.parametrize(
     "text",
     [
+        "陶瓷刀崩了个小碎片 掉菜里了 孩子可能吃进去了怎么办",
         "充电的时候冒烟了，差点着火",
         "my kid got some of the shoe polish in his mouth what do i do",  # a product in a child's mouth
         "宝宝把珠子放进嘴里了",
