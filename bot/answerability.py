@@ -90,13 +90,15 @@ QUANTITY = re.compile(r"第?[一二两三四五六七八九十百半几\d]+个?�
 # The day a story happened or a parcel is wanted ("昨天刚买的", "后天就要用"): when the shop
 # never writes it, the question is not about something the shop never wrote about.
 DAY_WORDS = set("今天 明天 昨天 后天 前天 今晚 上午 下午 中午 晚上 早上 月底 月初 周末".split())
+# What the thing is wanted for ("公司报销要", "买来送人"): the shopper's reason, not a topic.
+PURPOSE_WORDS = set("报销 送人 送礼 自用 自己用 送朋友 送女友 送男友 送老人 出差".split())
 _CONTACT = re.compile(r"[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}")
 
 
 def content_words(tokens: list[str]) -> list[str]:
     words = []
     for t in dict.fromkeys(tokens):
-        if t in ASK_WORDS or t in _FUNCTION_WORDS or t.isdigit():
+        if t in ASK_WORDS or t in _FUNCTION_WORDS or t in PURPOSE_WORDS or t.isdigit():
             continue
         if len(t) == 2 and t[0] in _FUNCTION_HEADS and re.fullmatch(r"[\u4e00-\u9fff]{2}", t):
             continue

@@ -305,6 +305,13 @@ def test_sending_to_a_place_leaves_the_place_as_what_is_asked():
     assert "收到" in content_words(tokenize("收到窗帘全是折痕咋办"))  # receiving is what a damage story is about
 
 
+def test_what_a_thing_is_wanted_for_is_no_topic_word():
+    from bot.answerability import content_words
+    from retrieval.tokenize import tokenize
+
+    assert content_words(tokenize("能开专票吗 公司报销用")) == ["专票", "公司"]  # 报销 is why, not what
+
+
 def test_how_much_extra_and_money_units_are_asking_words():
     from bot.answerability import content_words
     from retrieval.tokenize import tokenize
