@@ -909,7 +909,7 @@ def _english_value_facts(product: Product, question: Question) -> list[tuple[str
 # "带气球吗", "里面带杯子吗", "送瓶子不": whether a thing comes with the product. The record
 # says so where it writes a word of inclusion beside that thing ("是否含瓶：不含玻璃瓶",
 # "配件：胶点100个"), however the thing is called in the product's own name.
-_COMES_WITH = re.compile(r"(?:带|送|含|附|配|赠)(?:不(?:带|送|含|附|配|赠))?([\u4e00-\u9fff]+?)(?:吗|不|么|没|呢|嘛|$)")
+_COMES_WITH = re.compile(r"(?:带|送|含|附|配|赠)(?:不(?:带|送|含|附|配|赠))?([a-z0-9]*[\u4e00-\u9fff]+?)(?:吗|不|么|没|呢|嘛|$)", re.IGNORECASE)
 # (Not 含量, an amount contained; not 配送, 配料, 适配, 表带: other words that hold the characters.)
 _INCLUDED = re.compile(r"(?:不|包|内)?含(?!量)|附(?:赠|送|带)?|赠(?:送|品)?|(?<!配)送|配件|标配|随(?:附|带)|包括|另购|另拍")
 _SUFFIXES = set("子儿头")  # 瓶子 is the 瓶 of 玻璃瓶
@@ -921,14 +921,14 @@ def included_facts(product: Product, question: Question) -> list[tuple[str, str]
     asked = _COMES_WITH.search(asking_clause(question.text))
     if asked is None or question.ask not in ("yes_no", "amount", "other"):
         return []
-    thing = [c for c in asked.group(1) if c not in _NO_TOPIC and c not in _SUFFIXES and not _INCLUDED.fullmatch(c)]
+    thing = [c for c in asked.group(1).casefold() if c not in _NO_TOPIC and c not in _SUFFIXES and not _INCLUDED.fullmatch(c)]
     if not thing:
         return []
     head = thing[-1]  # a compound ends in the thing it names: 瓶子 → 瓶 (玻璃瓶), 螃蟹 → 蟹 (大闸蟹)
     held, whole = [], []
     for key, value in (product.data.get("facts") or {}).items():
-        value = str(value)
-        said = value if _INCLUDED.search(key) else "".join(value[m.end():] for m in _INCLUDED.finditer(value))
+        value, folded = str(value), str(value).casefold()  # ("带不带pei板" of 不含PEI板)
+        said = folded if _INCLUDED.search(key) else "".join(folded[m.end():] for m in _INCLUDED.finditer(folded))
         if head in key and _INCLUDED.match(value.strip()):
             said = key  # "软管：不含" keys the thing and says whether it comes with it
         if head in said:

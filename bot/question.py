@@ -180,8 +180,14 @@ _ASKING_AS_THEY_ARE = {"有没有", "是不是", "会不会", "能不能", "要�
 def as_yes_no(text: str) -> str:
     """"电动卷帘噪音大不大" read as "电动卷帘噪音大吗": the repeated word asks, it names nothing
     the record could lack (jieba cuts it into 不大 and 大不大, two words no shop writes)."""
-    return _A_NOT_A.sub(lambda m: m.group(0) if m.group(0) in _ASKING_AS_THEY_ARE or asked_attributes(m.group(0))
-                        else m.group(1) + "吗", text)  # "重不重" asks the weight: kept
+    for m in reversed(list(_A_NOT_A.finditer(text))):
+        if m.group(0) in _ASKING_AS_THEY_ARE or asked_attributes(m.group(0)):
+            continue  # "重不重" asks the weight: kept
+        # "带不带pei板" asks "带pei板吗": the particle ends the clause the verb's object is in.
+        end = next((i for i in range(m.end(), len(text)) if text[i] in " ，,。！!？?;；~～"), len(text))
+        rest = text[m.end():end]
+        text = text[:m.start()] + m.group(1) + re.sub(r"[吗啊呀哦呢嘛么]+$", "", rest) + "吗" + text[end:]
+    return text
 
 
 # A thing named with only "多少" after it ("德比鞋多少"): its price (its card, bot/catalog.py).

@@ -556,7 +556,7 @@ def test_a_word_said_twice_around_bu_asks_yes_or_no():
     from bot.question import as_yes_no
 
     assert as_yes_no("电动卷帘噪音大不大") == "电动卷帘噪音大吗"
-    assert as_yes_no("卖不卖连裤袜") == "卖吗连裤袜"
+    assert as_yes_no("卖不卖连裤袜") == "卖连裤袜吗"
     # Asking words as they are, an attribute cue and an idiom stay.
     for text in ("有没有黑色的", "是不是纯银", "24寸的箱子重不重", "虾一动不动的"):
         assert as_yes_no(text) == text
@@ -907,3 +907,13 @@ def test_a_span_of_time_is_read_out_in_english():
     assert _in_english("整机3年，阀芯5年") == "整机3 years，阀芯5 years"
     assert _in_english("1年") == "1 year" and _in_english("6个月") == "6 months"
     assert _in_english("2025年6月") == "2025年6月"  # a date, not a span
+
+
+def test_an_a_not_a_question_asks_its_object_too():
+    from bot.question import as_yes_no
+
+    assert as_yes_no("pro的热床组件带不带pei板") == "pro的热床组件带pei板吗"
+    assert as_yes_no("电动卷帘噪音大不大") == "电动卷帘噪音大吗"
+    assert as_yes_no("这个好不好用啊") == "这个好用吗"
+    bed = product("BED", "P1 Pro 热床组件", facts={"功率": "350W", "是否含打印板": "不含PEI板"})
+    assert "不含PEI板" in answer_facts(analyse("pro的热床组件带pei板吗"), "zh", bed).reply
