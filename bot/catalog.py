@@ -309,7 +309,7 @@ class Catalog:
         as that part (E1 Pro 专用加装头枕), when one accessory's name holds a word the
         question names it by; None when none does (the product's own facts answer no such
         question: its price is not the part's)."""
-        words = [w for w in content_words(tokenize(question)) if is_cjk(w) and len(w) >= 2 and not _SEPARATELY.search(w)]
+        words = _naming_words(question)
         parts = [p for p in self.products(merchant_id, version) if p.is_accessory and any(w in " ".join(p.names()) for w in words)]
         return parts[0] if len(parts) == 1 else None
 
@@ -317,7 +317,7 @@ class Catalog:
     def names_all_asked(product: Product, question: str) -> bool:
         """Every Chinese word the question names a thing by is in the product's names."""
         names = " ".join(product.names())
-        return all(w in names for w in content_words(tokenize(question)) if is_cjk(w) and len(w) >= 2 and not _SEPARATELY.search(w))
+        return all(w in names for w in _naming_words(question))
 
     def sibling(self, merchant_id: str, question: str, product: Product, version: int | None = None) -> Product | None:
         """The product a follow-up names by a model number alone, in place of the one in focus
@@ -1085,6 +1085,12 @@ def asks_part_alone(question: str) -> bool:
     return _SEPARATELY.search(question) is not None
 
 
+def _naming_words(question: str) -> list[str]:
+    """The Chinese words (two characters or more) a question names things by, not the
+    asking to buy one alone."""
+    return [w for w in content_words(tokenize(question)) if is_cjk(w) and len(w) >= 2 and not _SEPARATELY.search(w)]
+
+
 def _within_longer_name(question: str, named: Product, other: Product) -> bool:
     """Every name of ``named`` the question holds lies inside a longer run of the question
     that is part of one of ``other``'s names (the shorter name is only a piece of it), or
@@ -1310,7 +1316,7 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
         # weight too: the shopper judges the rest from it.)
         return None
     if (question.ask == "yes_no" and not set(asked) & {"colors", "sizes", "stock", "price"}
-            and not _ASKS_VALUE.search(question.text) and _unheld_numbers(question, product, literal, asked)):
+            and not _asks_value(question.text) and _unheld_numbers(question, product, literal, asked)):
         return None
     for attribute in asked:
         part = _attribute_reply(attribute, question, en, title, product, variant, currency, matcher)
@@ -1341,7 +1347,9 @@ _NAMED_NUMBER = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)(?![\d.])(?!\s*(?:个)?\s*
 _RANGE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:-|~|～|—|至|到)\s*(\d+(?:\.\d+)?)")
 
 
-_ASKS_VALUE = re.compile(r"多少|几|什么|啥|哪|how (much|many|big|long|tall|heavy|wide)|\bwhat\b|\bwhich\b", re.IGNORECASE)
+def _asks_value(text: str) -> bool:
+    """The question asks a value too ("分辨率多少 是1080p的吗"): the value answers the yes or no."""
+    return bool(_ASKS_WHAT.search(text) or _MEASURE_ASKED.search(text) or "多少" in text)
 
 
 def _unheld_numbers(question: Question, product: Product, literal: list[tuple[str, str]], asked: list[str]) -> list[str]:
@@ -1356,7 +1364,7 @@ def _unheld_numbers(question: Question, product: Product, literal: list[tuple[st
     text = asking_clause(question.text)
 
     def within(n: str) -> bool:  # "凯美瑞20款" is the 2020 model: 20 as a year too
-        years = [float(n), 2000 + float(n)] if re.search(rf"(?<![\d.]){n}\s*年?款", text) and len(n) == 2 else [float(n)]
+        years = [float(n), 2000 + float(n)] if re.search(rf"(?<![\d.]){re.escape(n)}\s*年?款", text) and len(n) == 2 else [float(n)]
         return any(a <= y <= b for a, b in ranges for y in years) or any(_says_number(held, str(int(y))) for y in years)
 
     return [n for n in _NAMED_NUMBER.findall(text) if not _says_number(held, n) and not within(n)]

@@ -233,8 +233,9 @@ def as_asked(text: str, lang: str) -> str | None:
 def plain_question(text: str, lang: str) -> str | None:
     """The shop's own question for a service request every shop answers, told as a story:
     a parcel that arrived damaged, a price that fell after the purchase, tracking that stopped
-    moving, an order paid at some hour that should go out today. The story may still name a case the shop answers apart (a crushed box signed
-    for), so the turn asks this only when the shopper's own words find no sure answer."""
+    moving, an order paid at some hour that should go out today. The story may still name a
+    case the shop answers apart (a crushed box signed for), so the turn asks this only when
+    the shopper's own words find no sure answer."""
     for asked, question in ((_ARRIVED.search(text) and _DAMAGED.search(text), DAMAGE_QUESTION),
                             (_PRICE_DROP.search(text), PRICE_DROP_QUESTION), (_STALLED.search(text), STALLED_QUESTION),
                             (_PAID_TODAY.search(text), CUTOFF_QUESTION)):
