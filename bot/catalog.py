@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from bot.answerability import ASK_WORDS, QUANTITY, content_words
 from bot.extractive import TextVectors
-from bot.glosses import chinese_for, chinese_words, english_words, glosses, head_glosses, key_glosses, name_glosses, shares_word
+from bot.glosses import chinese_for, english_words, glosses, head_glosses, key_glosses, name_glosses, shares_word
 from bot.question import (ATTRIBUTE_BY_NAME, ATTRIBUTE_DIMENSION, BARE_HOW_MUCH, COLOUR_WORDS, HOW_BIG_A_PACK, Question, analyse, asked_attributes, answer_fits, asked_by_form_only,
                           asked_verbs, asking_clause, asks_as_before, in_either_language, measurements, named_colours)
 from bot.replies import money
@@ -877,32 +877,10 @@ def _value_facts(product: Product, question: Question, matcher: KeyMatcher | Non
         return held if len(held) == 1 else []
     if question.ask != "yes_no":
         return []
-    if not is_cjk(question.text):
-        return _english_value_facts(product, question)
     title = " ".join(product.names()).casefold()
     # The clause that asks ("鹤鸣有XL吗 我腰围90": not the shopper's own waist).
     words = [w for w in content_words(tokenize(asking_clause(question.text))) if is_cjk(w) and len(w) >= 2 and w not in title]
     held = [(k, v) for k, v in facts.items() if any(w in str(v).casefold() for w in words)]
-    return held if len(held) == 1 else []
-
-
-_INCLUSION_WORDS = {"include", "included", "includes", "including", "contain", "contains", "come", "comes", "with", "have", "has"}
-
-
-def _english_value_facts(product: Product, question: Question) -> list[tuple[str, str]]:
-    """For an English yes/no question, the one fact whose key or value holds the Chinese the
-    dictionary gives a word of the question ("does the K98 have bluetooth" → 连接方式：有线 /
-    蓝牙5.1 / 2.4G), a word the product's names do not hold."""
-    facts = product.data.get("facts") or {}
-    names = " ".join(product.names())
-    asked = {e for w in _residual_words(replace(question, text=asking_clause(question.text)), product) if w.isascii()
-             for e in english_words(w)} - _INCLUSION_WORDS  # "include shoes" asks of the shoes
-    if not asked:
-        return []
-    # The fact's words are read by their first senses only (遥控器 → "remote control"): a rare
-    # sense of a common word ("out" of 出口) names nothing.
-    held = [(k, v) for k, v in facts.items()
-            if any(shares_word(asked, glosses(w)) for w in chinese_words([f"{k} {v}"]) if w not in names)]
     return held if len(held) == 1 else []
 
 

@@ -68,14 +68,14 @@ def glosses(word: str) -> frozenset[str]:
     return frozenset(w for m in meanings for w in english_words(_PARENS.sub(" ", m)))
 
 
-def chinese_words(texts: list[str], least: int = 2) -> set[str]:
+def _chinese_words(texts: list[str], least: int = 2) -> set[str]:
     """The Chinese words of texts (jieba's search-mode cut of each run), ``least`` characters or more."""
     return {w for text in texts for run in re.findall(r"[\u4e00-\u9fff]+", text) for w in jieba.lcut_for_search(run) if len(w) >= least}
 
 
 def name_glosses(names: list[str]) -> set[str]:
     """English words for a product's Chinese names: the glosses of their words."""
-    words = chinese_words(names)
+    words = _chinese_words(names)
     return set().union(*(glosses(w) for w in words)) if words else set()
 
 
@@ -83,7 +83,7 @@ def head_glosses(texts: list[str]) -> set[str]:
     """English words for what Chinese texts (a product's names, its fact keys) speak of: each
     word's glosses, or, for a compound the dictionary lacks, its head's, the last character
     (马面裙 → 裙 → skirt; Chinese compounds end in the thing they name)."""
-    words = chinese_words(texts)
+    words = _chinese_words(texts)
     return set().union(*(glosses(w) if w in _dictionary() else glosses(w[-1]) for w in words)) if words else set()
 
 
@@ -91,7 +91,7 @@ def head_glosses(texts: list[str]) -> set[str]:
 def key_glosses(key: str) -> frozenset[str]:
     """English words for what a fact key names: the glosses of its words and of each of its
     characters (活菌数 → 活菌 and 数; 抗氯 → "resist", "chlorine")."""
-    words = chinese_words([key], least=1) | {c for c in key if "\u4e00" <= c <= "\u9fff"}
+    words = _chinese_words([key], least=1) | {c for c in key if "\u4e00" <= c <= "\u9fff"}
     return frozenset().union(*(glosses(w) for w in words)) if words else frozenset()
 
 

@@ -854,15 +854,6 @@ def test_colours_are_the_variants_named_by_colour_beside_a_bundle():
     assert "云白" in reply and "曜黑" in reply and "套装" not in reply
 
 
-def test_an_english_question_finds_the_chinese_fact_its_words_translate():
-    keyboard = product("K98", "键客K98 三模机械键盘", facts={"连接方式": "有线 / 蓝牙5.1 / 2.4G", "电池容量": "8000mAh"})
-    assert "蓝牙5.1" in answer_facts(analyse("does the K98 have bluetooth"), "en", keyboard).reply
-    seat = product("S3", "智能马桶盖 S3", facts={"控制方式": "侧边旋钮（无遥控器）", "额定功率": "1400W"})
-    assert "无遥控器" in answer_facts(analyse("does it have a remote?"), "en", seat).reply
-    costume = product("C1", "雷电将军cos服 定制款", facts={"包含": "外袍、腰带", "不含": "假发、鞋"})
-    assert answer_facts(analyse("does the custom costume include shoes?"), "en", costume) is None  # of the shoes, not "include"
-
-
 def test_a_chinese_key_named_by_meaning_needs_the_dictionary_to_agree_beyond_the_name():
     from bot.catalog import _dictionary_agrees
 
