@@ -221,6 +221,11 @@ class Catalog:
             # "高山气罐多少钱": the 高山气罐, not the 扁气罐 whose alias is 气罐; "耶加雪菲挂耳": the
             # 耶加雪菲 drip bags, whose name holds both the beans' alias and the mixed pack's 挂耳.
             full = [by_part]
+        if (len(full) == 1 and by_part is not None and by_part != full[0] and not is_cjk(question)
+                and (_pieces(question) & parts.pieces[full[0]]) < (_pieces(question) & parts.pieces[by_part])):
+            # "price of the walnut wrist rest for K75?": the K75 is named in full by its code, but
+            # the question names more of the 键客K75 胡桃木实木腕托 (its code and "walnut").
+            return ProductLink(products[by_part], PART_SURENESS)
         if len(full) == 1 or (full and by_part in full):
             # Two products named in full ("linen notebook" is an alias of the A5 and the A6):
             # the pieces only one of them has decide (A5), else neither is taken.

@@ -812,3 +812,17 @@ def test_a_part_asked_to_be_bought_on_its_own_is_the_accessory_or_nothing(assist
     assert remote.handoff is not None and "599" not in remote.reply  # no remote is sold alone: not the blind's facts
     box = say(assistant, merchant_id, "礼盒单买多少钱一个")
     assert "15" in box.reply and box.handoff is None  # the gift box is a product of its own
+
+
+def test_an_english_question_naming_more_of_an_accessory_than_its_code_is_about_the_accessory(assistant, merchant_id, tmp_path):
+    with_knowledge(assistant, merchant_id, tmp_path, {
+        "catalog.json": json.dumps([
+            {"sku": "K75", "title": "键客K75 三模机械键盘", "title_en": "KeyCraft K75 Tri-mode Mechanical Keyboard",
+             "aliases": ["K75"], "price": 399, "stock": 20},
+            {"sku": "WR", "title": "键客K75 胡桃木实木腕托", "aliases": ["木腕托"], "price": 89, "stock": 50},
+        ], ensure_ascii=False),
+    })
+    rest = say(assistant, merchant_id, "price of the walnut wrist rest for K75?")
+    assert "89" in rest.reply and "399" not in rest.reply
+    board = say(assistant, merchant_id, "how much is the K75?")
+    assert "399" in board.reply
