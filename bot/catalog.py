@@ -305,7 +305,7 @@ class Catalog:
         same = [products[i] for i in self._name_parts(merchant_id, products).namesakes(question)] if products else []
         if not _ACCESSORY.search(question):
             # "悍将台钓竿多少钱": the rod, not the 悍将台钓竿专用 替换竿稍 made for it.
-            main = [p for p in same if not any(_ACCESSORY.search(n) for n in p.names())]
+            main = [p for p in same if not p.is_accessory]
             same = main if main else same
         return same
 
@@ -1264,13 +1264,13 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
     literal = [kv for kv in _literal_facts(product, question.text, matcher if not asked else None)
                if not any(_within(kv[0], _fact_for(product, a, question.text)) for a in asked)]
     names = " ".join(product.names()).casefold()
-    if literal and not any(key.casefold() in names for key, _ in literal):
-        # "耶加海拔多高": 多高 is the form the altitude is asked in, not the product's height
-        # ("链条小方包多重" still asks the bag's weight: 链条 is in its name).
-        asked = [a for a in asked if not asked_by_form_only(a, question.text)]
     form_only = [a for a in asked if asked_by_form_only(a, question.text)]
-    if form_only and any(_fact_for(product, a, question.text) for a in asked if a not in form_only):
-        asked = [a for a in asked if a not in form_only]  # "K98电池多大的": how big its battery is, 电池容量
+    if form_only and ((literal and not any(key.casefold() in names for key, _ in literal))
+                      or any(_fact_for(product, a, question.text) for a in asked if a not in form_only)):
+        # "耶加海拔多高": 多高 is the form the altitude is asked in, not the product's height
+        # ("链条小方包多重" still asks the bag's weight: 链条 is in its name); "K98电池多大的": how
+        # big its battery is, 电池容量.
+        asked = [a for a in asked if a not in form_only]
     included = included_facts(product, question)
     by_value = included or _value_facts(product, question, matcher)
     if included and literal:
@@ -1291,15 +1291,19 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
         return None
     if "colors" not in asked and _colour_unknown(question.text, product):
         return None  # "is the tackle box available in black?": its stock says nothing of black
+    # The facts a yes or no is read from: those named, and those of the attributes asked.
+    facts = []
+    if question.ask == "yes_no":
+        facts = literal + [fact for a in asked if (fact := _fact_for(product, a, question.text)) is not None]
     if (question.ask == "yes_no" and not set(asked) & {"colors", "sizes", "stock"} and not _MEASURE_ASKED.search(question.text)
             and not by_value and (_unexplained(_residual_words(replace(question, text=asking_clause(question.text)), product),
-                                               literal, matcher) or _unheld_verbs(question, product, literal, asked))):
+                                               literal, matcher) or _unheld_verbs(question, product, facts))):
         # "do you have the A5 notebook with lined pages": yes or no about a word the record
         # never states; its page count is no answer to that. ("多重啊 搬得动不" asks the
         # weight too: the shopper judges the rest from it.)
         return None
     if (question.ask == "yes_no" and not set(asked) & {"colors", "sizes", "stock", "price"}
-            and not _asks_value(question.text) and _unheld_numbers(question, product, literal, asked)):
+            and not _asks_value(question.text) and _unheld_numbers(question, product, facts)):
         return None
     for attribute in asked:
         part = _attribute_reply(attribute, question, en, title, product, variant, currency, matcher)
@@ -1312,11 +1316,10 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
     return FactAnswer(" ".join(parts) if en else "".join(parts), product, asked + [k for k, _ in literal])
 
 
-def _unheld_verbs(question: Question, product: Product, literal: list[tuple[str, str]], asked: list[str]) -> list[str]:
+def _unheld_verbs(question: Question, product: Product, facts: list[tuple[str, str]]) -> list[str]:
     """A verb a yes/no question asks about ("胸垫能拆吗": 拆; "电池能换吗": 换) that neither the
     facts named or asked (电池容量：640Wh) nor the product's names hold: 胸垫：有 says there are
     pads, not that they come out."""
-    facts = literal + [fact for a in asked if (fact := _fact_for(product, a, question.text)) is not None]
     if not facts or not is_cjk(question.text):
         return []
     held = " ".join(product.names() + [f"{k}{v}" for k, v in facts])
@@ -1335,11 +1338,10 @@ def _asks_value(text: str) -> bool:
     return bool(_ASKS_WHAT.search(text) or _MEASURE_ASKED.search(text) or "多少" in text)
 
 
-def _unheld_numbers(question: Question, product: Product, literal: list[tuple[str, str]], asked: list[str]) -> list[str]:
+def _unheld_numbers(question: Question, product: Product, facts: list[tuple[str, str]]) -> list[str]:
     """A number a yes/no question asks about that neither the facts named or asked nor the
     product's names hold, nor a range in them takes in: "真丝双绉有22姆米的吗" against
     姆米：16姆米 — the record says 16, not that there is no 22 (another option may be sold)."""
-    facts = literal + [fact for a in asked if (fact := _fact_for(product, a, question.text)) is not None]
     if not facts:
         return []
     held = " ".join(product.names() + product.variant_names() + [f"{k} {v}" for k, v in facts])

@@ -472,6 +472,10 @@ class IntentClassifier:
         weights = (1.0 + np.log(tf)) * self.idf[cols]
         return cols, weights / np.linalg.norm(weights)
 
+    def _next_label(self, p: np.ndarray, excluded: tuple[str, ...]) -> int:
+        """The most likely label of ``p`` that is none of ``excluded``."""
+        return next(int(i) for i in np.argsort(p)[::-1] if self.labels[i] not in excluded)
+
     def _decide(self, texts: list[str], vectors: np.ndarray) -> list[Intent]:
         probs = self.probabilities(texts, vectors)
         out: list[Intent] = []
@@ -486,11 +490,11 @@ class IntentClassifier:
                 # A complaint is made in anger or reports harm; a calm report of a broken chain
                 # or a torn bag asks for the after-sale answer: the next most likely label, never
                 # refund (a refund flow starts only when refund is the classifier's own top label).
-                top = next(int(i) for i in np.argsort(p)[::-1] if self.labels[i] not in ("complaint", "refund"))
+                top = self._next_label(p, ("complaint", "refund"))
             if self.labels[top] == "exchange" and _NOT_AN_EXCHANGE.search(text):
                 # "旧马桶盖能以旧换新吗", "会员积分能换啥": a trade-in or points redeemed is an
                 # offer asked about before buying, not an order's item swapped: the next label.
-                top = next(int(i) for i in np.argsort(p)[::-1] if self.labels[i] not in ("exchange", "refund"))
+                top = self._next_label(p, ("exchange", "refund"))
             if (self.labels[top] in ("refund", "presale") and _PRICE_DIFFERENCE.search(text) and not _RETURN_GOODS.search(text)
                     and not _EXCHANGING.search(text)):
                 # "直播间买的比我便宜 能退差价不": the difference back while the order stays is
