@@ -57,6 +57,7 @@ class CaseOutcome(BaseModel):
     judge_reason: str | None = None
     disclosed: bool | None = None  # order datasets: a reply showed another shopper's order
     withheld_correct: bool | None = None  # a declined case: would the held-back answer have been right
+    cited: str | None = None  # an answered case: the knowledge file its reply cites first (which kind of knowledge answered)
 
     @property
     def failed(self) -> bool:

@@ -136,4 +136,5 @@ def run_case(
         latency_ms=latency_ms,
         disclosed=disclosed([*seen, result.reply], case.messages, case.shopper_id, orders) if orders else None,
         withheld_correct=answer_matches(result.withheld, case.answer_contains) if result.withheld and case.answer_contains else None,
+        cited=result.citations[0].document if answered(result) and result.citations else None,
     )
