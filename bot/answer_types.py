@@ -31,6 +31,9 @@ class Answer(BaseModel):
     # Below the threshold: the best candidate's reply, held back. Never sent to the shopper;
     # the evaluation grades it, so confidence can be checked as P(the best answer is right).
     withheld: str | None = Field(default=None, exclude=True)
+    # What the answer (or the one held back) was read from: "faq", "passage" or "product" (a
+    # product record); its confidence is calibrated per kind (bot/calibration.py).
+    basis: str | None = Field(default=None, exclude=True)
 
 
 @dataclass

@@ -53,12 +53,6 @@ CODED_NAME_MATCH = 0.9  # a name's words without the code that names it ("4K投�
 GLOSS_WEIGHT = 0.5  # a name piece that is only a dictionary gloss counts half
 
 
-def fact_confidence(sureness: float) -> float:
-    """A fact read from the product's own record is right when the product is the one meant:
-    the confidence is how surely it is."""
-    return round(min(0.97, 0.55 + 0.45 * sureness), 4)
-
-
 @dataclass
 class Product:
     sku: str
@@ -121,6 +115,12 @@ class Product:
 class ProductLink:
     product: Product
     score: float  # 0-1: how surely the question names this product
+
+
+def how_found(link: ProductLink | None) -> str:
+    """How a record answer's product was found (bot/calibration.HOWS): named in full, named in
+    part or by meaning, or (no link) the product in focus."""
+    return "focus" if link is None else ("named" if link.score >= 1.0 else "part")
 
 
 @dataclass
@@ -714,6 +714,17 @@ def question_has_other_topic(question: Question, product: Product, topics: set[s
         # "pu'er tea cake" of 普洱熟茶饼: the product's name in the shopper's language.
         residual = [w for w, named in zip(residual, names_it(residual)) if not named]
     return bool(residual)
+
+
+def unexplained_words(question: Question, product: Product, names_it: Callable[[list[str]], list[bool]] | None = None) -> list[str]:
+    """The question's words the product's record does not explain: neither attribute words,
+    nor its names (in Chinese, or in English by ``names_it``), options, fact keys or values.
+    The more there are, the likelier the record answers another question than the one asked
+    ("royal jelly freeze dried powder" of the fresh royal jelly: "dried", "powder")."""
+    residual = _residual_words(question, product)
+    if residual and names_it is not None:
+        residual = [w for w, named in zip(residual, names_it(residual)) if not named]
+    return residual
 
 
 # Clauses: a space parts two only between Chinese words (English words are spaced anyway).

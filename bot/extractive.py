@@ -173,11 +173,11 @@ class ExtractiveAnswerer:
             citations = [citation(best.evidence, best.features.match)] + [c for c in citations if c.chunk != best.evidence.chunk.id][:2]
         if best.reply is None or best.probability < threshold:
             unsure = unsure_answer(lang, citations, best.probability)
-            unsure.withheld = best.reply
+            unsure.withheld, unsure.basis = best.reply, best.evidence.chunk.kind if best.reply else None
             return unsure
         chunk = best.evidence.chunk
         focus = str(chunk.data.get("sku")) if chunk.kind == "product" and chunk.data else None
-        return Answer(reply=best.reply, confidence=best.probability, citations=citations, focus_product=focus)
+        return Answer(reply=best.reply, confidence=best.probability, citations=citations, focus_product=focus, basis=chunk.kind)
 
     def candidates(self, question: str, lang: str, evidence: list[Evidence], query_tokens: list[str],
                    query_vector: np.ndarray | None = None, query_idf: dict[str, float] | None = None,

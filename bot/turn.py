@@ -36,13 +36,14 @@ from bot.conversations import (
     last_question,
     offered_quick_replies,
 )
+from bot.calibration import GROUNDED_KINDS, grounded_confidence, record_confidence
 from bot.events import record_event
 from bot.greeting import SuggestionChips
 from bot.safety import is_safety_report
 from bot.catalog import (FOCUS_SURENESS, LINK_THRESHOLD, MEANING_SURENESS, PART_SURENESS, Catalog, Product, ProductLink, about_focus, answer_facts,
                          asks_part_alone, card_facts,
-                         covering_facts, exchange_stock, fact_confidence, fact_sentence, included_facts, named_by_option_only, names_a_key,
-                         question_has_other_topic)
+                         covering_facts, exchange_stock, fact_sentence, how_found, included_facts, named_by_option_only, names_a_key,
+                         question_has_other_topic, unexplained_words)
 from bot.extractive import AMBIGUOUS, ExtractiveAnswerer, consistent, unsure_answer
 from bot.focus import Focus, focus_of, read_focus
 from bot.question import analyse, answer_fits, as_asked, as_yes_no, asks_as_before, measurements_fit, plain_question, with_earlier_ask
@@ -110,11 +111,13 @@ def _product_citation(product: Product, lang: str, sureness: float) -> Citation:
                     score=round(sureness, 4), title=title, source=source_title("product", title, product.document, lang), section=title)
 
 
-def _from_record(product: Product, reply: str, lang: str, sureness: float) -> Answer:
-    """An answer read from the product's own record: as sure as the product is the one meant,
-    cited to it, and putting it in focus."""
-    return Answer(reply=reply, confidence=fact_confidence(sureness), citations=[_product_citation(product, lang, sureness)],
-                  focus_product=product.sku)
+def _from_record(product: Product, reply: str, lang: str, sureness: float, how: str, unexplained: int = 0) -> Answer:
+    """An answer read from the product's own record, cited to it (as surely as the product is
+    the one meant) and putting it in focus; its confidence is the share of such answers right
+    on first sight (bot/calibration.py): ``how`` the product was found, and how many of the
+    question's words the record leaves ``unexplained``."""
+    return Answer(reply=reply, confidence=record_confidence(how, unexplained), citations=[_product_citation(product, lang, sureness)],
+                  focus_product=product.sku, basis="product")
 
 
 class _WarmAfterUpload:
@@ -414,8 +417,9 @@ class ShopAssistant:
                 grounded, evidence = retry, retry_evidence
             else:
                 unsure = unsure_answer(lang, grounded.citations, min(grounded.confidence, AMBIGUOUS))
-                unsure.withheld = grounded.reply
+                unsure.withheld, unsure.basis = grounded.reply, grounded.basis
                 grounded = unsure
+        grounded = _as_first_seen(grounded, lang, threshold)
         if not grounded.handoff and grounded.focus_product is None:
             # An FAQ answer about one product ("The B1 40-inch guitar is 399 yuan") puts it in
             # focus, as a catalog answer would: "does it come in black?" asks about it next.
@@ -443,7 +447,7 @@ class ShopAssistant:
         if not in_topic.handoff:
             return in_topic
         unsure = unsure_answer(lang, alone.citations, min(alone.confidence, AMBIGUOUS))
-        unsure.withheld = alone.reply
+        unsure.withheld, unsure.basis = alone.reply, alone.basis
         return unsure
 
     def _grounded(
@@ -510,13 +514,18 @@ class ShopAssistant:
         if fact is not None and not measurements_fit(question.text, fact.reply, question.attributes):
             fact = None  # "6.3米的呢" is not answered by "3.6米约98克，4.5米约136克"
         if fact is not None:
-            return _from_record(product, fact.reply, lang, sureness)
+            return _from_record(product, fact.reply, lang, sureness, how_found(link), self._unexplained(question, product, link))
         if question.attributes:
             # The product is clear and the record lacks what is asked: decline, don't guess.
             answer = unsure_answer(lang, cite, 0.2)
             answer.focus_product = product.sku
             return answer
         return None
+
+    def _unexplained(self, question, product: Product, link) -> int:
+        """How many of the question's words the record of the product it names does not
+        explain (a follow-up about the product in focus is calibrated without them)."""
+        return len(unexplained_words(question, product, self.catalog.names_it(product))) if link is not None else 0
 
     def _fact_subject(self, merchant_id: str, question, in_focus: Product | None, link) -> tuple[Product | None, float]:
         """The product whose record answers: the one named, else the one in focus when the
@@ -539,7 +548,7 @@ class ShopAssistant:
         if not facts or question_has_other_topic(question, product, self.catalog.topic_words(merchant_id), self.catalog.names_it(product)):
             return None
         reply = (" " if lang == "en" else "").join(fact_sentence(product.title(lang), k, v, lang == "en") for k, v in facts)
-        return _from_record(product, reply, lang, sureness)
+        return _from_record(product, reply, lang, sureness, how_found(link), self._unexplained(question, product, link))
 
     @staticmethod
     def _exchange_answer(question, lang: str, in_focus: Product | None, link, currency: str) -> Answer | None:
@@ -547,7 +556,7 @@ class ShopAssistant:
         asked), from the record of the product named or in focus (bot/catalog.exchange_stock)."""
         product, sureness = (link.product, link.score) if link else (in_focus, FOCUS_SURENESS)
         fact = exchange_stock(question.text, lang, product, currency) if product is not None else None
-        return _from_record(product, fact.reply, lang, sureness) if fact is not None else None
+        return _from_record(product, fact.reply, lang, sureness, how_found(link)) if fact is not None else None
 
     def _namesakes_answer(self, merchant_id: str, question, lang: str, currency: str, version: int | None) -> Answer | None:
         """"鱼油多少钱" with two fish oils: each one's answer, when every one's record holds
@@ -561,7 +570,7 @@ class ShopAssistant:
         if not all(measurements_fit(question.text, f.reply, question.attributes) for f in facts):
             return None
         reply = (" " if lang == "en" else "").join(f.reply for f in facts)
-        return Answer(reply=reply, confidence=fact_confidence(PART_SURENESS),
+        return Answer(reply=reply, confidence=record_confidence("part", 0), basis="product",
                       citations=[_product_citation(p, lang, PART_SURENESS) for p in namesakes],
                       focus_product=namesakes[0].sku if len(namesakes) == 1 else None)
 
@@ -946,6 +955,25 @@ class ShopAssistant:
             route=route,
             quick_replies=quick_replies or [],
         )
+
+
+def _as_first_seen(answer: Answer, lang: str, threshold: float) -> Answer:
+    """An FAQ row's or a passage's answer at the share of such answers right on first sight
+    (bot/calibration.py), declined when that is below the threshold. The last gate before
+    the LLM, which is asked only about an answer that passed it."""
+    if answer.basis not in GROUNDED_KINDS:
+        return answer
+    confidence = grounded_confidence(answer.basis, answer.confidence)
+    if answer.handoff:
+        # (Held back on the answerer's own score: the map does not make it surer than that.)
+        answer.confidence = min(confidence, answer.confidence)
+        return answer
+    if confidence >= threshold:
+        answer.confidence = confidence
+        return answer
+    unsure = unsure_answer(lang, answer.citations, confidence)
+    unsure.withheld, unsure.basis = answer.reply, answer.basis
+    return unsure
 
 
 def _another_thing_same_ask(message: str, no_product: bool = False) -> bool:

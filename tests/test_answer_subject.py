@@ -104,7 +104,10 @@ def test_a_key_that_groups_nested_facts_answers_and_the_shoppers_word_for_a_part
 def test_wanting_another_colour_is_an_exchange_not_a_question_whether_it_comes_in_it(assistant, shop):
     message = "书架白色的想换成原木色 还没装"
     read_as_question = assistant.answer(shop, message, "zh")
-    assert "原木色" in read_as_question.reply or "白色" in read_as_question.reply  # the catalog's yes/no
+    # Read as a question, the catalog's yes/no about a colour (held back: "想换成" and "还没装"
+    # are words the record does not explain, so it is no sure answer).
+    shown = read_as_question.withheld if read_as_question.handoff else read_as_question.reply
+    assert "原木色" in shown or "白色" in shown
     as_exchange = assistant.answer(shop, message, "zh", intent="exchange")
     assert "有的" not in as_exchange.reply and "书架有" not in as_exchange.reply
 
