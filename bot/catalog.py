@@ -1165,13 +1165,13 @@ def _variant_for(product: Product, question: str) -> dict | None:
     variants = [v for v in product.data.get("variants") or [] if str(v.get("name") or "").strip()]
     if not variants:
         return None
-    q = _squeeze(question)
-    title = _squeeze(" ".join(product.names()))
-    whole = [v for v in variants if _holds_name(q, _squeeze(str(v["name"])))]
+    q = _squeeze(_in_base_units(question))
+    title = _squeeze(_in_base_units(" ".join(product.names())))
+    whole = [v for v in variants if _holds_name(q, _squeeze(_in_base_units(str(v["name"]))))]
     if whole:  # "iphone 16 pro" holds the names iPhone 16 and iPhone 16 Pro: the longer one
         return max(whole, key=lambda v: len(_squeeze(str(v["name"]))))
     scored = []
-    splits = [[_squeeze(p) for p in re.split(r"[\s/,，、()（）+|;；]+", str(v["name"]).casefold())] for v in variants]
+    splits = [[_squeeze(p) for p in re.split(r"[\s/,，、()（）+|;；]+", _in_base_units(str(v["name"])).casefold())] for v in variants]
     for variant, parts in zip(variants, splits):
         best = 0
         for part in parts:
@@ -1232,6 +1232,21 @@ def _sold_out(variant: dict | None) -> bool:
 
 def _squeeze(text: str) -> str:
     return re.sub(r"\s+", "", text.casefold())
+
+
+# A weight or volume in the unit an option is sold by: "the 1kg one" is the 1000g jar, 2斤 is 1000g.
+_TO_BASE = {"kg": ("g", 1000), "公斤": ("g", 1000), "千克": ("g", 1000), "斤": ("g", 500), "克": ("g", 1),
+            "l": ("ml", 1000), "升": ("ml", 1000), "毫升": ("ml", 1)}
+_BASE_MEASURE = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(kg|公斤|千克|斤|克|l|升|毫升)(?![a-z])", re.IGNORECASE)
+
+
+def _in_base_units(text: str) -> str:
+    """The text with its weights in grams and volumes in millilitres."""
+    def base(m: re.Match) -> str:
+        unit, times = _TO_BASE[m.group(2).casefold()]
+        value = float(m.group(1)) * times
+        return f"{value:g}{unit}"
+    return _BASE_MEASURE.sub(base, text)
 
 
 def _holds_name(text: str, name: str) -> bool:

@@ -622,6 +622,16 @@ def test_a_size_code_names_the_option_that_has_it_even_when_the_title_gives_it_t
     assert _variant_for(shoe, "白色42.5有吗")["name"] == "白灰色 EU42.5"
 
 
+def test_an_option_is_named_by_its_weight_or_volume_in_another_unit():
+    from bot.catalog import _variant_for
+
+    jelly = product("RJ", "新鲜蜂王浆", variants=[{"name": "250g", "price": 95}, {"name": "1000g", "price": 318}])
+    assert _variant_for(jelly, "and the 1kg one?")["price"] == 318
+    assert _variant_for(jelly, "2斤装多少钱")["price"] == 318  # 斤: half a kilogram
+    heater = product("E5", "E5 电热水器", variants=[{"name": "50L", "price": 899}, {"name": "80L", "price": 1199}])
+    assert _variant_for(heater, "50升的多少钱")["price"] == 899
+
+
 def test_a_code_name_is_named_only_whole():
     station = product("E1500", "驰能 E1500 户外电源", aliases=["E1500", "1500"])
     assert name_match("e1500多少钱", station) == 1.0 and name_match("1500多少钱", station) == 1.0
