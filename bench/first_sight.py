@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import subprocess
 import sys
@@ -92,10 +91,12 @@ def _isotonic(scores: np.ndarray, right: np.ndarray) -> IsotonicRegression:
     return IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(scores, right.astype(float))
 
 
-def _record_model(rows: list[dict]) -> tuple[list[float], float]:
-    x = np.array([record_features(r["how"], r.get("unexplained") or 0) for r in rows])
-    model = LogisticRegression(C=10.0).fit(x, np.array([r["right"] for r in rows]))
-    return [float(w) for w in model.coef_[0]], float(model.intercept_[0])
+def _record_x(rows: list[dict]) -> np.ndarray:
+    return np.array([record_features(r["how"], r.get("unexplained") or 0) for r in rows])
+
+
+def _record_model(rows: list[dict]) -> LogisticRegression:
+    return LogisticRegression(C=10.0).fit(_record_x(rows), np.array([r["right"] for r in rows]))
 
 
 def _ece(p: np.ndarray, right: np.ndarray) -> float:
@@ -122,8 +123,8 @@ def fit_maps(rows: list[dict]) -> dict:
         group = _grounded_group(rows, basis)
         model = _isotonic(np.array([r["confidence"] for r in group]), np.array([bool(r["right"]) for r in group]))
         out[basis] = {"x": [round(float(v), 4) for v in model.X_thresholds_], "y": [round(float(v), 4) for v in model.y_thresholds_]}
-    weights, bias = _record_model(_record_group(rows))
-    out["product"] = {"weights": [round(w, 4) for w in weights], "bias": round(bias, 4)}
+    model = _record_model(_record_group(rows))
+    out["product"] = {"weights": [round(float(w), 4) for w in model.coef_[0]], "bias": round(float(model.intercept_[0]), 4)}
     return out
 
 
@@ -155,17 +156,16 @@ def fit(write: bool) -> None:
     mapped = np.zeros(len(group))
     for commit in {r["commit"] for r in group}:
         inside = np.array([r["commit"] == commit for r in group])
-        w, b0 = _record_model([r for r, i in zip(group, inside) if not i])
-        x = np.array([record_features(r["how"], r.get("unexplained") or 0) for r, i in zip(group, inside) if i])
-        mapped[inside] = 1.0 / (1.0 + np.exp(-(x @ np.array(w) + b0)))
+        others = _record_model([r for r, i in zip(group, inside) if not i])
+        mapped[inside] = others.predict_proba(_record_x([r for r, i in zip(group, inside) if i]))[:, 1]
     print(f"product: {len(group)} answers, right {right.mean():.3f}; ECE raw {_ece(raw, right):.3f} -> mapped "
           f"(leave one commit out) {_ece(mapped, right):.3f}")
     cells = defaultdict(list)
     for r in group:
         cells[(r["how"], min(r.get("unexplained") or 0, 2))].append(bool(r["right"]))
-    weights, bias = out["product"]["weights"], out["product"]["bias"]
+    model = _record_model(group)
     for (how, unexplained), got in sorted(cells.items()):
-        p = 1.0 / (1.0 + math.exp(-(float(np.dot(record_features(how, unexplained), weights)) + bias)))
+        p = float(model.predict_proba([record_features(how, unexplained)])[0, 1])
         print(f"   {how:5s} unexplained {unexplained}{'+' if unexplained == 2 else ' '}: {len(got):4d} answers, "
               f"right {np.mean(got):.3f}, mapped {p:.3f}")
     if write:

@@ -29,7 +29,6 @@ import numpy as np
 
 FIRST_SIGHT_FILE = Path(__file__).with_name("data") / "first_sight.json"
 GROUNDED_KINDS = ("faq", "passage")  # answers read as text from an FAQ row or a document's sentences
-HOWS = ("named", "part", "focus")  # how a record answer's product was found: named in full, in part, or in focus
 
 
 @lru_cache(maxsize=1)
@@ -56,7 +55,8 @@ def record_features(how: str, unexplained: int) -> list[float]:
 
 
 def record_confidence(how: str, unexplained: int) -> float:
-    """A product record's answer: ``how`` the product was found (HOWS), ``unexplained``: how
+    """A product record's answer: ``how`` the product was found ("named" in full, in "part" or
+    by meaning, or the one in "focus"; bot.catalog.how_found), ``unexplained``: how
     many of the question's words its record does not explain."""
     fitted = _maps()["product"]
     z = sum(w * f for w, f in zip(fitted["weights"], record_features(how, unexplained))) + fitted["bias"]

@@ -118,8 +118,8 @@ class ProductLink:
 
 
 def how_found(link: ProductLink | None) -> str:
-    """How a record answer's product was found (bot/calibration.HOWS): named in full, named in
-    part or by meaning, or (no link) the product in focus."""
+    """How a record answer's product was found, as bot/calibration.py reads it: "named" in
+    full, named in "part" or by meaning, or (no link) the product in "focus"."""
     return "focus" if link is None else ("named" if link.score >= 1.0 else "part")
 
 

@@ -503,29 +503,25 @@ class ShopAssistant:
         if fact is None and link is not None and link.score >= LINK_THRESHOLD:
             fact = card_facts(question, lang, product, currency)  # named, nothing asked: its card
         cite = [_product_citation(product, lang, sureness)]
+        names_it = self.catalog.names_it(product)  # (built once: the topic check and the calibration both read it)
         by_name = link is not None and link.score > MEANING_SURENESS
         # The question's other words are the product's name in another language when it was
         # linked by meaning, so only a name-linked question is checked for another topic.
         # (What the record says comes or does not come with it is no other topic: "马克杯礼盒里面
         # 带杯子吗", though the shop sells cups too.)
         if ((by_name or link is None) and not included_facts(product, question)
-                and question_has_other_topic(question, product, topics, self.catalog.names_it(product))):
+                and question_has_other_topic(question, product, topics, names_it)):
             return None
         if fact is not None and not measurements_fit(question.text, fact.reply, question.attributes):
             fact = None  # "6.3米的呢" is not answered by "3.6米约98克，4.5米约136克"
         if fact is not None:
-            return _from_record(product, fact.reply, lang, sureness, how_found(link), self._unexplained(question, product, link))
+            return _from_record(product, fact.reply, lang, sureness, how_found(link), _unexplained(question, product, link, names_it))
         if question.attributes:
             # The product is clear and the record lacks what is asked: decline, don't guess.
             answer = unsure_answer(lang, cite, 0.2)
             answer.focus_product = product.sku
             return answer
         return None
-
-    def _unexplained(self, question, product: Product, link) -> int:
-        """How many of the question's words the record of the product it names does not
-        explain (a follow-up about the product in focus is calibrated without them)."""
-        return len(unexplained_words(question, product, self.catalog.names_it(product))) if link is not None else 0
 
     def _fact_subject(self, merchant_id: str, question, in_focus: Product | None, link) -> tuple[Product | None, float]:
         """The product whose record answers: the one named, else the one in focus when the
@@ -545,10 +541,13 @@ class ShopAssistant:
         if product is None or question.attributes:
             return None
         facts = covering_facts(product, question)
-        if not facts or question_has_other_topic(question, product, self.catalog.topic_words(merchant_id), self.catalog.names_it(product)):
+        if not facts:
+            return None
+        names_it = self.catalog.names_it(product)
+        if question_has_other_topic(question, product, self.catalog.topic_words(merchant_id), names_it):
             return None
         reply = (" " if lang == "en" else "").join(fact_sentence(product.title(lang), k, v, lang == "en") for k, v in facts)
-        return _from_record(product, reply, lang, sureness, how_found(link), self._unexplained(question, product, link))
+        return _from_record(product, reply, lang, sureness, how_found(link), _unexplained(question, product, link, names_it))
 
     @staticmethod
     def _exchange_answer(question, lang: str, in_focus: Product | None, link, currency: str) -> Answer | None:
@@ -955,6 +954,12 @@ class ShopAssistant:
             route=route,
             quick_replies=quick_replies or [],
         )
+
+
+def _unexplained(question, product: Product, link, names_it) -> int:
+    """How many of the question's words the record of the product it names does not explain
+    (a follow-up about the product in focus is calibrated without them)."""
+    return len(unexplained_words(question, product, names_it)) if link is not None else 0
 
 
 def _as_first_seen(answer: Answer, lang: str, threshold: float) -> Answer:
