@@ -318,10 +318,17 @@ class Catalog:
         parts = [p for p in self.products(merchant_id, version) if p.is_accessory and any(w in " ".join(p.names()) for w in words)]
         return parts[0] if len(parts) == 1 else None
 
+    def sold_as_named(self, merchant_id: str, question: str, version: int | None = None) -> Product | None:
+        """The one product whose own names hold every word a part asked alone is named by:
+        "sx7的备用镜片单买多少钱" → 雪境 SX-7 磁吸备用镜片, not the goggles that come with one."""
+        named = [p for p in self.products(merchant_id, version) if _naming_words(question) and self.names_all_asked(p, question)]
+        return named[0] if len(named) == 1 else None
+
     @staticmethod
     def names_all_asked(product: Product, question: str) -> bool:
-        """Every Chinese word the question names a thing by is in the product's names."""
-        names = " ".join(product.names())
+        """Every Chinese word the question names a thing by is in the product's names, and not
+        only as a thing it comes with ("附送备用镜片" names no spare lens sold)."""
+        names = _INCLUDED_IN_NAME.sub(" ", " ".join(product.names()))
         return all(w in names for w in _naming_words(question))
 
     def sibling(self, merchant_id: str, question: str, product: Product, version: int | None = None) -> Product | None:
@@ -1070,6 +1077,8 @@ def _without_name(text: str, name: str, least: int = 3) -> str:
 
 
 # A name that says the product is made for another one: an accessory of it.
+# What a name says comes with the product ("附送备用镜片", "赠收纳袋", "含电池"): a thing it is sold with, not it.
+_INCLUDED_IN_NAME = re.compile(r"(?:附送|附赠|赠送|随附|附带|送|赠|含|附)[^\s,，/+（）()]*")
 _ACCESSORY = re.compile(r"专用|配件|替换|适用于|配套|\bfor\b|\breplacement\b|\baccessor", re.IGNORECASE)
 # A part asked to be bought on its own ("头枕单买多少钱", "遥控器丢了 能单独买吗").
 _SEPARATELY = re.compile(r"单买|单独买|单独卖|单卖|单独购买|单独出售|单独拍|单拍|\bseparately\b|\bon (?:its|their) own\b", re.IGNORECASE)
@@ -1166,6 +1175,7 @@ def _variant_for(product: Product, question: str) -> dict | None:
     if not variants:
         return None
     q = _squeeze(_in_base_units(question))
+    spaced = _in_base_units(question).casefold()  # (a number apart from the name's: "e82 160" says 160)
     title = _squeeze(_in_base_units(" ".join(product.names())))
     whole = [v for v in variants if _holds_name(q, _squeeze(_in_base_units(str(v["name"]))))]
     if whole:  # "iphone 16 pro" holds the names iPhone 16 and iPhone 16 Pro: the longer one
@@ -1184,7 +1194,7 @@ def _variant_for(product: Product, question: str) -> dict | None:
             elif is_cjk(part):
                 shared = _longest_run_text(part, q)
                 run = len(shared) if len(shared) >= 2 and shared not in title else 0
-            elif len(numbers := re.findall(r"\d+(?:\.\d+)?", part)) == 1 and len(numbers[0]) >= 2 and _says_number(q, numbers[0]):
+            elif len(numbers := re.findall(r"\d+(?:\.\d+)?", part)) == 1 and len(numbers[0]) >= 2 and _says_number(spaced, numbers[0]):
                 run = len(numbers[0]) + 1  # "EU42.5" named as "42.5" (but "55R17" is a code, not its 55)
             else:
                 run = 0
@@ -1193,6 +1203,8 @@ def _variant_for(product: Product, question: str) -> dict | None:
         own_colours = {word for word in _PLAIN_COLOURS if word in str(variant["name"]).casefold()}
         if named_colours and own_colours and not named_colours & own_colours:
             best = 0  # "黑玛瑙" is not 红玛瑙, however much else they share
+        elif _contradicts(named_colours, own_colours, title):
+            best = 0  # "黑框电镀蓝" is not 黑框/电镀银: the frame's colour agrees, the lens's does not
         elif best and named_colours & own_colours:
             best += 2  # "白色42.5": the white one in 42.5, not the black one
         scored.append((best, variant))
@@ -1202,10 +1214,18 @@ def _variant_for(product: Product, question: str) -> dict | None:
     colours = [word for word in COLOUR_WORDS if word in q]
     if colours:
         said = in_either_language(colours)  # "chocolate brown" is the 巧克力棕 option
-        having = [v for v in variants if any(word in str(v["name"]).casefold() for word in said)]
+        having = [v for v in variants if any(word in str(v["name"]).casefold() for word in said)
+                  and not _contradicts(set(colours), {w for w in COLOUR_WORDS if w in str(v["name"]).casefold()}, title)]
         if len(having) == 1:
             return having[0]
     return None
+
+
+def _contradicts(named: set[str], own: set[str], title: str) -> bool:
+    """An option with colours of its own lacks one the question names (beyond the product's
+    title's own): "黑框电镀蓝" against 黑框/电镀银."""
+    held = in_either_language(sorted(own))
+    return bool(own) and any(not in_either_language([word]) & held and word not in title for word in named)
 
 
 # The option wanted instead, in an exchange request: what follows the last 换 / 换成 ("鹤鸣M码小了
@@ -1331,6 +1351,9 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
     if (question.ask == "yes_no" and not set(asked) & {"colors", "sizes", "stock", "price"}
             and not _asks_value(question.text) and _unheld_numbers(question, product, facts)):
         return None
+    read = literal + [fact for a in asked if (fact := _fact_for(product, a, question.text)) is not None]
+    if variant is not None and any(_of_another_option(str(value), product, variant) for _, value in read):
+        return None  # "e82 160的转弯半径" of 转弯半径：15m（168cm）: the 168's, not the 160's
     for attribute in asked:
         part = _attribute_reply(attribute, question, en, title, product, variant, currency, matcher)
         if part is None:
@@ -1340,6 +1363,14 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
     for key, value in literal:
         parts.append(fact_sentence(title, key, value, en))
     return FactAnswer(" ".join(parts) if en else "".join(parts), product, asked + [k for k, _ in literal])
+
+
+def _of_another_option(value: str, product: Product, variant: dict) -> bool:
+    """The value says which option it is of, and that is not the one asked ("15m（168cm）"
+    asked of the 160cm skis)."""
+    value = _squeeze(_in_base_units(value))
+    others = [_squeeze(_in_base_units(str(v["name"]))) for v in product.data.get("variants") or [] if v is not variant]
+    return any(o and o in value for o in others) and _squeeze(_in_base_units(str(variant["name"]))) not in value
 
 
 def _unheld_verbs(question: Question, product: Product, facts: list[tuple[str, str]]) -> list[str]:

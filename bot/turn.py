@@ -314,11 +314,15 @@ class ShopAssistant:
         link = self.catalog.link(merchant_id, question.text, query_vector, version)
         if (link is not None and focus is not None and focus.product and question.elliptical
                 and (link.score <= MEANING_SURENESS or named_by_option_only(question.text, link.product)
-                     or (link.score < FOCUS_SURENESS and not asks_as_before(message)))):
+                     or (link.score < FOCUS_SURENESS and not asks_as_before(message))
+                     or (link.score < FOCUS_SURENESS and in_focus is not None and link.product is not in_focus
+                         and names_a_key(question, link.product)))):
             # "is this bottle BPA free?" with a bottle in view: that one, not a guess by meaning;
             # "这个有折叠吗" with a balance board in view: not the scooter whose title says 可折叠
             # (a link less sure than the focus; "那个印花的呢" names another product, though);
-            # "有黑玛瑙的吗" after the clover bracelet: the bracelet, not the necklace sold in 黑玛瑙.
+            # "有黑玛瑙的吗" after the clover bracelet: the bracelet, not the necklace sold in 黑玛瑙;
+            # "透氧率呢" after the biweekly lenses: a fact key of another product's record (named
+            # in part by its title's 高透氧) asks the same of the lenses in focus.
             link = None
         if (link is None and in_focus is not None and question.elliptical and asks_as_before(message)
                 and (sibling := self.catalog.sibling(merchant_id, message, in_focus, version)) is not None):
@@ -330,7 +334,10 @@ class ShopAssistant:
             if part is not None:
                 link = ProductLink(part, PART_SURENESS)
             elif link is None or not self.catalog.names_all_asked(link.product, question.text):
-                link, in_focus = None, None  # ("礼盒单买多少钱" names the gift box itself: it stands)
+                # ("礼盒单买多少钱" names the gift box itself: it stands; a product that only comes
+                # with the part gives way to the one sold as it)
+                alone = self.catalog.sold_as_named(merchant_id, question.text, version)
+                link, in_focus = (ProductLink(alone, PART_SURENESS) if alone is not None else None), None
         if link is not None and in_focus is not None and link.product is not in_focus and included_facts(in_focus, question):
             link = None  # "带气球吗" after the arch stand: whether the stand comes with balloons, not the balloons sold
         if link is not None and in_focus is not None and (question.elliptical or link.score < FOCUS_SURENESS):
