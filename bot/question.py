@@ -210,7 +210,8 @@ _DAMAGED = re.compile(r"破损|破了|碎了|碎成|压坏|压扁|压裂|裂了|
                       r"|crack|broken|broke|crush|leak|dent|scratch|damaged|smashed|shattered|bent", re.IGNORECASE)
 DAMAGE_QUESTION = {"zh": "收到的商品破损了怎么办？", "en": "What should I do if my order arrives damaged?"}
 # The price fell after the purchase ("买完第三天就降价了"): the shop's price-protection answer.
-_PRICE_DROP = re.compile(r"降价|便宜了|价格降|补差价|退差价|保价|price (dropped|drop|went down|is lower|fell)|cheaper now|price protection",
+# (Not 补差价 alone: "讲义能发sf吗 补差价也行" is the shopper offering to pay the difference.)
+_PRICE_DROP = re.compile(r"降价|便宜了|价格降|退差价|保价|price (dropped|drop|went down|is lower|fell)|cheaper now|price protection",
                          re.IGNORECASE)
 PRICE_DROP_QUESTION = {"zh": "买了以后降价了能补差价吗？", "en": "The price dropped after I bought it. Can I get the difference back?"}
 # Tracking that stopped moving ("物流信息两天都没动了"): the shop's answer for stalled parcels.
