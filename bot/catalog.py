@@ -354,6 +354,13 @@ class Catalog:
             return None
         return products[likeness[0][1]]
 
+    @staticmethod
+    def names_sibling(question: str, focus: Product, other: Product) -> bool:
+        """"图片版呢" after 机密代号 文字版: the question names a piece of another product's own
+        name that the focus's names lack, and the two share a piece of name (one family)."""
+        asked = _pieces(question, pinyin=False) & other.own_pieces - focus.name_pieces
+        return bool(other.own_pieces & focus.own_pieces) and any(len(p) >= 2 and not p.isdigit() for p in asked)
+
     def names_other_product(self, merchant_id: str, product: Product, text: str, version: int | None = None) -> bool:
         """Whether a text (an FAQ row, a policy sentence) plainly names another of the shop's
         products, and nothing of this one: then it is about that product, whatever words it
@@ -1076,9 +1083,9 @@ def _without_name(text: str, name: str, least: int = 3) -> str:
     return "".join(out)
 
 
-# A name that says the product is made for another one: an accessory of it.
 # What a name says comes with the product ("附送备用镜片", "赠收纳袋", "含电池"): a thing it is sold with, not it.
 _INCLUDED_IN_NAME = re.compile(r"(?:附送|附赠|赠送|随附|附带|送|赠|含|附)[^\s,，/+（）()]*")
+# A name that says the product is made for another one: an accessory of it.
 _ACCESSORY = re.compile(r"专用|配件|替换|适用于|配套|\bfor\b|\breplacement\b|\baccessor", re.IGNORECASE)
 # A part asked to be bought on its own ("头枕单买多少钱", "遥控器丢了 能单独买吗").
 _SEPARATELY = re.compile(r"单买|单独买|单独卖|单卖|单独购买|单独出售|单独拍|单拍|\bseparately\b|\bon (?:its|their) own\b", re.IGNORECASE)
@@ -1193,7 +1200,7 @@ def _variant_for(product: Product, question: str) -> dict | None:
                 run = len(part) + 1  # a whole part ("1段", "4kg") says more than a run of one
             elif is_cjk(part):
                 shared = _longest_run_text(part, q)
-                run = len(shared) if len(shared) >= 2 and shared not in title else 0
+                run = len(shared) if len(shared) >= 2 and shared not in title and not _cuts_number(shared, part, q) else 0
             elif len(numbers := re.findall(r"\d+(?:\.\d+)?", part)) == 1 and len(numbers[0]) >= 2 and _says_number(spaced, numbers[0]):
                 run = len(numbers[0]) + 1  # "EU42.5" named as "42.5" (but "55R17" is a code, not its 55)
             else:
@@ -1211,7 +1218,8 @@ def _variant_for(product: Product, question: str) -> dict | None:
     scored.sort(key=lambda pair: pair[0], reverse=True)
     if scored[0][0] >= 2 and (len(scored) == 1 or scored[1][0] < scored[0][0]):
         return scored[0][1]
-    colours = [word for word in COLOUR_WORDS if word in q]
+    unnamed = _squeeze(_without_names(question, product))  # "有蓝牙音箱吗" of the scooter 带蓝牙音箱 names no blue
+    colours = [word for word in COLOUR_WORDS if word in unnamed]
     if colours:
         said = in_either_language(colours)  # "chocolate brown" is the 巧克力棕 option
         having = [v for v in variants if any(word in str(v["name"]).casefold() for word in said)
@@ -1219,6 +1227,15 @@ def _variant_for(product: Product, question: str) -> dict | None:
         if len(having) == 1:
             return having[0]
     return None
+
+
+def _cuts_number(shared: str, part: str, question: str) -> bool:
+    """The run two texts share begins or ends inside a number of either: "7码" of 37码 and 47码."""
+    def cut(text: str) -> bool:
+        return any((m.start() > 0 and shared[0].isdigit() and text[m.start() - 1].isdigit())
+                   or (m.end() < len(text) and shared[-1].isdigit() and text[m.end()].isdigit())
+                   for m in re.finditer(re.escape(shared), text))
+    return cut(part) or cut(question)
 
 
 def _contradicts(named: set[str], own: set[str], title: str) -> bool:
@@ -1524,7 +1541,7 @@ def _attribute_reply(attribute: str, question: Question, en: bool, title: str, p
             label = "options"
         listed = ", ".join(values) if en else "、".join(values)
         if attribute == "colors":
-            named = _named_value(question.text, values)
+            named = _named_value(_without_names(question.text, product), values)  # (not the 蓝 of its name's 蓝牙)
         else:  # only a question that names a size and nothing else asks yes or no ("178cm 160斤穿什么码" asks which)
             named = _named_size(question.text, values) if "sizes" not in question.attributes else None
         if named is not None:
@@ -1725,6 +1742,13 @@ def _colour_variants(product: Product) -> list[str]:
     return []
 
 
+_EITHER_OR = re.compile(r"和|跟|与|或|还是|、|/|\band\b|\bor\b|,|，")
+
+
+def _colour_words_in(text: str) -> list[str]:
+    return [w for w in COLOUR_WORDS if w in text]
+
+
 def _named_value(question: str, values: list[str]) -> tuple[str, bool] | None:
     """A colour the question names, and whether the product has it (in either language:
     "black" asks after 黑色)."""
@@ -1732,13 +1756,18 @@ def _named_value(question: str, values: list[str]) -> tuple[str, bool] | None:
     for value in values:
         if value.casefold() in q or (is_cjk(value) and value.rstrip("色") and value.rstrip("色") in q):
             return value, True
-    for word in COLOUR_WORDS:
-        if word in q:
-            same = in_either_language([word])
-            shades = [v for v in values if any(w in v.casefold() for w in same)]
-            word = word + "色" if is_cjk(word) and not word.endswith("色") else word
-            # "有蓝色吗" of 天空蓝: the shade by its own name, which is what the shopper picks.
-            if not shades:
-                return word, False
-            return ("、".join(shades) if is_cjk(word) else f"{word} ({', '.join(shades)})"), True
-    return None
+    named = [word for word in COLOUR_WORDS if word in q]
+    if len(named) > 1 and not _EITHER_OR.search(q):
+        # "白色有红轴吗": one option of both colours (冰川白-红轴), not a white one and a red one.
+        both = [v for v in values if all(in_either_language([w]) & set(_colour_words_in(v.casefold())) for w in named)]
+        return ("、".join(both), True) if both else (named[-1] + ("色" if is_cjk(named[-1]) else ""), False)
+    found = []
+    for word in named:  # ("黑色和白色都有吗": each)
+        same = in_either_language([word])
+        shades = [v for v in values if any(w in v.casefold() for w in same)]
+        word = word + "色" if is_cjk(word) and not word.endswith("色") else word
+        # "有蓝色吗" of 天空蓝: the shade by its own name, which is what the shopper picks.
+        if not shades:
+            return word, False
+        found.append("、".join(shades) if is_cjk(word) else f"{word} ({', '.join(shades)})")
+    return ("、".join(found) if is_cjk(q) else ", ".join(found), True) if found else None

@@ -155,7 +155,7 @@ class ExtractiveAnswerer:
                 # A reply in another language than the shopper's, when the shop wrote in theirs:
                 # right 6 times of 39 on the dev shops, and hard to read when it is.
                 c.probability = min(c.probability, VETOED)
-            elif other_product is not None and other_product(f"{c.evidence.chunk.title} {c.reply}"):
+            elif other_product is not None and other_product(f"{_own_heading(c.evidence.chunk)} {c.reply}"):
                 c.probability = min(c.probability, VETOED)  # same topic, another product
             elif _another_number(query_tokens, _answer_tokens(c.evidence.chunk, c.reply)):
                 c.probability = min(c.probability, VETOED)  # 双十二's dates are no answer to 双十一
@@ -359,6 +359,12 @@ def _answer_tokens(chunk, reply: str | None) -> set[str]:
     if chunk.kind == "passage" and reply:
         return set(tokenize(f"{chunk.title}\n{reply}"))
     return set(chunk.search_tokens.split(" "))
+
+
+def _own_heading(chunk: Chunk) -> str:
+    """What a chunk's title says of it alone: an FAQ's question, a passage's headings below the
+    document's own (whose "骰子客桌游铺 售后与服务政策" is the shop's name, not a product's)."""
+    return section_title(chunk.kind, chunk.title) or chunk.title
 
 
 def _another_number(words: list[str], tokens: set[str]) -> bool:

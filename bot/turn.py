@@ -314,12 +314,14 @@ class ShopAssistant:
         link = self.catalog.link(merchant_id, question.text, query_vector, version)
         if (link is not None and focus is not None and focus.product and question.elliptical
                 and (link.score <= MEANING_SURENESS or named_by_option_only(question.text, link.product)
-                     or (link.score < FOCUS_SURENESS and not asks_as_before(message))
+                     or (link.score < FOCUS_SURENESS and not asks_as_before(message)
+                         and not (in_focus is not None and self.catalog.names_sibling(question.text, in_focus, link.product)))
                      or (link.score < FOCUS_SURENESS and in_focus is not None and link.product is not in_focus
                          and names_a_key(question, link.product)))):
             # "is this bottle BPA free?" with a bottle in view: that one, not a guess by meaning;
             # "这个有折叠吗" with a balance board in view: not the scooter whose title says 可折叠
-            # (a link less sure than the focus; "那个印花的呢" names another product, though);
+            # (a link less sure than the focus; "那个印花的呢" names another product, though, as
+            # "图片版呢 有货没" does the 图片版 of the 文字版 in focus);
             # "有黑玛瑙的吗" after the clover bracelet: the bracelet, not the necklace sold in 黑玛瑙;
             # "透氧率呢" after the biweekly lenses: a fact key of another product's record (named
             # in part by its title's 高透氧) asks the same of the lenses in focus.
@@ -427,11 +429,16 @@ class ShopAssistant:
                 unsure.withheld, unsure.basis = grounded.reply, grounded.basis
                 grounded = unsure
         grounded = _as_first_seen(grounded, lang, threshold)
-        if not grounded.handoff and grounded.focus_product is None:
+        if grounded.focus_product is None:
             # An FAQ answer about one product ("The B1 40-inch guitar is 399 yuan") puts it in
-            # focus, as a catalog answer would: "does it come in black?" asks about it next.
-            named = (self.catalog.plainly_named(merchant_id, question.text, version)
-                     or self.catalog.plainly_named(merchant_id, f"{question.text}\n{grounded.reply}", version))
+            # focus, as a catalog answer would: "does it come in black?" asks about it next. A
+            # product the shopper named stays in focus though the bot was unsure ("白瓷泥有25kg的吗"
+            # declined, then "那10kg的多少钱" asks the same clay).
+            if grounded.handoff:
+                named = link.product if link is not None and link.score >= FOCUS_SURENESS else None
+            else:
+                named = (self.catalog.plainly_named(merchant_id, question.text, version)
+                         or self.catalog.plainly_named(merchant_id, f"{question.text}\n{grounded.reply}", version))
             grounded.focus_product = named.sku if named is not None else None
         if focus is not None and grounded.focus_product is None:
             grounded.focus_product = focus.product
