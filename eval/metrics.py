@@ -24,6 +24,8 @@ Trust figures (issue 12, "right or silent"). A case is *graded* when it has
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Sequence
 
 import numpy as np
@@ -85,9 +87,19 @@ class CaseOutcome(BaseModel):
         return bool(self.withheld_correct)
 
 
+def _folded(text: str) -> str:
+    """One spelling for the scorer: full-width forms as ASCII ("口袋：无" is "口袋:无"), no case,
+    and no space beside a Chinese character ("3 个工作日" is "3个工作日")."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return _SPACE_BY_HAN.sub("", text)
+
+
+_SPACE_BY_HAN = re.compile(r"(?<=[\u4e00-\u9fff])\s+|\s+(?=[\u4e00-\u9fff])")
+
+
 def answer_matches(reply: str, expected: Sequence[str]) -> bool:
-    reply_folded = reply.casefold()
-    return any(e.casefold() in reply_folded for e in expected if e)
+    reply_folded = _folded(reply)
+    return any(_folded(e) in reply_folded for e in expected if e)
 
 
 def precision_recall(gold: Sequence[bool], pred: Sequence[bool]) -> tuple[float | None, float | None]:
