@@ -221,6 +221,11 @@ class Catalog:
             # "高山气罐多少钱": the 高山气罐, not the 扁气罐 whose alias is 气罐; "耶加雪菲挂耳": the
             # 耶加雪菲 drip bags, whose name holds both the beans' alias and the mixed pack's 挂耳.
             full = [by_part]
+        if len(full) > 1:
+            # "大馄饨带汤料包吗": the 大馄饨, whose alias holds the 馄饨 the other is also called by
+            # (though that one's title says 带汤料包: what is asked of it, not its name).
+            longest = [i for i in full if not any(j != i and _held_within(question, products[i], products[j]) for j in full)]
+            full = longest or full
         if (len(full) == 1 and by_part is not None and by_part != full[0] and not is_cjk(question)
                 and (_pieces(question) & parts.pieces[full[0]]) < (_pieces(question) & parts.pieces[by_part])):
             # "price of the walnut wrist rest for K75?": the K75 is named in full by its code, but
@@ -812,7 +817,10 @@ def _holds(key: str, word: str) -> bool:
     # an English word starts one of the key's words ("age" is no part of "pages").
     if word.isascii():
         return re.search(rf"(?<![a-z]){re.escape(word)}", key) is not None
-    return word in key if len(word) > 1 else key.endswith(word) or key.endswith(word + "度")
+    if len(word) > 1:
+        return word in key
+    # (时长 is a span of time, not a length: 游戏时长 answers no "多大尺寸".)
+    return (key.endswith(word) and not key.endswith("时" + word)) or key.endswith(word + "度")
 
 
 # A key that says what the product fits (适用尺寸 "20-32寸", 适用车型), not its own measure.
@@ -1118,6 +1126,15 @@ def _within_longer_name(question: str, named: Product, other: Product) -> bool:
     own = " ".join(n.casefold() for n in named.names())
     return (bool(held) and all(any(h in n.casefold() and len(n) > len(h) for n in other.names()) for h in held)
             and any(run in q and run not in own for n in other.names() for run in _word_runs(n.casefold())))
+
+
+def _held_within(question: str, named: Product, other: Product) -> bool:
+    """Every name of ``named`` the question holds whole is part of a longer name of ``other``
+    it also holds whole (馄饨 of 大馄饨)."""
+    q = question.casefold()
+    held = [n.casefold() for n in named.names() if _holds_name(q, n.casefold())]
+    longer = [n.casefold() for n in other.names() if _holds_name(q, n.casefold())]  # ("p1 pro" is not in "p1 projector")
+    return bool(held) and all(any(h in n and len(n) > len(h) for n in longer) for h in held)
 
 
 def _word_runs(name: str) -> set[str]:

@@ -486,10 +486,21 @@ _AFTER_SENT = re.compile(r"(发货|发出|寄出)(之?后|起)[^。；;，,\n]*"
 
 def events_fit(question: str, answer: str) -> bool:
     """Whether an answer speaks of the event a duration is asked until: a question asking
-    when a parcel ships needs an answer that says when it ships."""
+    when a parcel ships needs an answer that says when it ships; one asking what happens once
+    the warranty is over, an answer that speaks of after it (a warranty's length and what it
+    covers for free answer no "过了保修期维修要多少钱")."""
+    if _PAST_WARRANTY.search(question) and not _AFTER_WARRANTY.search(answer):
+        return False
     if not _ASKS_DISPATCH.search(question):
         return True
     return bool(_SENT.search(_AFTER_SENT.sub(" ", answer)))
+
+
+_PAST_WARRANTY = re.compile(r"过了\s*(?:保修|质保|保固)|过保|(?:保修|质保)期?\s*(?:已经?)?过了|warranty\s+(?:has\s+|is\s+)?(?:expired|ended|over|run out|ran out)"
+                            r"|out of warranty|after the warranty|past the warranty|expired warranty", re.IGNORECASE)
+_AFTER_WARRANTY = re.compile(r"过保|保修期外|质保期外|保外|(?:保修|质保)期?满|(?:超出|超过|过了)\s*(?:保修|质保)|期满后|有偿|付费|收费|成本价|另计"
+                             r"|out of warranty|after the warranty|beyond the warranty|expired|\bpaid\b|at cost|\bcharged?\b|\bfee\b",
+                             re.IGNORECASE)
 
 
 def measurements_fit(question: str, answer: str, asked_attributes: list[str] = ()) -> bool:

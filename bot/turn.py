@@ -376,9 +376,12 @@ class ShopAssistant:
         if grounded is None:
             grounded, evidence = self._grounded(merchant_id, message, lang, mode, query_vector, subject=subject,
                                                 searched=searched, version=version, threshold=threshold)
-        if fact is not None and grounded.handoff:
+        if fact is not None and grounded.handoff and not (focus is not None and question.elliptical
+                                                           and set(question.attributes) <= _POLICY_ATTRIBUTES):
             # The product's record lacks what is asked, and no FAQ row or policy sentence
-            # answers it either ("剑麻柱坏了保修吗" may be answered by the warranty FAQ).
+            # answers it either ("剑麻柱坏了保修吗" may be answered by the warranty FAQ); a
+            # follow-up about a term the shop's policy sets (how long the warranty is) is first
+            # asked with what it leans on (below). Its colours or origin are the record's to say.
             return fact
         if grounded.handoff and (plain := plain_question(message, lang)) is not None:
             # A service request told as a story ("花盆到了碎成两半了", "买完第三天就降价了"): the
@@ -403,9 +406,11 @@ class ShopAssistant:
                 retry, retry_evidence = self._grounded(merchant_id, message, lang, mode, None, query=f"{context} {message}",
                                                        subject=subject, searched=searched, version=version, threshold=threshold,
                                                        judged_by=own)
-                if not retry.handoff:
+                if not retry.handoff and (fact is None or answer_fits(question.ask, retry.reply)):
                     grounded, evidence = retry, retry_evidence
                     break
+            if fact is not None and grounded.handoff:
+                return fact  # ("倒流香炉会不会裂啊" declined, then "坏了保修吗": the warranty row for the 倒流香炉)
         elif (not grounded.handoff and question.elliptical and focus is not None and focus.question
               and in_focus is None and subject is None and not asked_as_before):
             # (An answer already asked as the question before is checked against that topic.)
@@ -968,6 +973,10 @@ class ShopAssistant:
             route=route,
             quick_replies=quick_replies or [],
         )
+
+
+# Attributes a shop's policy may set for every product alike (a warranty's term), not only its record.
+_POLICY_ATTRIBUTES = {"warranty"}
 
 
 def _unexplained(question, product: Product, link, names_it) -> int:
