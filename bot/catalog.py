@@ -361,9 +361,12 @@ class Catalog:
 
     @staticmethod
     def names_sibling(question: str, focus: Product, other: Product) -> bool:
-        """"图片版呢" after 机密代号 文字版: the question names a piece of another product's own
-        name that the focus's names lack, and the two share a piece of name (one family)."""
-        asked = _pieces(question, pinyin=False) & other.own_pieces - focus.name_pieces
+        """"图片版呢" after 机密代号 文字版: a follow-up naming a thing as the one asked about now
+        ("X呢") by a piece of another product's own name that the focus's names lack, the two
+        sharing a piece of name (one family). ("这个有折叠吗" of the balance board in view asks
+        it of that board, though another product's title says 可折叠.)"""
+        asked = set().union(*(_pieces(c, pinyin=False) for c in _clauses(question) if asks_as_before(c))) & other.own_pieces
+        asked -= focus.name_pieces
         return bool(other.own_pieces & focus.own_pieces) and any(len(p) >= 2 and not p.isdigit() for p in asked)
 
     def names_other_product(self, merchant_id: str, product: Product, text: str, version: int | None = None) -> bool:
@@ -827,6 +830,10 @@ def _holds(key: str, word: str) -> bool:
 _FITS_KEY = re.compile(r"^(适用|适合|适配|兼容)|^(fits?|suitable|compatible)\b", re.IGNORECASE)
 
 
+# 提手高度, 肩带长度: a part's length or height (not 整机高度, 产品长度: the whole's).
+_PART_MEASURE = re.compile(r"^(?!整|总|产品|商品|外形|外观|机身|主体|成品)[\u4e00-\u9fff]{2,}(?:[长宽高厚深]度?)$")
+
+
 def _fact_for(product: Product, attribute: str, question: str = "") -> tuple[str, str] | None:
     """(key, value) of the merchant's fact holding ``attribute``, if the record has one."""
     facts = product.data.get("facts") or {}
@@ -847,6 +854,10 @@ def _fact_for(product: Product, attribute: str, question: str = "") -> tuple[str
             # Another single dimension (高度 when 多厚 is asked) is not the answer; an overall size is.
             single = {w for zh, en, _ in _DIMENSIONS for w in (zh, en)}
             words = tuple(w for w in words if w not in single)
+        else:
+            # An overall size asked ("dimensions of the large one?", "多大"): a part's own
+            # measure (提手高度, the handle's height) is none; the product's height may be.
+            facts = {k: v for k, v in facts.items() if not _PART_MEASURE.search(k.strip())}
     return _named_first([(k, v) for k, v in facts.items() if any(_holds(k.casefold(), word) for word in words)], question, product)
 
 
