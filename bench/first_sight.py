@@ -16,7 +16,7 @@ those outcomes and writes bot/data/first_sight.json (read by bot/calibration.py)
 Only dev shops are used; the held-out shops (eval/datasets/heldout_*) stay the honest test.
 ``fit`` also prints each map's leave-one-commit-out calibration error.
 
-    python bench/first_sight.py collect        # ~10 min: 43 shops at 14 commits
+    python bench/first_sight.py collect        # ~12 min: 51 shops at 17 commits
     python bench/first_sight.py fit [--write]
 """
 
@@ -62,6 +62,8 @@ BLIND_DEV_SHOPS = {
     "e93db1e": ["dev_bathroom", "dev_keyboard", "dev_massage", "dev_projector"],
     "f1bef89": ["dev_chair", "dev_knife", "dev_printer3d", "dev_router"],
     "daa471a": ["dev_calligraphy", "dev_honey", "dev_sewing", "dev_waterheater"],
+    "19c3b40": ["dev_contacts", "dev_courses", "dev_leather", "dev_ski"],
+    "ad33af8": ["dev_boardgames", "dev_frozen", "dev_pottery", "dev_workwear"],
 }
 
 def collect(workers: int = 2) -> None:
