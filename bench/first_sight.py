@@ -9,7 +9,7 @@ those commits (git worktrees), runs its shops with that commit's code
 bench/first_sight_outcomes.jsonl; ``fit`` maps the answerer's scores to the share right on
 those outcomes and writes bot/data/first_sight.json (read by bot/calibration.py):
 
-* FAQ rows and policy passages: Platt scaling of the answerer's probability, one map each;
+* FAQ rows and policy passages: an isotonic map of the answerer's probability, one per kind;
 * product records: a logistic model of how the product was named (in full, in part, or the
   one in focus) and how many of the question's words its record does not explain.
 
