@@ -710,7 +710,8 @@ def about_focus(question: Question, product: Product | None = None, topics: set[
     # A key of the product's own record, named as written ("显色指数多少"), asks about it too.
     asks = bool(question.attributes) or (product is not None and (
         names_a_key(question, product, matcher) or bool(_value_facts(product, question, matcher))
-        or (question.ask == "yes_no" and _variant_for(product, question.text) is not None)))  # "白盘的有吗"
+        or (question.ask == "yes_no" and _variant_for(product, question.text) is not None)  # "白盘的有吗"
+        or (_sizes_named(question.text) and bool(_list_field(product.data, "sizes", "zh")))))  # "有XL吗" of a jacket sold in S-XL
     return asks and not (question_has_other_topic(question, product, topics, names_it) if product else _residual_words(question))
 
 
@@ -1247,11 +1248,11 @@ def _variant_for(product: Product, question: str) -> dict | None:
     if scored[0][0] >= 2 and (len(scored) == 1 or scored[1][0] < scored[0][0]):
         return scored[0][1]
     unnamed = _squeeze(_without_names(question, product))  # "有蓝牙音箱吗" of the scooter 带蓝牙音箱 names no blue
-    colours = [word for word in COLOUR_WORDS if word in unnamed]
+    colours = _colour_words_in(unnamed)
     if colours:
         said = in_either_language(colours)  # "chocolate brown" is the 巧克力棕 option
         having = [v for v in variants if any(word in str(v["name"]).casefold() for word in said)
-                  and not _contradicts(set(colours), {w for w in COLOUR_WORDS if w in str(v["name"]).casefold()}, title)]
+                  and not _contradicts(set(colours), set(_colour_words_in(str(v["name"]).casefold())), title)]
         if len(having) == 1:
             return having[0]
     return None
@@ -1784,11 +1785,12 @@ def _named_value(question: str, values: list[str]) -> tuple[str, bool] | None:
     for value in values:
         if value.casefold() in q or (is_cjk(value) and value.rstrip("色") and value.rstrip("色") in q):
             return value, True
-    named = [word for word in COLOUR_WORDS if word in q]
-    if len(named) > 1 and not _EITHER_OR.search(q):
+    named = _colour_words_in(q)
+    plain = [word for word in named if word in _PLAIN_COLOURS]  # (米 may be a metre, 金 gold plating)
+    if len(plain) > 1 and not _EITHER_OR.search(q):
         # "白色有红轴吗": one option of both colours (冰川白-红轴), not a white one and a red one.
-        both = [v for v in values if all(in_either_language([w]) & set(_colour_words_in(v.casefold())) for w in named)]
-        return ("、".join(both), True) if both else (named[-1] + ("色" if is_cjk(named[-1]) else ""), False)
+        both = [v for v in values if all(in_either_language([w]) & set(_colour_words_in(v.casefold())) for w in plain)]
+        return ("、".join(both), True) if both else (plain[-1] + ("色" if is_cjk(plain[-1]) else ""), False)
     found = []
     for word in named:  # ("黑色和白色都有吗": each)
         same = in_either_language([word])
