@@ -326,15 +326,15 @@ class Catalog:
     def sold_as_named(self, merchant_id: str, question: str, version: int | None = None) -> Product | None:
         """The one product whose own names hold every word a part asked alone is named by:
         "sx7的备用镜片单买多少钱" → 雪境 SX-7 磁吸备用镜片, not the goggles that come with one."""
-        named = [p for p in self.products(merchant_id, version) if _naming_words(question) and self.names_all_asked(p, question)]
+        words = _naming_words(question)
+        named = [p for p in self.products(merchant_id, version) if words and _names_all(p, words)]
         return named[0] if len(named) == 1 else None
 
     @staticmethod
     def names_all_asked(product: Product, question: str) -> bool:
         """Every Chinese word the question names a thing by is in the product's names, and not
         only as a thing it comes with ("附送备用镜片" names no spare lens sold)."""
-        names = _INCLUDED_IN_NAME.sub(" ", " ".join(product.names()))
-        return all(w in names for w in _naming_words(question))
+        return _names_all(product, _naming_words(question))
 
     def sibling(self, merchant_id: str, question: str, product: Product, version: int | None = None) -> Product | None:
         """The product a follow-up names by a model number alone, in place of the one in focus
@@ -1121,6 +1121,12 @@ def _naming_words(question: str) -> list[str]:
     return [w for w in content_words(tokenize(question)) if is_cjk(w) and len(w) >= 2 and not _SEPARATELY.search(w)]
 
 
+def _names_all(product: Product, words: list[str]) -> bool:
+    """Every one of ``words`` is in the product's names, and not only as a thing it comes with."""
+    names = _INCLUDED_IN_NAME.sub(" ", " ".join(product.names()))
+    return all(w in names for w in words)
+
+
 def _within_longer_name(question: str, named: Product, other: Product) -> bool:
     """Every name of ``named`` the question holds lies inside a longer run of the question
     that is part of one of ``other``'s names (the shorter name is only a piece of it), or
@@ -1383,10 +1389,8 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
         return None
     if "colors" not in asked and _colour_unknown(question.text, product):
         return None  # "is the tackle box available in black?": its stock says nothing of black
-    # The facts a yes or no is read from: those named, and those of the attributes asked.
-    facts = []
-    if question.ask == "yes_no":
-        facts = literal + [fact for a in asked if (fact := _fact_for(product, a, question.text)) is not None]
+    # The facts the answer is read from (a yes or no among them): those named, and those of the attributes asked.
+    facts = literal + [fact for a in asked if (fact := _fact_for(product, a, question.text)) is not None]
     if (question.ask == "yes_no" and not set(asked) & {"colors", "sizes", "stock"} and not _MEASURE_ASKED.search(question.text)
             and not by_value and (_unexplained(_residual_words(replace(question, text=asking_clause(question.text)), product),
                                                literal, matcher) or _unheld_verbs(question, product, facts))):
@@ -1397,8 +1401,7 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
     if (question.ask == "yes_no" and not set(asked) & {"colors", "sizes", "stock", "price"}
             and not _asks_value(question.text) and _unheld_numbers(question, product, facts)):
         return None
-    read = literal + [fact for a in asked if (fact := _fact_for(product, a, question.text)) is not None]
-    if variant is not None and any(_of_another_option(str(value), product, variant) for _, value in read):
+    if variant is not None and any(_of_another_option(str(value), product, variant) for _, value in facts):
         return None  # "e82 160的转弯半径" of 转弯半径：15m（168cm）: the 168's, not the 160's
     for attribute in asked:
         part = _attribute_reply(attribute, question, en, title, product, variant, currency, matcher)
