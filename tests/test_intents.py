@@ -539,3 +539,46 @@ def test_paying_a_difference_for_another_size_is_an_exchange_not_price_protectio
 @pytest.mark.parametrize("text", ["旧马桶盖能以旧换新吗", "会员积分能换啥", "旧帐篷能以旧换新不"])
 def test_a_trade_in_or_points_redeemed_is_no_exchange(classifier, text):
     assert classifier.predict(text).label not in ("exchange", "refund")
+
+
+# ------------------------------------------------------------------ the shops' own cases
+
+
+def _shop_lines() -> list[dict]:
+    from bot.intents import SHOP_CASES_PATH
+
+    return [json.loads(line) for line in SHOP_CASES_PATH.open(encoding="utf-8") if line.strip()]
+
+
+def test_shop_lines_come_from_dev_shops_only():
+    """bench/intent_shops.py build: dev shops' single-turn cases, never a held-out shop's."""
+    lines = _shop_lines()
+    assert len(lines) > 1000
+    shops = {row["shop"] for row in lines}
+    assert not any(shop.startswith("heldout_") for shop in shops)
+    assert shops <= {p.name for p in (REPO / "eval" / "datasets").iterdir() if (p / "shop.json").exists() or p.name.startswith("demo_")}
+    assert {row["label"] for row in lines} <= set(INTENT_LABELS)
+
+
+def test_shop_lines_add_no_intents_dev_near_duplicates():
+    dev = []
+    for line in DEV_CASES.open(encoding="utf-8"):
+        if line.strip():
+            row = json.loads(line)
+            dev += [row["message"]] if "message" in row else row["turns"]
+    assert _near_duplicates()([row["text"] for row in _shop_lines()], {"intents_dev": dev}) == []
+
+
+def test_shop_lines_train_the_ngram_model_only(tmp_path):
+    """A shop's case (a row with "shop") moves the char n-gram model, never the
+    embedding model, which carries zh requests over to English ones."""
+    written = write_train(tmp_path / "train.jsonl")
+    shop = tmp_path / "shops.jsonl"
+    shop.write_text(json.dumps({"text": "亲 这个退了吧 不想要了", "label": "refund", "lang": "zh", "shop": "dev_x"}, ensure_ascii=False) + "\n"
+                    + json.dumps({"text": "木头桌子多重", "label": "presale", "lang": "zh", "shop": "dev_x"}, ensure_ascii=False) + "\n",
+                    encoding="utf-8")
+    alone = IntentClassifier.train(FakeEmbedder(), written)
+    both = IntentClassifier.train(FakeEmbedder(), [written, shop])
+    assert both.meta["n_train"] == alone.meta["n_train"] + 2
+    assert np.array_equal(both.emb_coef, alone.emb_coef) and np.array_equal(both.emb_intercept, alone.emb_intercept)
+    assert "木头桌" in both.vocab and "木头桌" not in alone.vocab
