@@ -1004,6 +1004,7 @@ def _literal_facts(product: Product, question: str, matcher: KeyMatcher | None =
     # The product's own name in the question names no fact: "弹簧床垫防螨吗" does not ask 弹簧.
     q = _without_name(question.casefold(), title)
     named = []
+    in_part: dict[str, str] = {}  # key -> the run of it the question names, for keys named only in part
     for key, value in facts.items():
         k = key.casefold()
         if (yes_no := _YES_NO_KEY.match(k)) and _asked_whether(yes_no.group(2), question.casefold()):
@@ -1015,6 +1016,7 @@ def _literal_facts(product: Product, question: str, matcher: KeyMatcher | None =
             # (A word of the name too is asked of when the question asks it: "这个能折叠吗" of
             # the 可折叠 eye massager, "脉冲有几档" of 脉冲档位.)
             named.append((key, value))
+            in_part[key] = run
         elif not is_cjk(k) and any(len(w) > 3 and re.search(rf"\b{re.escape(w)}", q) for w in re.split(r"[\s_/-]+", k)):
             named.append((key, value))
     if not named and matcher is not None and facts and not is_cjk(question):
@@ -1023,6 +1025,17 @@ def _literal_facts(product: Product, question: str, matcher: KeyMatcher | None =
         best = int(np.argmax(scores))
         if scores[best] >= least and _dictionary_agrees(keys[best], str(facts[keys[best]]), question, product):
             named.append((keys[best], facts[keys[best]]))
+    if len(named) > 1 and in_part:
+        # Keys sharing the part named (冷排尺寸, 冷排厚度 of "冷排多厚"): the one named whole
+        # ("冷排厚度多少"), else the one of the measure asked (多厚: 厚).
+        whole = [key for key, _ in named if key not in in_part]
+        shared = [key for key in in_part if any(in_part[key] in other.casefold() and len(other) > len(in_part[key]) for other in whole)]
+        dims = [zh for zh, _, cue in _DIMENSIONS if cue.search(question)]
+        measured = [key for key in in_part if any(zh in key for zh in dims)]
+        if shared:
+            named = [(k, v) for k, v in named if k not in shared]
+        elif dims and measured and len(measured) < len(named):
+            named = [(k, v) for k, v in named if k not in in_part or k in measured]
     return named
 
 
@@ -1189,6 +1202,14 @@ def _says_number(text: str, number: str) -> bool:
     return re.search(rf"(?<![\d.]){re.escape(number)}(?![\d.])", text) is not None
 
 
+def _says_letter_size(text: str, letter: str) -> bool:
+    """A one-letter size said as a size: "size L", "L码", "L号", "粉色L的" (a letter beside
+    Chinese), not the l of a word or the m of "5 m"."""
+    letter = re.escape(letter)
+    alone = rf"(?<![a-z0-9'’.]){letter}(?![a-z0-9'’])"
+    return re.search(rf"\bsize\s*{alone}|{alone}\s*(码|号|size)|[\u4e00-\u9fff]{alone}|{alone}[\u4e00-\u9fff]", text) is not None
+
+
 def _longest_run_text(name: str, text: str) -> str:
     best = ""
     for i in range(len(name)):
@@ -1236,6 +1257,8 @@ def _variant_for(product: Product, question: str) -> dict | None:
             elif is_cjk(part):
                 shared = _longest_run_text(part, q)
                 run = len(shared) if len(shared) >= 2 and shared not in title and not _cuts_number(shared, part, q) else 0
+            elif len(part) == 1 and part in "sml" and _says_letter_size(spaced, part):
+                run = 2  # "size L": the L option (a whole one-letter part says as much as "4kg")
             elif len(numbers := re.findall(r"\d+(?:\.\d+)?", part)) == 1 and len(numbers[0]) >= 2 and _says_number(spaced, numbers[0]):
                 run = len(numbers[0]) + 1  # "EU42.5" named as "42.5" (but "55R17" is a code, not its 55)
             else:
@@ -1243,11 +1266,13 @@ def _variant_for(product: Product, question: str) -> dict | None:
             best += run  # "16 pro max": pro and max, against the Pro's pro alone
         named_colours = {word for word in _PLAIN_COLOURS if word in q}
         own_colours = {word for word in _PLAIN_COLOURS if word in str(variant["name"]).casefold()}
-        if named_colours and own_colours and not named_colours & own_colours:
+        # (in either language: "pink" is the 粉色 option)
+        same_colour = bool(in_either_language(sorted(named_colours)) & in_either_language(sorted(own_colours)))
+        if named_colours and own_colours and not same_colour:
             best = 0  # "黑玛瑙" is not 红玛瑙, however much else they share
         elif _contradicts(named_colours, own_colours, title):
             best = 0  # "黑框电镀蓝" is not 黑框/电镀银: the frame's colour agrees, the lens's does not
-        elif best and named_colours & own_colours:
+        elif best and same_colour:
             best += 2  # "白色42.5": the white one in 42.5, not the black one
         scored.append((best, variant))
     scored.sort(key=lambda pair: pair[0], reverse=True)

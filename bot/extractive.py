@@ -24,7 +24,7 @@ from bot.answerability import VETOED, Features, content_words, features, probabi
 from bot.places import place_words, speaks_of_places
 from bot.question import Question, analyse, answer_fits, asked_attributes
 from knowledge.models import Chunk
-from knowledge.statements import statements, without_repeated_leads
+from knowledge.statements import statements, table_rows, without_repeated_leads
 from knowledge.sources import section_title, source_title
 from retrieval.embedders import Embedder
 from retrieval.sentences import SentenceSource
@@ -346,7 +346,30 @@ class ExtractiveAnswerer:
             held = np.array([len(set(wanted).intersection(tokenize(sentence))) / len(wanted) for sentence in sentences])
             sims = sims + WORDS_BONUS * held
         top = sorted(np.argsort(-sims)[:keep])  # keep the document's order
-        return joiner.join(without_repeated_leads([sentences[i] for i in top]))
+        rows = table_rows(_body(chunk))
+        if any(sentences[i] in rows for i in top):
+            top = _rows_of_what_is_asked(top, sentences, rows, set(wanted or content_words(tokenize(question))), sims, keep)
+        chosen = without_repeated_leads([sentences[i] for i in top])
+        if joiner == "":  # a table row ends with no full stop of its own
+            chosen = [s if i == len(chosen) - 1 or re.search(r"[。！？!?；;.]$", s) else s + "。" for i, s in enumerate(chosen)]
+        return joiner.join(chosen)
+
+
+def _rows_of_what_is_asked(top: list[int], sentences: list[str], rows: set[str], asked: set[str], sims: np.ndarray,
+                           keep: int) -> list[int]:
+    """"内存保修多久": the warranty table's 内存 row, not the 显卡 row beside it, which is
+    another thing's fact however close in form. A row whose first cell names a word asked
+    is taken; another row stays only with a word asked that not every row has (the 限制 row
+    of "满减能和会员首单立减一起用吗" says 会员首单立减)."""
+    def subject(i: int) -> set[str]:
+        return set(tokenize(re.split(r"：|: ", sentences[i], maxsplit=1)[0]))
+
+    named = sorted((i for i, s in enumerate(sentences) if s in rows and asked & subject(i)), key=lambda i: -sims[i])
+    if not named:
+        return top
+    every_row = set.intersection(*(set(tokenize(s)) for s in sentences if s in rows))
+    kept = [i for i in top if i not in named and (sentences[i] not in rows or (asked & set(tokenize(sentences[i]))) - every_row)]
+    return sorted((named + kept)[:keep])
 
 
 _NUMERAL_CHARS = set("一二两三四五六七八九十百千万")  # spelled out: "七天" and "7天" are one thing written two ways

@@ -344,7 +344,9 @@ def _has_cue(text: str, cue: str) -> bool:
         # The word or its inflections (costs, priced, weighs), not a longer word it begins
         # (costume, agent, container, stockings).
         return re.search(rf"(?<![a-z]){re.escape(cue)}(?:s|es|d|ed|ing)?(?![a-z])", text) is not None
-    return cue in text
+    # Not the first half of an instrument's name: 温度计 and 温度表 are things (a thermometer),
+    # not the temperature asked.
+    return re.search(rf"{re.escape(cue)}(?![计仪表])", text) is not None
 
 
 def analyse(text: str) -> Question:
@@ -385,7 +387,8 @@ def analyse(text: str) -> Question:
 # What an answer must hold to answer an ask: a price needs money, a duration a span of time.
 _MONEY = re.compile(r"[¥￥$]\s*\d|\d+(\.\d+)?\s*(元|块|rmb|yuan|usd|dollars?)|免费|包邮|free|不收|不要钱", re.IGNORECASE)
 _SPAN = re.compile(r"\d+\s*(-|~|至|到)?\s*\d*\s*(个)?\s*(天|日|小时|h\b|分钟|周|星期|个月|月|年|工作日|days?|hours?|weeks?|months?|years?|business days?)"
-                   r"|[一二两三四五六七八九十半]+\s*(个)?\s*(天|小时|周|星期|个月|年)|当天|当日|次日|隔天|马上|立即|same day|next day|within",
+                   r"|[一二两三四五六七八九十半]+\s*(个)?\s*(天|小时|周|星期|个月|年)|当天|当日|次日|隔天|马上|立即|same day|next day|within"
+                   r"|终身|永久|lifetime|for life",  # "内存保修多久" → "终身保固": a span without end
                    re.IGNORECASE)
 _GIVES = re.compile(r"满\s*\d+\s*(元|块)?\s*[减送返]|\d+(\.\d+)?\s*折|\d+\s*%\s*off|立减|减\s*\d+|[\d]+\s*(元|块)?\s*(优惠)?券|"
                     r"\d+\s*(元|块)[\u4e00-\u9fff]{1,4}(券|红包)|积分可?抵|加送|赠送|免费送|送[一1两2个份条张]|"
@@ -501,6 +504,19 @@ _PAST_WARRANTY = re.compile(r"过了\s*(?:保修|质保|保固)|过保|(?:保修
 _AFTER_WARRANTY = re.compile(r"过保|保修期外|质保期外|保外|(?:保修|质保)期?满|(?:超出|超过|过了)\s*(?:保修|质保)|期满后|有偿|付费|收费|成本价|另计"
                              r"|out of warranty|after the warranty|beyond the warranty|expired|\bpaid\b|at cost|\bcharged?\b|\bfee\b",
                              re.IGNORECASE)
+
+
+# A measure's figure asked by its form ("多厚", "how heavy"): answered in that dimension.
+# ("多大" may ask the size to buy, "how long" a duration: neither says which.)
+_MEASURE_ASKED = ((re.compile(r"多[高宽厚粗深]|多长(?!时间)|how (tall|wide|thick|deep|high)\b", re.IGNORECASE), "length"),
+                  (re.compile(r"多重|几斤|多少斤|how heavy|how much does .{1,40} weigh", re.IGNORECASE), "weight"))
+
+
+def measure_fits(question: str, answer: str) -> bool:
+    """A measure asked by its form has its figure in the answer: "how thick is it" is not
+    answered by "Coconut fibre mattress: firm", nor "多重" by a size chart in cm."""
+    dimensions = [dimension for form, dimension in _MEASURE_ASKED if form.search(question)]
+    return not dimensions or any(dimension in measurements(answer) for dimension in dimensions)
 
 
 def measurements_fit(question: str, answer: str, asked_attributes: list[str] = ()) -> bool:

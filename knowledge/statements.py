@@ -30,14 +30,20 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 def statements(text: str) -> list[str]:
     """The passage's statements in document order (each at least two characters)."""
-    return list(_statements(text))
+    return [statement for statement, _ in _statements(text)]
+
+
+def table_rows(text: str) -> set[str]:
+    """Those of the passage's statements that are rows of a table (each row's own thing)."""
+    return {statement for statement, row in _statements(text) if row}
 
 
 @lru_cache(maxsize=16384)
-def _statements(text: str) -> tuple[str, ...]:
+def _statements(text: str) -> tuple[tuple[str, bool], ...]:
     # Cached: a turn splits the same few retrieved chunks several times (similarity, the
     # English second opinion, the quoted reply), and the same chunks answer most turns.
     out: list[str] = []
+    rows: set[int] = set()  # indices in out of table rows
     lead_in: str | None = None
     lead_depth = -1  # the indent of the item that is the lead-in; -1: a plain line
     header: list[str] | None = None
@@ -54,6 +60,7 @@ def _statements(text: str) -> tuple[str, ...]:
             if header is None:
                 header = cells
             else:
+                rows.add(len(out))
                 out.append(_table_row(header, cells))
             continue
         header = None
@@ -71,7 +78,7 @@ def _statements(text: str) -> tuple[str, ...]:
         lead_in, lead_depth = (line if _LEAD_IN.search(line) else None), -1
         if lead_in is None:
             out.extend(_labelled(line, ""))
-    return tuple(s for s in (s.strip() for s in out) if len(s) > 1)
+    return tuple((s.strip(), i in rows) for i, s in enumerate(out) if len(s.strip()) > 1)
 
 
 def _labelled(line: str, prefix: str) -> list[str]:

@@ -1,0 +1,84 @@
+"""Which table row, which option and which measure a question means: the mechanisms behind
+session 22's answer changes, each on a small shop of its own (not the eval sets')."""
+
+import pytest
+
+from bot.question import analyse
+from knowledge.statements import statements, table_rows
+from tests.test_answer_subject import ask, small_shop
+from tests.test_options_and_focus import converse
+
+PARTS = [
+    {"sku": "MASK", "title": "浅蓝 全脸浮潜面罩 防雾", "aliases": ["全脸面罩", "浮潜面罩"], "price": 139, "stock": 140,
+     "skus": [{"sku": "MASK-BS", "spec": "黑色 S/M", "price": 139, "stock": 30}, {"sku": "MASK-BL", "spec": "黑色 L/XL", "price": 139, "stock": 25},
+              {"sku": "MASK-PS", "spec": "粉色 S/M", "price": 139, "stock": 40},
+              {"sku": "MASK-PL", "spec": "粉色 L/XL", "price": 139, "stock": 0, "restock": "预计7月5日补货"}]},
+    {"sku": "DRESS", "title": "交领襦裙 清欢", "title_en": "Qinghuan cross-collar ruqun", "aliases": ["清欢"], "price": 299, "stock": 57,
+     "skus": [{"sku": "DRESS-S", "spec": "S", "price": 299, "stock": 21}, {"sku": "DRESS-M", "spec": "M", "price": 299, "stock": 25},
+              {"sku": "DRESS-L", "spec": "L", "price": 299, "stock": 11}]},
+    {"sku": "COOLER", "title": "寒川 LS720 360水冷散热器", "aliases": ["ls720"], "price": 549, "stock": 26,
+     "specs": {"冷排尺寸": "360mm", "冷排厚度": "27mm", "尾款": "100元", "尾款支付时间": "7月20日"}},
+    {"sku": "GRILL", "title": "炭火 57cm 圆形炭烤炉", "aliases": ["57炉"], "price": 899, "stock": 10},
+]
+POLICY = """# 店铺政策
+
+## 质保
+
+| 部件 | 质保期 | 说明 |
+| --- | --- | --- |
+| 显卡 | 3年 | 品牌联保 |
+| 内存 | 终身保固 | 人为损坏除外 |
+| 烤网、炭盘等易损件 | 3个月 | |
+| 电子温度计 | 6个月 | |
+| 限制 | 不保 | 满减赠品不参与质保 |
+"""
+FAQ_EN = "question,answer\nHow firm are your mattresses?,Cloud mattress: medium-soft. Cloud Pro: medium with 7-zone support.\n"
+
+
+@pytest.fixture(scope="module")
+def shop(assistant):
+    with small_shop(assistant, "rows-measures", PARTS, policy_zh=POLICY, faq_en=FAQ_EN) as merchant:
+        yield merchant
+
+
+def test_table_rows_are_known_as_rows():
+    text = "- 店保：签收后15天内换新。\n| 品类 | 保修期 |\n| --- | --- |\n| 显卡 | 3年 |\n| 内存 | 终身保固 |"
+    assert statements(text) == ["店保：签收后15天内换新。", "显卡：保修期 3年", "内存：保修期 终身保固"]
+    assert table_rows(text) == {"显卡：保修期 3年", "内存：保修期 终身保固"}
+
+
+def test_the_row_of_the_thing_asked_answers_not_its_neighbour(assistant, shop):
+    reply = ask(assistant, shop, "内存保修多久")
+    assert "终身" in reply.reply and "显卡" not in reply.reply and reply.handoff is None, reply.reply
+
+
+def test_an_instrument_named_after_a_measure_is_a_thing(assistant, shop):
+    # 温度计 is a thermometer, not the temperature asked: after a warranty question it asks
+    # the thermometer's warranty.
+    assert analyse("那温度计呢").attributes == []
+    assert analyse("温度多少").attributes == ["temperature"]
+    reply = converse(assistant, shop, "烤网质保多久", "那温度计呢")
+    assert "6个月" in reply.reply, reply.reply
+
+
+def test_a_colour_named_in_english_picks_the_chinese_option(assistant, shop):
+    reply = ask(assistant, shop, "do u have the pink full face mask in L/XL")
+    assert "out of stock" in reply.reply and "S/M" not in reply.reply, reply.reply
+
+
+def test_a_one_letter_size_said_as_a_size_names_the_option(assistant, shop):
+    reply = ask(assistant, shop, "is the Qinghuan ruqun still available in size L")
+    assert "11" in reply.reply and "57" not in reply.reply, reply.reply
+
+
+def test_keys_sharing_the_part_named_give_way_to_the_measure_asked(assistant, shop):
+    assert "27mm" in (r := ask(assistant, shop, "ls720冷排多厚")).reply and "360mm" not in r.reply, r.reply
+    assert "27mm" in (r := ask(assistant, shop, "ls720的冷排厚度")).reply and "360mm" not in r.reply, r.reply
+    # A key named whole that is only the part named ("尾款") does not hide the longer one.
+    assert "7月20日" in ask(assistant, shop, "ls720尾款啥时候付").reply
+
+
+def test_a_measure_asked_needs_its_figure(assistant, shop):
+    # "7-zone" is a number but no thickness.
+    reply = ask(assistant, shop, "how thick is the cloud mattress")
+    assert "medium-soft" not in reply.reply and reply.handoff is not None, reply.reply
