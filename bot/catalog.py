@@ -106,6 +106,12 @@ class Product:
         return head_glosses(_chinese_name_words(self) + [str(t) for kv in facts.items() for t in kv if is_cjk(str(t))])
 
     @cached_property
+    def head_glosses(self) -> set[str]:
+        """The dictionary's English for its Chinese names, a compound the dictionary lacks
+        by its head ("荞麦壳枕" → 枕 → pillow): what an English question may call it."""
+        return set(head_glosses([n for n in self.names() if is_cjk(n)]))
+
+    @cached_property
     def name_pieces(self) -> set[str]:
         """Its names cut into pieces (see NameParts), once: products are re-read per knowledge version."""
         return _name_pieces(self)
@@ -488,14 +494,14 @@ def _link_by_dictionary(question: str, naming: list[str], products: list[Product
     ("is the succulent set in stock" → 多肉植物组合). Every word, or none: "king crab" is not
     the hairy crab because "crab" alone is 螃蟹."""
     words = english_words(question) & set(naming)
-    if not words:
-        return None
+    if words <= set(COLOUR_WORDS):
+        return None  # a colour alone names an option, not a product: "is the red one in stock?"
     named = []
     for i, product in enumerate(products):
         if not eligible[i]:
             continue
         chinese = " ".join(n for n in product.names() if is_cjk(n))
-        if all(w in product.name_pieces or any(h in chinese for h in chinese_for(w)) for w in words):
+        if all(w in product.name_pieces or w in product.head_glosses or any(h in chinese for h in chinese_for(w)) for w in words):
             named.append(product)
     return ProductLink(named[0], MEANING_SURENESS) if len(named) == 1 else None
 

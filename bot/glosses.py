@@ -84,6 +84,10 @@ def head_glosses(texts: list[str]) -> set[str]:
     word's glosses, or, for a compound the dictionary lacks, its head's, the last character
     (马面裙 → 裙 → skirt; Chinese compounds end in the thing they name)."""
     words = _chinese_words(texts)
+    # Each whole run by its last word too: "荞麦壳枕" ends in 枕, a pillow, though jieba cuts
+    # no word of it that does; "适用尺寸" in 尺寸, a size (not 寸, an inch).
+    runs = {run for text in texts for run in re.findall(r"[\u4e00-\u9fff]{2,}", text) if run not in words}
+    words |= {last if (last := jieba.lcut(run)[-1]) in _dictionary() or len(last) == 1 else last[-1] for run in runs}
     return set().union(*(glosses(w) if w in _dictionary() else glosses(w[-1]) for w in words)) if words else set()
 
 

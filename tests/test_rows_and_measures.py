@@ -3,7 +3,8 @@ session 22's answer changes, each on a small shop of its own (not the eval sets'
 
 import pytest
 
-from bot.question import analyse
+from bot.glosses import head_glosses
+from bot.question import analyse, measure_fits
 from knowledge.statements import statements, table_rows
 from tests.test_answer_subject import ask, small_shop
 from tests.test_options_and_focus import converse
@@ -19,6 +20,9 @@ PARTS = [
     {"sku": "COOLER", "title": "寒川 LS720 360水冷散热器", "aliases": ["ls720"], "price": 549, "stock": 26,
      "specs": {"冷排尺寸": "360mm", "冷排厚度": "27mm", "尾款": "100元", "尾款支付时间": "7月20日"}},
     {"sku": "GRILL", "title": "炭火 57cm 圆形炭烤炉", "aliases": ["57炉"], "price": 899, "stock": 10},
+    {"sku": "BUCK", "title": "安睡 荞麦壳枕 全棉", "price": 79, "stock": 30},
+    {"sku": "CASE", "title": "乳胶枕专用枕套 天丝", "price": 39, "stock": 30},
+    {"sku": "CAPE", "title": "雪落 明制斗篷 朱红", "price": 459, "stock": 3},
 ]
 POLICY = """# 店铺政策
 
@@ -80,5 +84,19 @@ def test_keys_sharing_the_part_named_give_way_to_the_measure_asked(assistant, sh
 
 def test_a_measure_asked_needs_its_figure(assistant, shop):
     # "7-zone" is a number but no thickness.
+    assert not measure_fits("how thick is the cloud mattress", "Cloud Pro: medium with 7-zone support.")
+    assert measure_fits("多厚", "厚度：10cm") and measure_fits("多少钱", "¥79")
     reply = ask(assistant, shop, "how thick is the cloud mattress")
     assert "medium-soft" not in reply.reply and reply.handoff is not None, reply.reply
+
+
+def test_a_compound_the_dictionary_lacks_is_glossed_by_its_last_word():
+    assert "pillow" in head_glosses(["眠云 荞麦壳枕 全棉"])  # 枕, though jieba cuts no word that ends in it
+    assert "inch" not in head_glosses(["适用尺寸"])  # 尺寸 (size), not 寸
+
+
+def test_an_english_question_names_a_chinese_only_product_by_its_head(assistant, shop):
+    reply = ask(assistant, shop, "how much for the buckwheat pillow")
+    assert "79" in reply.reply and reply.handoff is None, reply.reply
+    # A colour alone names no product (the cape's 朱红 is red).
+    assert assistant.catalog.link(shop, "is the red one in stock?") is None
