@@ -349,6 +349,8 @@ class Catalog:
         filters), when one alone is."""
         numbers = {n for n in re.findall(r"\d+(?:\.\d+)?", question) if len(n) >= 2}  # the 1 of "1L" is no model number
         products = self.products(merchant_id, version)
+        if not numbers and products and (way := _BIGGER.search(question) or _SMALLER.search(question)):
+            return self._sized_sibling(products, product, bigger=way.re is _BIGGER)
         if not numbers or not products:
             return None
 
@@ -364,6 +366,27 @@ class Catalog:
         if not likeness or likeness[0][0] == 0 or (len(likeness) > 1 and likeness[1][0] == likeness[0][0]):
             return None
         return products[likeness[0][1]]
+
+    def _sized_sibling(self, products: list[Product], product: Product, bigger: bool) -> Product | None:
+        """"那个大号的呢" after the 47cm grill: of the products named most like it, each with a
+        size in its name, the next one up (or down). The focus's own options answer first: a
+        product sold in sizes has its large one among them."""
+        if any(re.search(r"\d|大|小|码|号|\b(xs|s|m|l|xl|xxl)\b", v.casefold()) for v in product.variant_names()):
+            return None
+        def size(p: Product) -> float | None:
+            found = re.findall(r"(\d+(?:\.\d+)?)\s*(?:cm|mm|m|寸|英寸|inch|l|升|ml|kg|g|斤|码|号|人)", p.title("zh").casefold())
+            return float(found[0]) if len(found) == 1 else None
+        own = size(product)
+        if own is None:
+            return None
+        others = [(len(p.own_pieces & product.own_pieces), size(p), p) for p in products if p.sku != product.sku and not p.is_accessory]
+        others = [(like, n, p) for like, n, p in others if like and n is not None and (n > own if bigger else n < own)]
+        if not others:
+            return None
+        most = max(like for like, _, _ in others)
+        family = [(n, p) for like, n, p in others if like == most]
+        nearest = min(family, key=lambda pair: abs(pair[0] - own))
+        return nearest[1] if sum(1 for n, _ in family if n == nearest[0]) == 1 else None
 
     @staticmethod
     def names_sibling(question: str, focus: Product, other: Product) -> bool:
@@ -1125,6 +1148,9 @@ def _without_name(text: str, name: str, least: int = 3) -> str:
 # What a name says comes with the product ("附送备用镜片", "赠收纳袋", "含电池"): a thing it is sold with, not it.
 _INCLUDED_IN_NAME = re.compile(r"(?:附送|附赠|赠送|随附|附带|送|赠|含|附)[^\s,，/+（）()]*")
 # A name that says the product is made for another one: an accessory of it.
+# The bigger or the smaller one of a family ("那个大号的呢", "小一号的呢", "the bigger one").
+_BIGGER = re.compile(r"大号|大一号|大一点|大点的|大的|更大|大尺寸|\b(bigger|larger|big one|large one)\b", re.IGNORECASE)
+_SMALLER = re.compile(r"小号|小一号|小一点|小点的|小的|更小|小尺寸|\b(smaller|small one)\b", re.IGNORECASE)
 _ACCESSORY = re.compile(r"专用|配件|替换|适用于|配套|\bfor\b|\breplacement\b|\baccessor", re.IGNORECASE)
 # A part asked to be bought on its own ("头枕单买多少钱", "遥控器丢了 能单独买吗").
 _SEPARATELY = re.compile(r"单买|单独买|单独卖|单卖|单独购买|单独出售|单独拍|单拍|\bseparately\b|\bon (?:its|their) own\b", re.IGNORECASE)
@@ -1248,7 +1274,16 @@ def _variant_for(product: Product, question: str) -> dict | None:
     title = _squeeze(_in_base_units(" ".join(product.names())))
     whole = [v for v in variants if _holds_name(q, _squeeze(_in_base_units(str(v["name"]))))]
     if whole:  # "iphone 16 pro" holds the names iPhone 16 and iPhone 16 Pro: the longer one
-        return max(whole, key=lambda v: len(_squeeze(str(v["name"]))))
+        named = max(whole, key=lambda v: len(_squeeze(str(v["name"]))))
+        own = _squeeze(_in_base_units(str(named["name"])))
+        for other in variants:
+            # "黑色近视面镜": 黑色+近视镜片定制, which adds to 黑色 a part the question names too.
+            rest = _squeeze(_in_base_units(str(other["name"]))).replace(own, "", 1)
+            if other is not named and own in _squeeze(_in_base_units(str(other["name"]))) and is_cjk(rest):
+                run = _longest_run_text(rest, q)
+                if len(run) >= 2 and run not in title:
+                    return other
+        return named
     scored = []
     splits = [[_squeeze(p) for p in re.split(r"[\s/,，、()（）+|;；]+", _in_base_units(str(v["name"])).casefold())] for v in variants]
     for variant, parts in zip(variants, splits):

@@ -155,15 +155,23 @@ def names_only_another_thing(text: str) -> bool:
     return 0 < len(thing) <= 24 and not _MORE_THAN_A_THING.intersection(jieba.lcut(thing.casefold()))
 
 
+# Attributes named by a part of the product (a battery has a warranty of its own).
+_PART_ATTRIBUTES = {"battery"}
+
+
 def with_earlier_ask(question: Question, earlier: str | None, names_a_fact: Callable[[str], bool] | None = None) -> Question:
     """A follow-up that names only another thing asks what the question before it asked. A
     colour named alone ("黑色的呢" after "纯棉t恤多少钱") is that other thing: the black
     one's price, not whether it comes in black. ``names_a_fact``: whether a question names a
     fact of the product in focus ("遮光率多少" asked its 遮光率, not its price)."""
     colour_alone = question.attributes == ["colors"] and not colour_asked(question.text)
-    if not earlier or not asks_as_before(question.text) or (question.attributes and not colour_alone):
+    # "电池呢" after "电脑表保修多久": the battery is a part, whose warranty is asked, not its life.
+    part_alone = bool(question.attributes) and set(question.attributes) <= _PART_ATTRIBUTES
+    if not earlier or not asks_as_before(question.text) or (question.attributes and not colour_alone and not part_alone):
         return question
     before = analyse(earlier)
+    if part_alone and before.attributes != ["warranty"]:
+        return question
     if not before.attributes and BARE_HOW_MUCH.search(before.text) and not (names_a_fact and names_a_fact(before.text)):
         before = Question(text=before.text, ask="price", attributes=["price"])  # "德比鞋多少" asked its price
     if not before.attributes or (colour_alone and "colors" in before.attributes):

@@ -19,7 +19,12 @@ PARTS = [
               {"sku": "DRESS-L", "spec": "L", "price": 299, "stock": 11}]},
     {"sku": "COOLER", "title": "寒川 LS720 360水冷散热器", "aliases": ["ls720"], "price": 549, "stock": 26,
      "specs": {"冷排尺寸": "360mm", "冷排厚度": "27mm", "尾款": "100元", "尾款支付时间": "7月20日"}},
-    {"sku": "GRILL", "title": "炭火 57cm 圆形炭烤炉", "aliases": ["57炉"], "price": 899, "stock": 10},
+    {"sku": "GRILL", "title": "炭火 卡特57cm圆形炭烤炉 家用庭院款", "aliases": ["57炉"], "price": 899, "stock": 10},
+    {"sku": "GRILL47", "title": "炭火 卡特47cm圆形炭烤炉 阳台款", "aliases": ["47炉"], "price": 599, "stock": 10,
+     "skus": [{"sku": "G47-B", "spec": "曜石黑", "price": 599, "stock": 5}, {"sku": "G47-R", "spec": "中国红", "price": 619, "stock": 5}]},
+    {"sku": "GOGGLE", "title": "浅蓝 单窗潜水面镜", "aliases": ["面镜"], "price": 268, "stock": 250,
+     "skus": [{"sku": "GG-B", "spec": "黑色", "price": 268, "stock": 130}, {"sku": "GG-BRX", "spec": "黑色+近视镜片定制", "price": 368, "stock": 40}]},
+    {"sku": "WATCH", "title": "浅蓝 潜水电脑表", "aliases": ["电脑表"], "price": 1899, "stock": 20, "specs": {"续航": "约10天"}},
     {"sku": "BUCK", "title": "安睡 荞麦壳枕 全棉", "price": 79, "stock": 30},
     {"sku": "CASE", "title": "乳胶枕专用枕套 天丝", "price": 39, "stock": 30},
     {"sku": "CAPE", "title": "雪落 明制斗篷 朱红", "price": 459, "stock": 3},
@@ -35,6 +40,7 @@ POLICY = """# 店铺政策
 | 烤网、炭盘等易损件 | 3个月 | |
 | 电子温度计 | 6个月 | |
 | 限制 | 不保 | 满减赠品不参与质保 |
+| 潜水电脑表 | 整机2年 | 电池1年 |
 """
 FAQ_EN = "question,answer\nHow firm are your mattresses?,Cloud mattress: medium-soft. Cloud Pro: medium with 7-zone support.\n"
 
@@ -100,3 +106,21 @@ def test_an_english_question_names_a_chinese_only_product_by_its_head(assistant,
     assert "79" in reply.reply and reply.handoff is None, reply.reply
     # A colour alone names no product (the cape's 朱红 is red).
     assert assistant.catalog.link(shop, "is the red one in stock?") is None
+
+
+def test_an_option_adding_a_part_the_question_names_is_the_one_asked(assistant, shop):
+    assert "368" in ask(assistant, shop, "黑色近视面镜多少钱").reply
+    assert "268" in ask(assistant, shop, "黑色面镜多少钱").reply
+
+
+def test_the_bigger_one_of_a_family_follows_the_one_in_focus(assistant, shop):
+    reply = converse(assistant, shop, "47炉多少钱", "那个大号的呢")
+    assert "899" in reply.reply and "599" not in reply.reply, reply.reply
+
+
+def test_a_part_after_a_warranty_question_asks_its_warranty(assistant, shop):
+    # "电池呢" after the watch's warranty: not the battery life of its record.
+    assert analyse("电池呢").attributes == ["battery"]
+    reply = converse(assistant, shop, "电脑表保修多久", "电池呢")
+    assert "10天" not in reply.reply, reply.reply
+    assert "10天" in converse(assistant, shop, "电脑表多少钱", "电池呢").reply
