@@ -502,11 +502,19 @@ def events_fit(question: str, answer: str) -> bool:
     covers for free answer no "过了保修期维修要多少钱")."""
     if _PAST_WARRANTY.search(question) and not _AFTER_WARRANTY.search(answer):
         return False
+    if _ANOTHER_SELLERS_PRICE.search(question) and not _OTHER_SELLERS.search(answer):
+        return False  # "别家比你们便宜20 能补差价吗": our own price drop's rule says nothing of another seller's price
     if not _ASKS_DISPATCH.search(question):
         return True
     return bool(_SENT.search(_AFTER_SENT.sub(" ", answer)))
 
 
+# Another seller cheaper ("别家比你们便宜20", "京东同款便宜50", "cheaper on Amazon"), and an
+# answer that speaks of other sellers at all.
+_OTHER_SELLERS = re.compile(r"别家|别的店|其他店|其它店|别人家|其他商家|其他平台|京东|拼多多|抖音|亚马逊|"
+                            r"\b(another|other) (shop|store|seller)s?\b|\belsewhere\b|\bamazon\b|\bcompetitor", re.IGNORECASE)
+_ANOTHER_SELLERS_PRICE = re.compile(_OTHER_SELLERS.pattern + r".{0,12}(便宜|低|cheaper|lower)|(便宜|cheaper|lower).{0,12}(" + _OTHER_SELLERS.pattern + ")",
+                                    re.IGNORECASE)
 _PAST_WARRANTY = re.compile(r"过了\s*(?:保修|质保|保固)|过保|(?:保修|质保)期?\s*(?:已经?)?过了|warranty\s+(?:has\s+|is\s+)?(?:expired|ended|over|run out|ran out)"
                             r"|out of warranty|after the warranty|past the warranty|expired warranty", re.IGNORECASE)
 _AFTER_WARRANTY = re.compile(r"过保|保修期外|质保期外|保外|(?:保修|质保)期?满|(?:超出|超过|过了)\s*(?:保修|质保)|期满后|有偿|付费|收费|成本价|另计"

@@ -4,7 +4,7 @@ session 22's answer changes, each on a small shop of its own (not the eval sets'
 import pytest
 
 from bot.glosses import head_glosses
-from bot.question import analyse, measure_fits
+from bot.question import analyse, events_fit, measure_fits
 from knowledge.statements import statements, table_rows
 from tests.test_answer_subject import ask, small_shop
 from tests.test_options_and_focus import converse
@@ -124,3 +124,10 @@ def test_a_part_after_a_warranty_question_asks_its_warranty(assistant, shop):
     reply = converse(assistant, shop, "电脑表保修多久", "电池呢")
     assert "10天" not in reply.reply, reply.reply
     assert "10天" in converse(assistant, shop, "电脑表多少钱", "电池呢").reply
+
+
+def test_another_sellers_lower_price_is_not_our_price_drop():
+    rule = "签收后15天内，如本店同款同规格商品降价，可申请补差价。"
+    assert not events_fit("别家比你们便宜20 能补差价吗", rule)
+    assert not events_fit("京东同款比你们便宜50 能补差价不", rule)
+    assert events_fit("买完就降价了 能补差价吗", rule)
