@@ -135,18 +135,25 @@ def near_duplicates(
     return hits
 
 
-def dupes(shared: Path, train_path: Path = DEFAULT_TRAIN_PATH) -> None:
-    train = [json.loads(line)["text"] for line in train_path.open(encoding="utf-8") if line.strip()]
+def dev_texts() -> list[str]:
+    """Every message of the intents_dev set."""
     dev = []
     for line in DEV_CASES.open(encoding="utf-8"):
         if line.strip():
             row = json.loads(line)
             dev += [row["message"]] if "message" in row else row["turns"]
-    others = {"intents_dev": dev}
+    return dev
+
+
+def benchmark_texts(shared: Path) -> dict[str, list[str]]:
+    """The texts of every set no training line may copy: intents_dev, Bitext's two splits,
+    CLINC150 and BANKING77 (those present under ``shared``)."""
+    others = {"intents_dev": dev_texts()}
     import pandas as pd
 
     for split in SPLITS:
-        others[f"bitext_{split}"] = list(pd.read_csv(shared / SPLITS[split], dtype=str, keep_default_na=False)["utterance"])
+        if (shared / SPLITS[split]).exists():
+            others[f"bitext_{split}"] = list(pd.read_csv(shared / SPLITS[split], dtype=str, keep_default_na=False)["utterance"])
     clinc = shared / "clinc150" / "data_full.json"
     if clinc.exists():
         others["clinc150"] = [text for rows in json.loads(clinc.read_text()).values() for text, _ in rows]
@@ -154,7 +161,12 @@ def dupes(shared: Path, train_path: Path = DEFAULT_TRAIN_PATH) -> None:
         path = shared / "banking77" / f"{split}.csv"
         if path.exists():
             others[f"banking77_{split}"] = list(pd.read_csv(path, dtype=str, keep_default_na=False)["text"])
-    hits = near_duplicates(train, others)
+    return others
+
+
+def dupes(shared: Path, train_path: Path = DEFAULT_TRAIN_PATH) -> None:
+    train = [json.loads(line)["text"] for line in train_path.open(encoding="utf-8") if line.strip()]
+    hits = near_duplicates(train, benchmark_texts(shared))
     for text, source, other, sim in hits:
         print(f"{sim:.2f} {source:<16} {text!r}  ~  {other!r}")
     print(f"{len(hits)} near-duplicates among {len(train)} training utterances")

@@ -77,24 +77,7 @@ def build(shared: Path) -> None:
     keep = [first[k] for k in first if len(labels[k]) == 1 and k not in written]
 
     checker = _checker()
-    dev = []
-    for line in checker.DEV_CASES.open(encoding="utf-8"):
-        if line.strip():
-            row = json.loads(line)
-            dev += [row["message"]] if "message" in row else row["turns"]
-    others = {"intents_dev": dev}
-    import pandas as pd
-
-    for split, rel in checker.SPLITS.items():
-        if (shared / rel).exists():
-            others[f"bitext_{split}"] = list(pd.read_csv(shared / rel, dtype=str, keep_default_na=False)["utterance"])
-    clinc = shared / "clinc150" / "data_full.json"
-    if clinc.exists():
-        others["clinc150"] = [text for pairs in json.loads(clinc.read_text()).values() for text, _ in pairs]
-    for split in ("train", "test"):
-        path = shared / "banking77" / f"{split}.csv"
-        if path.exists():
-            others[f"banking77_{split}"] = list(pd.read_csv(path, dtype=str, keep_default_na=False)["text"])
+    others = checker.benchmark_texts(shared)
     near = {text for text, *_ in checker.near_duplicates([r["turns"][0] for r in keep], others)}
     keep = [r for r in keep if r["turns"][0] not in near]
 

@@ -169,13 +169,17 @@ KNOWN_DEV_OVERLAPS = 0
 KNOWN_BITEXT_OVERLAPS = 0
 
 
-def test_training_file_adds_no_dev_set_near_duplicates():
+def _dev_texts() -> list[str]:
     dev = []
     for line in DEV_CASES.open(encoding="utf-8"):
         if line.strip():
             row = json.loads(line)
             dev += [row["message"]] if "message" in row else row["turns"]
-    hits = _near_duplicates()(_training_texts(), {"intents_dev": dev})
+    return dev
+
+
+def test_training_file_adds_no_dev_set_near_duplicates():
+    hits = _near_duplicates()(_training_texts(), {"intents_dev": _dev_texts()})
     assert len(hits) <= KNOWN_DEV_OVERLAPS, hits
 
 
@@ -561,12 +565,7 @@ def test_shop_lines_come_from_dev_shops_only():
 
 
 def test_shop_lines_add_no_intents_dev_near_duplicates():
-    dev = []
-    for line in DEV_CASES.open(encoding="utf-8"):
-        if line.strip():
-            row = json.loads(line)
-            dev += [row["message"]] if "message" in row else row["turns"]
-    assert _near_duplicates()([row["text"] for row in _shop_lines()], {"intents_dev": dev}) == []
+    assert _near_duplicates()([row["text"] for row in _shop_lines()], {"intents_dev": _dev_texts()}) == []
 
 
 def test_shop_lines_train_the_ngram_model_only(tmp_path):
