@@ -31,6 +31,9 @@ from bot.safety import is_safety_report
         "the pole lock slipped and I fell",
         "机器外壳烫得把孩子手烫红了",  # a burn, however mild
         "开了两天轮子松了差点掉",  # a near accident
+        "转接线接口烧化了",  # burnt out
+        "浮潜的时候突然喘不上气 胸口还疼",  # short of breath
+        "安全鞋被砸了 压到脚趾 肿的走不了路",  # crushed
     ],
 )
 def test_a_report_of_harm_is_a_safety_report(text):
@@ -42,7 +45,7 @@ def test_a_report_of_harm_is_a_safety_report(text):
     ["敏感肌会不会过敏", "花生过敏能吃这个吗", "is it safe if it gets hot?", "does this cause allergies?", "退货运费谁出",
      "刺痛吗 敏感肌能用吗", "跑步机会不会摔倒", "is it itchy?", "小零件会不会被孩子吞下去", "can my dog swallow the squeaker?",
      "猪肉脯有啥过敏原", "箱子把手划了一下", "包装划破了", "can my baby put it in his mouth?", "鱼油吃完老打嗝 嘴里一股鱼腥味",
-     "手机摔了一下", "这个椅子会不会摔倒", "差点就买错了"],
+     "手机摔了一下", "这个椅子会不会摔倒", "差点就买错了", "面罩会不会喘不上气"],
 )
 def test_a_question_before_anything_happened_is_not(text):
     assert not is_safety_report(text)
