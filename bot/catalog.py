@@ -106,9 +106,10 @@ class Product:
         return head_glosses(_chinese_name_words(self) + [str(t) for kv in facts.items() for t in kv if is_cjk(str(t))])
 
     @cached_property
-    def head_glosses(self) -> set[str]:
-        """The dictionary's English for its Chinese names, a compound the dictionary lacks
-        by its head ("荞麦壳枕" → 枕 → pillow): what an English question may call it."""
+    def name_head_glosses(self) -> set[str]:
+        """The dictionary's English for its Chinese names alone (``dictionary_glosses`` adds its
+        facts'), a compound the dictionary lacks by its head ("荞麦壳枕" → 枕 → pillow): what an
+        English question may call it."""
         return set(head_glosses([n for n in self.names() if is_cjk(n)]))
 
     @cached_property
@@ -367,7 +368,8 @@ class Catalog:
             return None
         return products[likeness[0][1]]
 
-    def _sized_sibling(self, products: list[Product], product: Product, bigger: bool) -> Product | None:
+    @staticmethod
+    def _sized_sibling(products: list[Product], product: Product, bigger: bool) -> Product | None:
         """"那个大号的呢" after the 47cm grill: of the products named most like it, each with a
         size in its name, the next one up (or down). The focus's own options answer first: a
         product sold in sizes has its large one among them."""
@@ -524,7 +526,7 @@ def _link_by_dictionary(question: str, naming: list[str], products: list[Product
         if not eligible[i]:
             continue
         chinese = " ".join(n for n in product.names() if is_cjk(n))
-        if all(w in product.name_pieces or w in product.head_glosses or any(h in chinese for h in chinese_for(w)) for w in words):
+        if all(w in product.name_pieces or w in product.name_head_glosses or any(h in chinese for h in chinese_for(w)) for w in words):
             named.append(product)
     return ProductLink(named[0], MEANING_SURENESS) if len(named) == 1 else None
 
@@ -1278,8 +1280,9 @@ def _variant_for(product: Product, question: str) -> dict | None:
         own = _squeeze(_in_base_units(str(named["name"])))
         for other in variants:
             # "黑色近视面镜": 黑色+近视镜片定制, which adds to 黑色 a part the question names too.
-            rest = _squeeze(_in_base_units(str(other["name"]))).replace(own, "", 1)
-            if other is not named and own in _squeeze(_in_base_units(str(other["name"]))) and is_cjk(rest):
+            longer = _squeeze(_in_base_units(str(other["name"])))
+            rest = longer.replace(own, "", 1)
+            if other is not named and own in longer and is_cjk(rest):
                 run = _longest_run_text(rest, q)
                 if len(run) >= 2 and run not in title:
                     return other

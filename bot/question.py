@@ -524,14 +524,14 @@ _AFTER_WARRANTY = re.compile(r"过保|保修期外|质保期外|保外|(?:保修
 
 # A measure's figure asked by its form ("多厚", "how heavy"): answered in that dimension.
 # ("多大" may ask the size to buy, "how long" a duration: neither says which.)
-_MEASURE_ASKED = ((re.compile(r"多[高宽厚粗深]|多长(?!时间)|how (tall|wide|thick|deep|high)\b", re.IGNORECASE), "length"),
+_FIGURE_FORMS = ((re.compile(r"多[高宽厚粗深]|多长(?!时间)|how (tall|wide|thick|deep|high)\b", re.IGNORECASE), "length"),
                   (re.compile(r"多重|几斤|多少斤|how heavy|how much does .{1,40} weigh", re.IGNORECASE), "weight"))
 
 
 def measure_fits(question: str, answer: str) -> bool:
     """A measure asked by its form has its figure in the answer: "how thick is it" is not
     answered by "Coconut fibre mattress: firm", nor "多重" by a size chart in cm."""
-    dimensions = [dimension for form, dimension in _MEASURE_ASKED if form.search(question)]
+    dimensions = [dimension for form, dimension in _FIGURE_FORMS if form.search(question)]
     return not dimensions or any(dimension in measurements(answer) for dimension in dimensions)
 
 
