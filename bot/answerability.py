@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 from bot.places import leaves_places_out, names_other_places, place_words, speaks_of_places
 from bot.question import Question, answer_fits, events_fit, measure_fits, measurements_fit
+from retrieval.tokenize import action_character
 
 
 # Words that say how a question is asked, not what it is about.
@@ -95,7 +96,9 @@ PURPOSE_WORDS = set("报销 送人 送礼 自用 自己用 送朋友 送女友 �
 _CONTACT = re.compile(r"[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}")
 
 
-def content_words(tokens: list[str]) -> list[str]:
+def content_words(tokens: list[str], actions: bool = False) -> list[str]:
+    """``actions``: keep a verb said as one character (退, 修): what a row of the shop's FAQ or
+    policy is about, though a product's record answers no such service."""
     words = []
     for t in dict.fromkeys(tokens):
         if t in ASK_WORDS or t in _FUNCTION_WORDS or t in PURPOSE_WORDS or t.isdigit():
@@ -108,7 +111,7 @@ def content_words(tokens: list[str]) -> list[str]:
             continue  # 发到, 寄到: sending, and where to (the place after it is the topic)
         if _CONTACT.fullmatch(t):  # the shopper's e-mail or site ("call me on … or a@b.com"), not a topic
             continue
-        if re.fullmatch(r"[\u4e00-\u9fff]", t):  # a lone character carries little
+        if re.fullmatch(r"[\u4e00-\u9fff]", t) and not (actions and action_character(t)):  # a lone character carries little
             continue
         if t.isascii() and len(t) < 3:
             continue
@@ -170,7 +173,7 @@ def features(
     **extra,
 ) -> Features:
     """``soft``: each uncovered word's best cosine to the candidate's words (word vectors)."""
-    words = content_words(query_tokens)
+    words = content_words(query_tokens, actions=True)
     # A word the shop never wrote (货到付款) is what the shopper asks about; the pieces search
     # mode also cuts it into (付款, 到付) do not half-cover it. A word the shop did write is
     # cut the same way in its knowledge, so this leaves jieba's own mis-cuts alone.
@@ -214,6 +217,8 @@ def features(
     negated = {w for w in words if question.ask != "yes_no" and w in chunk_tokens and _cjk_word(w) and w not in (title_tokens or ())
                and _only_negated(w, answer_text) and not _only_negated(w, question.text)}
     chunk_tokens = chunk_tokens - negated
+    # A verb said as one character is held inside the candidate's words (退 in 退货).
+    chunk_tokens = chunk_tokens | {w for w in words if len(w) == 1 and any(w in t for t in chunk_tokens)}
     held = [w for w in words if w in chunk_tokens]
     # (Nor does a word close to one of those pieces stand in for it: 付款 is close to 货到付款.)
     # An English word the shop never wrote ("paypal") is close to the candidate's words it
@@ -223,7 +228,7 @@ def features(
         UNSEEN_SOFT_MATCH if (w in unseen and _shares_letters(w, chunk_tokens)) or w not in unseen else SOFT_MATCH))]
     # A count or a day the shop never writes ("用了一个月", "昨天刚买") is the shopper's story,
     # not a thing the shop never wrote about: uncovered, but no sign of another topic.
-    unknown = [w for w in missing if w in unseen and not QUANTITY.fullmatch(w) and w not in DAY_WORDS]
+    unknown = [w for w in missing if w in unseen and len(w) > 1 and not QUANTITY.fullmatch(w) and w not in DAY_WORDS]
     return Features(
         similarity=similarity,
         coverage=len(held) / len(words),

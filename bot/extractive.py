@@ -28,7 +28,7 @@ from knowledge.statements import statements, table_rows, without_repeated_leads
 from knowledge.sources import section_title, source_title
 from retrieval.embedders import Embedder
 from retrieval.sentences import SentenceSource
-from retrieval.tokenize import tokenize
+from retrieval.tokenize import action_character, tokenize
 from xiaoer.lang import is_cjk
 
 UNSURE = {
@@ -224,7 +224,7 @@ class ExtractiveAnswerer:
         chunk_tokens = _answer_tokens(ev.chunk, reply)
         others = [scores[j] for j in order if j != i]
         margin = scores[i] - (max(others) if others else 0.0)
-        missing = [w for w in content_words(query_tokens) if w not in chunk_tokens]
+        missing = [w for w in content_words(query_tokens, actions=True) if w not in chunk_tokens]
         soft = self.soft_cover(missing, chunk_tokens) if missing else {}
         return features(question, query_tokens, query_idf, chunk_tokens, reply, similarity, margin, soft, unseen,
                         title_tokens=tokenize(ev.chunk.title),
@@ -302,7 +302,8 @@ class ExtractiveAnswerer:
         `demo_en`), so those figures are dev figures."""
         chunk_tokens = set(ev.chunk.search_tokens.split(" "))
         content = [t for t in query_tokens if t not in _FACT_TOKENS] or query_tokens
-        coverage = sum(t in chunk_tokens for t in content) / len(content) if content else 0.0
+        coverage = sum(t in chunk_tokens or (action_character(t) and any(t in c for c in chunk_tokens))  # 退 in 退货
+                       for t in content) / len(content) if content else 0.0
         score = 0.69 * similarity + 0.31 * coverage
         if ev.chunk.kind == "product":
             score += 0.23 * title_overlap(question, ev.chunk) + (0.077 if asked_attributes(question) else -0.077)

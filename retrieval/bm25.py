@@ -25,6 +25,10 @@ class Bm25Index:
         # How many chunks hold each word: a question word the knowledge rarely or never uses
         # says what the question is about, and whether the knowledge covers it.
         self.document_frequency: Counter[str] = Counter(t for tokens in corpus_tokens for t in set(tokens))
+        # How many chunks hold each Chinese character, inside whatever word: a service said as one
+        # character (退) is as rare as the rows that speak of it (退货, 退款).
+        self.character_frequency: Counter[str] = Counter(
+            c for tokens in corpus_tokens for c in set("".join(tokens)) if "\u4e00" <= c <= "\u9fff")
         self._bm25: bm25s.BM25 | None = None
         if chunk_ids:
             self._bm25 = bm25s.BM25()
@@ -35,6 +39,11 @@ class Bm25Index:
         """Smoothed inverse document frequency; a word no chunk holds gets the highest."""
         n = len(self.chunk_ids)
         return math.log((n + 1) / (self.document_frequency.get(token, 0) + 0.5))
+
+    def character_idf(self, char: str) -> float:
+        """The same, of a character among the chunks' words."""
+        n = len(self.chunk_ids)
+        return math.log((n + 1) / (self.character_frequency.get(char, 0) + 0.5))
 
     def search(self, tokens: list[str], k: int) -> list[LexicalHit]:
         if self._bm25 is None or not tokens:

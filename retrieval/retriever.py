@@ -19,7 +19,7 @@ from knowledge import repository
 from retrieval.bm25 import Bm25Cache
 from retrieval.dense_matrix import DenseMatrix, DenseMatrixCache
 from retrieval.embedders import Embedder, get_embedder
-from retrieval.tokenize import tokenize
+from retrieval.tokenize import action_character, tokenize, words_holding
 from retrieval.vector_store import VectorStore, VectorStoreUnavailable
 from xiaoer.db import get_engine, named_lock, session_scope
 from xiaoer.settings import Settings, get_settings
@@ -229,7 +229,9 @@ class HybridRetriever:
         # The BM25 index is built in every mode: its word statistics serve the answerer too.
         index = self.lexical_index(merchant_id, version)
         if mode != "dense":
-            lexical = index.search(tokens, depth)
+            # A service said as one character (退) is searched with the shop's words holding it (退货).
+            lexical = index.search(tokens + [w for t in tokens if action_character(t)
+                                             for w in words_holding(t, index.document_frequency) if w not in tokens], depth)
 
         hits: dict[int, Hit] = {}
         rrf_k = self.settings.rrf_k
@@ -255,7 +257,8 @@ class HybridRetriever:
                 if h.chunk_id in stored:
                     h.similarity = float(stored[h.chunk_id] @ query_vector)
         unseen = {t for t in tokens if not index.document_frequency.get(t)}
-        return RetrievalResult(query, ranked, query_vector, tokens, {t: index.idf(t) for t in tokens}, unseen, version)
+        return RetrievalResult(query, ranked, query_vector, tokens, {t: index.character_idf(t) if action_character(t) else index.idf(t) for t in tokens},
+                               unseen, version)
 
     def vocabulary(self, merchant_id: str, version: int) -> list[str]:
         """Every word the merchant's chunks use at this knowledge version."""

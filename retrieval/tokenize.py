@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 
 import jieba
@@ -38,6 +40,28 @@ _EN_STOP = set(
     who whom how why when where can could would should will shall may might must have has had please pls plz hi hello
     so than too very just not no any some all get got whats what's one ones""".split()
 )
+
+
+# Verbs too common to say what a question is about ("能用吗", "要买两个", "拍下几天发", "能寄海南吗",
+# "几岁能玩"), and negations.
+_PLAIN_VERBS = set("是有说到来要去可能会出看使想见起如没走做让叫无即在用给得过为把被比等像算需请找拿干弄搞行买卖下上发收开放带加"
+                   "拍寄送邮玩戴穿吃喝未不非")
+
+
+@lru_cache(maxsize=4096)
+def action_character(char: str) -> bool:
+    """A verb said as one character that names the service asked (退, 换, 修, 洗, 拆, 刻): alone
+    it is the whole topic of "没拆的能退吗", though the shop writes it inside words (退货, 拆封)."""
+    import jieba.posseg
+
+    return len(char) == 1 and char not in _PLAIN_VERBS and jieba.posseg.dt.word_tag_tab.get(char) == "v"
+
+
+def words_holding(char: str, vocabulary: Mapping[str, int], most: int = 3) -> list[str]:
+    """The shop's commonest words that hold an action character (退: 退货, 退款): what a
+    question saying it alone is searched with beside it."""
+    holding = [w for w in vocabulary if len(w) in (2, 3) and char in w]
+    return sorted(holding, key=lambda w: (-vocabulary[w], w))[:most]
 
 
 def tokenize(text: str) -> list[str]:
