@@ -34,6 +34,12 @@ from bot.safety import is_safety_report
         "转接线接口烧化了",  # burnt out
         "浮潜的时候突然喘不上气 胸口还疼",  # short of breath
         "安全鞋被砸了 压到脚趾 肿的走不了路",  # crushed
+        "护腰绑了一天 腿发麻发紫",  # numb, blue
+        "老人喝了参茶就流鼻血 睡不着",  # a nosebleed
+        "my daughter had a nosebleed after the herbal tea",
+        "有人冒充你们店的客服让我转账 被骗了500",  # fraud in the shop's name
+        "给了验证码以后号被盗了",
+        "I got scammed by someone posing as your support",
     ],
 )
 def test_a_report_of_harm_is_a_safety_report(text):
@@ -45,7 +51,8 @@ def test_a_report_of_harm_is_a_safety_report(text):
     ["敏感肌会不会过敏", "花生过敏能吃这个吗", "is it safe if it gets hot?", "does this cause allergies?", "退货运费谁出",
      "刺痛吗 敏感肌能用吗", "跑步机会不会摔倒", "is it itchy?", "小零件会不会被孩子吞下去", "can my dog swallow the squeaker?",
      "猪肉脯有啥过敏原", "箱子把手划了一下", "包装划破了", "can my baby put it in his mouth?", "鱼油吃完老打嗝 嘴里一股鱼腥味",
-     "手机摔了一下", "这个椅子会不会摔倒", "差点就买错了", "面罩会不会喘不上气"],
+     "手机摔了一下", "这个椅子会不会摔倒", "差点就买错了", "面罩会不会喘不上气",
+     "your support is rude, scam shop", "会不会有人冒充客服"],
 )
 def test_a_question_before_anything_happened_is_not(text):
     assert not is_safety_report(text)
