@@ -31,7 +31,7 @@ import numpy as np
 from dataclasses import dataclass
 
 from bot.places import leaves_places_out, names_other_places, place_words, speaks_of_places
-from bot.question import Question, answer_fits, events_fit, measure_fits, measurements_fit
+from bot.question import Question, answer_fits, events_fit, measure_fits, measurements_fit, units_fit
 from retrieval.tokenize import action_character
 
 
@@ -156,7 +156,8 @@ def _only_negated(word: str, text: str) -> bool:
 def _fits(question: Question, answer_text: str) -> bool:
     """The answer has the kind of fact asked, in the measurements asked, about the event asked."""
     return (answer_fits(question.ask, answer_text) and measurements_fit(question.text, answer_text)
-            and measure_fits(question.text, answer_text) and events_fit(question.text, answer_text))
+            and measure_fits(question.text, answer_text) and units_fit(question.text, answer_text)
+            and events_fit(question.text, answer_text))
 
 
 def features(

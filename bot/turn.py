@@ -46,7 +46,7 @@ from bot.catalog import (FOCUS_SURENESS, LINK_THRESHOLD, MEANING_SURENESS, PART_
                          question_has_other_topic, unexplained_words)
 from bot.extractive import AMBIGUOUS, ExtractiveAnswerer, consistent, unsure_answer
 from bot.focus import Focus, focus_of, read_focus
-from bot.question import analyse, answer_fits, as_asked, as_yes_no, asks_as_before, measurements_fit, plain_question, with_earlier_ask
+from bot.question import analyse, answer_fits, as_asked, as_yes_no, asks_as_before, measurements_fit, plain_question, units_fit, with_earlier_ask
 from bot.intents import Intent, IntentClassifier
 from bot.models import OWNER_BOT, OWNER_HUMAN, OWNER_QUEUED, RECOVERY_ASKED_REASON, RECOVERY_DONE, RECOVERY_OFFERED, Conversation
 from bot.order_answers import is_only_order_number
@@ -531,8 +531,10 @@ class ShopAssistant:
         if ((by_name or link is None) and not included_facts(product, question)
                 and question_has_other_topic(question, product, topics, names_it)):
             return None
-        if fact is not None and not measurements_fit(question.text, fact.reply, question.attributes):
-            fact = None  # "6.3米的呢" is not answered by "3.6米约98克，4.5米约136克"
+        if fact is not None and not (measurements_fit(question.text, fact.reply, question.attributes)
+                                     and units_fit(question.text, fact.reply)):
+            # "6.3米的呢" is not answered by "3.6米约98克，4.5米约136克", nor "电池多少毫安" by 续航 40分钟
+            fact = None
         if fact is not None:
             return _from_record(product, fact.reply, lang, sureness, how_found(link), _unexplained(question, product, link, names_it))
         if question.attributes:

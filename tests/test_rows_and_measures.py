@@ -131,3 +131,21 @@ def test_another_sellers_lower_price_is_not_our_price_drop():
     assert not events_fit("别家比你们便宜20 能补差价吗", rule)
     assert not events_fit("京东同款比你们便宜50 能补差价不", rule)
     assert events_fit("买完就降价了 能补差价吗", rule)
+
+
+def test_a_figure_asked_in_a_named_unit_needs_a_figure_of_that_kind():
+    from bot.question import units_fit
+
+    assert not units_fit("电池多少毫安", "续航：40分钟（ECO档）")  # battery life is no battery capacity
+    assert units_fit("电池多少毫安", "电池容量：5200mAh")
+    assert not units_fit("这个多少瓦", "容量：2400Wh") and units_fit("这个多少瓦", "额定功率：2400W")
+    assert units_fit("how many watts is it", "Power: 1200 W") and units_fit("几点发货", "16:00前付款当天发")
+
+
+def test_a_record_without_the_unit_asked_declines(assistant):
+    catalog = [{"sku": "VAC", "title": "轻风 无线手持吸尘器 轻量版", "aliases": ["吸尘器"], "price": 599, "stock": 20,
+                "specs": {"续航": "40分钟（ECO档）", "吸力": "12000Pa"}}]
+    with small_shop(assistant, "units-asked", catalog) as merchant:
+        turn = ask(assistant, merchant, "吸尘器电池多少毫安")
+        assert "40分钟" not in turn.reply and turn.handoff is not None, turn.reply
+        assert "12000Pa" in ask(assistant, merchant, "吸尘器吸力多少帕").reply
