@@ -710,8 +710,17 @@ def _residual_words(question: Question, product: Product | None = None) -> list[
     covered += " 功能 模式 mode function feature setting"
     own = product.name_pieces if product is not None else set()
     return [w for w in content_words(tokenize(question.text))
-            if w.casefold() not in covered and not QUANTITY.fullmatch(w) and not (is_cjk(w) and _covered_in_part(w.casefold(), covered))
+            if not _said_in(w.casefold(), covered) and not QUANTITY.fullmatch(w) and not (is_cjk(w) and _covered_in_part(w.casefold(), covered))
             and not (_pieces(w) & own)]  # "longjing": the name's own pinyin
+
+
+def _said_in(word: str, covered: str) -> bool:
+    """A Chinese word anywhere in the record's words; an English one as a word of its own or
+    the start of one (pillow: pillows), not inside another ("range" is no part of "orange")."""
+    if not word.isascii():
+        return word in covered
+    return any(m.start() == 0 or not (covered[m.start() - 1].isascii() and covered[m.start() - 1].isalpha())
+               for m in re.finditer(re.escape(word), covered))  # (after a figure or a Chinese word: 90gsm, 含cpa)
 
 
 def _covered_in_part(word: str, covered: str) -> bool:

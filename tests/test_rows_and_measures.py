@@ -149,3 +149,15 @@ def test_a_record_without_the_unit_asked_declines(assistant):
         turn = ask(assistant, merchant, "吸尘器电池多少毫安")
         assert "40分钟" not in turn.reply and turn.handoff is not None, turn.reply
         assert "12000Pa" in ask(assistant, merchant, "吸尘器吸力多少帕").reply
+
+
+def test_an_english_word_is_not_explained_by_a_longer_word_holding_it(assistant):
+    from bot.catalog import _said_in
+
+    assert not _said_in("range", "black orange red")  # "intercom range" asks no colour
+    assert _said_in("gsm", "paper 90gsm") and _said_in("cpa", "不含直播班和cpa精讲课") and _said_in("pillow", "pillows")
+    catalog = [{"sku": "S7", "title": "S7头盔蓝牙耳机 双人对讲", "title_en": "S7 Helmet Bluetooth Headset with Intercom",
+                "price": 259, "stock": 74, "skus": [{"sku": "S7-O", "spec": "橙色", "price": 259, "stock": 30}]}]
+    with small_shop(assistant, "said-in", catalog) as merchant:
+        turn = ask(assistant, merchant, "S7 intercom range?")
+        assert "259" not in turn.reply and turn.handoff is not None, turn.reply  # no price card for an attribute asked
