@@ -64,6 +64,8 @@ BLIND_DEV_SHOPS = {
     "daa471a": ["dev_calligraphy", "dev_honey", "dev_sewing", "dev_waterheater"],
     "19c3b40": ["dev_contacts", "dev_courses", "dev_leather", "dev_ski"],
     "ad33af8": ["dev_boardgames", "dev_frozen", "dev_pottery", "dev_workwear"],
+    "c06edfc": ["dev_diving", "dev_grill", "dev_mattress", "dev_pcparts"],
+    "83c79bb": ["dev_grain", "dev_helmet", "dev_robotvac", "dev_socks", "dev_tonic", "dev_topup"],
 }
 
 def collect(workers: int = 2) -> None:
