@@ -22,6 +22,7 @@ from sqlalchemy import select
 from bot.answerability import ASK_WORDS, QUANTITY, content_words
 from bot.extractive import TextVectors
 from bot.glosses import chinese_for, english_words, glosses, head_glosses, key_glosses, name_glosses, shares_word
+from bot import places as places_module
 from bot.question import (ATTRIBUTE_BY_NAME, ATTRIBUTE_DIMENSION, BARE_HOW_MUCH, COLOUR_WORDS, HOW_BIG_A_PACK, Question, analyse, asked_attributes, answer_fits, asked_by_form_only,
                           asked_verbs, asking_clause, asks_as_before, in_either_language, measurements, named_colours)
 from bot.replies import money
@@ -220,8 +221,10 @@ class Catalog:
         scored = sorted(((name_match(question, p), i) for i, p in enumerate(products)), reverse=True)
         parts = self._name_parts(merchant_id, products) if products else None
         by_part = parts.best(question) if parts else None
-        if by_part is not None and _only_colours(_pieces(question) & parts.pieces[by_part]):
-            by_part = None  # "有黑色的吗" names a colour, not the one product sold in black
+        if by_part is not None and (_only_colours(held := _pieces(question) & parts.pieces[by_part]) or _only_places(held, question)):
+            # "有黑色的吗" names a colour, not the one product sold in black; "新疆呢" after a
+            # shipping question names a destination, not the 新疆和田骏枣 grown there.
+            by_part = None
         full = [i for score, i in scored if score >= 1.0]
         if full and by_part is not None and by_part not in full and all(
                 _within_longer_name(question, products[i], products[by_part]) for i in full):
@@ -1834,6 +1837,13 @@ _PLAIN_COLOURS = [w for w in COLOUR_WORDS if w not in ("米", "金", "银")]
 def _chinese_name_words(product: Product) -> list[str]:
     """The Chinese words (two characters or more) of a product's names, sorted."""
     return sorted({t for n in product.names() for t in tokenize(n) if is_cjk(t) and len(t) >= 2})
+
+
+def _only_places(pieces: set[str], question: str) -> bool:
+    """Every piece held is (part of) a place the question names: an origin in a product's
+    name, or where a parcel goes; no product by itself."""
+    places = places_module.place_words(question)
+    return bool(pieces) and bool(places) and all(any(p in place for place in places) for p in pieces)
 
 
 def _only_colours(pieces: set[str]) -> bool:

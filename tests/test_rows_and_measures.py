@@ -161,3 +161,12 @@ def test_an_english_word_is_not_explained_by_a_longer_word_holding_it(assistant)
     with small_shop(assistant, "said-in", catalog) as merchant:
         turn = ask(assistant, merchant, "S7 intercom range?")
         assert "259" not in turn.reply and turn.handoff is not None, turn.reply  # no price card for an attribute asked
+
+
+def test_a_place_alone_names_no_product_grown_there(assistant):
+    catalog = [{"sku": "DATES", "title": "新疆和田骏枣 特级大红枣", "aliases": ["红枣", "和田枣"], "price": 45, "stock": 175},
+               {"sku": "GOJI", "title": "宁夏中宁枸杞 特级", "aliases": ["枸杞"], "price": 39, "stock": 80}]
+    with small_shop(assistant, "place-alone", catalog) as merchant:
+        assert assistant.catalog.link(merchant, "新疆呢") is None  # after "偏远地区运费多少": a destination
+        assert assistant.catalog.link(merchant, "和田骏枣多少钱").product.sku == "DATES"
+        assert assistant.catalog.link(merchant, "宁夏枸杞有货吗").product.sku == "GOJI"
