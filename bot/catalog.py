@@ -733,6 +733,14 @@ def _covered_in_part(word: str, covered: str) -> bool:
     return len(run) >= 2 and (len(word) < 3 or word.endswith(run) or word[-1] in run)
 
 
+def names_option_whole(question: str, product: Product) -> bool:
+    """The question holds one of the product's option names whole ("双滚刷版呢" of the F5 sold as
+    标准版 and 双滚刷版): it asks about that option, whatever else holds part of its words (the
+    replacement 滚刷 sold alone)."""
+    text = question.casefold()
+    return any(len(n) >= 2 and not n.isascii() and n.casefold() in text for n in (v.strip() for v in product.variant_names()))
+
+
 def named_by_option_only(question: str, product: Product) -> bool:
     """The question names the product only by one of its options ("有黑玛瑙的吗": the
     necklace sold in 黑玛瑙), none of its own names."""

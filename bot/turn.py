@@ -42,7 +42,7 @@ from bot.greeting import SuggestionChips
 from bot.safety import is_safety_report
 from bot.catalog import (FOCUS_SURENESS, LINK_THRESHOLD, MEANING_SURENESS, PART_SURENESS, Catalog, Product, ProductLink, about_focus, answer_facts,
                          asks_part_alone, card_facts,
-                         covering_facts, exchange_stock, fact_sentence, how_found, included_facts, named_by_option_only, names_a_key,
+                         covering_facts, exchange_stock, fact_sentence, how_found, included_facts, named_by_option_only, names_a_key, names_option_whole,
                          question_has_other_topic, unexplained_words)
 from bot.extractive import AMBIGUOUS, ExtractiveAnswerer, consistent, unsure_answer
 from bot.focus import Focus, focus_of, read_focus
@@ -317,14 +317,17 @@ class ShopAssistant:
                      or (link.score < FOCUS_SURENESS and not asks_as_before(message)
                          and not (in_focus is not None and self.catalog.names_sibling(question.text, in_focus, link.product)))
                      or (link.score < FOCUS_SURENESS and in_focus is not None and link.product is not in_focus
-                         and names_a_key(question, link.product)))):
+                         and names_a_key(question, link.product))
+                     or (in_focus is not None and link.product is not in_focus and names_option_whole(question.text, in_focus)
+                         and not names_option_whole(question.text, link.product)))):
             # "is this bottle BPA free?" with a bottle in view: that one, not a guess by meaning;
             # "这个有折叠吗" with a balance board in view: not the scooter whose title says 可折叠
             # (a link less sure than the focus; "那个印花的呢" names another product, though, as
             # "图片版呢 有货没" does the 图片版 of the 文字版 in focus);
             # "有黑玛瑙的吗" after the clover bracelet: the bracelet, not the necklace sold in 黑玛瑙;
             # "透氧率呢" after the biweekly lenses: a fact key of another product's record (named
-            # in part by its title's 高透氧) asks the same of the lenses in focus.
+            # in part by its title's 高透氧) asks the same of the lenses in focus; "双滚刷版呢" after
+            # the F5 floor washer: its option of that name, not the spare 滚刷 sold alone.
             link = None
         if (link is None and in_focus is not None and question.elliptical and asks_as_before(message)
                 and (sibling := self.catalog.sibling(merchant_id, message, in_focus, version)) is not None):

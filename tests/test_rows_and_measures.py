@@ -170,3 +170,14 @@ def test_a_place_alone_names_no_product_grown_there(assistant):
         assert assistant.catalog.link(merchant, "新疆呢") is None  # after "偏远地区运费多少": a destination
         assert assistant.catalog.link(merchant, "和田骏枣多少钱").product.sku == "DATES"
         assert assistant.catalog.link(merchant, "宁夏枸杞有货吗").product.sku == "GOJI"
+
+
+def test_an_option_of_the_product_in_focus_named_whole_is_that_option_not_a_part_sold_alone(assistant):
+    catalog = [{"sku": "F5", "title": "洁屿 F5 智能洗地机 吸拖洗一体", "aliases": ["F5", "洗地机"], "price": 2499, "stock": 30,
+                "skus": [{"sku": "F5-STD", "spec": "标准版", "price": 2499, "stock": 30},
+                         {"sku": "F5-DUO", "spec": "双滚刷版", "price": 2799, "stock": 8}]},
+               {"sku": "BRUSH", "title": "F5 洗地机 替换滚刷", "aliases": ["F5滚刷", "滚刷"], "price": 129, "stock": 15}]
+    with small_shop(assistant, "option-whole", catalog) as merchant:
+        reply = converse(assistant, merchant, "f5洗地机怎么卖", "双滚刷版呢")
+        assert "2799" in reply.reply and "129" not in reply.reply, reply.reply
+        assert "129" in converse(assistant, merchant, "f5洗地机怎么卖", "滚刷单买多少钱").reply  # the part itself, asked
