@@ -1681,6 +1681,8 @@ def _attribute_reply(attribute: str, question: Question, en: bool, title: str, p
             return (f"Sorry, the {title} doesn't come in {word}; it comes in {listed}." if en
                     else f"抱歉，{title}没有{word}，目前有：{listed}。")
         return f"The {title} comes in these {label}: {listed}." if en else f"{title}有这些{label}：{listed}。"
+    if attribute == "options" and len([n for n in product.variant_names() if n.strip()]) >= 2:
+        return _attribute_reply("price", question, en, title, product, None, currency)  # each option with its price
     if attribute == "material" and data.get("material"):
         value = (data.get("material_en") if en else None) or data.get("material")
         return f"The {title} is made of {value}." if en else f"{title}的材质是{value}。"

@@ -73,6 +73,11 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute("author", "作者", ("作者", "谁写的", "author", "written by", "who wrote"), ("作者", "author")),
     Attribute("pages", "页数", ("页数", "多少页", "几页", "pages", "page count"), ("页数", "页", "pages")),
     Attribute("publisher", "出版社", ("出版社", "publisher", "published by"), ("出版", "publisher")),
+    # Which options it is sold in, asked as such ("有几种规格", "有哪几款"): its options, each with
+    # its price; a bare 规格 ("同一规格降价") asks nothing of them.
+    Attribute("options", "规格", ("几种规格", "哪些规格", "什么规格", "啥规格", "规格有哪些", "几个规格", "几种款", "哪几款", "有几款",
+                                "几个版本", "哪些版本", "几种型号", "哪些型号", "what options", "which options", "how many options",
+                                "what versions", "which versions", "what variants"), ("规格", "款式", "版本", "型号", "options")),
 )
 ATTRIBUTE_BY_NAME = {a.name: a for a in ATTRIBUTES}
 

@@ -181,3 +181,15 @@ def test_an_option_of_the_product_in_focus_named_whole_is_that_option_not_a_part
         reply = converse(assistant, merchant, "f5洗地机怎么卖", "双滚刷版呢")
         assert "2799" in reply.reply and "129" not in reply.reply, reply.reply
         assert "129" in converse(assistant, merchant, "f5洗地机怎么卖", "滚刷单买多少钱").reply  # the part itself, asked
+
+
+def test_which_options_it_comes_in_lists_its_options_with_their_prices(assistant):
+    catalog = [{"sku": "DATES", "title": "和田骏枣 特级大红枣", "aliases": ["红枣"], "price": 45, "stock": 175,
+                "skus": [{"sku": "D-1", "spec": "特级 1000g", "price": 45, "stock": 100},
+                         {"sku": "D-2", "spec": "特级 2500g礼箱", "price": 99, "stock": 75}]},
+               {"sku": "TEA", "title": "红枣桂圆茶 30袋", "price": 49.9, "stock": 50}]
+    policy = "# 价保\n\n- 付款后15天内，同一商品同一规格在本店降价，可申请补差价。\n"
+    with small_shop(assistant, "options-asked", catalog, policy_zh=policy) as merchant:
+        reply = ask(assistant, merchant, "这个有几种规格", product="DATES")
+        assert "特级 2500g礼箱" in reply.reply and "99" in reply.reply and "补差价" not in reply.reply, reply.reply
+        assert ask(assistant, merchant, "红枣桂圆茶有几种规格").handoff is not None  # sold one way: nothing to list
