@@ -305,6 +305,8 @@ class ShopAssistant:
             message, query_vector = yes_no, None  # "噪音大不大" asks 噪音大吗
         if (plain := as_asked(message, lang)) is not None:
             message, query_vector = plain, None  # "still waiting for my refund, sent it back last week": how long a refund takes
+        if focus is not None and (thing := _thing_named(message)) != message and _asks_nothing(message.replace(thing, " ", 1)):
+            message, query_vector = thing, None  # "专票呢 公司要" asks 专票呢: that the company wants it asks nothing more
         if query_vector is None:
             query_vector = self._embed_question(message)
         # The product in focus (last discussed, or in view), looked up once for the whole turn.
@@ -1015,6 +1017,23 @@ def _another_thing_same_ask(message: str, no_product: bool = False) -> bool:
     after "电机保修多久" asks the battery's warranty, not a product's battery)."""
     alone = analyse(message)
     return asks_as_before(message) and alone.ask == "other" and (no_product or not alone.attributes)
+
+
+_NAMED_THEN_NE = re.compile(r"[^\s，,。.!！?？;；]+呢")
+
+
+def _thing_named(message: str) -> str:
+    """The clause of a follow-up that names its thing ("专票呢 公司要" → "专票呢"), else all of it."""
+    clauses = [c for c in re.split(r"[\s，,。!！?？;；]+", message.strip()) if c]
+    # (A thing: short, no figure, no 我 or 了: "我收货40天了呢" tells, it names nothing.)
+    named = [c for c in clauses if _NAMED_THEN_NE.fullmatch(c) and len(c) <= 8 and not re.search(r"[\d我了]", c)]
+    return named[0] if len(clauses) > 1 and len(named) == 1 else message
+
+
+def _asks_nothing(text: str) -> bool:
+    """No ask, attribute or measure in the text: a reason or an aside ("公司要", "急用")."""
+    rest = analyse(text)
+    return rest.ask == "other" and not rest.attributes and not re.search(r"\d", text)
 
 
 def _suggestion_query(words: str | None, refund_reason: str | None, lang: str) -> str | None:

@@ -193,3 +193,16 @@ def test_which_options_it_comes_in_lists_its_options_with_their_prices(assistant
         reply = ask(assistant, merchant, "这个有几种规格", product="DATES")
         assert "特级 2500g礼箱" in reply.reply and "99" in reply.reply and "补差价" not in reply.reply, reply.reply
         assert ask(assistant, merchant, "红枣桂圆茶有几种规格").handoff is not None  # sold one way: nothing to list
+
+
+def test_a_follow_up_names_its_thing_in_the_clause_ending_in_ne(assistant):
+    from bot.turn import _thing_named
+
+    assert _thing_named("专票呢 公司要") == "专票呢"
+    assert _thing_named("我收货40天了呢 才发现少个棋子") == "我收货40天了呢 才发现少个棋子"  # a story, no thing named
+    faq = "问题,答案\n能开发票吗,可以开电子普通发票，确认收货后在订单页申请，发票抬头可填个人或公司。\n"
+    policy = "# 发票\n\n- 增值税专用发票需单笔订单实付满300元，并在确认收货后30天内联系客服申请。\n"
+    with small_shop(assistant, "thing-named", faq_zh=faq, policy_zh=policy) as merchant:
+        reply = converse(assistant, merchant, "能开发票吗", "专票呢 公司要")
+        # Before: the 普票 row, which holds 公司 (the reason) but not 专票 (the thing), at 0.85.
+        assert "普通发票，确认收货后在订单页申请" not in reply.reply or "300" in reply.reply, reply.reply
