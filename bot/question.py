@@ -567,21 +567,16 @@ def measurements_fit(question: str, answer: str, asked_attributes: list[str] = (
 # A figure asked for in a named unit ("电池多少毫安", "几瓦的", "how many watts"): the answer
 # gives a figure in a unit of that kind, or it answers another measure (续航 40分钟 is no
 # battery capacity). (question cue, answer figure) per kind of unit.
-_NUMBER_BEFORE = r"\d+(?:\.\d+)?\s*"
-_UNITS_ASKED = (
-    (re.compile(r"(多少|几|多大)\s*(毫安|mah)|how many mah|\bmah\b.{0,12}\?", re.IGNORECASE),
-     re.compile(_NUMBER_BEFORE + r"(毫安|mah|ah\b|安时)", re.IGNORECASE)),
-    (re.compile(r"(多少|几)\s*(千瓦|瓦(?!时)|kw\b|w\b)|how many watts|what wattage|\bwattage\b", re.IGNORECASE),
-     re.compile(_NUMBER_BEFORE + r"(千瓦(?!时)|瓦(?!时)|kw(?!h)|w(?!h)\b|watts?\b)", re.IGNORECASE)),
-    (re.compile(r"(多少|几)\s*(伏|v\b)|how many volts|what voltage", re.IGNORECASE),
-     re.compile(_NUMBER_BEFORE + r"(伏|v\b|volts?\b)", re.IGNORECASE)),
-    (re.compile(r"(多少|几)\s*(分贝|db\b)|how many (decibels|db)\b", re.IGNORECASE),
-     re.compile(_NUMBER_BEFORE + r"(分贝|db\b|decibels?)", re.IGNORECASE)),
-    (re.compile(r"(多少|几)\s*(帕|pa\b|kpa\b)|how many (pa|kpa)\b", re.IGNORECASE),
-     re.compile(_NUMBER_BEFORE + r"(帕|k?pa\b)", re.IGNORECASE)),
-    (re.compile(r"(多少|几)\s*(度电|瓦时|千瓦时|wh\b|kwh\b)|how many (wh|kwh)\b", re.IGNORECASE),
-     re.compile(_NUMBER_BEFORE + r"(度电|瓦时|千瓦时|k?wh\b)", re.IGNORECASE)),
+_UNIT_KINDS = (  # (units asked after 多少 / 几, other ways to ask, units an answer's figure may carry)
+    (r"毫安|mah", r"多大\s*(毫安|mah)|how many mah|\bmah\b.{0,12}\?", r"毫安|mah|ah\b|安时"),
+    (r"千瓦|瓦(?!时)|kw\b|w\b", r"how many watts|what wattage|\bwattage\b", r"千瓦(?!时)|瓦(?!时)|kw(?!h)|w(?!h)\b|watts?\b"),
+    (r"伏|v\b", r"how many volts|what voltage", r"伏|v\b|volts?\b"),
+    (r"分贝|db\b", r"how many (decibels|db)\b", r"分贝|db\b|decibels?"),
+    (r"帕|pa\b|kpa\b", r"how many (pa|kpa)\b", r"帕|k?pa\b"),
+    (r"度电|瓦时|千瓦时|wh\b|kwh\b", r"how many (wh|kwh)\b", r"度电|瓦时|千瓦时|k?wh\b"),
 )
+_UNITS_ASKED = tuple((re.compile(rf"(多少|几)\s*({asked})|{other}", re.IGNORECASE),
+                      re.compile(rf"\d+(?:\.\d+)?\s*({given})", re.IGNORECASE)) for asked, other, given in _UNIT_KINDS)
 
 
 def units_fit(question: str, answer: str) -> bool:
