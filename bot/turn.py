@@ -78,7 +78,7 @@ from retrieval.retriever import HybridRetriever, RetrievalResult, RetrieverMode
 from retrieval.sentences import SentenceVectors
 from xiaoer.db import session_scope, utcnow
 from xiaoer.injection import sanitise, strip_invisible
-from xiaoer.lang import detect_language, has_letters, is_cjk
+from xiaoer.lang import detect_language, has_letters
 from xiaoer.settings import Settings, get_settings
 
 __all__ = ["ConversationNotFound", "QuickReply", "ShopAssistant", "TurnRequest", "TurnResult", "UnknownMerchant"]
@@ -540,12 +540,6 @@ class ShopAssistant:
                                      and units_fit(question.text, fact.reply)):
             # "6.3米的呢" is not answered by "3.6米约98克，4.5米约136克", nor "电池多少毫安" by 续航 40分钟
             fact = None
-        if fact is not None and (other_key := self._another_products_key(merchant_id, question.text, product, fact.reply, version)):
-            # "茶轴触底压力多少": 触底压力 is a key of the other switches' records, not of these; their
-            # 触发压力, which shares 压力 with it, answers another question. The record lacks it.
-            answer = unsure_answer(lang, cite, 0.2)
-            answer.focus_product = product.sku
-            return answer
         if fact is not None:
             return _from_record(product, fact.reply, lang, sureness, how_found(link), _unexplained(question, product, link, names_it))
         if question.attributes:
@@ -553,16 +547,6 @@ class ShopAssistant:
             answer = unsure_answer(lang, cite, 0.2)
             answer.focus_product = product.sku
             return answer
-        return None
-
-    def _another_products_key(self, merchant_id: str, text: str, product: Product, reply: str, version: int | None) -> str | None:
-        """A fact key of another of the shop's products, named whole in the question, that this
-        product's record lacks and its answer does not say."""
-        own = set(product.data.get("facts") or {})
-        for other in self.catalog.products(merchant_id, version):
-            for key in other.data.get("facts") or {}:
-                if len(key) >= 3 and is_cjk(key) and key not in own and key in text and key not in reply:
-                    return key
         return None
 
     def _fact_subject(self, merchant_id: str, question, in_focus: Product | None, link) -> tuple[Product | None, float]:
