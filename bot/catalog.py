@@ -22,7 +22,7 @@ from sqlalchemy import select
 from bot.answerability import ASK_WORDS, QUANTITY, content_words
 from bot.extractive import TextVectors
 from bot.glosses import chinese_for, english_words, glosses, head_glosses, key_glosses, name_glosses, shares_word
-from bot import places as places_module
+from bot.places import place_words
 from bot.question import (ATTRIBUTE_BY_NAME, ATTRIBUTE_DIMENSION, BARE_HOW_MUCH, COLOUR_WORDS, HOW_BIG_A_PACK, Question, analyse, asked_attributes, answer_fits, asked_by_form_only,
                           asked_verbs, asking_clause, asks_as_before, in_either_language, measurements, named_colours)
 from bot.replies import money
@@ -1852,7 +1852,7 @@ def _chinese_name_words(product: Product) -> list[str]:
 def _only_places(pieces: set[str], question: str) -> bool:
     """Every piece held is (part of) a place the question names: an origin in a product's
     name, or where a parcel goes; no product by itself."""
-    places = places_module.place_words(question)
+    places = place_words(question)
     return bool(pieces) and bool(places) and all(any(p in place for place in places) for p in pieces)
 
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import bm25s
 import numpy as np
 
+from retrieval.tokenize import words_holding
+
 
 @dataclass(frozen=True)
 class LexicalHit:
@@ -29,6 +31,7 @@ class Bm25Index:
         # character (退) is as rare as the rows that speak of it (退货, 退款).
         self.character_frequency: Counter[str] = Counter(
             c for tokens in corpus_tokens for c in set("".join(tokens)) if "\u4e00" <= c <= "\u9fff")
+        self._holding: dict[str, list[str]] = {}  # character -> words_holding(character), read per turn
         self._bm25: bm25s.BM25 | None = None
         if chunk_ids:
             self._bm25 = bm25s.BM25()
@@ -44,6 +47,13 @@ class Bm25Index:
         """The same, of a character among the chunks' words."""
         n = len(self.chunk_ids)
         return math.log((n + 1) / (self.character_frequency.get(char, 0) + 0.5))
+
+    def words_holding(self, char: str) -> list[str]:
+        """``retrieval.tokenize.words_holding`` of this index's words, scanned once per character
+        (a turn's search would otherwise read the whole vocabulary for it)."""
+        if char not in self._holding:
+            self._holding[char] = words_holding(char, self.document_frequency)
+        return self._holding[char]
 
     def search(self, tokens: list[str], k: int) -> list[LexicalHit]:
         if self._bm25 is None or not tokens:

@@ -19,7 +19,7 @@ from knowledge import repository
 from retrieval.bm25 import Bm25Cache
 from retrieval.dense_matrix import DenseMatrix, DenseMatrixCache
 from retrieval.embedders import Embedder, get_embedder
-from retrieval.tokenize import action_character, tokenize, words_holding
+from retrieval.tokenize import action_character, tokenize
 from retrieval.vector_store import VectorStore, VectorStoreUnavailable
 from xiaoer.db import get_engine, named_lock, session_scope
 from xiaoer.settings import Settings, get_settings
@@ -231,7 +231,7 @@ class HybridRetriever:
         if mode != "dense":
             # A service said as one character (退) is searched with the shop's words holding it (退货).
             lexical = index.search(tokens + [w for t in tokens if action_character(t)
-                                             for w in words_holding(t, index.document_frequency) if w not in tokens], depth)
+                                             for w in index.words_holding(t) if w not in tokens], depth)
 
         hits: dict[int, Hit] = {}
         rrf_k = self.settings.rrf_k
