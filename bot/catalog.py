@@ -1550,9 +1550,14 @@ def _unheld_numbers(question: Question, product: Product, facts: list[tuple[str,
     return [n for n in _NAMED_NUMBER.findall(text) if not _says_number(held, n) and not within(n)]
 
 
+def _the(title: str) -> str:
+    """"The Quiet Lantern" stays as it is; "Basin Tap" reads "The Basin Tap"."""
+    return title if re.match(r"(?i)the\s", title) else f"The {title}"
+
+
 def fact_sentence(title: str, key: str, value: object, en: bool) -> str:
     """One fact of the record, as it is read out: "The X's 海拔 is 1900米." / "X的海拔：1900米。"."""
-    return f"The {title}'s {key} is {_in_english(value)}." if en else f"{title}的{key}：{value}。"
+    return f"{_the(title)}'s {key} is {_in_english(value)}." if en else f"{title}的{key}：{value}。"
 
 
 # A span of time in a Chinese value, read out in an English reply ("10年" → "10 years").
@@ -1610,13 +1615,13 @@ def _attribute_reply(attribute: str, question: Question, en: bool, title: str, p
         which = f" ({variant['name']})" if variant else ""
         if each:
             listed = (", " if en else "、").join(f"{name} {money(value, currency, format_price(value))}" for name, value in each)
-            return f"The {title} costs, by option: {listed}." if en else f"{title}各款价格：{listed}。"
+            return f"{_the(title)} costs, by option: {listed}." if en else f"{title}各款价格：{listed}。"
         tag = money(price, currency, format_price(price))
         if _sold_out(variant) and "stock" not in question.attributes:
             back = _restock(product, variant)  # a price for an option there is none of: say so
-            return (f"The {title}{which} costs {tag}, but it is out of stock right now." + _restock_note(back, en)
+            return (f"{_the(title)}{which} costs {tag}, but it is out of stock right now." + _restock_note(back, en)
                     if en else f"{title}{which}的价格是{tag}，目前缺货。" + _restock_note(back, en))
-        return f"The {title}{which} costs {tag}." if en else f"{title}{which}的价格是{tag}。"
+        return f"{_the(title)}{which} costs {tag}." if en else f"{title}{which}的价格是{tag}。"
     if attribute == "stock":
         stock = variant.get("stock") if variant and variant.get("stock") is not None else data.get("stock")
         each = None if variant else _by_variant(product, "stock")
@@ -1632,10 +1637,10 @@ def _attribute_reply(attribute: str, question: Question, en: bool, title: str, p
             if gone and not notes and _ASKS_RESTOCK.search(question.text):
                 return None  # when they come back is asked, and the record does not say
             if en:
-                return f"The {title}: in stock: {', '.join(have)}; out of stock: {', '.join(gone)}."
+                return f"{_the(title)}: in stock: {', '.join(have)}; out of stock: {', '.join(gone)}."
             return f"{title}：{'、'.join(have)}有货；{'、'.join(gone)}缺货。"
         if int(stock) > 0:
-            return f"The {title}{which} is in stock ({int(stock)} left)." if en else f"{title}{which}目前有货，库存{int(stock)}件。"
+            return f"{_the(title)}{which} is in stock ({int(stock)} left)." if en else f"{title}{which}目前有货，库存{int(stock)}件。"
         back = _restock(product, variant)  # when the merchant wrote when it comes back, say so
         if back is None and _ASKS_RESTOCK.search(question.text):
             return None  # "啥时候补货": that it is out of stock is no answer to when
@@ -1680,12 +1685,12 @@ def _attribute_reply(attribute: str, question: Question, en: bool, title: str, p
                 return None
             return (f"Sorry, the {title} doesn't come in {word}; it comes in {listed}." if en
                     else f"抱歉，{title}没有{word}，目前有：{listed}。")
-        return f"The {title} comes in these {label}: {listed}." if en else f"{title}有这些{label}：{listed}。"
+        return f"{_the(title)} comes in these {label}: {listed}." if en else f"{title}有这些{label}：{listed}。"
     if attribute == "options" and len([n for n in product.variant_names() if n.strip()]) >= 2:
         return _attribute_reply("price", question, en, title, product, None, currency)  # each option with its price
     if attribute == "material" and data.get("material"):
         value = (data.get("material_en") if en else None) or data.get("material")
-        return f"The {title} is made of {value}." if en else f"{title}的材质是{value}。"
+        return f"{_the(title)} is made of {value}." if en else f"{title}的材质是{value}。"
     fact = _fact_for(product, attribute, question.text)
     if fact is None and attribute == "dimensions":
         fact_by_variant = _variant_measures(question.text, en, title, product, variant)
@@ -1701,7 +1706,7 @@ def _attribute_reply(attribute: str, question: Question, en: bool, title: str, p
     if attribute == "shelf_life" and _OPENED.search(question.text) and not _OPENED.search(f"{key} {value}"):
         return None  # "开封了能放多久" asks how long once opened, which 保质期 18个月 does not say
     label = ATTRIBUTE_BY_NAME[attribute].name.replace("_", " ")
-    return f"The {title}'s {label} ({key}) is {_in_english(value)}." if en else f"{title}的{key}：{value}。"
+    return f"{_the(title)}'s {label} ({key}) is {_in_english(value)}." if en else f"{title}的{key}：{value}。"
 
 
 def _measured_by_meaning(product: Product, attribute: str, question: str, matcher: KeyMatcher) -> tuple[str, str] | None:
@@ -1779,7 +1784,7 @@ def _variant_measures(question: str, en: bool, title: str, product: Product, var
     if not names or not all(measures(n) for n in names):
         return None
     listed = ("; " if en else "；").join(names)
-    return f"The {title}: {listed}." if en else f"{title}：{listed}。"
+    return f"{_the(title)}: {listed}." if en else f"{title}：{listed}。"
 
 
 _ASKS_RESTOCK = re.compile(r"补货|restock|back in stock", re.IGNORECASE)

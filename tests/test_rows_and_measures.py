@@ -206,3 +206,10 @@ def test_a_follow_up_names_its_thing_in_the_clause_ending_in_ne(assistant):
         reply = converse(assistant, merchant, "能开发票吗", "专票呢 公司要")
         # Before: the 普票 row, which holds 公司 (the reason) but not 专票 (the thing), at 0.85.
         assert "普通发票，确认收货后在订单页申请" not in reply.reply or "300" in reply.reply, reply.reply
+
+
+def test_a_title_beginning_with_the_is_not_given_a_second_the():
+    from bot.catalog import fact_sentence
+    assert fact_sentence("The Quiet Lantern", "isbn", "978-0", en=True) == "The Quiet Lantern's isbn is 978-0."
+    assert fact_sentence("Basin Tap", "weight", "2kg", en=True) == "The Basin Tap's weight is 2kg."
+    assert fact_sentence("Theory Book", "pages", "300", en=True).startswith("The Theory Book's")
