@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from bot.answerability import ASK_WORDS, QUANTITY, content_words
 from bot.extractive import TextVectors
-from bot.glosses import chinese_for, english_words, glosses, head_glosses, key_glosses, name_glosses, shares_word
+from bot.glosses import chinese_for, english_words, everyday_english, glosses, head_glosses, key_glosses, name_glosses, shares_word
 from bot.places import place_words
 from bot.question import (ATTRIBUTE_BY_NAME, ATTRIBUTE_DIMENSION, BARE_HOW_MUCH, COLOUR_WORDS, HOW_BIG_A_PACK, Question, analyse, asked_attributes, answer_fits, asked_by_form_only,
                           asked_verbs, asking_clause, asks_as_before, in_either_language, measurements, named_colours)
@@ -617,8 +617,10 @@ class NameParts:
         distinctive = [p for p in held if self.count[p] == 1 or (p not in self.glossed[best] and self.written.get(p) == 1)]
         # One piece no other product has and a lead, or a lead as large as such a piece's
         # weight: two products that share the question's pieces equally ("猫粮多少钱" with a kitten and an adult food) are not told apart.
-        # One everyday English word ("cat", "pen") is too little to name a product by.
-        enough = len(held) >= 2 or any(not p.isalpha() or not p.isascii() for p in held)
+        # One everyday English word ("cat", "pen") is too little to name a product by; a code
+        # or a brand written in its name ("PWM", "Oakley") is not everyday English.
+        enough = len(held) >= 2 or any(not p.isalpha() or not p.isascii() or (p not in self.glossed[best] and not everyday_english(p))
+                                       for p in held)
         written = held - self.glossed[best]
         if written & self.any_glossed:
             # Another product's gloss does not contest a piece this one has as written.
