@@ -213,3 +213,32 @@ def test_a_title_beginning_with_the_is_not_given_a_second_the():
     assert fact_sentence("The Quiet Lantern", "isbn", "978-0", en=True) == "The Quiet Lantern's isbn is 978-0."
     assert fact_sentence("Basin Tap", "weight", "2kg", en=True) == "The Basin Tap's weight is 2kg."
     assert fact_sentence("Theory Book", "pages", "300", en=True).startswith("The Theory Book's")
+
+
+def test_ji_kuai_asks_a_price_only_of_money_not_of_pieces():
+    from bot.question import analyse
+
+    assert analyse("礼花筒几块一个").ask == "price" and analyse("这个几块?").ask == "price"
+    assert analyse("几块钱一袋").ask == "price"
+    assert analyse("这个控制器能接几块板").ask != "price"  # how many panels
+    assert analyse("样布一单能买几块").ask != "price"  # how many pieces
+
+
+def test_a_cartridge_page_yield_answers_how_many_pages_it_prints(assistant):
+    catalog = [{"sku": "TN", "title": "兼容兄弟TN-2325粉盒", "title_en": "Compatible Brother TN-2325 Toner", "aliases": ["TN2325"],
+                "price": 59, "stock": 110, "props": "型号:TN-2325;页产量:2600页;颜色:黑色"}]
+    faq = "问题,答案\n页产量怎么算的？,页产量按ISO标准测试：A4纸、5%覆盖率。\n"
+    with small_shop(assistant, "page-yield", catalog, faq_zh=faq) as merchant:
+        assert "2600" in ask(assistant, merchant, "这个能打多少页", product="TN").reply
+        assert "2600" in ask(assistant, merchant, "what's the page yield of the TN2325?").reply
+
+
+def test_a_code_written_in_a_name_names_the_product_alone(assistant):
+    catalog = [{"sku": "MPPT", "title": "MPPT太阳能充电控制器 20A", "aliases": ["MPPT控制器"], "price": 169, "stock": 30},
+               {"sku": "PWM", "title": "PWM太阳能控制器 30A", "aliases": ["PWM控制器"], "price": 69, "stock": 50}]
+    with small_shop(assistant, "code-alone", catalog) as merchant:
+        assert assistant.catalog.link(merchant, "那PWM的呢").product.sku == "PWM"
+        assert "69" in converse(assistant, merchant, "MPPT控制器多少钱", "那PWM的呢").reply
+    from bot.glosses import everyday_english
+
+    assert everyday_english("cat") and everyday_english("switche") and not everyday_english("PWM")
