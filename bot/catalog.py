@@ -1152,6 +1152,12 @@ def _without_names(text: str, product: Product) -> str:
     return " ".join(out)
 
 
+def _without_glosses(text: str, product: Product) -> str:
+    """The text without the English words that gloss the product's Chinese names."""
+    glossed = product.gloss_pieces | product.name_head_glosses
+    return re.sub(r"[a-z]+", lambda m: " " if english_words(m.group(0)) & glossed else m.group(0), text.casefold())
+
+
 def _without_name(text: str, name: str, least: int = 3) -> str:
     """The text with every run of at least ``least`` Chinese characters it shares with the
     name blanked out."""
@@ -1450,6 +1456,11 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
         # bank" asks its weight, not its power.
         cued, unnamed = set(asked_attributes(question.text)), set(asked_attributes(_without_names(question.text, product)))
         asked = [a for a in asked if a not in cued or a in unnamed]  # (one asked as before is cued in no text)
+        if len(asked) > 1 and product.gloss_pieces:
+            # Named in Chinese only and asked in English: "how heavy is the wall mounted battery"
+            # of the 壁挂式储能电池 calls it by its name's gloss (battery) and asks its weight.
+            glossed = set(asked_attributes(_without_glosses(_without_names(question.text, product), product)))
+            asked = [a for a in asked if a not in cued or a in glossed] or asked
     literal = [kv for kv in _literal_facts(product, question.text, matcher if not asked else None)
                if not any(_within(kv[0], _fact_for(product, a, question.text)) for a in asked)]
     names = " ".join(product.names()).casefold()

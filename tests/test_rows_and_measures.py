@@ -242,3 +242,16 @@ def test_a_code_written_in_a_name_names_the_product_alone(assistant):
     from bot.glosses import everyday_english
 
     assert everyday_english("cat") and everyday_english("switche") and not everyday_english("PWM")
+
+
+def test_an_english_question_calling_a_chinese_named_product_by_its_gloss_asks_the_other_attribute(assistant):
+    from bot.catalog import answer_facts
+    from bot.question import analyse
+
+    catalog = [{"sku": "WALL", "title": "壁挂式储能电池 51.2V 100Ah", "aliases": ["壁挂电池"], "price": 5999, "stock": 6,
+                "attributes": {"重量": "46kg", "质保": "5年"}}]
+    with small_shop(assistant, "gloss-named", catalog) as merchant:
+        product = assistant.catalog.find(merchant, "WALL")
+        fact = answer_facts(analyse("how heavy is the wall mounted battery"), "en", product)
+        assert fact is not None and "46kg" in fact.reply, fact  # "battery" is what it is called, not asked
+        assert answer_facts(analyse("how long does the battery last"), "en", product) is None  # its battery life: not held
