@@ -25,6 +25,7 @@ from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
 
 from bot import glosses, places, replies
 from bot.answer_types import Answer, Citation, Evidence
+from bot.answerability import content_words
 from bot.conversations import (
     ConversationNotFound,
     add_message,
@@ -76,6 +77,7 @@ from knowledge.sources import source_title
 from retrieval.embedders import get_embedder
 from retrieval.retriever import HybridRetriever, RetrievalResult, RetrieverMode
 from retrieval.sentences import SentenceVectors
+from retrieval.tokenize import tokenize
 from xiaoer.db import session_scope, utcnow
 from xiaoer.injection import sanitise, strip_invisible
 from xiaoer.lang import detect_language, has_letters
@@ -381,6 +383,13 @@ class ShopAssistant:
         if grounded is None:
             grounded, evidence = self._grounded(merchant_id, message, lang, mode, query_vector, subject=subject,
                                                 searched=searched, version=version, threshold=threshold)
+            if (not grounded.handoff and focus is not None and focus.question and link is None and _names_nothing(message)
+                    and not _speaks_of(grounded.reply, focus.question)):
+                # "怎么算" after "空硒鼓能回收吗": no word of its own names a topic, and the FAQ row
+                # that happens to say 怎么算 (页产量怎么算) speaks of nothing the shopper asked
+                # about; it asks of the question before it.
+                grounded, evidence = self._grounded(merchant_id, f"{focus.question} {message}", lang, mode, None, subject=subject,
+                                                    searched=searched, version=version, threshold=threshold)
         if fact is not None and grounded.handoff and not (focus is not None and question.elliptical
                                                            and set(question.attributes) <= _POLICY_ATTRIBUTES):
             # The product's record lacks what is asked, and no FAQ row or policy sentence
@@ -1017,6 +1026,18 @@ def _another_thing_same_ask(message: str, no_product: bool = False) -> bool:
     after "电机保修多久" asks the battery's warranty, not a product's battery)."""
     alone = analyse(message)
     return asks_as_before(message) and alone.ask == "other" and (no_product or not alone.attributes)
+
+
+def _names_nothing(message: str) -> bool:
+    """A message whose words only ask ("怎么算", "要多久", "how much?"): no content word."""
+    return bool(message.strip()) and not re.search(r"\d", message) and not content_words(tokenize(message))  # ("满399呢" names 399)
+
+
+def _speaks_of(reply: str, question: str) -> bool:
+    """The reply holds a content word of the question (a one-character service verb too), or
+    the question has none to hold."""
+    words = set(content_words(tokenize(question), actions=True))
+    return not words or bool(words & set(tokenize(reply)))
 
 
 _NAMED_THEN_NE = re.compile(r"[^\s，,。.!！?？;；]+呢")

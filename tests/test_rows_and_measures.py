@@ -255,3 +255,24 @@ def test_an_english_question_calling_a_chinese_named_product_by_its_gloss_asks_t
         fact = answer_facts(analyse("how heavy is the wall mounted battery"), "en", product)
         assert fact is not None and "46kg" in fact.reply, fact  # "battery" is what it is called, not asked
         assert answer_facts(analyse("how long does the battery last"), "en", product) is None  # its battery life: not held
+
+
+def test_a_figure_asked_picks_the_row_whose_range_holds_it(assistant):
+    from bot.extractive import _range_holds
+
+    assert _range_holds("出发前10天退呢", "出发前14-7天：团费的20%") is True
+    assert _range_holds("出发前10天退呢", "出发前29-15天：团费的10%") is False
+    assert _range_holds("出发前10天退呢", "出发前30天及以上：全额退款") is None
+    policy = ("# 退团\n\n游客出发前提出取消的，按以下标准收取损失费：\n\n| 提出取消的时间 | 收取损失费 |\n| --- | --- |\n"
+              "| 出发前30天及以上 | 免费取消 |\n| 出发前29-15天 | 团费的10% |\n| 出发前14-7天 | 团费的20% |\n| 出发前6-1天 | 团费的60% |\n")
+    with small_shop(assistant, "range-row", policy_zh=policy) as merchant:
+        reply = converse(assistant, merchant, "跟团游退团怎么收损失费", "出发前10天取消呢").reply
+        assert "20%" in reply and "10%" not in reply, reply
+
+
+def test_a_follow_up_of_only_asking_words_asks_of_the_question_before_it(assistant):
+    faq = "问题,答案\n页产量怎么算的？,页产量按ISO标准测试：A4纸、5%覆盖率。\n全场包邮吗？,全场满39元包邮。\n"
+    policy = "# 空硒鼓回收\n\n- 寄回本店售出的空硒鼓，每支返 5元 优惠券；一次至少寄回 3支。\n"
+    with small_shop(assistant, "asking-only", faq_zh=faq, policy_zh=policy) as merchant:
+        reply = converse(assistant, merchant, "空硒鼓能回收吗", "怎么算").reply
+        assert "页产量" not in reply, reply
