@@ -212,6 +212,9 @@ class Catalog:
         in its words, else (an English question about a product named in Chinese) by
         meaning, when one product's name is clearly closer than every other's. Never a
         product whose model number is another than the one asked ("mini 3" is no Mini 4)."""
+        if left_out_part(question):
+            # "不要头枕的多少钱" names no headrest sold alone: the question without that part is linked.
+            question, query_vector = without_left_out(question), None
         found = self._link(merchant_id, question, query_vector, version)
         return None if found is not None and _other_model(question, found.product) else found
 
@@ -353,6 +356,8 @@ class Catalog:
         filters), when one alone is."""
         numbers = {n for n in re.findall(r"\d+(?:\.\d+)?", question) if len(n) >= 2}  # the 1 of "1L" is no model number
         products = self.products(merchant_id, version)
+        if products and (left_out := left_out_part(question)) and any(_holds_name(n.casefold(), left_out) for n in product.names()):
+            return _without_part(products, product, left_out)
         if not numbers and products and (way := _BIGGER.search(question) or _SMALLER.search(question)):
             return self._sized_sibling(products, product, bigger=way.re is _BIGGER)
         if not numbers or not products:
@@ -532,6 +537,18 @@ def _link_by_dictionary(question: str, naming: list[str], products: list[Product
         if all(w in product.name_pieces or w in product.name_head_glosses or any(h in chinese for h in chinese_for(w)) for w in words):
             named.append(product)
     return ProductLink(named[0], MEANING_SURENESS) if len(named) == 1 else None
+
+
+def _without_part(products: list[Product], product: Product, part: str) -> Product | None:
+    """"那个不带pro的呢" after the B10 Pro: of the products whose names lack the part, the one
+    whose names share most with the focus's, when one alone does (the B10)."""
+    own = product.own_pieces - _pieces(part, pinyin=False)
+    likeness = sorted(((len(p.own_pieces & own), i) for i, p in enumerate(products)
+                       if p.sku != product.sku and not p.is_accessory and not any(_holds_name(n.casefold(), part) for n in p.names())),
+                      reverse=True)
+    if not likeness or likeness[0][0] == 0 or (len(likeness) > 1 and likeness[1][0] == likeness[0][0]):
+        return None
+    return products[likeness[0][1]]
 
 
 class NameParts:
@@ -714,7 +731,7 @@ def _residual_words(question: Question, product: Product | None = None) -> list[
     # A function in general ("zero gravity mode", "有零重力功能吗"): the thing named beside it is asked.
     covered += " 功能 模式 mode function feature setting"
     own = product.name_pieces if product is not None else set()
-    return [w for w in content_words(tokenize(question.text))
+    return [w for w in content_words(tokenize(without_left_out(question.text)))
             if not _said_in(w.casefold(), covered) and not QUANTITY.fullmatch(w) and not (is_cjk(w) and _covered_in_part(w.casefold(), covered))
             and not (_pieces(w) & own)]  # "longjing": the name's own pinyin
 
@@ -1299,10 +1316,10 @@ def _variant_for(product: Product, question: str) -> dict | None:
     variants = [v for v in product.data.get("variants") or [] if str(v.get("name") or "").strip()]
     if not variants:
         return None
-    q = _squeeze(_in_base_units(question))
+    q = _squeeze(_in_base_units(_as_left_out(question)))  # ("不要头枕的" is the option 无头枕版)
     spaced = _in_base_units(question).casefold()  # (a number apart from the name's: "e82 160" says 160)
     title = _squeeze(_in_base_units(" ".join(product.names())))
-    whole = [v for v in variants if _holds_name(q, _squeeze(_in_base_units(str(v["name"]))))]
+    whole = [v for v in variants if _holds_name(q, _squeeze(_in_base_units(_as_left_out(str(v["name"])))))]
     if whole:  # "iphone 16 pro" holds the names iPhone 16 and iPhone 16 Pro: the longer one
         named = max(whole, key=lambda v: len(_squeeze(str(v["name"]))))
         own = _squeeze(_in_base_units(str(named["name"])))
@@ -1316,7 +1333,8 @@ def _variant_for(product: Product, question: str) -> dict | None:
                     return other
         return named
     scored = []
-    splits = [[_squeeze(p) for p in re.split(r"[\s/,，、()（）+|;；]+", _in_base_units(str(v["name"])).casefold())] for v in variants]
+    splits = [[_squeeze(p) for p in re.split(r"[\s/,，、()（）+|;；]+", _in_base_units(_as_left_out(str(v["name"]))).casefold())]
+              for v in variants]
     for variant, parts in zip(variants, splits):
         best = 0
         for part in parts:
@@ -1403,6 +1421,30 @@ def _squeeze(text: str) -> str:
     return re.sub(r"\s+", "", text.casefold())
 
 
+# A part said to be left out: "不要头枕的", "不带pro的", "without the headrest" (not 没有, which also
+# asks whether a thing is had: "没有黑色的吗"; nor "要不要翻面", "带不带", which ask whether). Options are read with one spelling of it (无X), so
+# the question and an option named "无头枕版" or "不含头枕" meet.
+_LEFT_OUT = re.compile(r"(?:(?<!要)不要|(?<!带)不带|(?<!含)不含|没带|(?<!配)不配)(?=[a-z0-9\u4e00-\u9fff])|\bwithout(?: the| a)?\s+(?=[a-z0-9])", re.IGNORECASE)
+_LEFT_OUT_PART = re.compile(r"(?:(?<!要)不要|(?<!带)不带|(?<!含)不含|没带|(?<!配)不配|\bwithout(?: the| a)?\s+)([a-z0-9]+|[\u4e00-\u9fff]{1,4}?)"
+                            r"(?=[的版款型呢吗么\s,，?？]|$)", re.IGNORECASE)
+
+
+def _as_left_out(text: str) -> str:
+    return _LEFT_OUT.sub("无", text)
+
+
+def left_out_part(question: str) -> str | None:
+    """The part a question asks to be without ("那个不带pro的呢" → pro), if it names one."""
+    found = _LEFT_OUT_PART.search(question.casefold())
+    return found.group(1) if found else None
+
+
+def without_left_out(question: str) -> str:
+    """The question without the part it leaves out: that part names no product, nor a word the
+    record must explain."""
+    return _LEFT_OUT_PART.sub(" ", question.casefold()) if left_out_part(question) else question
+
+
 # A weight or volume in the unit an option is sold by: "the 1kg one" is the 1000g jar, 2斤 is 1000g.
 _TO_BASE = {"kg": ("g", 1000), "公斤": ("g", 1000), "千克": ("g", 1000), "斤": ("g", 500), "克": ("g", 1),
             "l": ("ml", 1000), "升": ("ml", 1000), "毫升": ("ml", 1)}
@@ -1461,7 +1503,7 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
             # of the 壁挂式储能电池 calls it by its name's gloss (battery) and asks its weight.
             glossed = set(asked_attributes(_without_glosses(_without_names(question.text, product), product)))
             asked = [a for a in asked if a not in cued or a in glossed] or asked
-    literal = [kv for kv in _literal_facts(product, question.text, matcher if not asked else None)
+    literal = [kv for kv in _literal_facts(product, without_left_out(question.text), matcher if not asked else None)
                if not any(_within(kv[0], _fact_for(product, a, question.text)) for a in asked)]
     names = " ".join(product.names()).casefold()
     form_only = [a for a in asked if asked_by_form_only(a, question.text)]

@@ -276,3 +276,21 @@ def test_a_follow_up_of_only_asking_words_asks_of_the_question_before_it(assista
     with small_shop(assistant, "asking-only", faq_zh=faq, policy_zh=policy) as merchant:
         reply = converse(assistant, merchant, "空硒鼓能回收吗", "怎么算").reply
         assert "页产量" not in reply, reply
+
+
+def test_a_part_left_out_names_the_option_or_sibling_without_it(assistant):
+    from bot.catalog import left_out_part
+
+    assert left_out_part("那个不带pro的呢") == "pro" and left_out_part("how much without the headrest") == "headrest"
+    assert left_out_part("云感床垫要不要翻面睡") is None and left_out_part("带不带支架") is None  # asking whether
+    catalog = [{"sku": "B10", "title": "聆声 B10 耳背式助听器 8通道", "aliases": ["B10"], "price": 1299, "stock": 54},
+               {"sku": "B10P", "title": "聆声 B10 Pro 耳背式助听器 16通道 蓝牙直连", "aliases": ["B10 Pro"], "price": 2199, "stock": 18},
+               {"sku": "E1P", "title": "坐立方 E1 Pro 人体工学椅 带头枕", "aliases": ["E1 Pro"], "price": 1299, "stock": 47,
+                "skus": [{"sku": "E1P-BK", "spec": "曜石黑", "price": 1299, "stock": 35},
+                         {"sku": "E1P-NH", "spec": "曜石黑 无头枕版", "price": 1099, "stock": 12}]},
+               {"sku": "HEAD", "title": "E1 Pro 专用加装头枕 人体工学椅配件", "aliases": ["头枕"], "price": 199, "stock": 30}]
+    with small_shop(assistant, "left-out", catalog) as merchant:
+        reply = converse(assistant, merchant, "B10 Pro多少钱", "那个不带pro的呢").reply
+        assert "1299" in reply and "2199" not in reply, reply
+        reply = ask(assistant, merchant, "E1 Pro不要头枕的多少钱").reply
+        assert "1099" in reply and "199" not in reply.replace("1099", ""), reply
