@@ -770,7 +770,7 @@ def named_by_option_only(question: str, product: Product) -> bool:
 def names_a_key(question: Question, product: Product, matcher: KeyMatcher | None = None) -> bool:
     """The question names one of the product's own fact keys as written (with ``matcher``,
     an English question also by meaning: "is it waterproof?" → 防水性能)."""
-    return bool(_literal_facts(product, question.text, matcher, least=FOCUS_KEY_MEANING))
+    return bool(literal_facts(product, question.text, matcher, least=FOCUS_KEY_MEANING))
 
 
 def about_focus(question: Question, product: Product | None = None, topics: set[str] | None = None,
@@ -800,7 +800,7 @@ def question_has_other_topic(question: Question, product: Product, topics: set[s
         # "夹板会自动断电不 我老忘关": a clause beside the one naming a key of the record is the
         # shopper's story; the words asked with the key stay ("刻字能刻图案吗" asks 图案).
         clauses = _clauses(question.text)
-        keyed = [c.casefold() for c in clauses if _literal_facts(product, c)]
+        keyed = [c.casefold() for c in clauses if literal_facts(product, c)]
         if keyed and len(keyed) < len(clauses):
             residual = [w for w in residual if any(w.casefold() in c for c in keyed)]
     if residual and names_it is not None:
@@ -1065,7 +1065,7 @@ def covering_facts(product: Product, question: Question) -> list[tuple[str, str]
     return held
 
 
-def _literal_facts(product: Product, question: str, matcher: KeyMatcher | None = None,
+def literal_facts(product: Product, question: str, matcher: KeyMatcher | None = None,
                    least: float = KEY_MEANING) -> list[tuple[str, str]]:
     """Facts whose own key the question names: whole ("保质期多久" → 保质期), in part
     ("蛋白质含量" → 粗蛋白), or, across languages, by meaning ("protein" → 粗蛋白)."""
@@ -1149,7 +1149,7 @@ def _dictionary_agrees(key: str, value: str, question: str, product: Product) ->
             or shares_word(asked - english_words(names), frozenset().union(*(glosses(w) for w in by_words))))
 
 
-def _without_names(text: str, product: Product) -> str:
+def without_names(text: str, product: Product) -> str:
     """The text without the product's names: runs of three or more Chinese characters, and
     of two or more English words, that one of its names also has."""
     names = [n.casefold() for n in product.names()]
@@ -1368,7 +1368,7 @@ def _variant_for(product: Product, question: str) -> dict | None:
     scored.sort(key=lambda pair: pair[0], reverse=True)
     if scored[0][0] >= 2 and (len(scored) == 1 or scored[1][0] < scored[0][0]):
         return scored[0][1]
-    unnamed = _squeeze(_without_names(question, product))  # "有蓝牙音箱吗" of the scooter 带蓝牙音箱 names no blue
+    unnamed = _squeeze(without_names(question, product))  # "有蓝牙音箱吗" of the scooter 带蓝牙音箱 names no blue
     colours = _colour_words_in(unnamed)
     if colours:
         said = in_either_language(colours)  # "chocolate brown" is the 巧克力棕 option
@@ -1496,14 +1496,14 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
     if asked:
         # A cue inside the product's own name asks nothing: "the weight of the magnetic power
         # bank" asks its weight, not its power.
-        cued, unnamed = set(asked_attributes(question.text)), set(asked_attributes(_without_names(question.text, product)))
+        cued, unnamed = set(asked_attributes(question.text)), set(asked_attributes(without_names(question.text, product)))
         asked = [a for a in asked if a not in cued or a in unnamed]  # (one asked as before is cued in no text)
         if len(asked) > 1 and product.gloss_pieces:
             # Named in Chinese only and asked in English: "how heavy is the wall mounted battery"
             # of the 壁挂式储能电池 calls it by its name's gloss (battery) and asks its weight.
-            glossed = set(asked_attributes(_without_glosses(_without_names(question.text, product), product)))
+            glossed = set(asked_attributes(_without_glosses(without_names(question.text, product), product)))
             asked = [a for a in asked if a not in cued or a in glossed] or asked
-    literal = [kv for kv in _literal_facts(product, without_left_out(question.text), matcher if not asked else None)
+    literal = [kv for kv in literal_facts(product, without_left_out(question.text), matcher if not asked else None)
                if not any(_within(kv[0], _fact_for(product, a, question.text)) for a in asked)]
     names = " ".join(product.names()).casefold()
     form_only = [a for a in asked if asked_by_form_only(a, question.text)]
@@ -1722,7 +1722,7 @@ def _attribute_reply(attribute: str, question: Question, en: bool, title: str, p
             label = "options"
         listed = ", ".join(values) if en else "、".join(values)
         if attribute == "colors":
-            named = _named_value(_without_names(question.text, product), values)  # (not the 蓝 of its name's 蓝牙)
+            named = _named_value(without_names(question.text, product), values)  # (not the 蓝 of its name's 蓝牙)
         else:  # only a question that names a size and nothing else asks yes or no ("178cm 160斤穿什么码" asks which)
             named = _named_size(question.text, values) if "sizes" not in question.attributes else None
         if named is not None:
@@ -1773,7 +1773,7 @@ def _measured_by_meaning(product: Product, attribute: str, question: str, matche
     facts = [(k, str(v)) for k, v in (product.data.get("facts") or {}).items() if dimension and dimension in measurements(str(v))]
     if not facts:
         return None
-    scores = matcher([k for k, _ in facts], _without_names(question, product) or question)  # "摇粒绒多宽": 多宽 against 门幅
+    scores = matcher([k for k, _ in facts], without_names(question, product) or question)  # "摇粒绒多宽": 多宽 against 门幅
     order = np.argsort(-scores)
     second = float(scores[order[1]]) if len(order) > 1 else 0.0
     if scores[order[0]] >= KEY_MEANING and scores[order[0]] - second >= MEANING_MARGIN:

@@ -294,3 +294,15 @@ def test_a_part_left_out_names_the_option_or_sibling_without_it(assistant):
         assert "1299" in reply and "2199" not in reply, reply
         reply = ask(assistant, merchant, "E1 Pro不要头枕的多少钱").reply
         assert "1099" in reply and "199" not in reply.replace("1099", ""), reply
+
+
+def test_a_fact_asked_again_of_another_product_is_its_own_record_or_a_decline(assistant):
+    catalog = [{"sku": "B10", "title": "聆声 B10 耳背式助听器", "aliases": ["B10"], "price": 1299, "stock": 54, "specs": {"通道数": "8通道"}},
+               {"sku": "B10P", "title": "聆声 B10 Pro 耳背式助听器", "aliases": ["B10 Pro"], "price": 2199, "stock": 18,
+                "specs": {"防水防尘": "IP68"}},
+               {"sku": "R1", "title": "聆声 R1 充电式助听器", "aliases": ["R1"], "price": 3980, "stock": 9, "specs": {"防水防尘": "IP54"}}]
+    policy = "# 以旧换新\n\n- 购买 B10 Pro 或 R1 时，可寄回任意品牌的旧助听器一只，抵扣 300元。\n"
+    with small_shop(assistant, "asked-again", catalog, policy_zh=policy) as merchant:
+        assert "IP54" in converse(assistant, merchant, "B10 Pro防水吗", "那R1呢").reply
+        reply = converse(assistant, merchant, "B10 Pro防水吗", "那B10呢")
+        assert reply.handoff is not None and "300元" not in reply.reply, reply.reply  # the B10's record says nothing of water
