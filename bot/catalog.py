@@ -952,6 +952,12 @@ def _named_first(found: list[tuple[str, str]], question: str, product: Product |
         k = key.casefold()
         if len(k) == 2 and is_cjk(k) and re.search(f"{re.escape(k[0])}.{{1,2}}{re.escape(k[1])}", q):
             return key, value
+    if len(found) > 1 and (ask := analyse(question).ask) in ("duration", "date", "time"):
+        # "how long does the battery last": of 电池 (内置锂电池) and 续航 (约24小时), the one whose
+        # value is the kind of fact asked.
+        fitting = [(key, value) for key, value in found if answer_fits(ask, str(value))]
+        if len(fitting) == 1:
+            return fitting[0]
     if len(found) > 1 and not is_cjk(q):
         # Asked in English of Chinese keys: the one key whose characters' dictionary senses the
         # question uses, beyond the product's own name ("the heel on the combat boot" → 跟高).

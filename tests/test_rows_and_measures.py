@@ -306,3 +306,11 @@ def test_a_fact_asked_again_of_another_product_is_its_own_record_or_a_decline(as
         assert "IP54" in converse(assistant, merchant, "B10 Pro防水吗", "那R1呢").reply
         reply = converse(assistant, merchant, "B10 Pro防水吗", "那B10呢")
         assert reply.handoff is not None and "300元" not in reply.reply, reply.reply  # the B10's record says nothing of water
+
+
+def test_of_two_keys_holding_the_attribute_the_one_whose_value_is_the_kind_asked_answers():
+    from bot.catalog import _named_first
+
+    found = [("电池", "内置锂电池（不可自行更换）"), ("续航", "约24小时（不开蓝牙）")]
+    assert _named_first(found, "how long does the R1 battery last on one charge") == found[1]
+    assert _named_first(found, "what battery does it use") == found[0]
