@@ -1626,12 +1626,20 @@ _SPAN_UNITS = {"年": "year", "个月": "month", "周": "week", "天": "day", "�
 _SPAN = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d+)?)\s*(个月|年|周|天|小时|分钟)(?![\u4e00-\u9fff\d])")  # not 2025年, 6月
 
 
+# A record's yes or no, as an English reply says it ("蓝牙：不支持" → not supported).
+_YES_NO_IN_ENGLISH = {"是": "yes", "否": "no", "有": "yes", "无": "no", "没有": "no", "可以": "yes", "不可以": "no", "支持": "supported",
+                      "不支持": "not supported", "含": "included", "包含": "included", "不含": "not included", "不包含": "not included"}
+
+
 def _in_english(value: object) -> str:
     def span(m: re.Match) -> str:
         unit = _SPAN_UNITS[m.group(2)]
         return f"{m.group(1)} {unit}{'' if m.group(1) == '1' else 's'}"
 
-    return _SPAN.sub(span, str(value))
+    text = str(value)
+    if (plain := _YES_NO_IN_ENGLISH.get(text.strip(" 。.，,"))) is not None:
+        return plain
+    return _SPAN.sub(span, text)
 
 
 def _unexplained(words: list[str], literal: list[tuple[str, str]], matcher: KeyMatcher | None) -> list[str]:

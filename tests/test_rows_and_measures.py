@@ -314,3 +314,11 @@ def test_of_two_keys_holding_the_attribute_the_one_whose_value_is_the_kind_asked
     found = [("电池", "内置锂电池（不可自行更换）"), ("续航", "约24小时（不开蓝牙）")]
     assert _named_first(found, "how long does the R1 battery last on one charge") == found[1]
     assert _named_first(found, "what battery does it use") == found[0]
+
+
+def test_an_english_reply_says_a_records_yes_or_no_in_english():
+    from bot.catalog import fact_sentence
+
+    assert fact_sentence("B10 Hearing Aid", "蓝牙", "不支持", en=True) == "The B10 Hearing Aid's 蓝牙 is not supported."
+    assert fact_sentence("Cat Litter", "可冲厕所", "否", en=True).endswith("is no.")
+    assert fact_sentence("猫砂", "可冲厕所", "否", en=False) == "猫砂的可冲厕所：否。"
