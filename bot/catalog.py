@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from bot.answerability import ASK_WORDS, QUANTITY, content_words
 from bot.extractive import TextVectors
-from bot.glosses import chinese_for, english_words, glosses, head_glosses, key_glosses, name_glosses, shares_word
+from bot.glosses import chinese_for, english_words, everyday_english, glosses, head_glosses, key_glosses, name_glosses, shares_word
 from bot.places import place_words
 from bot.question import (ATTRIBUTE_BY_NAME, ATTRIBUTE_DIMENSION, BARE_HOW_MUCH, COLOUR_WORDS, HOW_BIG_A_PACK, Question, analyse, asked_attributes, answer_fits, asked_by_form_only,
                           asked_verbs, asking_clause, asks_as_before, in_either_language, measurements, named_colours)
@@ -212,6 +212,9 @@ class Catalog:
         in its words, else (an English question about a product named in Chinese) by
         meaning, when one product's name is clearly closer than every other's. Never a
         product whose model number is another than the one asked ("mini 3" is no Mini 4)."""
+        if left_out_part(question):
+            # "不要头枕的多少钱" names no headrest sold alone: the question without that part is linked.
+            question, query_vector = without_left_out(question), None
         found = self._link(merchant_id, question, query_vector, version)
         return None if found is not None and _other_model(question, found.product) else found
 
@@ -353,6 +356,8 @@ class Catalog:
         filters), when one alone is."""
         numbers = {n for n in re.findall(r"\d+(?:\.\d+)?", question) if len(n) >= 2}  # the 1 of "1L" is no model number
         products = self.products(merchant_id, version)
+        if products and (left_out := left_out_part(question)) and any(_holds_name(n.casefold(), left_out) for n in product.names()):
+            return _without_part(products, product, left_out)
         if not numbers and products and (way := _BIGGER.search(question) or _SMALLER.search(question)):
             return self._sized_sibling(products, product, bigger=way.re is _BIGGER)
         if not numbers or not products:
@@ -534,6 +539,18 @@ def _link_by_dictionary(question: str, naming: list[str], products: list[Product
     return ProductLink(named[0], MEANING_SURENESS) if len(named) == 1 else None
 
 
+def _without_part(products: list[Product], product: Product, part: str) -> Product | None:
+    """"那个不带pro的呢" after the B10 Pro: of the products whose names lack the part, the one
+    whose names share most with the focus's, when one alone does (the B10)."""
+    own = product.own_pieces - _pieces(part, pinyin=False)
+    likeness = sorted(((len(p.own_pieces & own), i) for i, p in enumerate(products)
+                       if p.sku != product.sku and not p.is_accessory and not any(_holds_name(n.casefold(), part) for n in p.names())),
+                      reverse=True)
+    if not likeness or likeness[0][0] == 0 or (len(likeness) > 1 and likeness[1][0] == likeness[0][0]):
+        return None
+    return products[likeness[0][1]]
+
+
 class NameParts:
     """Every product's names cut into pieces (Chinese character pairs, English words, model
     and variant codes like 4kg or A5), each weighted by how few of the shop's products
@@ -617,8 +634,10 @@ class NameParts:
         distinctive = [p for p in held if self.count[p] == 1 or (p not in self.glossed[best] and self.written.get(p) == 1)]
         # One piece no other product has and a lead, or a lead as large as such a piece's
         # weight: two products that share the question's pieces equally ("猫粮多少钱" with a kitten and an adult food) are not told apart.
-        # One everyday English word ("cat", "pen") is too little to name a product by.
-        enough = len(held) >= 2 or any(not p.isalpha() or not p.isascii() for p in held)
+        # One everyday English word ("cat", "pen") is too little to name a product by; a code
+        # or a brand written in its name ("PWM", "Oakley") is not everyday English.
+        enough = len(held) >= 2 or any(not p.isalpha() or not p.isascii() or (p not in self.glossed[best] and not everyday_english(p))
+                                       for p in held)
         written = held - self.glossed[best]
         if written & self.any_glossed:
             # Another product's gloss does not contest a piece this one has as written.
@@ -712,7 +731,7 @@ def _residual_words(question: Question, product: Product | None = None) -> list[
     # A function in general ("zero gravity mode", "有零重力功能吗"): the thing named beside it is asked.
     covered += " 功能 模式 mode function feature setting"
     own = product.name_pieces if product is not None else set()
-    return [w for w in content_words(tokenize(question.text))
+    return [w for w in content_words(tokenize(without_left_out(question.text)))
             if not _said_in(w.casefold(), covered) and not QUANTITY.fullmatch(w) and not (is_cjk(w) and _covered_in_part(w.casefold(), covered))
             and not (_pieces(w) & own)]  # "longjing": the name's own pinyin
 
@@ -751,7 +770,7 @@ def named_by_option_only(question: str, product: Product) -> bool:
 def names_a_key(question: Question, product: Product, matcher: KeyMatcher | None = None) -> bool:
     """The question names one of the product's own fact keys as written (with ``matcher``,
     an English question also by meaning: "is it waterproof?" → 防水性能)."""
-    return bool(_literal_facts(product, question.text, matcher, least=FOCUS_KEY_MEANING))
+    return bool(literal_facts(product, question.text, matcher, least=FOCUS_KEY_MEANING))
 
 
 def about_focus(question: Question, product: Product | None = None, topics: set[str] | None = None,
@@ -781,7 +800,7 @@ def question_has_other_topic(question: Question, product: Product, topics: set[s
         # "夹板会自动断电不 我老忘关": a clause beside the one naming a key of the record is the
         # shopper's story; the words asked with the key stay ("刻字能刻图案吗" asks 图案).
         clauses = _clauses(question.text)
-        keyed = [c.casefold() for c in clauses if _literal_facts(product, c)]
+        keyed = [c.casefold() for c in clauses if literal_facts(product, c)]
         if keyed and len(keyed) < len(clauses):
             residual = [w for w in residual if any(w.casefold() in c for c in keyed)]
     if residual and names_it is not None:
@@ -933,6 +952,12 @@ def _named_first(found: list[tuple[str, str]], question: str, product: Product |
         k = key.casefold()
         if len(k) == 2 and is_cjk(k) and re.search(f"{re.escape(k[0])}.{{1,2}}{re.escape(k[1])}", q):
             return key, value
+    if len(found) > 1 and (ask := analyse(question).ask) in ("duration", "date", "time"):
+        # "how long does the battery last": of 电池 (内置锂电池) and 续航 (约24小时), the one whose
+        # value is the kind of fact asked.
+        fitting = [(key, value) for key, value in found if answer_fits(ask, str(value))]
+        if len(fitting) == 1:
+            return fitting[0]
     if len(found) > 1 and not is_cjk(q):
         # Asked in English of Chinese keys: the one key whose characters' dictionary senses the
         # question uses, beyond the product's own name ("the heel on the combat boot" → 跟高).
@@ -1046,7 +1071,7 @@ def covering_facts(product: Product, question: Question) -> list[tuple[str, str]
     return held
 
 
-def _literal_facts(product: Product, question: str, matcher: KeyMatcher | None = None,
+def literal_facts(product: Product, question: str, matcher: KeyMatcher | None = None,
                    least: float = KEY_MEANING) -> list[tuple[str, str]]:
     """Facts whose own key the question names: whole ("保质期多久" → 保质期), in part
     ("蛋白质含量" → 粗蛋白), or, across languages, by meaning ("protein" → 粗蛋白)."""
@@ -1130,7 +1155,7 @@ def _dictionary_agrees(key: str, value: str, question: str, product: Product) ->
             or shares_word(asked - english_words(names), frozenset().union(*(glosses(w) for w in by_words))))
 
 
-def _without_names(text: str, product: Product) -> str:
+def without_names(text: str, product: Product) -> str:
     """The text without the product's names: runs of three or more Chinese characters, and
     of two or more English words, that one of its names also has."""
     names = [n.casefold() for n in product.names()]
@@ -1148,6 +1173,12 @@ def _without_names(text: str, product: Product) -> str:
             out.append(words[i])
             i += 1
     return " ".join(out)
+
+
+def _without_glosses(text: str, product: Product) -> str:
+    """The text without the English words that gloss the product's Chinese names."""
+    glossed = product.gloss_pieces | product.name_head_glosses
+    return re.sub(r"[a-z]+", lambda m: " " if english_words(m.group(0)) & glossed else m.group(0), text.casefold())
 
 
 def _without_name(text: str, name: str, least: int = 3) -> str:
@@ -1291,10 +1322,10 @@ def _variant_for(product: Product, question: str) -> dict | None:
     variants = [v for v in product.data.get("variants") or [] if str(v.get("name") or "").strip()]
     if not variants:
         return None
-    q = _squeeze(_in_base_units(question))
+    q = _squeeze(_in_base_units(_as_left_out(question)))  # ("不要头枕的" is the option 无头枕版)
     spaced = _in_base_units(question).casefold()  # (a number apart from the name's: "e82 160" says 160)
     title = _squeeze(_in_base_units(" ".join(product.names())))
-    whole = [v for v in variants if _holds_name(q, _squeeze(_in_base_units(str(v["name"]))))]
+    whole = [v for v in variants if _holds_name(q, _squeeze(_in_base_units(_as_left_out(str(v["name"])))))]
     if whole:  # "iphone 16 pro" holds the names iPhone 16 and iPhone 16 Pro: the longer one
         named = max(whole, key=lambda v: len(_squeeze(str(v["name"]))))
         own = _squeeze(_in_base_units(str(named["name"])))
@@ -1308,7 +1339,8 @@ def _variant_for(product: Product, question: str) -> dict | None:
                     return other
         return named
     scored = []
-    splits = [[_squeeze(p) for p in re.split(r"[\s/,，、()（）+|;；]+", _in_base_units(str(v["name"])).casefold())] for v in variants]
+    splits = [[_squeeze(p) for p in re.split(r"[\s/,，、()（）+|;；]+", _in_base_units(_as_left_out(str(v["name"]))).casefold())]
+              for v in variants]
     for variant, parts in zip(variants, splits):
         best = 0
         for part in parts:
@@ -1342,7 +1374,7 @@ def _variant_for(product: Product, question: str) -> dict | None:
     scored.sort(key=lambda pair: pair[0], reverse=True)
     if scored[0][0] >= 2 and (len(scored) == 1 or scored[1][0] < scored[0][0]):
         return scored[0][1]
-    unnamed = _squeeze(_without_names(question, product))  # "有蓝牙音箱吗" of the scooter 带蓝牙音箱 names no blue
+    unnamed = _squeeze(without_names(question, product))  # "有蓝牙音箱吗" of the scooter 带蓝牙音箱 names no blue
     colours = _colour_words_in(unnamed)
     if colours:
         said = in_either_language(colours)  # "chocolate brown" is the 巧克力棕 option
@@ -1393,6 +1425,30 @@ def _sold_out(variant: dict | None) -> bool:
 
 def _squeeze(text: str) -> str:
     return re.sub(r"\s+", "", text.casefold())
+
+
+# A part said to be left out: "不要头枕的", "不带pro的", "without the headrest" (not 没有, which also
+# asks whether a thing is had: "没有黑色的吗"; nor "要不要翻面", "带不带", which ask whether). Options are read with one spelling of it (无X), so
+# the question and an option named "无头枕版" or "不含头枕" meet.
+_LEFT_OUT = re.compile(r"(?:(?<!要)不要|(?<!带)不带|(?<!含)不含|没带|(?<!配)不配)(?=[a-z0-9\u4e00-\u9fff])|\bwithout(?: the| a)?\s+(?=[a-z0-9])", re.IGNORECASE)
+_LEFT_OUT_PART = re.compile(r"(?:(?<!要)不要|(?<!带)不带|(?<!含)不含|没带|(?<!配)不配|\bwithout(?: the| a)?\s+)([a-z0-9]+|[\u4e00-\u9fff]{1,4}?)"
+                            r"(?=[的版款型呢吗么\s,，?？]|$)", re.IGNORECASE)
+
+
+def _as_left_out(text: str) -> str:
+    return _LEFT_OUT.sub("无", text)
+
+
+def left_out_part(question: str) -> str | None:
+    """The part a question asks to be without ("那个不带pro的呢" → pro), if it names one."""
+    found = _LEFT_OUT_PART.search(question.casefold())
+    return found.group(1) if found else None
+
+
+def without_left_out(question: str) -> str:
+    """The question without the part it leaves out: that part names no product, nor a word the
+    record must explain."""
+    return _LEFT_OUT_PART.sub(" ", question.casefold()) if left_out_part(question) else question
 
 
 # A weight or volume in the unit an option is sold by: "the 1kg one" is the 1000g jar, 2斤 is 1000g.
@@ -1446,9 +1502,14 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
     if asked:
         # A cue inside the product's own name asks nothing: "the weight of the magnetic power
         # bank" asks its weight, not its power.
-        cued, unnamed = set(asked_attributes(question.text)), set(asked_attributes(_without_names(question.text, product)))
+        cued, unnamed = set(asked_attributes(question.text)), set(asked_attributes(without_names(question.text, product)))
         asked = [a for a in asked if a not in cued or a in unnamed]  # (one asked as before is cued in no text)
-    literal = [kv for kv in _literal_facts(product, question.text, matcher if not asked else None)
+        if len(asked) > 1 and product.gloss_pieces:
+            # Named in Chinese only and asked in English: "how heavy is the wall mounted battery"
+            # of the 壁挂式储能电池 calls it by its name's gloss (battery) and asks its weight.
+            glossed = set(asked_attributes(_without_glosses(without_names(question.text, product), product)))
+            asked = [a for a in asked if a not in cued or a in glossed] or asked
+    literal = [kv for kv in literal_facts(product, without_left_out(question.text), matcher if not asked else None)
                if not any(_within(kv[0], _fact_for(product, a, question.text)) for a in asked)]
     names = " ".join(product.names()).casefold()
     form_only = [a for a in asked if asked_by_form_only(a, question.text)]
@@ -1550,9 +1611,14 @@ def _unheld_numbers(question: Question, product: Product, facts: list[tuple[str,
     return [n for n in _NAMED_NUMBER.findall(text) if not _says_number(held, n) and not within(n)]
 
 
+def _the(title: str) -> str:
+    """"The Quiet Lantern" stays as it is; "Basin Tap" reads "The Basin Tap"."""
+    return title if re.match(r"(?i)the\s", title) else f"The {title}"
+
+
 def fact_sentence(title: str, key: str, value: object, en: bool) -> str:
     """One fact of the record, as it is read out: "The X's 海拔 is 1900米." / "X的海拔：1900米。"."""
-    return f"The {title}'s {key} is {_in_english(value)}." if en else f"{title}的{key}：{value}。"
+    return f"{_the(title)}'s {key} is {_in_english(value)}." if en else f"{title}的{key}：{value}。"
 
 
 # A span of time in a Chinese value, read out in an English reply ("10年" → "10 years").
@@ -1560,12 +1626,20 @@ _SPAN_UNITS = {"年": "year", "个月": "month", "周": "week", "天": "day", "�
 _SPAN = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d+)?)\s*(个月|年|周|天|小时|分钟)(?![\u4e00-\u9fff\d])")  # not 2025年, 6月
 
 
+# A record's yes or no, as an English reply says it ("蓝牙：不支持" → not supported).
+_YES_NO_IN_ENGLISH = {"是": "yes", "否": "no", "有": "yes", "无": "no", "没有": "no", "可以": "yes", "不可以": "no", "支持": "supported",
+                      "不支持": "not supported", "含": "included", "包含": "included", "不含": "not included", "不包含": "not included"}
+
+
 def _in_english(value: object) -> str:
     def span(m: re.Match) -> str:
         unit = _SPAN_UNITS[m.group(2)]
         return f"{m.group(1)} {unit}{'' if m.group(1) == '1' else 's'}"
 
-    return _SPAN.sub(span, str(value))
+    text = str(value)
+    if (plain := _YES_NO_IN_ENGLISH.get(text.strip(" 。.，,"))) is not None:
+        return plain
+    return _SPAN.sub(span, text)
 
 
 def _unexplained(words: list[str], literal: list[tuple[str, str]], matcher: KeyMatcher | None) -> list[str]:
@@ -1610,13 +1684,13 @@ def _attribute_reply(attribute: str, question: Question, en: bool, title: str, p
         which = f" ({variant['name']})" if variant else ""
         if each:
             listed = (", " if en else "、").join(f"{name} {money(value, currency, format_price(value))}" for name, value in each)
-            return f"The {title} costs, by option: {listed}." if en else f"{title}各款价格：{listed}。"
+            return f"{_the(title)} costs, by option: {listed}." if en else f"{title}各款价格：{listed}。"
         tag = money(price, currency, format_price(price))
         if _sold_out(variant) and "stock" not in question.attributes:
             back = _restock(product, variant)  # a price for an option there is none of: say so
-            return (f"The {title}{which} costs {tag}, but it is out of stock right now." + _restock_note(back, en)
+            return (f"{_the(title)}{which} costs {tag}, but it is out of stock right now." + _restock_note(back, en)
                     if en else f"{title}{which}的价格是{tag}，目前缺货。" + _restock_note(back, en))
-        return f"The {title}{which} costs {tag}." if en else f"{title}{which}的价格是{tag}。"
+        return f"{_the(title)}{which} costs {tag}." if en else f"{title}{which}的价格是{tag}。"
     if attribute == "stock":
         stock = variant.get("stock") if variant and variant.get("stock") is not None else data.get("stock")
         each = None if variant else _by_variant(product, "stock")
@@ -1632,10 +1706,10 @@ def _attribute_reply(attribute: str, question: Question, en: bool, title: str, p
             if gone and not notes and _ASKS_RESTOCK.search(question.text):
                 return None  # when they come back is asked, and the record does not say
             if en:
-                return f"The {title}: in stock: {', '.join(have)}; out of stock: {', '.join(gone)}."
+                return f"{_the(title)}: in stock: {', '.join(have)}; out of stock: {', '.join(gone)}."
             return f"{title}：{'、'.join(have)}有货；{'、'.join(gone)}缺货。"
         if int(stock) > 0:
-            return f"The {title}{which} is in stock ({int(stock)} left)." if en else f"{title}{which}目前有货，库存{int(stock)}件。"
+            return f"{_the(title)}{which} is in stock ({int(stock)} left)." if en else f"{title}{which}目前有货，库存{int(stock)}件。"
         back = _restock(product, variant)  # when the merchant wrote when it comes back, say so
         if back is None and _ASKS_RESTOCK.search(question.text):
             return None  # "啥时候补货": that it is out of stock is no answer to when
@@ -1662,7 +1736,7 @@ def _attribute_reply(attribute: str, question: Question, en: bool, title: str, p
             label = "options"
         listed = ", ".join(values) if en else "、".join(values)
         if attribute == "colors":
-            named = _named_value(_without_names(question.text, product), values)  # (not the 蓝 of its name's 蓝牙)
+            named = _named_value(without_names(question.text, product), values)  # (not the 蓝 of its name's 蓝牙)
         else:  # only a question that names a size and nothing else asks yes or no ("178cm 160斤穿什么码" asks which)
             named = _named_size(question.text, values) if "sizes" not in question.attributes else None
         if named is not None:
@@ -1680,12 +1754,12 @@ def _attribute_reply(attribute: str, question: Question, en: bool, title: str, p
                 return None
             return (f"Sorry, the {title} doesn't come in {word}; it comes in {listed}." if en
                     else f"抱歉，{title}没有{word}，目前有：{listed}。")
-        return f"The {title} comes in these {label}: {listed}." if en else f"{title}有这些{label}：{listed}。"
+        return f"{_the(title)} comes in these {label}: {listed}." if en else f"{title}有这些{label}：{listed}。"
     if attribute == "options" and len([n for n in product.variant_names() if n.strip()]) >= 2:
         return _attribute_reply("price", question, en, title, product, None, currency)  # each option with its price
     if attribute == "material" and data.get("material"):
         value = (data.get("material_en") if en else None) or data.get("material")
-        return f"The {title} is made of {value}." if en else f"{title}的材质是{value}。"
+        return f"{_the(title)} is made of {value}." if en else f"{title}的材质是{value}。"
     fact = _fact_for(product, attribute, question.text)
     if fact is None and attribute == "dimensions":
         fact_by_variant = _variant_measures(question.text, en, title, product, variant)
@@ -1701,7 +1775,7 @@ def _attribute_reply(attribute: str, question: Question, en: bool, title: str, p
     if attribute == "shelf_life" and _OPENED.search(question.text) and not _OPENED.search(f"{key} {value}"):
         return None  # "开封了能放多久" asks how long once opened, which 保质期 18个月 does not say
     label = ATTRIBUTE_BY_NAME[attribute].name.replace("_", " ")
-    return f"The {title}'s {label} ({key}) is {_in_english(value)}." if en else f"{title}的{key}：{value}。"
+    return f"{_the(title)}'s {label} ({key}) is {_in_english(value)}." if en else f"{title}的{key}：{value}。"
 
 
 def _measured_by_meaning(product: Product, attribute: str, question: str, matcher: KeyMatcher) -> tuple[str, str] | None:
@@ -1713,7 +1787,7 @@ def _measured_by_meaning(product: Product, attribute: str, question: str, matche
     facts = [(k, str(v)) for k, v in (product.data.get("facts") or {}).items() if dimension and dimension in measurements(str(v))]
     if not facts:
         return None
-    scores = matcher([k for k, _ in facts], _without_names(question, product) or question)  # "摇粒绒多宽": 多宽 against 门幅
+    scores = matcher([k for k, _ in facts], without_names(question, product) or question)  # "摇粒绒多宽": 多宽 against 门幅
     order = np.argsort(-scores)
     second = float(scores[order[1]]) if len(order) > 1 else 0.0
     if scores[order[0]] >= KEY_MEANING and scores[order[0]] - second >= MEANING_MARGIN:
@@ -1779,7 +1853,7 @@ def _variant_measures(question: str, en: bool, title: str, product: Product, var
     if not names or not all(measures(n) for n in names):
         return None
     listed = ("; " if en else "；").join(names)
-    return f"The {title}: {listed}." if en else f"{title}：{listed}。"
+    return f"{_the(title)}: {listed}." if en else f"{title}：{listed}。"
 
 
 _ASKS_RESTOCK = re.compile(r"补货|restock|back in stock", re.IGNORECASE)

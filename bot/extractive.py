@@ -61,6 +61,7 @@ AMBIGUITY_MARGIN = 0.1
 # heading already matched, a sentence alone is often far from the question ("全店满500减60"
 # from "双12有啥活动": 0.04), and 0.1 picked the section's dates over its offer.
 FITS_BONUS = 1.0
+RANGE_BONUS = 2.0  # a sentence whose range holds the figure asked, over any other
 WORDS_BONUS = 0.3  # a passage sentence's share of a follow-up's own content words, beside its dense similarity
 AMBIGUOUS = 0.45
 
@@ -340,6 +341,11 @@ class ExtractiveAnswerer:
         fits = np.array([answer_fits(ask, sentence) for sentence in sentences])
         if fits.any() and not fits.all():
             sims = sims + FITS_BONUS * fits
+        # A figure asked inside a table of ranges ("出发前10天退呢" of 29-15天 / 14-7天 rows): the
+        # row whose range holds it, and not a row whose range does not.
+        holds = [_range_holds(question, sentence) for sentence in sentences]
+        if any(h is True for h in holds):
+            sims = sims + RANGE_BONUS * np.array([h is True for h in holds]) - RANGE_BONUS * np.array([h is False for h in holds])
         wanted = content_words(words) if words else []
         if wanted:
             # A follow-up's own words pick the sentence: "智能手表呢" after "机械表保修几年" is the
@@ -354,6 +360,22 @@ class ExtractiveAnswerer:
         if joiner == "":  # a table row ends with no full stop of its own
             chosen = [s if i == len(chosen) - 1 or re.search(r"[。！？!?；;.]$", s) else s + "。" for i, s in enumerate(chosen)]
         return joiner.join(chosen)
+
+
+_UNIT = r"(天|小时|个月|月|年|元|块|件|kg|公斤|千克|斤|克|g|km|公里|人|岁|cm|厘米|米|m)"
+_FIGURE_ASKED = re.compile(r"(?<![\d.\-~～])(\d+(?:\.\d+)?)\s*" + _UNIT)
+_RANGE = re.compile(r"(\d+(?:\.\d+)?)\s*" + _UNIT + r"?\s*[-~～—至到]\s*(\d+(?:\.\d+)?)\s*" + _UNIT)
+
+
+def _range_holds(question: str, sentence: str) -> bool | None:
+    """Whether the sentence's ranges of the unit the question gives a figure in hold that
+    figure: True, False, or None when it has no range of that unit."""
+    asked = [(float(n), unit) for n, unit in _FIGURE_ASKED.findall(question)]
+    if not asked:
+        return None
+    ranges = [(min(float(a), float(b)), max(float(a), float(b)), unit) for a, _, b, unit in _RANGE.findall(sentence)]
+    verdicts = [low <= n <= high for n, unit in asked for low, high, r_unit in ranges if r_unit == unit]
+    return any(verdicts) if verdicts else None
 
 
 def _rows_of_what_is_asked(top: list[int], sentences: list[str], rows: set[str], asked: set[str], sims: np.ndarray,

@@ -49,6 +49,20 @@ def _dictionary() -> dict[str, list[str]]:
     return senses
 
 
+@lru_cache(maxsize=1)
+def _gloss_vocabulary() -> frozenset[str]:
+    """Every English word the dictionary translates with, lower-cased."""
+    return frozenset(w.casefold() for senses in _dictionary().values() for sense in senses for w in re.findall(r"[A-Za-z]+", sense))
+
+
+def everyday_english(word: str) -> bool:
+    """Whether an English word is one the dictionary uses ("cat", "pro", "honey"), not a code
+    or a brand ("PWM", "MPPT", "Oakley"): one such word alone can name a product."""
+    word = word.casefold()
+    # as the index folds it too: "switches" is kept as "switche", "batteries" as "batterie"
+    return any(form in _gloss_vocabulary() for form in (word, word + "s", word[:-1], word[:-2] + "y"))
+
+
 def _english(word: str) -> str:
     """One spelling for singular and plural ("ladies", "lady"): a question and a gloss meet."""
     if len(word) > 4 and word.endswith("ie"):  # tokenize already folded "ladies" to "ladie"

@@ -71,7 +71,8 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute("load", "承重", ("承重", "能承受", "多重的人", "能装多重", "装多重", "能坐多重", "能放多重", "最多装", "load", "hold up to",
                              "weight limit", "how much weight", "max weight", "weight capacity"), ("承重", "load")),
     Attribute("author", "作者", ("作者", "谁写的", "author", "written by", "who wrote"), ("作者", "author")),
-    Attribute("pages", "页数", ("页数", "多少页", "几页", "pages", "page count"), ("页数", "页", "pages")),
+    # 页产量 / page yield: how many pages a cartridge or ribbon prints (a book's pages are 页数).
+    Attribute("pages", "页数", ("页数", "多少页", "几页", "pages", "page count", "page yield"), ("页数", "页", "页产量", "pages", "yield")),
     Attribute("publisher", "出版社", ("出版社", "publisher", "published by"), ("出版", "publisher")),
     # Which options it is sold in, asked as such ("有几种规格", "有哪几款"): its options, each with
     # its price; a bare 规格 ("同一规格降价") asks nothing of them.
@@ -357,6 +358,10 @@ def _has_cue(text: str, cue: str) -> bool:
         # The word or its inflections (costs, priced, weighs), not a longer word it begins
         # (costume, agent, container, stockings).
         return re.search(rf"(?<![a-z]){re.escape(cue)}(?:s|es|d|ed|ing)?(?![a-z])", text) is not None
+    if cue == "几块":
+        # 块 counts money ("几块钱", "几块一袋", "这个几块啊") and pieces: "能接几块板" asks how many panels.
+        # So does "一单能买几块" (after a verb that takes pieces).
+        return re.search(r"几块(?:钱|一)|(?<![买接装放用拿带送配])几块(?:[啊呀呢哦嘛吧的？?]|[^\u4e00-\u9fff]|$)", text) is not None
     # Not the first half of an instrument's name: 温度计 and 温度表 are things (a thermometer),
     # not the temperature asked.
     return re.search(rf"{re.escape(cue)}(?![计仪表])", text) is not None

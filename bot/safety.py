@@ -26,6 +26,8 @@ _SAFETY = re.compile(
     # Numb or blue limbs, a nosebleed (compression wear, tonics); fraud in the shop's name (a fake
     # agent's call, a stolen account): harm the shop must act on at once, like an injury.
     r"发麻|发紫|麻木|流鼻血|鼻血|被骗|诈骗电话|冒充.{0,6}(客服|店|你们)|(账号|号)被盗|盗号|"
+    # Breathed in (toner, powder, fumes) and coughing since.
+    r"吸进去|吸进了|吸入了|一直咳|咳个不停|咳嗽不止|\binhaled\b|\bbreathed in\b|\b(keeps?|kept|been|started) coughing\b|"
     r"\b(numb(ness)?|nosebleeds?|nose (was |is )?bleeding|scammed|phishing|hacked|stolen account|account (was )?stolen|"
     r"fire|smoke|smoking|burn(ed|t|ing|s)?|explod\w*|swell(ed|ing)?|swollen|shock(ed)?|injur\w*|hurt(s|ing)?|bleed\w*|overheat\w*|pinch(ed)?|"
     r"allerg\w*|rash|hives|blister\w*|poison\w*|hospital|vomit\w*|threw up|throwing up|throw up|diarrh\w*|chok\w*|seizure|"

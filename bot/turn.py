@@ -25,6 +25,7 @@ from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
 
 from bot import glosses, places, replies
 from bot.answer_types import Answer, Citation, Evidence
+from bot.answerability import content_words
 from bot.conversations import (
     ConversationNotFound,
     add_message,
@@ -42,11 +43,12 @@ from bot.greeting import SuggestionChips
 from bot.safety import is_safety_report
 from bot.catalog import (FOCUS_SURENESS, LINK_THRESHOLD, MEANING_SURENESS, PART_SURENESS, Catalog, Product, ProductLink, about_focus, answer_facts,
                          asks_part_alone, card_facts,
-                         covering_facts, exchange_stock, fact_sentence, how_found, included_facts, named_by_option_only, names_a_key, names_option_whole,
-                         question_has_other_topic, unexplained_words)
+                         covering_facts, exchange_stock, fact_sentence, how_found, included_facts, literal_facts, named_by_option_only, names_a_key,
+                         names_option_whole, question_has_other_topic, unexplained_words, without_names)
 from bot.extractive import AMBIGUOUS, ExtractiveAnswerer, consistent, unsure_answer
 from bot.focus import Focus, focus_of, read_focus
-from bot.question import analyse, answer_fits, as_asked, as_yes_no, asks_as_before, measurements_fit, plain_question, units_fit, with_earlier_ask
+from bot.question import (analyse, answer_fits, as_asked, as_yes_no, asks_as_before, measurements_fit, names_only_another_thing, plain_question,
+                          units_fit, with_earlier_ask)
 from bot.intents import Intent, IntentClassifier
 from bot.models import OWNER_BOT, OWNER_HUMAN, OWNER_QUEUED, RECOVERY_ASKED_REASON, RECOVERY_DONE, RECOVERY_OFFERED, Conversation
 from bot.order_answers import is_only_order_number
@@ -76,6 +78,7 @@ from knowledge.sources import source_title
 from retrieval.embedders import get_embedder
 from retrieval.retriever import HybridRetriever, RetrievalResult, RetrieverMode
 from retrieval.sentences import SentenceVectors
+from retrieval.tokenize import tokenize
 from xiaoer.db import session_scope, utcnow
 from xiaoer.injection import sanitise, strip_invisible
 from xiaoer.lang import detect_language, has_letters
@@ -358,9 +361,13 @@ class ShopAssistant:
         fact = (self._exchange_answer(question, lang, in_focus, link, currency) if intent == "exchange"
                 else None if intent == "refund"
                 else self._catalog_answer(merchant_id, question, lang, in_focus, link, currency, version))
+        if ((fact is None or fact.handoff) and intent not in ("exchange", "refund") and focus is not None and focus.question and in_focus is not None
+                and link is not None and link.product is not in_focus and names_only_another_thing(message)):
+            if (asked := self._asked_of_another(focus.question, lang, in_focus, link, currency)) is not None:
+                # A fact of the record asked again of another product: its record says, or no one does.
+                return asked if asked.handoff or asked.confidence >= threshold else _withheld(asked, lang)
         if fact is not None and not fact.handoff and fact.confidence < threshold:
-            unsure = unsure_answer(lang, fact.citations, fact.confidence)  # the product is not surely the one meant
-            unsure.withheld, unsure.focus_product, fact = fact.reply, fact.focus_product, unsure
+            fact = _withheld(fact, lang)  # the product is not surely the one meant
         if fact is not None and not fact.handoff:
             return fact
         subject = self._subject(question, in_focus, link)
@@ -381,6 +388,13 @@ class ShopAssistant:
         if grounded is None:
             grounded, evidence = self._grounded(merchant_id, message, lang, mode, query_vector, subject=subject,
                                                 searched=searched, version=version, threshold=threshold)
+            if (not grounded.handoff and focus is not None and focus.question and link is None and _names_nothing(message)
+                    and not _speaks_of(grounded.reply, focus.question)):
+                # "怎么算" after "空硒鼓能回收吗": no word of its own names a topic, and the FAQ row
+                # that happens to say 怎么算 (页产量怎么算) speaks of nothing the shopper asked
+                # about; it asks of the question before it.
+                grounded, evidence = self._grounded(merchant_id, f"{focus.question} {message}", lang, mode, None, subject=subject,
+                                                    searched=searched, version=version, threshold=threshold)
         if fact is not None and grounded.handoff and not (focus is not None and question.elliptical
                                                            and set(question.attributes) <= _POLICY_ATTRIBUTES):
             # The product's record lacks what is asked, and no FAQ row or policy sentence
@@ -548,6 +562,24 @@ class ShopAssistant:
             answer.focus_product = product.sku
             return answer
         return None
+
+    def _asked_of_another(self, earlier: str, lang: str, in_focus: Product, link: ProductLink, currency: str) -> Answer | None:
+        """"那B10呢" after "B10 Pro防水吗" was answered by the Pro's 防水防尘: the same fact of
+        the product named now, from its own record; a record without it declines (a passage that
+        merely names the B10 does not answer whether it is waterproof)."""
+        text = without_names(earlier, in_focus)
+        for word in {w for name in in_focus.names() for w in re.findall(r"[a-z0-9]+", name.casefold())}:
+            text = re.sub(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])", " ", text)  # "b10 pro防水吗": its code too
+        before = analyse(text)
+        if before.attributes or not literal_facts(in_focus, before.text):
+            return None  # (an attribute asked before is asked again by with_earlier_ask)
+        product = link.product
+        fact = answer_facts(before, lang, product, self.catalog.key_similarity, currency)
+        if fact is None:
+            answer = unsure_answer(lang, [_product_citation(product, lang, link.score)], 0.2)
+            answer.focus_product = product.sku
+            return answer
+        return _from_record(product, fact.reply, lang, link.score, how_found(link))
 
     def _fact_subject(self, merchant_id: str, question, in_focus: Product | None, link) -> tuple[Product | None, float]:
         """The product whose record answers: the one named, else the one in focus when the
@@ -1017,6 +1049,25 @@ def _another_thing_same_ask(message: str, no_product: bool = False) -> bool:
     after "电机保修多久" asks the battery's warranty, not a product's battery)."""
     alone = analyse(message)
     return asks_as_before(message) and alone.ask == "other" and (no_product or not alone.attributes)
+
+
+def _withheld(answer: Answer, lang: str) -> Answer:
+    """An answer held back as unsure (it still sets the product in focus)."""
+    unsure = unsure_answer(lang, answer.citations, answer.confidence)
+    unsure.withheld, unsure.focus_product = answer.reply, answer.focus_product
+    return unsure
+
+
+def _names_nothing(message: str) -> bool:
+    """A message whose words only ask ("怎么算", "要多久", "how much?"): no content word."""
+    return bool(message.strip()) and not re.search(r"\d", message) and not content_words(tokenize(message))  # ("满399呢" names 399)
+
+
+def _speaks_of(reply: str, question: str) -> bool:
+    """The reply holds a content word of the question (a one-character service verb too), or
+    the question has none to hold."""
+    words = set(content_words(tokenize(question), actions=True))
+    return not words or bool(words & set(tokenize(reply)))
 
 
 _NAMED_THEN_NE = re.compile(r"[^\s，,。.!！?？;；]+呢")

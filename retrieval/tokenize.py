@@ -46,6 +46,8 @@ _EN_STOP = set(
 # "几岁能玩"), and negations.
 _PLAIN_VERBS = set("是有说到来要去可能会出看使想见起如没走做让叫无即在用给得过为把被比等像算需请找拿干弄搞行买卖下上发收开放带加"
                    "拍寄送邮玩戴穿吃喝未不非")
+# Service verbs jieba's dictionary tags as something else (换 is "nz" there).
+_SERVICE_VERBS = set("换")
 
 
 @lru_cache(maxsize=4096)
@@ -54,7 +56,7 @@ def action_character(char: str) -> bool:
     it is the whole topic of "没拆的能退吗", though the shop writes it inside words (退货, 拆封)."""
     import jieba.posseg
 
-    return len(char) == 1 and char not in _PLAIN_VERBS and jieba.posseg.dt.word_tag_tab.get(char) == "v"
+    return len(char) == 1 and char not in _PLAIN_VERBS and (char in _SERVICE_VERBS or jieba.posseg.dt.word_tag_tab.get(char) == "v")
 
 
 def words_holding(char: str, vocabulary: Mapping[str, int], most: int = 3) -> list[str]:
@@ -74,8 +76,22 @@ def tokenize(text: str) -> list[str]:
             if piece not in _EN_STOP and word not in _EN_STOP:  # it's → it: a function word still
                 tokens.append(word)
         else:
-            tokens.extend(ALIASES.get(t, t) for t in jieba.lcut_for_search(piece) if t not in _ZH_STOP)
+            tokens.extend(ALIASES.get(t, t) for t in map(_without_modal, jieba.lcut_for_search(piece)) if t not in _ZH_STOP)
     return tokens
+
+
+_MODALS = set("想能")  # not 要/可/会: 要求, 可靠, 会议 are words of their own
+# The after-sale services every shop has its own rules for: exchange, return, repair, change,
+# reissue, reduce. (Not every verb: "能装" / "能烧" ask what a product can do, not a service.)
+_AFTER_SALE_VERBS = set("换退修改补减")
+
+
+def _without_modal(word: str) -> str:
+    """想换 / 能修 / 想改 are the service asked (换, 修, 改) after a modal that says nothing:
+    jieba keeps some as one word, others (能退, 想退货) it splits."""
+    if len(word) == 2 and word[0] in _MODALS and word[1] in _AFTER_SALE_VERBS:
+        return word[1]
+    return word
 
 
 # Plurals not made with 's' (men's pajamas, children's shoes, feet measured).

@@ -53,3 +53,13 @@ def test_can_i_return_it_is_answered_by_the_return_row_not_the_rows_of_the_produ
         assert "新手" not in turn.reply and "气味" not in turn.reply, turn.reply
         assert "7天无理由退货" in turn.reply or turn.handoff is not None, turn.reply
         assert "7天无理由退货" in ask(assistant, merchant, "能退吗").reply
+
+
+def test_a_modal_before_an_after_sale_verb_leaves_the_verb():
+    from retrieval.tokenize import tokenize
+
+    assert "换" in tokenize("鞋子小了 想换大一码") and "想换" not in tokenize("鞋子小了 想换大一码")
+    assert tokenize("能修吗") == ["修"]
+    # words of their own, and verbs that ask what a product can do, stay whole
+    assert "可靠" in tokenize("质量可靠吗") and "要求" in tokenize("有什么要求")
+    assert tokenize("能装吗") == ["能装"]

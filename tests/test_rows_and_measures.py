@@ -206,3 +206,119 @@ def test_a_follow_up_names_its_thing_in_the_clause_ending_in_ne(assistant):
         reply = converse(assistant, merchant, "能开发票吗", "专票呢 公司要")
         # Before: the 普票 row, which holds 公司 (the reason) but not 专票 (the thing), at 0.85.
         assert "普通发票，确认收货后在订单页申请" not in reply.reply or "300" in reply.reply, reply.reply
+
+
+def test_a_title_beginning_with_the_is_not_given_a_second_the():
+    from bot.catalog import fact_sentence
+    assert fact_sentence("The Quiet Lantern", "isbn", "978-0", en=True) == "The Quiet Lantern's isbn is 978-0."
+    assert fact_sentence("Basin Tap", "weight", "2kg", en=True) == "The Basin Tap's weight is 2kg."
+    assert fact_sentence("Theory Book", "pages", "300", en=True).startswith("The Theory Book's")
+
+
+def test_ji_kuai_asks_a_price_only_of_money_not_of_pieces():
+    from bot.question import analyse
+
+    assert analyse("礼花筒几块一个").ask == "price" and analyse("这个几块?").ask == "price"
+    assert analyse("几块钱一袋").ask == "price"
+    assert analyse("这个控制器能接几块板").ask != "price"  # how many panels
+    assert analyse("样布一单能买几块").ask != "price"  # how many pieces
+
+
+def test_a_cartridge_page_yield_answers_how_many_pages_it_prints(assistant):
+    catalog = [{"sku": "TN", "title": "兼容兄弟TN-2325粉盒", "title_en": "Compatible Brother TN-2325 Toner", "aliases": ["TN2325"],
+                "price": 59, "stock": 110, "props": "型号:TN-2325;页产量:2600页;颜色:黑色"}]
+    faq = "问题,答案\n页产量怎么算的？,页产量按ISO标准测试：A4纸、5%覆盖率。\n"
+    with small_shop(assistant, "page-yield", catalog, faq_zh=faq) as merchant:
+        assert "2600" in ask(assistant, merchant, "这个能打多少页", product="TN").reply
+        assert "2600" in ask(assistant, merchant, "what's the page yield of the TN2325?").reply
+
+
+def test_a_code_written_in_a_name_names_the_product_alone(assistant):
+    catalog = [{"sku": "MPPT", "title": "MPPT太阳能充电控制器 20A", "aliases": ["MPPT控制器"], "price": 169, "stock": 30},
+               {"sku": "PWM", "title": "PWM太阳能控制器 30A", "aliases": ["PWM控制器"], "price": 69, "stock": 50}]
+    with small_shop(assistant, "code-alone", catalog) as merchant:
+        assert assistant.catalog.link(merchant, "那PWM的呢").product.sku == "PWM"
+        assert "69" in converse(assistant, merchant, "MPPT控制器多少钱", "那PWM的呢").reply
+    from bot.glosses import everyday_english
+
+    assert everyday_english("cat") and everyday_english("switche") and not everyday_english("PWM")
+
+
+def test_an_english_question_calling_a_chinese_named_product_by_its_gloss_asks_the_other_attribute(assistant):
+    from bot.catalog import answer_facts
+    from bot.question import analyse
+
+    catalog = [{"sku": "WALL", "title": "壁挂式储能电池 51.2V 100Ah", "aliases": ["壁挂电池"], "price": 5999, "stock": 6,
+                "attributes": {"重量": "46kg", "质保": "5年"}}]
+    with small_shop(assistant, "gloss-named", catalog) as merchant:
+        product = assistant.catalog.find(merchant, "WALL")
+        fact = answer_facts(analyse("how heavy is the wall mounted battery"), "en", product)
+        assert fact is not None and "46kg" in fact.reply, fact  # "battery" is what it is called, not asked
+        assert answer_facts(analyse("how long does the battery last"), "en", product) is None  # its battery life: not held
+
+
+def test_a_figure_asked_picks_the_row_whose_range_holds_it(assistant):
+    from bot.extractive import _range_holds
+
+    assert _range_holds("出发前10天退呢", "出发前14-7天：团费的20%") is True
+    assert _range_holds("出发前10天退呢", "出发前29-15天：团费的10%") is False
+    assert _range_holds("出发前10天退呢", "出发前30天及以上：全额退款") is None
+    policy = ("# 退团\n\n游客出发前提出取消的，按以下标准收取损失费：\n\n| 提出取消的时间 | 收取损失费 |\n| --- | --- |\n"
+              "| 出发前30天及以上 | 免费取消 |\n| 出发前29-15天 | 团费的10% |\n| 出发前14-7天 | 团费的20% |\n| 出发前6-1天 | 团费的60% |\n")
+    with small_shop(assistant, "range-row", policy_zh=policy) as merchant:
+        reply = converse(assistant, merchant, "跟团游退团怎么收损失费", "出发前10天取消呢").reply
+        assert "20%" in reply and "10%" not in reply, reply
+
+
+def test_a_follow_up_of_only_asking_words_asks_of_the_question_before_it(assistant):
+    faq = "问题,答案\n页产量怎么算的？,页产量按ISO标准测试：A4纸、5%覆盖率。\n全场包邮吗？,全场满39元包邮。\n"
+    policy = "# 空硒鼓回收\n\n- 寄回本店售出的空硒鼓，每支返 5元 优惠券；一次至少寄回 3支。\n"
+    with small_shop(assistant, "asking-only", faq_zh=faq, policy_zh=policy) as merchant:
+        reply = converse(assistant, merchant, "空硒鼓能回收吗", "怎么算").reply
+        assert "页产量" not in reply, reply
+
+
+def test_a_part_left_out_names_the_option_or_sibling_without_it(assistant):
+    from bot.catalog import left_out_part
+
+    assert left_out_part("那个不带pro的呢") == "pro" and left_out_part("how much without the headrest") == "headrest"
+    assert left_out_part("云感床垫要不要翻面睡") is None and left_out_part("带不带支架") is None  # asking whether
+    catalog = [{"sku": "B10", "title": "聆声 B10 耳背式助听器 8通道", "aliases": ["B10"], "price": 1299, "stock": 54},
+               {"sku": "B10P", "title": "聆声 B10 Pro 耳背式助听器 16通道 蓝牙直连", "aliases": ["B10 Pro"], "price": 2199, "stock": 18},
+               {"sku": "E1P", "title": "坐立方 E1 Pro 人体工学椅 带头枕", "aliases": ["E1 Pro"], "price": 1299, "stock": 47,
+                "skus": [{"sku": "E1P-BK", "spec": "曜石黑", "price": 1299, "stock": 35},
+                         {"sku": "E1P-NH", "spec": "曜石黑 无头枕版", "price": 1099, "stock": 12}]},
+               {"sku": "HEAD", "title": "E1 Pro 专用加装头枕 人体工学椅配件", "aliases": ["头枕"], "price": 199, "stock": 30}]
+    with small_shop(assistant, "left-out", catalog) as merchant:
+        reply = converse(assistant, merchant, "B10 Pro多少钱", "那个不带pro的呢").reply
+        assert "1299" in reply and "2199" not in reply, reply
+        reply = ask(assistant, merchant, "E1 Pro不要头枕的多少钱").reply
+        assert "1099" in reply and "199" not in reply.replace("1099", ""), reply
+
+
+def test_a_fact_asked_again_of_another_product_is_its_own_record_or_a_decline(assistant):
+    catalog = [{"sku": "B10", "title": "聆声 B10 耳背式助听器", "aliases": ["B10"], "price": 1299, "stock": 54, "specs": {"通道数": "8通道"}},
+               {"sku": "B10P", "title": "聆声 B10 Pro 耳背式助听器", "aliases": ["B10 Pro"], "price": 2199, "stock": 18,
+                "specs": {"防水防尘": "IP68"}},
+               {"sku": "R1", "title": "聆声 R1 充电式助听器", "aliases": ["R1"], "price": 3980, "stock": 9, "specs": {"防水防尘": "IP54"}}]
+    policy = "# 以旧换新\n\n- 购买 B10 Pro 或 R1 时，可寄回任意品牌的旧助听器一只，抵扣 300元。\n"
+    with small_shop(assistant, "asked-again", catalog, policy_zh=policy) as merchant:
+        assert "IP54" in converse(assistant, merchant, "B10 Pro防水吗", "那R1呢").reply
+        reply = converse(assistant, merchant, "B10 Pro防水吗", "那B10呢")
+        assert reply.handoff is not None and "300元" not in reply.reply, reply.reply  # the B10's record says nothing of water
+
+
+def test_of_two_keys_holding_the_attribute_the_one_whose_value_is_the_kind_asked_answers():
+    from bot.catalog import _named_first
+
+    found = [("电池", "内置锂电池（不可自行更换）"), ("续航", "约24小时（不开蓝牙）")]
+    assert _named_first(found, "how long does the R1 battery last on one charge") == found[1]
+    assert _named_first(found, "what battery does it use") == found[0]
+
+
+def test_an_english_reply_says_a_records_yes_or_no_in_english():
+    from bot.catalog import fact_sentence
+
+    assert fact_sentence("B10 Hearing Aid", "蓝牙", "不支持", en=True) == "The B10 Hearing Aid's 蓝牙 is not supported."
+    assert fact_sentence("Cat Litter", "可冲厕所", "否", en=True).endswith("is no.")
+    assert fact_sentence("猫砂", "可冲厕所", "否", en=False) == "猫砂的可冲厕所：否。"

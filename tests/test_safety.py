@@ -40,6 +40,8 @@ from bot.safety import is_safety_report
         "有人冒充你们店的客服让我转账 被骗了500",  # fraud in the shop's name
         "给了验证码以后号被盗了",
         "I got scammed by someone posing as your support",
+        "换硒鼓的时候碳粉撒了 吸进去一直咳嗽",  # breathed in
+        "the toner spilled and my son inhaled some, he keeps coughing",
     ],
 )
 def test_a_report_of_harm_is_a_safety_report(text):
