@@ -505,8 +505,26 @@ class ShopAssistant:
         self._warm_vocabulary(merchant_id, result.version)
         other_product = (lambda text: self.catalog.names_other_product(merchant_id, subject, text, result.version)) if subject else None
         words = judged_by or result
-        return self.extractive.answer(message, lang, evidence, words.query_tokens, query_vector, words.query_idf, words.unseen,
-                                      other_product=other_product, threshold=threshold, own_words=own_words), evidence
+        answer = self.extractive.answer(message, lang, evidence, words.query_tokens, query_vector, words.query_idf, words.unseen,
+                                        other_product=other_product, threshold=threshold, own_words=own_words)
+        if answer.basis == "faq" and not answer.handoff and _DEFERS_TO_POLICY.search(answer.reply):
+            answer.reply = self._with_policy_detail(message, answer.reply, evidence, query_vector)
+        return answer, evidence
+
+    def _with_policy_detail(self, message: str, reply: str, evidence: list[Evidence], query_vector) -> str:
+        """An FAQ row that defers to the shop's policy ("可以开专票，具体条件见店铺政策"): the
+        policy's own sentence on what is asked takes the deferral's place (满500元可开, 30天内申请),
+        when a retrieved passage has one that speaks of the question's words."""
+        asked = set(content_words(tokenize(message), actions=True))
+        sentences = [self.extractive.best_sentences(message, ev.chunk, query_vector, keep=1, words=sorted(asked))
+                     for ev in evidence if ev.chunk.kind == "passage"] if asked else []
+        # The sentence holding most of the question's words (the first retrieved of equals).
+        held = [(len(asked & set(tokenize(sentence))), -i, sentence) for i, sentence in enumerate(sentences)]
+        best = max(held, default=(0, 0, ""))
+        if not best[0]:
+            return reply
+        kept = _DEFERS_TO_POLICY.sub("", reply).rstrip("，,；; ")
+        return f"{kept}。{best[2]}" if kept and not kept.endswith(("。", ".")) else f"{kept}{best[2]}"
 
     def warm(self, merchant_id: str) -> None:
         """The work a turn does once per knowledge version (the shop's words and product
@@ -1049,6 +1067,12 @@ def _another_thing_same_ask(message: str, no_product: bool = False) -> bool:
     after "电机保修多久" asks the battery's warranty, not a product's battery)."""
     alone = analyse(message)
     return asks_as_before(message) and alone.ask == "other" and (no_product or not alone.attributes)
+
+
+# An FAQ answer that sends the shopper to the policy for the rest ("具体条件见店铺政策",
+# "详见店铺服务说明", "加急费用请看店铺服务政策或咨询客服").
+_DEFERS_TO_POLICY = re.compile(r"[，,；;]?\s*[^，,。；;]{0,8}(?:详见|见|请看|请查看|参见|参考)\s*(?:店铺|本店)?[^，,。；;]{0,6}(?:政策|说明|规则|细则|公告)"
+                               r"(?:或(?:咨询|联系)客服)?[。.]?")
 
 
 def _withheld(answer: Answer, lang: str) -> Answer:

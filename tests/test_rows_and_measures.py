@@ -322,3 +322,12 @@ def test_an_english_reply_says_a_records_yes_or_no_in_english():
     assert fact_sentence("B10 Hearing Aid", "蓝牙", "不支持", en=True) == "The B10 Hearing Aid's 蓝牙 is not supported."
     assert fact_sentence("Cat Litter", "可冲厕所", "否", en=True).endswith("is no.")
     assert fact_sentence("猫砂", "可冲厕所", "否", en=False) == "猫砂的可冲厕所：否。"
+
+
+def test_an_faq_row_deferring_to_the_policy_gets_the_policys_own_sentence(assistant):
+    faq = "问题,答案\n可以加急吗,定制款可以付费加急，详见店铺服务说明。\n能开发票吗,可以开电子普通发票。\n"
+    policy = ("# 定制与加急\n\n- 定制单下单后 72小时 内可免费修改尺寸。\n"
+              "- 付费加急：加收 80元，工期缩短为 15天 内发货（预售商品不可加急）。\n")
+    with small_shop(assistant, "defers", faq_zh=faq, policy_zh=policy) as merchant:
+        reply = ask(assistant, merchant, "能加急吗").reply
+        assert "80元" in reply and "详见" not in reply, reply
