@@ -45,7 +45,7 @@ from bot.catalog import (FOCUS_SURENESS, LINK_THRESHOLD, MEANING_SURENESS, PART_
                          asks_part_alone, card_facts,
                          covering_facts, exchange_stock, fact_sentence, how_found, included_facts, literal_facts, named_by_option_only, names_a_key,
                          names_option_whole, question_has_other_topic, unexplained_words, without_names)
-from bot.extractive import AMBIGUOUS, ExtractiveAnswerer, consistent, unsure_answer
+from bot.extractive import AMBIGUOUS, ExtractiveAnswerer, citation, consistent, unsure_answer
 from bot.focus import Focus, focus_of, read_focus
 from bot.question import (analyse, answer_fits, as_asked, as_yes_no, asks_as_before, measurements_fit, names_only_another_thing, plain_question,
                           units_fit, with_earlier_ask)
@@ -508,23 +508,25 @@ class ShopAssistant:
         answer = self.extractive.answer(message, lang, evidence, words.query_tokens, query_vector, words.query_idf, words.unseen,
                                         other_product=other_product, threshold=threshold, own_words=own_words)
         if answer.basis == "faq" and not answer.handoff and _DEFERS_TO_POLICY.search(answer.reply):
-            answer.reply = self._with_policy_detail(message, answer.reply, evidence, query_vector)
+            self._with_policy_detail(message, answer, evidence, query_vector)
         return answer, evidence
 
-    def _with_policy_detail(self, message: str, reply: str, evidence: list[Evidence], query_vector) -> str:
+    def _with_policy_detail(self, message: str, answer: Answer, evidence: list[Evidence], query_vector) -> None:
         """An FAQ row that defers to the shop's policy ("可以开专票，具体条件见店铺政策"): the
         policy's own sentence on what is asked takes the deferral's place (满500元可开, 30天内申请),
-        when a retrieved passage has one that speaks of the question's words."""
+        when a retrieved passage has one that speaks of the question's words; it is cited too."""
         asked = set(content_words(tokenize(message), actions=True))
-        sentences = [self.extractive.best_sentences(message, ev.chunk, query_vector, keep=1, words=sorted(asked))
-                     for ev in evidence if ev.chunk.kind == "passage"] if asked else []
+        passages = [ev for ev in evidence if ev.chunk.kind == "passage"] if asked else []
+        sentences = [self.extractive.best_sentences(message, ev.chunk, query_vector, keep=1, words=sorted(asked)) for ev in passages]
         # The sentence holding most of the question's words (the first retrieved of equals).
-        held = [(len(asked & set(tokenize(sentence))), -i, sentence) for i, sentence in enumerate(sentences)]
-        best = max(held, default=(0, 0, ""))
-        if not best[0]:
-            return reply
-        kept = _DEFERS_TO_POLICY.sub("", reply).rstrip("，,；; ")
-        return f"{kept}。{best[2]}" if kept and not kept.endswith(("。", ".")) else f"{kept}{best[2]}"
+        held = [(len(asked & set(tokenize(sentence))), -i) for i, sentence in enumerate(sentences)]
+        if not held or not max(held)[0]:
+            return
+        i = -max(held)[1]
+        kept = _DEFERS_TO_POLICY.sub("", answer.reply).rstrip("，,；; ")
+        answer.reply = f"{kept}。{sentences[i]}" if kept and not kept.endswith(("。", ".")) else f"{kept}{sentences[i]}"
+        if all(c.chunk != passages[i].chunk.id for c in answer.citations):
+            answer.citations = [*answer.citations[:2], citation(passages[i], answer.confidence)]
 
     def warm(self, merchant_id: str) -> None:
         """The work a turn does once per knowledge version (the shop's words and product

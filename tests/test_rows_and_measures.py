@@ -329,5 +329,6 @@ def test_an_faq_row_deferring_to_the_policy_gets_the_policys_own_sentence(assist
     policy = ("# 定制与加急\n\n- 定制单下单后 72小时 内可免费修改尺寸。\n"
               "- 付费加急：加收 80元，工期缩短为 15天 内发货（预售商品不可加急）。\n")
     with small_shop(assistant, "defers", faq_zh=faq, policy_zh=policy) as merchant:
-        reply = ask(assistant, merchant, "能加急吗").reply
-        assert "80元" in reply and "详见" not in reply, reply
+        turn = ask(assistant, merchant, "能加急吗")
+        assert "80元" in turn.reply and "详见" not in turn.reply, turn.reply
+        assert any(c.document == "policy_zh.md" for c in turn.citations), turn.citations  # the policy is cited too
