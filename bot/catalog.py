@@ -212,9 +212,9 @@ class Catalog:
         in its words, else (an English question about a product named in Chinese) by
         meaning, when one product's name is clearly closer than every other's. Never a
         product whose model number is another than the one asked ("mini 3" is no Mini 4)."""
-        if left_out_part(question):
+        if (stripped := without_left_out(question)) != question:
             # "不要头枕的多少钱" names no headrest sold alone: the question without that part is linked.
-            question, query_vector = without_left_out(question), None
+            question, query_vector = stripped, None
         found = self._link(merchant_id, question, query_vector, version)
         return None if found is not None and _other_model(question, found.product) else found
 
@@ -1428,11 +1428,14 @@ def _squeeze(text: str) -> str:
 
 
 # A part said to be left out: "不要头枕的", "不带pro的", "without the headrest" (not 没有, which also
-# asks whether a thing is had: "没有黑色的吗"; nor "要不要翻面", "带不带", which ask whether). Options are read with one spelling of it (无X), so
-# the question and an option named "无头枕版" or "不含头枕" meet.
-_LEFT_OUT = re.compile(r"(?:(?<!要)不要|(?<!带)不带|(?<!含)不含|没带|(?<!配)不配)(?=[a-z0-9\u4e00-\u9fff])|\bwithout(?: the| a)?\s+(?=[a-z0-9])", re.IGNORECASE)
-_LEFT_OUT_PART = re.compile(r"(?:(?<!要)不要|(?<!带)不带|(?<!含)不含|没带|(?<!配)不配|\bwithout(?: the| a)?\s+)([a-z0-9]+|[\u4e00-\u9fff]{1,4}?)"
-                            r"(?=[的版款型呢吗么\s,，?？]|$)", re.IGNORECASE)
+# asks whether a thing is had: "没有黑色的吗"; nor "要不要翻面", "带不带", which ask whether).
+# Options are read with one spelling of it (无X), so the question and an option named "无头枕版"
+# or "不含头枕" meet.
+_LEFT_OUT_ZH = r"(?<!要)不要|(?<!带)不带|(?<!含)不含|没带|(?<!配)不配"
+_LEFT_OUT_EN = r"\bwithout(?: the| a)?\s+"
+_LEFT_OUT = re.compile(rf"(?:{_LEFT_OUT_ZH})(?=[a-z0-9\u4e00-\u9fff])|{_LEFT_OUT_EN}(?=[a-z0-9])", re.IGNORECASE)
+_LEFT_OUT_PART = re.compile(rf"(?:{_LEFT_OUT_ZH}|{_LEFT_OUT_EN})([a-z0-9]+|[\u4e00-\u9fff]{{1,4}}?)(?=[的版款型呢吗么\s,，?？]|$)",
+                            re.IGNORECASE)
 
 
 def _as_left_out(text: str) -> str:
@@ -1448,7 +1451,8 @@ def left_out_part(question: str) -> str | None:
 def without_left_out(question: str) -> str:
     """The question without the part it leaves out: that part names no product, nor a word the
     record must explain."""
-    return _LEFT_OUT_PART.sub(" ", question.casefold()) if left_out_part(question) else question
+    stripped = _LEFT_OUT_PART.sub(" ", question.casefold())
+    return stripped if stripped != question.casefold() else question
 
 
 # A weight or volume in the unit an option is sold by: "the 1kg one" is the 1000g jar, 2斤 is 1000g.
@@ -1611,9 +1615,10 @@ def _unheld_numbers(question: Question, product: Product, facts: list[tuple[str,
     return [n for n in _NAMED_NUMBER.findall(text) if not _says_number(held, n) and not within(n)]
 
 
-def _the(title: str) -> str:
-    """"The Quiet Lantern" stays as it is; "Basin Tap" reads "The Basin Tap"."""
-    return title if re.match(r"(?i)the\s", title) else f"The {title}"
+def _the(title: str, article: str = "The") -> str:
+    """"The Quiet Lantern" stays as it is; "Basin Tap" reads "The Basin Tap" (``article``
+    "the" inside a sentence: "Sorry, the Basin Tap …")."""
+    return title if re.match(r"(?i)the\s", title) else f"{article} {title}"
 
 
 def fact_sentence(title: str, key: str, value: object, en: bool) -> str:
@@ -1714,7 +1719,7 @@ def _attribute_reply(attribute: str, question: Question, en: bool, title: str, p
         if back is None and _ASKS_RESTOCK.search(question.text):
             return None  # "啥时候补货": that it is out of stock is no answer to when
         if en:
-            return f"Sorry, the {title}{which} is out of stock right now." + _restock_note(back, en)
+            return f"Sorry, {_the(title, 'the')}{which} is out of stock right now." + _restock_note(back, en)
         return f"抱歉，{title}{which}目前缺货。" + _restock_note(back, en)
     if attribute in ("sizes", "colors"):
         values = _list_field(data, attribute, lang)
@@ -1747,12 +1752,12 @@ def _attribute_reply(attribute: str, question: Question, en: bool, title: str, p
                 # "黑色呢" after "雪地靴有货吗": the black one is listed, but there is none to sell.
                 return _attribute_reply("stock", question, en, title, product, variant, currency)
             if present:
-                return f"Yes, the {title} comes in {word}." if en else f"有的，{title}有{word}。"
+                return f"Yes, {_the(title, 'the')} comes in {word}." if en else f"有的，{title}有{word}。"
             if attribute == "colors":
                 # The colours listed (or the SKUs on sale) need not be every colour it is made
                 # in: a colour not among them is a question for a person, not a sure "no".
                 return None
-            return (f"Sorry, the {title} doesn't come in {word}; it comes in {listed}." if en
+            return (f"Sorry, {_the(title, 'the')} doesn't come in {word}; it comes in {listed}." if en
                     else f"抱歉，{title}没有{word}，目前有：{listed}。")
         return f"{_the(title)} comes in these {label}: {listed}." if en else f"{title}有这些{label}：{listed}。"
     if attribute == "options" and len([n for n in product.variant_names() if n.strip()]) >= 2:

@@ -213,6 +213,9 @@ def test_a_title_beginning_with_the_is_not_given_a_second_the():
     assert fact_sentence("The Quiet Lantern", "isbn", "978-0", en=True) == "The Quiet Lantern's isbn is 978-0."
     assert fact_sentence("Basin Tap", "weight", "2kg", en=True) == "The Basin Tap's weight is 2kg."
     assert fact_sentence("Theory Book", "pages", "300", en=True).startswith("The Theory Book's")
+    from bot.catalog import _the
+
+    assert _the("The Quiet Lantern", "the") == "The Quiet Lantern" and _the("Basin Tap", "the") == "the Basin Tap"  # "Sorry, the …"
 
 
 def test_ji_kuai_asks_a_price_only_of_money_not_of_pieces():
