@@ -355,16 +355,20 @@ class Catalog:
         whose other name pieces are most like the focus's (the RO600 unit, not the RO600's
         filters), when one alone is."""
         numbers = {n for n in re.findall(r"\d+(?:\.\d+)?", question) if len(n) >= 2}  # the 1 of "1L" is no model number
+        # A one-figure number with the Chinese measure a name gives it ("那3匹的呢" of 凌风 3匹 柜机).
+        measured = {m.group(1) + m.group(2) for m in re.finditer(r"(?<![\d.])(\d)\s*([\u4e00-\u9fff])", question)}
         products = self.products(merchant_id, version)
         if products and (left_out := left_out_part(question)) and any(_holds_name(n.casefold(), left_out) for n in product.names()):
             return _without_part(products, product, left_out)
         if not numbers and products and (way := _BIGGER.search(question) or _SMALLER.search(question)):
             return self._sized_sibling(products, product, bigger=way.re is _BIGGER)
-        if not numbers or not products:
+        measured = {m for m in measured if any(re.search(rf"(?<![\d.]){m}", name) for p in products for name in p.names())}
+        if not (numbers or measured) or not products:
             return None
 
         def holds(names: list[str]) -> bool:  # a number of the names, written alone or in a code (600G, RO600)
-            return any(_says_number(name, n) for name in names for n in numbers)
+            return (any(_says_number(name, n) for name in names for n in numbers)
+                    or any(re.search(rf"(?<![\d.]){m}", name) for name in names for m in measured))
 
         parts = self._name_parts(merchant_id, products)
         own = next((i for i, p in enumerate(products) if p.sku == product.sku), None)
@@ -1516,7 +1520,10 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
     literal = [kv for kv in literal_facts(product, without_left_out(question.text), matcher if not asked else None)
                if not any(_within(kv[0], _fact_for(product, a, question.text)) for a in asked)]
     names = " ".join(product.names()).casefold()
-    form_only = [a for a in asked if asked_by_form_only(a, question.text)]
+    # (Not a form when the fact named is in another measure: "内机多重" of 内机尺寸：1880×420×320mm
+    # still asks a weight, which the record lacks.)
+    form_only = [a for a in asked if asked_by_form_only(a, question.text)
+                 and not any(_in_another_measure(str(value), a, question.text) for _, value in literal)]
     if form_only and ((literal and not any(key.casefold() in names for key, _ in literal))
                       or any(_fact_for(product, a, question.text) for a in asked if a not in form_only)):
         # "耶加海拔多高": 多高 is the form the altitude is asked in, not the product's height
@@ -1566,6 +1573,19 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
     for key, value in literal:
         parts.append(fact_sentence(title, key, value, en))
     return FactAnswer(" ".join(parts) if en else "".join(parts), product, asked + [k for k, _ in literal])
+
+
+_ANY_SIZE = re.compile(r"多大|大小|尺寸|how big|\bsize", re.IGNORECASE)
+
+
+def _in_another_measure(value: str, attribute: str, question: str) -> bool:
+    """The value is measured, and not in the attribute's measure (a length, asked a weight).
+    "多大" asks a size of any kind ("清水箱多大": 900ml)."""
+    if _ANY_SIZE.search(question):
+        return False
+    dimension = ATTRIBUTE_DIMENSION.get(attribute)
+    found = measurements(value)
+    return bool(dimension and found and dimension not in found)
 
 
 def _of_another_option(value: str, product: Product, variant: dict) -> bool:
@@ -1662,13 +1682,25 @@ def _unexplained(words: list[str], literal: list[tuple[str, str]], matcher: KeyM
 _ASKS_WHAT = re.compile(r"什么|啥|哪|\bwhat|\bwhich\b", re.IGNORECASE)
 
 
+def _more_than_the_name(text: str, product: Product) -> bool:
+    """Words beside the product's name before "多少" ("萨兹的α酸是多少": its α-acid, a word
+    too short for the residual words, which the card's price does not answer)."""
+    text = BARE_HOW_MUCH.sub("", text.casefold())
+    names = product.names() + product.variant_names()  # ("pe线1.5号拉力多少": the option 1.5号 拉力12.3kg)
+    for name in sorted((n.casefold() for n in names), key=len, reverse=True):
+        text = text.replace(name, " ")
+    named = set("".join(names).casefold())
+    return bool(re.sub(r"[的是个款件只这那此呢吗啊呀\s?？!！~～,，.。]", "", "".join(c for c in text if c not in named)))
+
+
 def card_facts(question: Question, lang: str, product: Product, currency: str = "CNY") -> FactAnswer | None:
     """A product named and nothing asked of it ("想买个猫包"), or only "多少": its card, price and stock, so the
     conversation has it in focus for what the shopper asks next. None when the question asks
     anything ("膨润土的呢" asks what the question before it asked)."""
     # "德比鞋多少": its price; not "一天吃多少", an amount per day.
     bare_how_much = (question.ask == "amount" and BARE_HOW_MUCH.search(question.text) is not None
-                     and not any(QUANTITY.fullmatch(t) for t in tokenize(question.text)))
+                     and not any(QUANTITY.fullmatch(t) for t in tokenize(question.text))
+                     and not _more_than_the_name(question.text, product))
     if (question.attributes or (question.ask != "other" and not bare_how_much) or asks_as_before(question.text)
             or _ASKS_WHAT.search(question.text) or _sizes_named(question.text) or _residual_words(question, product)
             or (_MEASURE_ASKED.search(question.text) and not bare_how_much)):  # "一瓶几片", "一天吃多少": a count asked
@@ -1703,16 +1735,10 @@ def _attribute_reply(attribute: str, question: Question, en: bool, title: str, p
             return None
         which = f" ({variant['name']})" if variant else ""
         if each:
-            have = [name for name, value in each if int(value) > 0]
-            # A sold-out option with the merchant's restock note says when it is back ("啥时候有货").
-            notes = {str(v.get("name")): str(v["restock"]).strip() for v in data.get("variants") or [] if v.get("restock")}
-            gone = [f"{name} ({notes[name]})" if en and notes.get(name) else f"{name}（{notes[name]}）" if notes.get(name) else name
-                    for name, value in each if int(value) <= 0]
-            if gone and not notes and _ASKS_RESTOCK.search(question.text):
+            options = [v for v in data.get("variants") or [] if v.get("name") and v.get("stock") is not None]
+            if not any(v.get("restock") for v in options) and _ASKS_RESTOCK.search(question.text):
                 return None  # when they come back is asked, and the record does not say
-            if en:
-                return f"{_the(title)}: in stock: {', '.join(have)}; out of stock: {', '.join(gone)}."
-            return f"{title}：{'、'.join(have)}有货；{'、'.join(gone)}缺货。"
+            return _options_stock(options, en, title)
         if int(stock) > 0:
             return f"{_the(title)}{which} is in stock ({int(stock)} left)." if en else f"{title}{which}目前有货，库存{int(stock)}件。"
         back = _restock(product, variant)  # when the merchant wrote when it comes back, say so
@@ -1748,11 +1774,18 @@ def _attribute_reply(attribute: str, question: Question, en: bool, title: str, p
             word, present = named
             if not en and attribute == "sizes" and word.isdigit():
                 word += "码"
+            options = [variant] if variant else _options_named(product, word)
+            if present and len(options) == 1:
+                variant = options[0]
             if present and _sold_out(variant):
                 # "黑色呢" after "雪地靴有货吗": the black one is listed, but there is none to sell.
                 return _attribute_reply("stock", question, en, title, product, variant, currency)
+            if present and any(_sold_out(v) for v in options):
+                return _options_stock(options, en, title)  # "粉色的有吗": pink S/M is, pink L/XL is not
             if present:
-                return f"Yes, {_the(title, 'the')} comes in {word}." if en else f"有的，{title}有{word}。"
+                # "有吗" asks whether it can be had as much as whether it is made: say how many.
+                stocked = _in_stock_note(options, en)
+                return f"Yes, {_the(title, 'the')} comes in {word}{stocked}." if en else f"有的，{title}有{word}{stocked}。"
             if attribute == "colors":
                 # The colours listed (or the SKUs on sale) need not be every colour it is made
                 # in: a colour not among them is a question for a person, not a sure "no".
@@ -1862,6 +1895,37 @@ def _variant_measures(question: str, en: bool, title: str, product: Product, var
 
 
 _ASKS_RESTOCK = re.compile(r"补货|restock|back in stock", re.IGNORECASE)
+
+
+def _options_named(product: Product, word: str) -> list[dict]:
+    """The SKU options a named colour or size stands for: "粉色" for 粉色 S/M and 粉色 L/XL."""
+    found = []
+    for option in product.data.get("variants") or []:
+        name = str(option.get("name") or "").strip()
+        if name and option.get("stock") is not None and (
+                name.casefold() in word.casefold()
+                or re.search(rf"(?<![0-9a-z]){re.escape(word.casefold())}(?![0-9a-z])", name.casefold())):
+            found.append(option)
+    return found
+
+
+def _in_stock_note(options: list[dict], en: bool) -> str:
+    if len(options) != 1:
+        return ""
+    left = int(options[0]["stock"])
+    return f" ({left} in stock)" if en else f"，库存{left}件"
+
+
+def _options_stock(options: list[dict], en: bool, title: str) -> str:
+    """Which options are in stock and which are not, a sold-out one with the merchant's restock
+    note, which says when it is back ("啥时候有货")."""
+    have = [str(v["name"]) for v in options if not _sold_out(v)]
+    gone = [str(v["name"]) + (f" ({str(v['restock']).strip()})" if en else f"（{str(v['restock']).strip()}）")
+            if str(v.get("restock") or "").strip() else str(v["name"])
+            for v in options if _sold_out(v)]
+    if en:
+        return f"{_the(title)}: in stock: {', '.join(have)}; out of stock: {', '.join(gone)}."
+    return f"{title}：{'、'.join(have)}有货；{'、'.join(gone)}缺货。"
 
 
 def _restock(product: Product, variant: dict | None = None) -> str | None:
