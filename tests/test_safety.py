@@ -31,6 +31,7 @@ from bot.safety import is_safety_report
         "the pole lock slipped and I fell",
         "机器外壳烫得把孩子手烫红了",  # a burn, however mild
         "开了两天轮子松了差点掉",  # a near accident
+        "货架装好第二天整层塌下来 差点砸到孩子",  # something heavy falling, nearly on someone
         "转接线接口烧化了",  # burnt out
         "浮潜的时候突然喘不上气 胸口还疼",  # short of breath
         "安全鞋被砸了 压到脚趾 肿的走不了路",  # crushed
