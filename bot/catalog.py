@@ -1105,6 +1105,11 @@ def literal_facts(product: Product, question: str, matcher: KeyMatcher | None = 
         best = int(np.argmax(scores))
         if scores[best] >= least and _dictionary_agrees(keys[best], str(facts[keys[best]]), question, product):
             named.append((keys[best], facts[keys[best]]))
+    if not named and _SUITS.search(q) and "适用" not in q:
+        # What it suits is asked as 适合 and keyed as 适用X ("适合多大房间" of 适用面积): the
+        # record's one such key (of 适用年龄 and 适用身高, which is asked is not said).
+        suited = [(key, value) for key, value in facts.items() if key.startswith("适用") and len(key) > 2]
+        named = suited if len(suited) == 1 else []
     if len(named) > 1 and in_part:
         # Keys sharing the part named (冷排尺寸, 冷排厚度 of "冷排多厚"): the one named whole
         # ("冷排厚度多少"), else the one of the measure asked (多厚: 厚).
@@ -1119,6 +1124,7 @@ def literal_facts(product: Product, question: str, matcher: KeyMatcher | None = 
     return named
 
 
+_SUITS = re.compile(r"适合|适不适合|合适")
 _ASKED_OF = r"\s*[了的]?\s*(?:吗|么|嘛|不|没|有几|有多|几|多少|多大|多长|多高|多重|多久|怎么|咋|是多少|是啥|是什么)"
 
 

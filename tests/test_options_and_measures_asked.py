@@ -60,3 +60,12 @@ def test_a_measure_asked_of_a_fact_in_another_measure_is_declined(assistant, sho
 def test_a_one_figure_measure_names_the_sibling_product(assistant, shop):
     reply = converse(assistant, shop, "2匹柜机多少", "那3匹的呢").reply
     assert "6899" in reply and "5199" not in reply, reply
+
+
+def test_what_a_product_suits_is_its_one_key_for_it(assistant):
+    catalog = [{"sku": "FAN", "title": "清风 落地扇 直流变频", "price": 399, "stock": 20, "specs": {"适用面积": "10-20㎡", "档位": "12档"}},
+               {"sku": "BIKE", "title": "小象 儿童平衡车", "price": 299, "stock": 20, "specs": {"适用年龄": "2-6岁", "适用身高": "85-120cm"}}]
+    with small_shop(assistant, "suits", catalog) as merchant:
+        assert "10-20㎡" in ask(assistant, merchant, "这个适合多大房间", product="FAN").reply
+        turn = ask(assistant, merchant, "这个适合多大的", product="BIKE")  # its age or its height: not said which
+        assert "2-6岁" not in turn.reply and "85-120" not in turn.reply, turn.reply
