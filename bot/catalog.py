@@ -736,8 +736,13 @@ def _residual_words(question: Question, product: Product | None = None) -> list[
     covered += " 功能 模式 mode function feature setting"
     own = product.name_pieces if product is not None else set()
     return [w for w in content_words(tokenize(without_left_out(question.text)))
-            if not _said_in(w.casefold(), covered) and not QUANTITY.fullmatch(w) and not (is_cjk(w) and _covered_in_part(w.casefold(), covered))
+            if w.casefold() not in _THE_PRODUCT and not _said_in(w.casefold(), covered) and not QUANTITY.fullmatch(w) and not (is_cjk(w) and _covered_in_part(w.casefold(), covered))
             and not (_pieces(w) & own)]  # "longjing": the name's own pinyin
+
+
+# English words for the product itself ("the 1HP wall unit", "this item"), as its tokens
+# (stemmed: units → unit).
+_THE_PRODUCT = frozenset(tokenize("unit units item items product products thing things"))
 
 
 def _said_in(word: str, covered: str) -> bool:

@@ -69,3 +69,11 @@ def test_what_a_product_suits_is_its_one_key_for_it(assistant):
         assert "10-20㎡" in ask(assistant, merchant, "这个适合多大房间", product="FAN").reply
         turn = ask(assistant, merchant, "这个适合多大的", product="BIKE")  # its age or its height: not said which
         assert "2-6岁" not in turn.reply and "85-120" not in turn.reply, turn.reply
+
+
+def test_an_english_word_for_the_product_itself_is_no_other_topic(assistant):
+    catalog = [{"sku": "AC1", "title": "清风 1匹 空调挂机 变频冷暖", "title_en": "QingFeng 1HP Wall-Mounted Air Conditioner", "price": 2299,
+                "stock": 30, "specs": {"室内机噪音": "19-36dB(A)", "冷媒": "R32"}}]
+    faq_en = "question,answer\nDo you remove old units?,Yes. Removing an old wall-mounted unit costs 60 yuan.\n"
+    with small_shop(assistant, "the-unit", catalog, faq_en=faq_en) as merchant:
+        assert "19-36" in ask(assistant, merchant, "whats the noise level of the 1HP wall unit").reply
