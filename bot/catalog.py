@@ -1921,7 +1921,7 @@ def _options_named(product: Product, word: str) -> list[dict]:
 
 
 def _in_stock_note(options: list[dict], en: bool) -> str:
-    if len(options) != 1:
+    if len(options) != 1 or options[0].get("stock") is None:
         return ""
     left = int(options[0]["stock"])
     return f" ({left} in stock)" if en else f"，库存{left}件"
