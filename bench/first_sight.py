@@ -16,7 +16,8 @@ those outcomes and writes bot/data/first_sight.json (read by bot/calibration.py)
 Only dev shops are used; the held-out shops (eval/datasets/heldout_*) stay the honest test.
 ``fit`` also prints each map's leave-one-commit-out calibration error.
 
-    python bench/first_sight.py collect        # ~12 min: 51 shops at 17 commits
+    python bench/first_sight.py collect        # ~15 min: 73 shops at 21 commits
+    python bench/first_sight.py collect --only b742849 60bfb90   # those commits' shops again, the rest kept
     python bench/first_sight.py fit [--write]
 """
 
@@ -66,9 +67,16 @@ BLIND_DEV_SHOPS = {
     "ad33af8": ["dev_boardgames", "dev_frozen", "dev_pottery", "dev_workwear"],
     "c06edfc": ["dev_diving", "dev_grill", "dev_mattress", "dev_pcparts"],
     "83c79bb": ["dev_grain", "dev_helmet", "dev_robotvac", "dev_socks", "dev_tonic", "dev_topup"],
+    "b742849": ["dev_hearingaid", "dev_solar", "dev_pool", "dev_coins", "dev_travel", "dev_ink"],
+    "60bfb90": ["dev_telescope", "dev_aircon", "dev_repair", "dev_homebrew", "dev_equestrian", "dev_yarn"],
 }
 
-def collect(workers: int = 2) -> None:
+def collect(workers: int = 2, only: list[str] | None = None) -> None:
+    """Every commit's shops, or (``only``) those commits' again, the others' outcomes kept."""
+    commits = only or list(BLIND_DEV_SHOPS)
+    unknown = [c for c in commits if c not in BLIND_DEV_SHOPS]
+    if unknown:
+        raise SystemExit(f"not a commit that added blind dev shops: {', '.join(unknown)}")
     runner = ROOT / "bench" / "first_sight_cases.py"
     with tempfile.TemporaryDirectory(prefix="first-sight-") as tmp:
         def one(commit: str) -> list[str]:
@@ -86,7 +94,11 @@ def collect(workers: int = 2) -> None:
                 subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=True)
 
         with ThreadPoolExecutor(workers) as pool:
-            lines = [line for part in pool.map(one, BLIND_DEV_SHOPS) for line in part]
+            lines = [line for part in pool.map(one, commits) for line in part]
+    if only and OUTCOMES.exists():
+        kept = [line for line in OUTCOMES.read_text(encoding="utf-8").splitlines()
+                if line.strip() and json.loads(line)["commit"] not in only]
+        lines = kept + lines
     OUTCOMES.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"{len(lines)} graded cases -> {OUTCOMES.relative_to(ROOT)}")
 
@@ -180,12 +192,13 @@ def fit(write: bool) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("collect", help="run every blind dev shop with the code of the commit that added it")
+    collecting = sub.add_parser("collect", help="run every blind dev shop with the code of the commit that added it")
+    collecting.add_argument("--only", nargs="+", metavar="COMMIT", help="collect these commits again, keeping the others' outcomes")
     fitting = sub.add_parser("fit", help="fit the maps on the collected outcomes")
     fitting.add_argument("--write", action="store_true", help="write bot/data/first_sight.json")
     args = parser.parse_args()
     if args.command == "collect":
-        collect()
+        collect(only=args.only)
     else:
         fit(args.write)
 
