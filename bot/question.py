@@ -237,48 +237,6 @@ _PAID_TODAY = re.compile(_SHIPS_TODAY, re.IGNORECASE)
 CUTOFF_QUESTION = {"zh": "几点前付款当天发货？", "en": "What is the cut-off time for same-day dispatch?"}
 
 
-# A refund asked for, told as the shopper's situation: the shop's own question for that
-# situation, whose answer (its return rule for it) opens the reply before the recovery offer,
-# only when that answer speaks of the situation (a change-of-mind rule is no answer to a fault).
-# Checked in this order: an order not yet shipped is cancelled whatever else is said; a fault
-# or damage is the shop's quality rule; goods not as shown its rule for that; an opened item
-# its rule for opened goods; else a change of mind.
-_NOT_SHIPPED = re.compile(r"(还|尚)?(没|未)发(货|出)|还没寄出|刚(下|拍)的?单|刚拍|(hasn'?t|has not|not|haven'?t) (been )?(shipped|dispatched|sent)"
-                          r"|before it ships", re.IGNORECASE)
-_FAULTY = re.compile(_DAMAGED.pattern + r"|质量|故障|不亮|没反应|不工作|不能用|用不了|不转|打不出|不出(水|风|墨)|异响|嗡嗡|噪音|漏水|发臭|臭味|酸味|异味"
-                     r"|变质|发霉|霉|化了|结晶|有个?洞|\b(faulty|defective|doesn'?t work|does not work|stopped working|not working|smells?|mou?ldy)\b",
-                     re.IGNORECASE)
-_NOT_AS_SHOWN = re.compile(r"色差|(跟|和|与)(图片?|描述|详情|照片|小样).{0,4}(不一样|不符|差)|不符|货不对板|(look|looks|looked) nothing like|not as (described|pictured)"
-                           r"|different from the (photo|picture)s?", re.IGNORECASE)
-_OPENED_UP = re.compile(r"(?<![没未])(拆了|拆开了?|已拆|已经拆|开封了|已开封|开了一|用过了|用了(一|几|两|半)|装好|穿过了|喝了|吃了)"
-                        r"|\b(opened|used it|worn it|tried it)\b", re.IGNORECASE)
-_REFUND_SITUATIONS = (
-    (_NOT_SHIPPED, {"zh": "还没发货，可以取消订单退款吗？", "en": "My order hasn't shipped yet. Can I cancel it for a refund?"},
-     re.compile(r"(未|没|还没)发货|发货前|取消|cancel|(before|not yet|hasn'?t) (been )?(ship|dispatch)", re.IGNORECASE)),
-    (_FAULTY, {"zh": "商品有质量问题，怎么退换？", "en": "The item is faulty. How do returns for quality problems work?"},
-     # (Not a quality problem named only as an exception: "…不支持无理由退货，质量问题除外".)
-     re.compile(r"(?<!非)(质量问题|故障|破损|损坏|瑕疵)(?!除外)|quality (problem|issue)s?(?! excepted)|fault|defect|damaged|broken",
-                re.IGNORECASE)),
-    (_NOT_AS_SHOWN, {"zh": "收到的商品和描述不符怎么办？", "en": "The item is not as described. Can I return it?"},
-     re.compile(r"色差|不符|描述|not as described|colou?r difference", re.IGNORECASE)),
-    (_OPENED_UP, {"zh": "商品拆封用过了还能退货吗？", "en": "Can I return an item that has been opened or used?"},
-     re.compile(r"拆封|开封|已拆|使用|用过|安装|opened|used|unsealed", re.IGNORECASE)),
-)
-_CHANGED_MIND = ({"zh": "不想要了，支持七天无理由退货吗？", "en": "I changed my mind. Can I return it?"},
-                 re.compile(r"无理由|7\s*天|七天|7-day|7 days|seven days|within \d+ days", re.IGNORECASE))
-
-
-def refund_question(text: str, lang: str) -> tuple[str, re.Pattern]:
-    """The shop's own question for the situation a refund request tells ("拍错了 还没拆 想退":
-    a change of mind), asked of its knowledge when the shopper's own words find no sure
-    answer; and what an answer to it must speak of."""
-    for pattern, question, speaks in _REFUND_SITUATIONS:
-        if pattern.search(text):
-            return question.get(lang, question["en"]), speaks
-    question, speaks = _CHANGED_MIND
-    return question.get(lang, question["en"]), speaks
-
-
 def as_asked(text: str, lang: str) -> str | None:
     """The question a refund being tracked comes down to (how long a refund takes): nothing
     else the message says is asked; None for any other message."""

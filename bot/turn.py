@@ -47,7 +47,7 @@ from bot.catalog import (FOCUS_SURENESS, LINK_THRESHOLD, MEANING_SURENESS, PART_
                          names_option_whole, question_has_other_topic, unexplained_words, without_names)
 from bot.extractive import AMBIGUOUS, ExtractiveAnswerer, citation, consistent, unsure_answer
 from bot.focus import Focus, focus_of, read_focus
-from bot.question import (analyse, answer_fits, as_asked, as_yes_no, asks_as_before, measurements_fit, names_only_another_thing, plain_question, refund_question,
+from bot.question import (analyse, answer_fits, as_asked, as_yes_no, asks_as_before, measurements_fit, names_only_another_thing, plain_question,
                           units_fit, with_earlier_ask)
 from bot.intents import Intent, IntentClassifier
 from bot.models import OWNER_BOT, OWNER_HUMAN, OWNER_QUEUED, RECOVERY_ASKED_REASON, RECOVERY_DONE, RECOVERY_OFFERED, Conversation
@@ -411,14 +411,6 @@ class ShopAssistant:
             # Still an answer to what the story asks: "快递压坏了 多久内要找你们" wants the time
             # limit, which the shop's "收到破损怎么办" row may not give.
             if not retry.handoff and answer_fits(question.ask, retry.reply):
-                grounded, evidence = retry, retry_evidence
-        if grounded.handoff and intent == "refund":
-            # A refund asked for in the shopper's own story ("孩子不喜欢 还没怎么用 想退"): the
-            # shop's rule for that situation, asked as its own question, opens the reply.
-            situation, speaks = refund_question(message, lang)
-            retry, retry_evidence = self._grounded(merchant_id, situation, lang, mode, None, subject=subject,
-                                                   searched=searched, version=version, threshold=threshold)
-            if not retry.handoff and speaks.search(retry.reply):
                 grounded, evidence = retry, retry_evidence
         if grounded.handoff and focus is not None and question.elliptical:
             # A follow-up that leans on the conversation: retrieve with what it leans on (the
