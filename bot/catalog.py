@@ -961,7 +961,7 @@ def _named_first(found: list[tuple[str, str]], question: str, product: Product |
         k = key.casefold()
         if len(k) == 2 and is_cjk(k) and re.search(f"{re.escape(k[0])}.{{1,2}}{re.escape(k[1])}", q):
             return key, value
-    if len(found) > 1 and (ask := analyse(question).ask) in ("duration", "date", "time"):
+    if len(found) > 1 and (ask := analyse(question).ask) in ("duration", "date", "day", "time"):
         # "how long does the battery last": of 电池 (内置锂电池) and 续航 (约24小时), the one whose
         # value is the kind of fact asked.
         fitting = [(key, value) for key, value in found if answer_fits(ask, str(value))]

@@ -18,7 +18,7 @@ from typing import Literal
 import jieba
 from jieba import posseg
 
-Ask = Literal["price", "stock", "offer", "duration", "deadline", "date", "time", "amount", "yes_no", "how", "where", "which", "other"]
+Ask = Literal["price", "stock", "offer", "duration", "deadline", "date", "day", "time", "amount", "yes_no", "how", "where", "which", "other"]
 
 
 @dataclass(frozen=True)
@@ -385,7 +385,7 @@ def analyse(text: str) -> Question:
     elif _DURATION.search(q):
         ask = "duration"
     elif _DATE.search(q):
-        ask = "date"
+        ask = "day" if _STARTS_OR_ENDS.search(q) else "date"
     elif _WHERE.search(q):
         ask = "where"
     elif _WHICH.search(q):
@@ -422,6 +422,9 @@ _CALENDAR_DATE = r"\d+\s*月\s*\d+\s*[日号]|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}"  # 
 _WHEN = re.compile(_CALENDAR_DATE + r"|\d+\s*[日号]|周[一二三四五六日天]|星期|january|february|march|april|may|june|july|"
                    r"august|september|october|november|december|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
                    r"\d+\s*(点|:)|前|后|before|after|until|截止|期间", re.IGNORECASE)
+_DAY = re.compile(_CALENDAR_DATE + r"|\d+\s*月\s*\d*|(?<![\d.])\d{1,2}\s*[日号](?!\s*内)|周[一二三四五六日天]|星期[一二三四五六日天]|\d{1,2}/\d{1,2}|今天|明天|"
+                  r"\b(january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|"
+                  r"sept|oct|nov|dec|monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|tomorrow)\b", re.IGNORECASE)
 _CLOCK = re.compile(r"\d{1,2}\s*[:：]\s*\d{2}|\d{1,2}\s*点|[一二两三四五六七八九十]+点|\d{1,2}\s*(am|pm)\b|noon|midnight|中午|凌晨|午夜",
                     re.IGNORECASE)
 _NUMBER = re.compile(r"\d|[一二两三四五六七八九十百千]")
@@ -445,6 +448,13 @@ def asked_verbs(text: str) -> list[str]:
     return [v for v in verbs if re.fullmatch(r"[\u4e00-\u9fff]", v) and v not in _LIGHT_VERBS]
 
 
+# When something starts or ends ("双旦活动啥时候开始", "when does the sale end"): a day on the
+# calendar, which a span ("15天内") does not give.
+_STARTS_OR_ENDS = re.compile(r"(什么|啥|哪)\s*(时候|天|日)\s*(开始|结束|截止|到期|过期|开抢|开售|生效|失效)|几号\s*(开始|结束|截止|到期|开抢)"
+                             r"|when (does|do|will|is|are) .{0,40}(start|end|begin|expire|finish)|start date|end date|expiry date",
+                             re.IGNORECASE)
+
+
 def answer_fits(ask: Ask, answer: str) -> bool:
     """Whether an answer text has the kind of fact the ask needs (a necessary check only)."""
     if ask == "price":
@@ -459,6 +469,8 @@ def answer_fits(ask: Ask, answer: str) -> bool:
         return bool(_CLOCK.search(_DATED_TIME.sub(" ", answer)))
     if ask == "date":
         return bool(_WHEN.search(answer) or _SPAN.search(answer))
+    if ask == "day":
+        return bool(_DAY.search(answer))  # the day a promotion starts is no "15天内"
     if ask == "amount":
         return bool(_NUMBER.search(answer) or _MONEY.search(answer))
     return True

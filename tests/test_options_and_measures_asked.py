@@ -77,3 +77,15 @@ def test_an_english_word_for_the_product_itself_is_no_other_topic(assistant):
     faq_en = "question,answer\nDo you remove old units?,Yes. Removing an old wall-mounted unit costs 60 yuan.\n"
     with small_shop(assistant, "the-unit", catalog, faq_en=faq_en) as merchant:
         assert "19-36" in ask(assistant, merchant, "whats the noise level of the 1HP wall unit").reply
+
+
+def test_when_a_promotion_starts_is_answered_by_a_day_not_a_span(assistant):
+    from bot.question import analyse, answer_fits
+
+    assert analyse("周年庆啥时候开始").ask == "day" and analyse("什么时候发货").ask == "date"
+    assert not answer_fits("day", "签收后 15天内 本店降价可退差价") and answer_fits("day", "活动时间：11月20日至11月27日")
+    policy = ("# 价格保护\n\n- 签收后 15天内 本店同款降价，可申请退差价；周年庆活动价不参加价格保护。\n\n"
+              "# 周年庆\n\n- 活动时间：11月20日 00:00 至 11月27日 23:59。\n- 活动期间全店满300元减40元。\n")
+    with small_shop(assistant, "day-asked", policy_zh=policy) as merchant:
+        reply = ask(assistant, merchant, "周年庆啥时候开始").reply
+        assert "11月20日" in reply and "15天" not in reply, reply
