@@ -24,7 +24,7 @@ from bot.extractive import TextVectors
 from bot.glosses import chinese_for, english_words, everyday_english, glosses, head_glosses, key_glosses, name_glosses, shares_word
 from bot.places import place_words
 from bot.question import (ATTRIBUTE_BY_NAME, ATTRIBUTE_DIMENSION, BARE_HOW_MUCH, COLOUR_WORDS, HOW_BIG_A_PACK, Question, analyse, asked_attributes, answer_fits, asked_by_form_only,
-                          asked_verbs, asking_clause, asks_as_before, in_either_language, measurements, named_colours)
+                          asked_verbs, asking_clause, asks_as_before, in_either_language, longest_shared_run, measurements, named_colours)
 from bot.replies import money
 from knowledge import repository
 from knowledge.facts import RESTOCK_KEY
@@ -757,7 +757,7 @@ def _said_in(word: str, covered: str) -> bool:
 def _covered_in_part(word: str, covered: str) -> bool:
     """Two characters of the word met in the record's words; for a compound of three or more,
     its head (last character) among them: 收纳袋 is a bag, not the 收纳尺寸 it shares 收纳 with."""
-    run = _longest_run_text(word, covered)
+    run = longest_shared_run(word, covered)
     return len(run) >= 2 and (len(word) < 3 or word.endswith(run) or word[-1] in run)
 
 
@@ -865,7 +865,7 @@ def name_match(question: str, product: Product, codes: bool = True) -> float:
                 continue
             # The longest run of the name found in the question, against the name's length:
             # "坚果礼盒" names "每日坚果礼盒" well, one shared character "盒" does not.
-            run = len(_longest_run_text(core, q))
+            run = len(longest_shared_run(core, q))
             share = sum(ch in q for ch in core) / len(core)  # 云雾冲锋衣 names 云雾三合一冲锋衣
             if run >= 2:
                 best = max(best, min(1.0, share + 0.15 * (run >= 3)))
@@ -952,7 +952,7 @@ def _named_first(found: list[tuple[str, str]], question: str, product: Product |
     q = question.casefold()
     for key, value in found:
         k = key.casefold()
-        if is_cjk(k) and len(_longest_run_text(k, q)) >= 2:
+        if is_cjk(k) and len(longest_shared_run(k, q)) >= 2:
             return key, value
         if not is_cjk(k) and any(len(w) > 3 and w in q for w in re.split(r"[\s_/-]+", k)):
             return key, value
@@ -1097,7 +1097,7 @@ def literal_facts(product: Product, question: str, matcher: KeyMatcher | None = 
             named.append((key, value))
         elif len(k) >= 2 and k in q:
             named.append((key, value))
-        elif is_cjk(k) and (run := _longest_run_text(k, q)) and len(run) >= 2 and (run not in title or _asked_of(run, q)):
+        elif is_cjk(k) and (run := longest_shared_run(k, q)) and len(run) >= 2 and (run not in title or _asked_of(run, q)):
             # (A word of the name too is asked of when the question asks it: "这个能折叠吗" of
             # the 可折叠 eye massager, "脉冲有几档" of 脉冲档位.)
             named.append((key, value))
@@ -1247,7 +1247,7 @@ def _within_longer_name(question: str, named: Product, other: Product) -> bool:
     to ``other``, not to ``named``."""
     q = question.casefold()
     held = [n.casefold() for n in named.names() if n.casefold() in q]
-    runs = [_longest_run_text(n.casefold(), q) for n in other.names()]
+    runs = [longest_shared_run(n.casefold(), q) for n in other.names()]
     if held and all(any(h in run and len(run) > len(h) for run in runs) for h in held):
         return True
     # Or the other is named after it ("马丁靴替换鞋带" holds 马丁靴): a thing made for it,
@@ -1310,17 +1310,6 @@ def _says_letter_size(text: str, letter: str) -> bool:
     return re.search(rf"\bsize\s*{alone}|{alone}\s*(码|号|size)|[\u4e00-\u9fff]{alone}|{alone}[\u4e00-\u9fff]", text) is not None
 
 
-def _longest_run_text(name: str, text: str) -> str:
-    best = ""
-    for i in range(len(name)):
-        for j in range(i + len(best) + 1, len(name) + 1):
-            if name[i:j] in text:
-                best = name[i:j]
-            else:
-                break
-    return best
-
-
 def _list_field(data: dict, key: str, lang: str) -> list[str]:
     value = (data.get(f"{key}_en") if lang == "en" else None) or data.get(key)
     if key == "colors" and not value:
@@ -1349,7 +1338,7 @@ def _variant_for(product: Product, question: str) -> dict | None:
             longer = _squeeze(_in_base_units(str(other["name"])))
             rest = longer.replace(own, "", 1)
             if other is not named and own in longer and is_cjk(rest):
-                run = _longest_run_text(rest, q)
+                run = longest_shared_run(rest, q)
                 if len(run) >= 2 and run not in title:
                     return other
         return named
@@ -1366,7 +1355,7 @@ def _variant_for(product: Product, question: str) -> dict | None:
             if part in q and (len(part) >= 2 or part.isdigit()):
                 run = len(part) + 1  # a whole part ("1段", "4kg") says more than a run of one
             elif is_cjk(part):
-                shared = _longest_run_text(part, q)
+                shared = longest_shared_run(part, q)
                 run = len(shared) if len(shared) >= 2 and shared not in title and not _cuts_number(shared, part, q) else 0
             elif len(part) == 1 and part in "sml" and _says_letter_size(spaced, part):
                 run = 2  # "size L": the L option (a whole one-letter part says as much as "4kg")

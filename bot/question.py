@@ -526,9 +526,44 @@ def events_fit(question: str, answer: str) -> bool:
         return False
     if _ANOTHER_SELLERS_PRICE.search(question) and not _OTHER_SELLERS.search(answer):
         return False  # "别家比你们便宜20 能补差价吗": our own price drop's rule says nothing of another seller's price
+    if not _combination_fits(question, answer):
+        return False
     if not _ASKS_DISPATCH.search(question):
         return True
     return bool(_SENT.search(_AFTER_SENT.sub(" ", answer)))
+
+
+# Two offers asked to be used together ("店庆满减能和店铺优惠券叠加吗", "能跟会员折扣一起用吗"):
+# an answer must say whether the second one stacks, in a clause that names it; a rule that
+# another discount does not stack ("不与会员折扣叠加"), or a list of what price protection
+# leaves out, says nothing of it.
+_COMBINED = re.compile(r"(?:和|与|跟|同)\s*(?P<other>[^，,。？?\s]{2,14}?)\s*(?:能|可以|可)?\s*"
+                       r"(?:一起用|一起使用|叠加|同享|共用|同时用|同时使用|一块用|叠用)")
+_STACKS = re.compile(r"叠加|同享|共享|一起用|一起使用|同时使用|同时用|共用|兼用")
+
+
+def _combination_fits(question: str, answer: str) -> bool:
+    m = _COMBINED.search(question)
+    if m is None:
+        return True
+    before = question[:m.start()]
+    other = "".join(c for c in m.group("other") if c not in before)  # (双12满减 and 跨店满减: 跨店 names it)
+    if len(other) < 2:
+        return True
+    clauses = [c for c in re.split(r"[。；;，,！!？?\n（）()]", answer) if _STACKS.search(c)]
+    return any(len(longest_shared_run(other, c)) >= 2 for c in clauses)
+
+
+def longest_shared_run(name: str, text: str) -> str:
+    """The longest run of ``name``'s characters that ``text`` also holds."""
+    best = ""
+    for i in range(len(name)):
+        for j in range(i + len(best) + 1, len(name) + 1):
+            if name[i:j] in text:
+                best = name[i:j]
+            else:
+                break
+    return best
 
 
 # Another seller cheaper ("别家比你们便宜20", "京东同款便宜50", "cheaper on Amazon"), and an

@@ -89,3 +89,13 @@ def test_when_a_promotion_starts_is_answered_by_a_day_not_a_span(assistant):
     with small_shop(assistant, "day-asked", policy_zh=policy) as merchant:
         reply = ask(assistant, merchant, "周年庆啥时候开始").reply
         assert "11月20日" in reply and "15天" not in reply, reply
+
+
+def test_two_offers_used_together_need_an_answer_naming_the_second_one_stacking():
+    from bot.question import events_fit
+
+    rule = "全店满300减30，满600减80（按实付金额计算，不与会员折扣叠加）。"
+    assert events_fit("周年庆满减能跟会员95折一起用吗", rule)  # 会员: the rule names it
+    assert not events_fit("周年庆满减能和店铺优惠券叠加吗", rule)  # another discount's rule says nothing of coupons
+    assert not events_fit("满减能和店铺优惠券一起用吗", "价保不含直播间专享价、优惠券、满减。")  # no word of stacking
+    assert not events_fit("双12满减能和跨店满减叠加不", "金卡会员折扣与满减可以叠加。")  # 跨店 names the second one
