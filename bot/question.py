@@ -528,9 +528,20 @@ def events_fit(question: str, answer: str) -> bool:
         return False  # "别家比你们便宜20 能补差价吗": our own price drop's rule says nothing of another seller's price
     if not _combination_fits(question, answer):
         return False
+    if any(mode.search(question) and not mode.search(answer) for mode in _SERVICE_MODES):
+        return False  # "保修期内能上门修吗": how long the warranty is says nothing of a visit
     if not _ASKS_DISPATCH.search(question):
         return True
     return bool(_SENT.search(_AFTER_SENT.sub(" ", answer)))
+
+
+# The way a service is done, when the shopper asks for one: a visit, the shop's own store, a
+# pick-up, a drop-off in person. An answer that never speaks of that way answers another question.
+_SERVICE_MODES = tuple(re.compile(p, re.IGNORECASE) for p in (
+    r"上门|home visit|on-?site|come to (my|the|our) (home|house|place)",
+    r"到店|门店|线下|实体店|in person|walk[- ]in|in-store",
+    r"自提|自取|pick (it |them )?up|collect (it|them) (myself|ourselves)",
+    r"自己送|亲自送|送到仓库|送过去|drop (it |them )?off"))
 
 
 # Two offers asked to be used together ("店庆满减能和店铺优惠券叠加吗", "能跟会员折扣一起用吗"):

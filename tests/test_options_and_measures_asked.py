@@ -99,3 +99,13 @@ def test_two_offers_used_together_need_an_answer_naming_the_second_one_stacking(
     assert not events_fit("周年庆满减能和店铺优惠券叠加吗", rule)  # another discount's rule says nothing of coupons
     assert not events_fit("满减能和店铺优惠券一起用吗", "价保不含直播间专享价、优惠券、满减。")  # no word of stacking
     assert not events_fit("双12满减能和跨店满减叠加不", "金卡会员折扣与满减可以叠加。")  # 跨店 names the second one
+
+
+def test_a_way_of_service_asked_needs_an_answer_speaking_of_it():
+    from bot.question import events_fit
+
+    warranty = "保修需提供购买记录；保修期内寄修往返运费由本店承担。"
+    assert not events_fit("保修期内坏了 能上门修吗", warranty)
+    assert events_fit("保修期内坏了 能上门修吗", "保修期内上门维修免费；保修期外上门费80元/次。")
+    assert not events_fit("退货能自己送到仓库吗", "退货申请通过后，请在5天内寄出退货。")
+    assert events_fit("坏了能修吗", warranty)  # no way asked: the warranty answers
