@@ -355,20 +355,20 @@ class Catalog:
         whose other name pieces are most like the focus's (the RO600 unit, not the RO600's
         filters), when one alone is."""
         numbers = {n for n in re.findall(r"\d+(?:\.\d+)?", question) if len(n) >= 2}  # the 1 of "1L" is no model number
-        # A one-figure number with the Chinese measure a name gives it ("那3匹的呢" of 凌风 3匹 柜机).
-        measured = {m.group(1) + m.group(2) for m in re.finditer(r"(?<![\d.])(\d)\s*([\u4e00-\u9fff])", question)}
         products = self.products(merchant_id, version)
         if products and (left_out := left_out_part(question)) and any(_holds_name(n.casefold(), left_out) for n in product.names()):
             return _without_part(products, product, left_out)
         if not numbers and products and (way := _BIGGER.search(question) or _SMALLER.search(question)):
             return self._sized_sibling(products, product, bigger=way.re is _BIGGER)
-        measured = {m for m in measured if any(re.search(rf"(?<![\d.]){m}", name) for p in products for name in p.names())}
+        # A one-figure number with the Chinese measure a product's name gives it ("那3匹的呢" of 凌风 3匹 柜机).
+        measured = {m.group(1) + m.group(2) for m in re.finditer(r"(?<![\d.])(\d)\s*([\u4e00-\u9fff])", question)}
+        measured = {m for m in measured if any(_says_measure(name, m) for p in products for name in p.names())}
         if not (numbers or measured) or not products:
             return None
 
-        def holds(names: list[str]) -> bool:  # a number of the names, written alone or in a code (600G, RO600)
+        def holds(names: list[str]) -> bool:  # a number of the names, written alone or in a code (600G, RO600), or a measure
             return (any(_says_number(name, n) for name in names for n in numbers)
-                    or any(re.search(rf"(?<![\d.]){m}", name) for name in names for m in measured))
+                    or any(_says_measure(name, m) for name in names for m in measured))
 
         parts = self._name_parts(merchant_id, products)
         own = next((i for i, p in enumerate(products) if p.sku == product.sku), None)
@@ -1302,6 +1302,11 @@ def _says_number(text: str, number: str) -> bool:
     return re.search(rf"(?<![\d.]){re.escape(number)}(?![\d.])", text) is not None
 
 
+def _says_measure(text: str, measure: str) -> bool:
+    """A one-figure measure ("3匹") written in the text, not the end of a longer number (13匹)."""
+    return re.search(rf"(?<![\d.]){re.escape(measure)}", text) is not None
+
+
 def _says_letter_size(text: str, letter: str) -> bool:
     """A one-letter size said as a size: "size L", "L码", "L号", "粉色L的" (a letter beside
     Chinese), not the l of a word or the m of "5 m"."""
@@ -1685,12 +1690,10 @@ _ASKS_WHAT = re.compile(r"什么|啥|哪|\bwhat|\bwhich\b", re.IGNORECASE)
 def _more_than_the_name(text: str, product: Product) -> bool:
     """Words beside the product's name before "多少" ("萨兹的α酸是多少": its α-acid, a word
     too short for the residual words, which the card's price does not answer)."""
-    text = BARE_HOW_MUCH.sub("", text.casefold())
-    names = product.names() + product.variant_names()  # ("pe线1.5号拉力多少": the option 1.5号 拉力12.3kg)
-    for name in sorted((n.casefold() for n in names), key=len, reverse=True):
-        text = text.replace(name, " ")
-    named = set("".join(names).casefold())
-    return bool(re.sub(r"[的是个款件只这那此呢吗啊呀\s?？!！~～,，.。]", "", "".join(c for c in text if c not in named)))
+    # Every character of its names and options goes ("pe线1.5号拉力多少": the option 1.5号 拉力12.3kg).
+    named = set("".join(product.names() + product.variant_names()).casefold())
+    rest = "".join(c for c in BARE_HOW_MUCH.sub("", text.casefold()) if c not in named)
+    return bool(re.sub(r"[的是个款件只这那此呢吗啊呀\s?？!！~～,，.。]", "", rest))
 
 
 def card_facts(question: Question, lang: str, product: Product, currency: str = "CNY") -> FactAnswer | None:

@@ -419,12 +419,13 @@ _LIMIT = re.compile(r"(收货|签收|付款|购买|下单|到货|发货|激活|�
                     r"within \d+ (days?|weeks?|months?|years?) (of|after|from)|\d+[- ]days? (of|after|from) (delivery|purchase|receipt)",
                     re.IGNORECASE)
 _CALENDAR_DATE = r"\d+\s*月\s*\d+\s*[日号]|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}"  # 12月10日, 2026-12-10
-_WHEN = re.compile(_CALENDAR_DATE + r"|\d+\s*[日号]|周[一二三四五六日天]|星期|january|february|march|april|may|june|july|"
-                   r"august|september|october|november|december|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+# The months (but May, which is also a modal verb) and the days of the week, in English.
+_MONTHS_BUT_MAY = "january|february|march|april|june|july|august|september|october|november|december"
+_WEEKDAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+_WHEN = re.compile(_CALENDAR_DATE + rf"|\d+\s*[日号]|周[一二三四五六日天]|星期|{_MONTHS_BUT_MAY}|may|{_WEEKDAYS}|"
                    r"\d+\s*(点|:)|前|后|before|after|until|截止|期间", re.IGNORECASE)
 _DAY = re.compile(_CALENDAR_DATE + r"|\d+\s*月\s*\d*|(?<![\d.])\d{1,2}\s*[日号](?!\s*内)|周[一二三四五六日天]|星期[一二三四五六日天]|\d{1,2}/\d{1,2}|今天|明天|"
-                  r"\b(january|february|march|april|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|"
-                  r"sept|oct|nov|dec|monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|tomorrow)\b"
+                  rf"\b({_MONTHS_BUT_MAY}|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|{_WEEKDAYS}|today|tomorrow)\b"
                   r"|\bmay \d|\d(st|nd|rd|th)? may\b", re.IGNORECASE)  # (not the "may" of "you may return it")
 _CLOCK = re.compile(r"\d{1,2}\s*[:：]\s*\d{2}|\d{1,2}\s*点|[一二两三四五六七八九十]+点|\d{1,2}\s*(am|pm)\b|noon|midnight|中午|凌晨|午夜",
                     re.IGNORECASE)

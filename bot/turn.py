@@ -123,6 +123,14 @@ def _from_record(product: Product, reply: str, lang: str, sureness: float, how: 
                   focus_product=product.sku, basis="product")
 
 
+def _record_lacks_it(product: Product, lang: str, sureness: float) -> Answer:
+    """The product is the one meant and its record lacks what is asked: unsure, cited to the
+    record, the product still in focus."""
+    answer = unsure_answer(lang, [_product_citation(product, lang, sureness)], 0.2)
+    answer.focus_product = product.sku
+    return answer
+
+
 class _WarmAfterUpload:
     """A knowledge hook (knowledge/service.ChunkHook): after an upload, ``ShopAssistant.warm``
     for the new knowledge version, so no shopper's turn pays for it (an English question
@@ -560,7 +568,6 @@ class ShopAssistant:
         fact = answer_facts(question, lang, product, self.catalog.key_similarity, currency)
         if fact is None and link is not None and link.score >= LINK_THRESHOLD:
             fact = card_facts(question, lang, product, currency)  # named, nothing asked: its card
-        cite = [_product_citation(product, lang, sureness)]
         names_it = self.catalog.names_it(product)  # (built once: the topic check and the calibration both read it)
         by_name = link is not None and link.score > MEANING_SURENESS
         # The question's other words are the product's name in another language when it was
@@ -577,10 +584,7 @@ class ShopAssistant:
         if fact is not None:
             return _from_record(product, fact.reply, lang, sureness, how_found(link), _unexplained(question, product, link, names_it))
         if question.attributes:
-            # The product is clear and the record lacks what is asked: decline, don't guess.
-            answer = unsure_answer(lang, cite, 0.2)
-            answer.focus_product = product.sku
-            return answer
+            return _record_lacks_it(product, lang, sureness)  # the product is clear: decline, don't guess
         return None
 
     def _asked_of_another(self, earlier: str, lang: str, in_focus: Product, link: ProductLink, currency: str) -> Answer | None:
@@ -596,9 +600,7 @@ class ShopAssistant:
         product = link.product
         fact = answer_facts(before, lang, product, self.catalog.key_similarity, currency)
         if fact is None:
-            answer = unsure_answer(lang, [_product_citation(product, lang, link.score)], 0.2)
-            answer.focus_product = product.sku
-            return answer
+            return _record_lacks_it(product, lang, link.score)
         return _from_record(product, fact.reply, lang, link.score, how_found(link))
 
     def _fact_subject(self, merchant_id: str, question, in_focus: Product | None, link) -> tuple[Product | None, float]:
