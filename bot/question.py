@@ -495,6 +495,15 @@ _SIDES = re.compile(r"((?:\d+(?:\.\d+)?\s*[×x*]\s*)+)\d+(?:\.\d+)?\s*(cm|厘米
 ATTRIBUTE_DIMENSION = {"weight": "weight", "load": "weight", "dimensions": "length", "capacity": "volume"}
 
 
+MEASURE_UNITS = tuple(unit for unit in _UNITS if unit != "期")  # (instalments are no measure of a thing)
+
+
+def in_base_unit(amount: float, unit: str) -> tuple[str, float]:
+    """A figure in its dimension's one unit: (3, "斤") → ("weight", 1.5)."""
+    dimension, scale = _UNITS[unit.casefold()]
+    return dimension, amount * scale
+
+
 def measurements(text: str) -> dict[str, list[tuple[float, float]]]:
     """Ranges by dimension, in cm / kg / ml: '115-125cm' → {'length': [(115, 125)]}."""
     out: dict[str, list[tuple[float, float]]] = {}

@@ -18,6 +18,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Annotated, Literal
 
 import numpy as np
@@ -46,6 +47,7 @@ from bot.catalog import (FOCUS_SURENESS, LINK_THRESHOLD, MEANING_SURENESS, PART_
                          covering_facts, exchange_stock, fact_sentence, how_found, included_facts, literal_facts, named_by_option_only, names_a_key,
                          names_option_whole, question_has_other_topic, unexplained_words, without_names)
 from bot.extractive import AMBIGUOUS, ExtractiveAnswerer, citation, consistent, unsure_answer
+from bot.fit import also_said, asks_fit, figures, fit_reply, fit_statements, models, own_models, target_models, verdict, without_models
 from bot.focus import Focus, focus_of, read_focus
 from bot.question import (analyse, answer_fits, as_asked, as_yes_no, asks_as_before, measurements_fit, names_only_another_thing, plain_question,
                           units_fit, with_earlier_ask)
@@ -561,6 +563,9 @@ class ShopAssistant:
                         currency: str = "CNY", version: int | None = None) -> Answer | None:
         """A product attribute from the product's own record: the product named in the
         question (``link``), else the product in focus when the question names nothing else."""
+        if question.ask == "yes_no" and asks_fit(question.text):
+            if (fit := self._fit_answer(merchant_id, question, lang, in_focus, link, version)) is not None:
+                return fit
         product, sureness = self._fact_subject(merchant_id, question, in_focus, link)
         topics = self.catalog.topic_words(merchant_id)
         if product is None:
@@ -585,6 +590,43 @@ class ShopAssistant:
             return _from_record(product, fact.reply, lang, sureness, how_found(link), _unexplained(question, product, link, names_it))
         if question.attributes:
             return _record_lacks_it(product, lang, sureness)  # the product is clear: decline, don't guess
+        return None
+
+    def _fit_answer(self, merchant_id: str, question, lang: str, in_focus: Product | None, link,
+                    version: int | None) -> Answer | None:
+        """Whether a part or accessory fits the model or size asked ("b6能装吗" after the kart
+        frame, "does this fit the M227fdw?"), as its record's fit statement decides (bot/fit.py)."""
+        subjects: list[tuple[Product, float, str]] = []
+        # The product the question names once the models it asks about are set aside: "镜头膜
+        # 15标准版能用不" names the lens film (not the iPhone 15 case it links to in part), "那个
+        # 无线遥控器g13能用吗" the remote (not the G13 heater).
+        rest = without_models(question.text)
+        named = self.catalog.link(merchant_id, rest, self._embed_question(rest), version) if rest.strip() else None
+        if named is not None and named.score >= LINK_THRESHOLD:
+            subjects.append((named.product, named.score, how_found(named)))
+        elif link is not None:
+            subjects.append((link.product, link.score, how_found(link)))
+        if in_focus is not None and all(in_focus is not p for p, _, _ in subjects):
+            subjects.append((in_focus, FOCUS_SURENESS, "focus"))
+        for product, sureness, how in subjects:
+            facts = product.data.get("facts") or {}
+            statements = fit_statements(facts)
+            if not statements:
+                continue
+            own = own_models([product.title("zh"), product.title("en")], product.sku)
+            targets = target_models(question.text, own)
+            if not targets and link is not None and link.product is not product:
+                # "那儿童头盔能用吗" after the liner: the helmet named is the model asked about
+                targets = [replace(m, said=link.product.title(lang)) for m in models(" ".join([link.product.sku, link.product.title("zh")]))
+                           if not any(m.is_(o) for o in own)][:1]
+            found = verdict(targets, figures(question.text), statements)
+            if found is not None:
+                reply = fit_reply(found, product.title(lang), lang == "en")
+                more = [fact_sentence(product.title(lang), key, value, lang == "en") for key, value in also_said(facts, found)]
+                # (the words beside the models asked that its record does not explain: "hardened
+                # steel" of the brass nozzles, named in part by "nozzle")
+                unexplained = 0 if how == "focus" else len(unexplained_words(replace(question, text=rest), product, self.catalog.names_it(product)))
+                return _from_record(product, (" " if lang == "en" else "").join([reply, *more]), lang, sureness, how, unexplained)
         return None
 
     def _asked_of_another(self, earlier: str, lang: str, in_focus: Product, link: ProductLink, currency: str) -> Answer | None:
