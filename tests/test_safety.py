@@ -43,6 +43,12 @@ from bot.safety import is_safety_report
         "I got scammed by someone posing as your support",
         "换硒鼓的时候碳粉撒了 吸进去一直咳嗽",  # breathed in
         "the toner spilled and my son inhaled some, he keeps coughing",
+        "开到一半刹车发软差点追尾 人还在抖",  # a near accident on the road
+        "the brakes failed on the highway",
+        "装了你们发的工具之后 支付宝被人盗刷了两千多",  # money taken
+        "there were unauthorized charges on my card after installing it",
+        "拔箭的时候碳纤维扎进手里 好疼",  # a splinter driven in
+        "got a splinter in my hand from the arrow",
     ],
 )
 def test_a_report_of_harm_is_a_safety_report(text):
@@ -55,7 +61,7 @@ def test_a_report_of_harm_is_a_safety_report(text):
      "刺痛吗 敏感肌能用吗", "跑步机会不会摔倒", "is it itchy?", "小零件会不会被孩子吞下去", "can my dog swallow the squeaker?",
      "猪肉脯有啥过敏原", "箱子把手划了一下", "包装划破了", "can my baby put it in his mouth?", "鱼油吃完老打嗝 嘴里一股鱼腥味",
      "手机摔了一下", "这个椅子会不会摔倒", "差点就买错了", "面罩会不会喘不上气",
-     "your support is rude, scam shop", "会不会有人冒充客服"],
+     "your support is rude, scam shop", "会不会有人冒充客服", "长款钱包防盗刷吗", "my app crashed", "刹车灵不灵", "会不会扎手"],
 )
 def test_a_question_before_anything_happened_is_not(text):
     assert not is_safety_report(text)
