@@ -681,6 +681,10 @@ _UNITS = {"米": "m", "m": "m", "厘米": "cm", "cm": "cm", "毫米": "mm", "mm"
 _MEASURE_IN_NAME = re.compile(r"(?<![\d.a-z])(\d+(?:\.\d+)?)\s*(" + "|".join(sorted(_UNITS, key=len, reverse=True)) + r")(?![a-z])")
 
 
+_COUNTERS = "期磅个件只支袋包盒瓶张套节条根年月天日号次元块折斤克升米寸匹码岁人度瓦档层"
+_NUMBER_COUNTED = re.compile(rf"(?<![\d.a-z])(\d+(?:\.\d+)?)\s*([{_COUNTERS}])")
+
+
 @lru_cache(maxsize=4096)
 def _pieces(text: str, pinyin: bool = True) -> frozenset[str]:
     """``pinyin``: a question's words, also read as a name's pinyin and split into a model's
@@ -701,6 +705,13 @@ def _pieces(text: str, pinyin: bool = True) -> frozenset[str]:
     words |= {f"{w} {c}" for w, c in _WORD_AND_LETTER.findall(text) if w not in ASK_WORDS and w not in _NAME_STOP}
     # A measure in either script, one spelling: "3米" and "3m", "120英寸" and "120 inch".
     words |= {f"{n}{_UNITS[u]}" for n, u in _MEASURE_IN_NAME.findall(text)}
+    # A number a question only ever writes with a count or a measure is that, not the number
+    # alone: "24期" (instalments) does not name the limbs of "(24磅)"; a name's number stays
+    # a piece too ("size 10" names the "10号" batteries).
+    counted = _NUMBER_COUNTED.findall(text)
+    if pinyin:
+        words -= {n for n, _ in counted if not re.search(rf"(?<![\d.]){re.escape(n)}(?![\d.]|\s*[{_COUNTERS}])", text)}
+    words |= {n + c for n, c in counted}
     # A word may be a Chinese name's pinyin ("longjing", "pu'er"): it can meet a name's pinyin
     # piece; an English word may meet a Chinese name's gloss in the dictionary's spelling.
     if pinyin:
@@ -1280,20 +1291,27 @@ def _word_runs(name: str) -> set[str]:
 # A model named by a word and its number ("mini 3", "air3"): the word, the number (not a count
 # or a measure: "for 4 people", "5-6 pcs", "4k").
 _MODEL = re.compile(r"(?<![a-z])([a-z]{3,})\s*(\d+)(?![a-z\d.\-~]|\s*[克寸米升斤号件个天年月期片只套瓶盒包度瓦级码人])", re.IGNORECASE)
+# The same after a Chinese name's last two characters, with a number of two or more digits
+# (a version or a year: "会声会影2024"; not "2号", "3匹").
+_CHINESE_MODEL = re.compile(r"([\u4e00-\u9fff]{2})\s*(\d{2,})(?![a-z\d.\-~]|\s*[克寸米升斤号件个天年月期片只套瓶盒包度瓦级码人])")
 _NOT_MODEL_WORDS = {"for", "with", "and", "the", "per", "than", "over", "under", "about", "size", "pack", "pcs", "set", "sets", "of",
                     "only", "buy", "get", "have", "need", "want", "order", "ordered", "bought", "after", "within", "last", "first"}
 
 
 def _other_model(question: str, product: Product) -> bool:
-    """The question names a model ("mini 3") whose word the product's names give another
-    number ("Mini 4") and never this one."""
+    """The question names a model ("mini 3", "会声会影2024") whose word the product's names give
+    another number ("Mini 4", "会声会影 2023") and never this one."""
     names = [n.casefold() for n in product.names() + product.variant_names()]
-    for word, number in _MODEL.findall(question.casefold()):
-        if word in _NOT_MODEL_WORDS:
-            continue
-        given = {m.group(1) for n in names for m in re.finditer(rf"(?<![a-z]){re.escape(word)}\s*(\d+)(?![\d.\-~])", n)}
-        if given and number not in given:
-            return True
+    for pattern in (_MODEL, _CHINESE_MODEL):
+        for word, number in pattern.findall(question.casefold()):
+            if word in _NOT_MODEL_WORDS:
+                continue
+            before = r"(?<![a-z])" if word.isascii() else ""
+            # (a Chinese word's number in its own names only: an option's "身高185以上" is a measure)
+            among = names if word.isascii() else [n.casefold() for n in product.names()]
+            given = {m.group(1) for n in among for m in re.finditer(rf"{before}{re.escape(word)}\s*(\d+)(?![\d.\-~])", n)}
+            if given and number not in given:
+                return True
     return False
 
 

@@ -404,7 +404,7 @@ def analyse(text: str) -> Question:
 
 # What an answer must hold to answer an ask: a price needs money, a duration a span of time.
 _MONEY = re.compile(r"[¥￥$]\s*\d|\d+(\.\d+)?\s*(元|块|rmb|yuan|usd|dollars?)|免费|包邮|free|不收|不要钱", re.IGNORECASE)
-_SPAN = re.compile(r"\d+\s*(-|~|至|到)?\s*\d*\s*(个)?\s*(天|日|小时|h\b|分钟|周|星期|个月|月|年|工作日|days?|hours?|weeks?|months?|years?|business days?)"
+_SPAN = re.compile(r"\d+\s*(-|~|至|到)?\s*\d*\s*(个)?\s*(天|日|小时|h\b|分钟|秒|周|星期|个月|月|年|工作日|days?|hours?|minutes?|mins?\b|seconds?|weeks?|months?|years?|business days?)"
                    r"|[一二两三四五六七八九十半]+\s*(个)?\s*(天|小时|周|星期|个月|年)|当天|当日|次日|隔天|马上|立即|same day|next day|within"
                    r"|终身|永久|lifetime|for life",  # "内存保修多久" → "终身保固": a span without end
                    re.IGNORECASE)

@@ -109,6 +109,9 @@ _EXCHANGE = re.compile(r"换|exchange|swap|replace", re.IGNORECASE)
 EXCHANGE_QUESTION = {"zh": "可以换货吗？", "en": "Can I exchange it?"}
 
 
+_HOW_LONG_IS = re.compile(r"\bhow long (is|are)\b", re.IGNORECASE)  # of a thing: its length ("how long are the arrows")
+
+
 def _product_citation(product: Product, lang: str, sureness: float) -> Citation:
     """A product record cited in the shopper's language, scored by how surely it is the one meant."""
     title = product.title(lang)[:200]
@@ -586,6 +589,9 @@ class ShopAssistant:
                                      and units_fit(question.text, fact.reply)):
             # "6.3米的呢" is not answered by "3.6米约98克，4.5米约136克", nor "电池多少毫安" by 续航 40分钟
             fact = None
+        if (fact is not None and question.ask == "duration" and "dimensions" not in question.attributes
+                and not _HOW_LONG_IS.search(question.text) and not answer_fits("duration", fact.reply)):
+            fact = None  # "电池能用多久": its cell (CR2450) or its capacity (1200mAh) says nothing of how long
         if fact is not None:
             return _from_record(product, fact.reply, lang, sureness, how_found(link), _unexplained(question, product, link, names_it))
         if question.attributes:
