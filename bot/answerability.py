@@ -31,7 +31,7 @@ import numpy as np
 from dataclasses import dataclass
 
 from bot.places import leaves_places_out, names_other_places, place_words, speaks_of_places
-from bot.question import Question, answer_fits, events_fit, measure_fits, measurements_fit, units_fit
+from bot.question import Question, answer_fits, events_fit, measure_fits, measurements_fit, sale_day_fits, units_fit
 from retrieval.tokenize import action_character
 
 
@@ -171,9 +171,12 @@ def features(
     soft: dict[str, float],
     unseen: set[str],
     title_tokens: list[str] | None = None,
+    source: str = "",
     **extra,
 ) -> Features:
-    """``soft``: each uncovered word's best cosine to the candidate's words (word vectors)."""
+    """``soft``: each uncovered word's best cosine to the candidate's words (word vectors);
+    ``source``: the text the answer is read from (its FAQ row, its section)."""
+    fits = _fits(question, answer_text) and sale_day_fits(question.text, f"{source}\n{answer_text}")
     words = content_words(query_tokens, actions=True)
     # A word the shop never wrote (货到付款) is what the shopper asks about; the pieces search
     # mode also cuts it into (付款, 到付) do not half-cover it. A word the shop did write is
@@ -197,7 +200,7 @@ def features(
         if not names_other_places(answer_text, places):
             words = [w for w in words if not (w in places and w in unseen)]
     if not words:
-        return Features(similarity, 1.0, 0.0, 0.0, _fits(question, answer_text),
+        return Features(similarity, 1.0, 0.0, 0.0, fits,
                         margin, title_coverage=1.0, **extra)
     title_tokens = set(title_tokens or ())
     top = max(query_idf.values(), default=1.0)
@@ -235,7 +238,7 @@ def features(
         coverage=len(held) / len(words),
         uncovered=sum(weights[w] for w in missing) / total,
         unknown=sum(weights[w] for w in unknown) / total,
-        ask_fits=_fits(question, answer_text),
+        ask_fits=fits,
         margin=margin,
         title_coverage=sum(w in title_tokens for w in words) / len(words),
         **extra,

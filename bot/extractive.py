@@ -228,7 +228,7 @@ class ExtractiveAnswerer:
         missing = [w for w in content_words(query_tokens, actions=True) if w not in chunk_tokens]
         soft = self.soft_cover(missing, chunk_tokens) if missing else {}
         return features(question, query_tokens, query_idf, chunk_tokens, reply, similarity, margin, soft, unseen,
-                        title_tokens=tokenize(ev.chunk.title),
+                        title_tokens=tokenize(ev.chunk.title), source=f"{ev.chunk.title or ''}\n{ev.chunk.text}",
                         match=scores[i], other_language=ev.chunk.lang != lang, product=ev.chunk.kind == "product",
                         passage=ev.chunk.kind == "passage")
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import jieba
+
 from bot.catalog import fact_sentence
 from bot.question import MEASURE_UNITS, in_base_unit
 
@@ -115,6 +117,8 @@ class FitStatement:
     excluded: list[Model]
     only: bool
     ranges: list[tuple[str, float, float]]  # (unit, low, high) of a size range it fits
+    fitting: str = ""  # the text of what it fits, and of what it does not
+    unfitting: str = ""
 
 
 def fit_statements(facts: dict) -> list[FitStatement]:
@@ -134,8 +138,8 @@ def fit_statements(facts: dict) -> list[FitStatement]:
         if negative:
             excluded_text, fitting = f"{excluded_text} {fitting}", ""
         out.append(FitStatement(key, text, models(fitting), models(excluded_text), bool(_ONLY.search(key + text)),
-                                [] if negative else _ranges(fitting)))
-    return [s for s in out if s.fits or s.excluded or s.ranges]
+                                [] if negative else _ranges(fitting), fitting.casefold(), excluded_text.casefold()))
+    return [s for s in out if s.fits or s.excluded or s.ranges or s.unfitting.strip()]
 
 
 @dataclass
@@ -197,14 +201,27 @@ def target_models(text: str, own: list[Model]) -> list[Model]:
     return out
 
 
+def target_words(text: str, names: list[str]) -> list[str]:
+    """The Chinese words of the question that its product's names do not hold: what it may
+    be asked to fit ("弓弦复合弓能用吗" of the bow string: 复合弓)."""
+    named = "".join(names).casefold()
+    rest = without_models(text)
+    return [w for w in jieba.lcut(rest) if re.fullmatch(r"[\u4e00-\u9fff]{2,}", w) and w not in named and w not in _ASKING]
+
+
+_ASKING = {"可以", "能否", "是否", "请问", "这个", "那个", "这款", "那款", "我家", "我的", "你们", "你家", "一下"}
+
+
 def _denied(text: str, said: str) -> bool:
     at = text.find(said) if said else len(text)
     return at >= 0 and _DENIED.search(text[:at]) is not None
 
 
-def verdict(targets: list[Model], figures: list[tuple[str, float, str]], statements: list[FitStatement]) -> FitVerdict | None:
+def verdict(targets: list[Model], figures: list[tuple[str, float, str]], statements: list[FitStatement],
+            words: list[str] = ()) -> FitVerdict | None:
     """The record's yes or no for the first target it decides; a model is checked against
-    what is excluded, then what is listed, then the list's series and its 仅."""
+    what is excluded, then what is listed, then the list's series and its 仅; then the
+    words naming a kind of thing (``target_words``), then the sizes given."""
     for target in targets:
         for s in statements:
             if any(target.is_(e) for e in s.excluded):
@@ -220,6 +237,15 @@ def verdict(targets: list[Model], figures: list[tuple[str, float, str]], stateme
             # Models listed and the one asked not among them ("适用机型：V12", asked of the V8):
             # a list of models is the shop's whole list, unless it says it goes on.
             return FitVerdict(False, listing[0], target.said, model=target)
+    for word in words:
+        # A kind of thing named ("复合弓"): the statement says it does not fit it, or that it
+        # fits it and nowhere that it does not.
+        for s in statements:
+            if word in s.unfitting and word not in s.fitting:
+                return FitVerdict(False, s, word)
+        for s in statements:
+            if word in s.fitting and word not in s.unfitting and _FIT_KEY.search(s.key):
+                return FitVerdict(True, s, word)
     for unit, amount, said in figures:
         measured = [(s, low <= amount <= high) for s in statements for r_unit, low, high in s.ranges if r_unit == unit]
         if len({id(s) for s, _ in measured}) == 1 and len({fits for _, fits in measured}) == 1:

@@ -555,6 +555,24 @@ _SERVICE_MODES = tuple(re.compile(p, re.IGNORECASE) for p in (
     r"自己送|亲自送|送到仓库|送过去|drop (it |them )?off"))
 
 
+# A shopping festival asked about by name, and how an answer that speaks of it names it (its
+# name or its date): a promotion of other dates is no answer for it.
+_SALE_DAYS = tuple((re.compile(named, re.IGNORECASE), re.compile(said, re.IGNORECASE)) for named, said in (
+    (r"(?<!\d)618(?!\d)|6\.18|六一八|年中大促", r"618|6\.18|6月18|六一八|年中"),
+    (r"双\s*(11|十一)|(?<![\d.])11\.11(?!\d)", r"双\s*(11|十一)|11\.11|11月11"),
+    (r"双\s*(12|十二)|(?<![\d.])12\.12(?!\d)", r"双\s*(12|十二)|12\.12|12月12"),
+    (r"黑五|black friday", r"黑五|black friday"),
+    (r"年货节", r"年货节"),
+    (r"女神节|妇女节", r"女神节|妇女节|3月8|3\.8|三八")))
+
+
+def sale_day_fits(question: str, source: str) -> bool:
+    """Whether the answer's source (its text, and the FAQ question or heading it is under)
+    speaks of the shopping festival the question names: "618有活动不" is not answered by a
+    sale running 12/12-12/31."""
+    return not any(named.search(question) and not said.search(source) for named, said in _SALE_DAYS)
+
+
 # Two offers asked to be used together ("店庆满减能和店铺优惠券叠加吗", "能跟会员折扣一起用吗"):
 # an answer must say whether the second one stacks, in a clause that names it; a rule that
 # another discount does not stack ("不与会员折扣叠加"), or a list of what price protection

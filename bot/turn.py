@@ -45,9 +45,9 @@ from bot.safety import is_safety_report
 from bot.catalog import (FOCUS_SURENESS, LINK_THRESHOLD, MEANING_SURENESS, PART_SURENESS, Catalog, Product, ProductLink, about_focus, answer_facts,
                          asks_part_alone, card_facts,
                          covering_facts, exchange_stock, fact_sentence, how_found, included_facts, literal_facts, named_by_option_only, names_a_key,
-                         names_option_whole, question_has_other_topic, unexplained_words, without_names)
+                         name_match, names_option_whole, question_has_other_topic, unexplained_words, without_names)
 from bot.extractive import AMBIGUOUS, ExtractiveAnswerer, citation, consistent, unsure_answer
-from bot.fit import also_said, asks_fit, figures, fit_reply, fit_statements, models, own_models, target_models, verdict, without_models
+from bot.fit import also_said, asks_fit, figures, fit_reply, fit_statements, models, own_models, target_models, target_words, verdict, without_models
 from bot.focus import Focus, focus_of, read_focus
 from bot.question import (analyse, answer_fits, as_asked, as_yes_no, asks_as_before, measurements_fit, names_only_another_thing, plain_question,
                           units_fit, with_earlier_ask)
@@ -612,6 +612,11 @@ class ShopAssistant:
             subjects.append((named.product, named.score, how_found(named)))
         elif link is not None:
             subjects.append((link.product, link.score, how_found(link)))
+        if not subjects:
+            # Two products named and no link between them ("弓弦复合弓能用吗": the string and the
+            # compound bow): the one named in full whose record says what it fits.
+            whole = [p for p in self.catalog.products(merchant_id, version) if name_match(rest, p) >= 1.0 and fit_statements(p.data.get("facts") or {})]
+            subjects += [(whole[0], 1.0, "named")] if len(whole) == 1 else []
         if in_focus is not None and all(in_focus is not p for p, _, _ in subjects):
             subjects.append((in_focus, FOCUS_SURENESS, "focus"))
         for product, sureness, how in subjects:
@@ -625,7 +630,7 @@ class ShopAssistant:
                 # "那儿童头盔能用吗" after the liner: the helmet named is the model asked about
                 targets = [replace(m, said=link.product.title(lang)) for m in models(" ".join([link.product.sku, link.product.title("zh")]))
                            if not any(m.is_(o) for o in own)][:1]
-            found = verdict(targets, figures(question.text), statements)
+            found = verdict(targets, figures(question.text), statements, target_words(question.text, product.names()))
             if found is not None:
                 reply = fit_reply(found, product.title(lang), lang == "en")
                 more = [fact_sentence(product.title(lang), key, value, lang == "en") for key, value in also_said(facts, found)]

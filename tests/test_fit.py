@@ -3,7 +3,7 @@ record's own fit statement decides it, on a small shop of its own (not the eval 
 
 import pytest
 
-from bot.fit import figures, fit_statements, models, own_models, target_models, verdict
+from bot.fit import figures, fit_statements, models, own_models, target_models, target_words, verdict
 from tests.test_answer_subject import ask, small_shop
 from tests.test_options_and_focus import converse
 
@@ -41,6 +41,14 @@ def test_the_verdict_reads_exclusions_lists_series_and_ranges():
     assert verdict([], figures("我穿46码能用吗"), ranged).fits is False
     assert verdict([], figures("我穿40码能用吗"), ranged).fits is True
     assert verdict([], figures("8岁能用吗"), ranged) is None  # not a size the record measures
+
+
+def test_a_kind_of_thing_is_read_against_what_the_statement_says_of_it():
+    statements = fit_statements({"适用": "传统弓/入门反曲弓，不适用复合弓"})
+    words = target_words("弓弦复合弓能用吗", ["反曲弓专用弓弦", "弓弦"])
+    assert words == ["复合弓"] and verdict([], [], statements, words).fits is False
+    assert verdict([], [], statements, ["传统弓"]).fits is True
+    assert verdict([], [], statements, ["双人弓"]) is None  # a word it never speaks of decides nothing
 
 
 def test_a_model_a_title_says_it_fits_is_not_the_products_own():

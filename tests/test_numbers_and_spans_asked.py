@@ -44,3 +44,25 @@ def test_how_long_is_answered_only_by_a_span_of_time(assistant, shop):
     turn = ask(assistant, shop, "人体传感器电池能用多久")  # its cell type says nothing of how long
     assert "CR2450" not in turn.reply and turn.handoff is not None, turn.reply
     assert "30秒" in ask(assistant, shop, "直板夹预热要多久").reply  # seconds are a span
+
+
+def test_a_sale_named_by_its_day_needs_a_source_that_speaks_of_it():
+    from bot.question import sale_day_fits
+
+    assert not sale_day_fits("618有活动不", "## 暖冬节\n- 活动时间：12月12日至12月31日\n- 全店满300减30")
+    assert sale_day_fits("618有活动不", "## 618年中大促\n- 全店满300减30")  # under its heading
+    assert sale_day_fits("12.12有啥活动吗", "- 活动时间：2026年12月12日00:00至12月31日23:59\n- 满500减50")
+    assert sale_day_fits("有啥活动", "全店满300减30")  # no sale day named: nothing to check
+
+
+SALE_POLICY = "# 活动\n\n## 暖冬囤水节\n- 活动时间：2026年12月12日至12月31日。\n- 全店满300减30，满600减70。\n"
+
+
+def test_a_promotion_of_other_dates_does_not_answer_for_618(assistant):
+    with small_shop(assistant, "sale-days", CATALOG[:1], policy_zh=SALE_POLICY) as merchant:
+        december = ask(assistant, merchant, "双12有啥活动")
+        june = ask(assistant, merchant, "618有活动不")
+        assert "满300减30" in (december.withheld or december.reply)
+        # The same passage, judged no answer for June's sale: far less sure than for December's.
+        assert june.handoff is not None and "满300减30" not in june.reply, june.reply
+        assert june.confidence < december.confidence / 2, (june.confidence, december.confidence)
