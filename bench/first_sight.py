@@ -69,6 +69,7 @@ BLIND_DEV_SHOPS = {
     "83c79bb": ["dev_grain", "dev_helmet", "dev_robotvac", "dev_socks", "dev_tonic", "dev_topup"],
     "b742849": ["dev_hearingaid", "dev_solar", "dev_pool", "dev_coins", "dev_travel", "dev_ink"],
     "60bfb90": ["dev_telescope", "dev_aircon", "dev_repair", "dev_homebrew", "dev_equestrian", "dev_yarn"],
+    "f901a3a": ["dev_modelkit", "dev_carrental", "dev_software", "dev_water", "dev_archery", "dev_smarthome"],
 }
 
 def collect(workers: int = 2, only: list[str] | None = None) -> None:
