@@ -8,7 +8,9 @@ declines.
 
 A model is read as a code and its edition ("13 Pro" is 13 + pro, "X20标准版" is x20 + the
 standard edition): a model not among those listed, of a listed model's series or under a
-statement that says 仅/only, does not fit.
+statement that says 仅/only, does not fit. A kind of thing ("复合弓") fits when the statement
+names it only as fitting, and not when it names it only as not; a size ("46码", "50mm") is
+read against the statement's range in its unit.
 """
 
 from __future__ import annotations
@@ -65,7 +67,8 @@ _GLUED_EDITION = re.compile(r"(?<=\d)(?:pro\+?|max|mini|lite|plus|ultra)$")
 # listed one's series.
 _LONE_EDITION = re.compile(rf"(?<![a-z0-9])(?:(pro\+|pro|max|mini|lite|plus|ultra)(?![a-z])|({_STANDARD}))", re.IGNORECASE)
 _DENIED = re.compile(r"(?:不是|并非|not|isn't|not the)\s*$", re.IGNORECASE)
-
+# Words of a question that name no thing it may be asked to fit.
+_ASKING = {"可以", "能否", "是否", "请问", "这个", "那个", "这款", "那款", "我家", "我的", "你们", "你家", "一下"}
 
 
 @dataclass(frozen=True)
@@ -207,9 +210,6 @@ def target_words(text: str, names: list[str]) -> list[str]:
     named = "".join(names).casefold()
     rest = without_models(text)
     return [w for w in jieba.lcut(rest) if re.fullmatch(r"[\u4e00-\u9fff]{2,}", w) and w not in named and w not in _ASKING]
-
-
-_ASKING = {"可以", "能否", "是否", "请问", "这个", "那个", "这款", "那款", "我家", "我的", "你们", "你家", "一下"}
 
 
 def _denied(text: str, said: str) -> bool:
