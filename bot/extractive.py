@@ -22,7 +22,7 @@ import numpy as np
 from bot.answer_types import Answer, Citation, Evidence
 from bot.answerability import VETOED, Features, content_words, features, probability
 from bot.places import place_words, speaks_of_places
-from bot.question import Question, analyse, answer_fits, asked_attributes
+from bot.question import Question, analyse, answer_fits, asked_attributes, figures_given, ranges_stated
 from knowledge.models import Chunk
 from knowledge.statements import statements, table_rows, without_repeated_leads
 from knowledge.sources import section_title, source_title
@@ -362,19 +362,14 @@ class ExtractiveAnswerer:
         return joiner.join(chosen)
 
 
-_UNIT = r"(天|小时|个月|月|年|元|块|件|kg|公斤|千克|斤|克|g|km|公里|人|岁|cm|厘米|米|m)"
-_FIGURE_ASKED = re.compile(r"(?<![\d.\-~～])(\d+(?:\.\d+)?)\s*" + _UNIT)
-_RANGE = re.compile(r"(\d+(?:\.\d+)?)\s*" + _UNIT + r"?\s*[-~～—至到]\s*(\d+(?:\.\d+)?)\s*" + _UNIT)
-
-
 def _range_holds(question: str, sentence: str) -> bool | None:
     """Whether the sentence's ranges of the unit the question gives a figure in hold that
     figure: True, False, or None when it has no range of that unit."""
-    asked = [(float(n), unit) for n, unit in _FIGURE_ASKED.findall(question)]
+    asked = figures_given(question)
     if not asked:
         return None
-    ranges = [(min(float(a), float(b)), max(float(a), float(b)), unit) for a, _, b, unit in _RANGE.findall(sentence)]
-    verdicts = [low <= n <= high for n, unit in asked for low, high, r_unit in ranges if r_unit == unit]
+    ranges = ranges_stated(sentence, bounds=False)
+    verdicts = [low <= n <= high for unit, n, _ in asked for r_unit, low, high in ranges if r_unit == unit]
     return any(verdicts) if verdicts else None
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import jieba
 
 from bot.catalog import fact_sentence
-from bot.question import MEASURE_UNITS, in_base_unit
+from bot.question import ANY_UNIT, ranges_stated
 
 # The question asks whether it fits, works with or can be used with something.
 _FIT_ASKED = re.compile(r"(?:能|可以|可|能不能|可不可以)\s*(?:用|装|配|接|套|插)|用得了|装得[上下进]|配得上|适用|适配|兼容|通用|"
@@ -41,16 +41,6 @@ _NOT_FIT = re.compile(r"(?:不适配|不适用于?|不兼容|不支持|不能用
                       re.IGNORECASE)
 _EXCEPT = re.compile(r"([^，。；;,、（(\n]*?)\s*除外")
 
-# Sizes a range may be written in beyond length / weight / volume, each with its one name.
-_COUNT_UNITS = {"磅": "磅", "lb": "磅", "lbs": "磅", "码": "码", "岁": "岁", "号": "号", "寸": "寸", "英寸": "寸", "inch": "寸", "人": "人", "㎡": "㎡", "平方米": "㎡", "平米": "㎡",
-                "瓦": "w", "w": "w"}
-_NUMBER = r"(\d+(?:\.\d+)?)"
-_UNIT = "(" + "|".join(sorted(map(re.escape, MEASURE_UNITS + tuple(_COUNT_UNITS)), key=len, reverse=True)) + r")(?![a-z])"
-_SPAN = re.compile(rf"{_NUMBER}\s*(?:{_UNIT})?\s*(?:-|~|～|—|到|至)\s*{_NUMBER}\s*{_UNIT}", re.IGNORECASE)
-_AT_MOST = re.compile(rf"(?:≤|<=|不超过|最大|最多|up to)\s*{_NUMBER}\s*{_UNIT}|{_NUMBER}\s*{_UNIT}\s*(?:以内|以下|之内)", re.IGNORECASE)
-_AT_LEAST = re.compile(rf"(?:≥|>=|至少|最少|at least)\s*{_NUMBER}\s*{_UNIT}|{_NUMBER}\s*{_UNIT}\s*(?:以上|及以上|\+)", re.IGNORECASE)
-_FIGURE = re.compile(rf"(?<![\d.\-~～到至])(?<![\d.]\s){_NUMBER}\s*{_UNIT}(?!\s*(?:-|~|～|到|至)\s*\d)", re.IGNORECASE)
-
 # Edition words after a model code ("13 Pro", "X20 Pro+", "Mate60标准版"); the standard words
 # name the model without an edition.
 _EDITIONS = r"pro\+|pro|max|mini|lite|plus|ultra|air|se|s|e"
@@ -61,7 +51,7 @@ _EDITION = re.compile(rf"\s*(?:({_EDITIONS})(?![a-z])|({_STANDARD}))", re.IGNORE
 _CODE = re.compile(r"(?<![a-z0-9.])((?:(?:air|mini|max|pro|lite|plus|nano|go)\s*(?=\d))?[a-z]{0,12}\d+(?:\.\d+)?[a-z0-9]*)", re.IGNORECASE)
 _A_MEASURE = re.compile(r"\d+(?:\.\d+)?(?:cm|mm|m|kg|g|ml|l|w|kw|v|a|ah|mah|wh|gb|tb|mb|hz|khz|mhz|ghz|k|p|inch|in|ft|pcs|x)", re.IGNORECASE)
 # After a bare number: a range's end, a unit or a counter ("35-45码", "6.1英寸", "2片装", "2025年").
-_MEASURED = re.compile(rf"\s*(?:(?:-|~|～|—|到|至)\s*\d|{_UNIT}|[片个只件支袋包盒瓶张套节条根年月天日号次期元块折%])", re.IGNORECASE)
+_MEASURED = re.compile(rf"\s*(?:(?:-|~|～|—|到|至)\s*\d|{ANY_UNIT}|[片个只件支袋包盒瓶张套节条根年月天日号次期元块折%])", re.IGNORECASE)
 _GLUED_EDITION = re.compile(r"(?<=\d)(?:pro\+?|max|mini|lite|plus|ultra)$")
 # An edition word alone ("热床组件lite能用不", "我是mate60不是pro"): the shopper's model is of the
 # listed one's series.
@@ -141,7 +131,7 @@ def fit_statements(facts: dict) -> list[FitStatement]:
         if negative:
             excluded_text, fitting = f"{excluded_text} {fitting}", ""
         out.append(FitStatement(key, text, models(fitting), models(excluded_text), bool(_ONLY.search(key + text)),
-                                [] if negative else _ranges(fitting), fitting.casefold(), excluded_text.casefold()))
+                                [] if negative else ranges_stated(fitting), fitting.casefold(), excluded_text.casefold()))
     return [s for s in out if s.fits or s.excluded or s.ranges or s.unfitting.strip()]
 
 
@@ -252,30 +242,6 @@ def verdict(targets: list[Model], figures: list[tuple[str, float, str]], stateme
             # (two statements in its unit, or ranges that disagree: which one is asked is not said)
             return FitVerdict(measured[0][1], measured[0][0], said, figure=True)
     return None
-
-
-def _amount(number: str, unit: str) -> tuple[str, float]:
-    unit = unit.casefold()
-    return (_COUNT_UNITS[unit], float(number)) if unit in _COUNT_UNITS else in_base_unit(float(number), unit)
-
-
-def _ranges(text: str) -> list[tuple[str, float, float]]:
-    """The size ranges a fit value states: "35-45码", "≤30cm", "4-12岁", "8岁以上"."""
-    out = []
-    for low, low_unit, high, unit in _SPAN.findall(text):
-        kind, top = _amount(high, unit)
-        out.append((kind, _amount(low, low_unit or unit)[1], top))
-    for pattern, bound in ((_AT_MOST, "most"), (_AT_LEAST, "least")):
-        for m in pattern.finditer(text):
-            number, unit = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
-            kind, amount = _amount(number, unit)
-            out.append((kind, 0.0, amount) if bound == "most" else (kind, amount, float("inf")))
-    return out
-
-
-def figures(text: str) -> list[tuple[str, float, str]]:
-    """The sizes a question gives ("我穿46码", "a 50mm pipe"), each as (unit, amount, as written)."""
-    return [(*_amount(m.group(1), m.group(2)), m.group(0).strip()) for m in _FIGURE.finditer(text)]
 
 
 def fit_reply(v: FitVerdict, title: str, en: bool) -> str:

@@ -495,13 +495,54 @@ _SIDES = re.compile(r"((?:\d+(?:\.\d+)?\s*[×x*]\s*)+)\d+(?:\.\d+)?\s*(cm|厘米
 ATTRIBUTE_DIMENSION = {"weight": "weight", "load": "weight", "dimensions": "length", "capacity": "volume"}
 
 
-MEASURE_UNITS = tuple(unit for unit in _UNITS if unit != "期")  # (instalments are no measure of a thing)
+_MEASURE_UNITS = tuple(unit for unit in _UNITS if unit != "期")  # (instalments are no measure of a thing)
 
 
-def in_base_unit(amount: float, unit: str) -> tuple[str, float]:
+def _in_base_unit(amount: float, unit: str) -> tuple[str, float]:
     """A figure in its dimension's one unit: (3, "斤") → ("weight", 1.5)."""
     dimension, scale = _UNITS[unit.casefold()]
     return dimension, amount * scale
+
+
+# Units a figure or a range of them may be given in beyond length / weight / volume (read in
+# one unit each, as ``measurements`` reads them), each with its one name.
+_COUNT_UNITS = {"磅": "磅", "lb": "磅", "lbs": "磅", "码": "码", "岁": "岁", "号": "号", "寸": "寸", "英寸": "寸", "inch": "寸", "人": "人",
+                "㎡": "㎡", "平方米": "㎡", "平米": "㎡", "瓦": "w", "w": "w", "天": "天", "小时": "小时", "个月": "月", "月": "月", "年": "年",
+                "元": "元", "块": "元", "件": "件", "km": "km", "公里": "km"}
+_FIGURE_NUMBER = r"(\d+(?:\.\d+)?)"
+ANY_UNIT = ("(" + "|".join(sorted(map(re.escape, _MEASURE_UNITS + tuple(_COUNT_UNITS)), key=len, reverse=True))
+             + r")(?![a-z])")
+_SPAN_OF = re.compile(rf"{_FIGURE_NUMBER}\s*(?:{ANY_UNIT})?\s*(?:-|~|～|—|到|至)\s*{_FIGURE_NUMBER}\s*{ANY_UNIT}", re.IGNORECASE)
+_AT_MOST = re.compile(rf"(?:≤|<=|不超过|最大|最多|up to)\s*{_FIGURE_NUMBER}\s*{ANY_UNIT}|{_FIGURE_NUMBER}\s*{ANY_UNIT}\s*(?:以内|以下|之内)", re.IGNORECASE)
+_AT_LEAST = re.compile(rf"(?:≥|>=|至少|最少|at least)\s*{_FIGURE_NUMBER}\s*{ANY_UNIT}|{_FIGURE_NUMBER}\s*{ANY_UNIT}\s*(?:以上|及以上|\+)", re.IGNORECASE)
+_ONE_FIGURE = re.compile(rf"(?<![\d.\-~～到至])(?<![\d.]\s){_FIGURE_NUMBER}\s*{ANY_UNIT}(?!\s*(?:-|~|～|到|至)\s*\d)", re.IGNORECASE)
+
+
+def _amount(number: str, unit: str) -> tuple[str, float]:
+    unit = unit.casefold()
+    return (_COUNT_UNITS[unit], float(number)) if unit in _COUNT_UNITS else _in_base_unit(float(number), unit)
+
+
+def ranges_stated(text: str, bounds: bool = True) -> list[tuple[str, float, float]]:
+    """The ranges a text states, as (unit, low, high): "35-45码", "29-15天", and with
+    ``bounds`` "≤30cm", "8岁以上"."""
+    out = []
+    for low, low_unit, high, unit in _SPAN_OF.findall(text):
+        kind, top = _amount(high, unit)
+        bottom = _amount(low, low_unit or unit)[1]
+        out.append((kind, min(bottom, top), max(bottom, top)))
+    for pattern, most in ((_AT_MOST, True), (_AT_LEAST, False)) if bounds else ():
+        for m in pattern.finditer(text):
+            number, unit = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+            kind, amount = _amount(number, unit)
+            out.append((kind, 0.0, amount) if most else (kind, amount, float("inf")))
+    return out
+
+
+def figures_given(text: str) -> list[tuple[str, float, str]]:
+    """The figures a question gives, not as a range ("我穿46码", "a 50mm pipe", "出发前10天"):
+    (unit, amount, as written)."""
+    return [(*_amount(m.group(1), m.group(2)), m.group(0).strip()) for m in _ONE_FIGURE.finditer(text)]
 
 
 def measurements(text: str) -> dict[str, list[tuple[float, float]]]:

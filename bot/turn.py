@@ -47,9 +47,9 @@ from bot.catalog import (FOCUS_SURENESS, LINK_THRESHOLD, MEANING_SURENESS, PART_
                          covering_facts, exchange_stock, fact_sentence, how_found, included_facts, literal_facts, named_by_option_only, names_a_key,
                          name_match, names_option_whole, question_has_other_topic, unexplained_words, without_names)
 from bot.extractive import AMBIGUOUS, ExtractiveAnswerer, citation, consistent, unsure_answer
-from bot.fit import also_said, asks_fit, figures, fit_reply, fit_statements, models, own_models, target_models, target_words, verdict, without_models
+from bot.fit import also_said, asks_fit, fit_reply, fit_statements, models, own_models, target_models, target_words, verdict, without_models
 from bot.focus import Focus, focus_of, read_focus
-from bot.question import (analyse, answer_fits, as_asked, as_yes_no, asks_as_before, measurements_fit, names_only_another_thing, plain_question,
+from bot.question import (analyse, answer_fits, figures_given, as_asked, as_yes_no, asks_as_before, measurements_fit, names_only_another_thing, plain_question,
                           units_fit, with_earlier_ask)
 from bot.intents import Intent, IntentClassifier
 from bot.models import OWNER_BOT, OWNER_HUMAN, OWNER_QUEUED, RECOVERY_ASKED_REASON, RECOVERY_DONE, RECOVERY_OFFERED, Conversation
@@ -630,7 +630,7 @@ class ShopAssistant:
                 # "那儿童头盔能用吗" after the liner: the helmet named is the model asked about
                 targets = [replace(m, said=link.product.title(lang)) for m in models(" ".join([link.product.sku, link.product.title("zh")]))
                            if not any(m.is_(o) for o in own)][:1]
-            found = verdict(targets, figures(question.text), statements, target_words(question.text, product.names()))
+            found = verdict(targets, figures_given(question.text), statements, target_words(question.text, product.names()))
             if found is not None:
                 reply = fit_reply(found, product.title(lang), lang == "en")
                 more = [fact_sentence(product.title(lang), key, value, lang == "en") for key, value in also_said(facts, found)]

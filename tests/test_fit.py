@@ -3,7 +3,8 @@ record's own fit statement decides it, on a small shop of its own (not the eval 
 
 import pytest
 
-from bot.fit import figures, fit_statements, models, own_models, target_models, target_words, verdict
+from bot.fit import fit_statements, models, own_models, target_models, target_words, verdict
+from bot.question import figures_given as figures
 from tests.test_answer_subject import ask, small_shop
 from tests.test_options_and_focus import converse
 
