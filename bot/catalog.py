@@ -1290,10 +1290,11 @@ def _word_runs(name: str) -> set[str]:
 
 # A model named by a word and its number ("mini 3", "air3"): the word, the number (not a count
 # or a measure: "for 4 people", "5-6 pcs", "4k").
-_MODEL = re.compile(r"(?<![a-z])([a-z]{3,})\s*(\d+)(?![a-z\d.\-~]|\s*[克寸米升斤号件个天年月期片只套瓶盒包度瓦级码人])", re.IGNORECASE)
+_NOT_A_COUNT = r"(?![a-z\d.\-~]|\s*[克寸米升斤号件个天年月期片只套瓶盒包度瓦级码人])"
+_MODEL = re.compile(r"(?<![a-z])([a-z]{3,})\s*(\d+)" + _NOT_A_COUNT, re.IGNORECASE)
 # The same after a Chinese name's last two characters, with a number of two or more digits
 # (a version or a year: "会声会影2024"; not "2号", "3匹").
-_CHINESE_MODEL = re.compile(r"([\u4e00-\u9fff]{2})\s*(\d{2,})(?![a-z\d.\-~]|\s*[克寸米升斤号件个天年月期片只套瓶盒包度瓦级码人])")
+_CHINESE_MODEL = re.compile(r"([\u4e00-\u9fff]{2})\s*(\d{2,})" + _NOT_A_COUNT)
 _NOT_MODEL_WORDS = {"for", "with", "and", "the", "per", "than", "over", "under", "about", "size", "pack", "pcs", "set", "sets", "of",
                     "only", "buy", "get", "have", "need", "want", "order", "ordered", "bought", "after", "within", "last", "first"}
 

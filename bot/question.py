@@ -550,8 +550,7 @@ def measurements(text: str) -> dict[str, list[tuple[float, float]]]:
     out: dict[str, list[tuple[float, float]]] = {}
     text = _SIDES.sub(lambda m: "".join(f"{side}{m.group(2)} " for side in re.findall(r"\d+(?:\.\d+)?", m.group(1))) + m.group(0), text.lower())
     for low, high, unit in _MEASURE.findall(text):
-        dimension, scale = _UNITS[unit]
-        a, b = float(low) * scale, float(high or low) * scale
+        (dimension, a), (_, b) = _in_base_unit(float(low), unit), _in_base_unit(float(high or low), unit)
         out.setdefault(dimension, []).append((min(a, b), max(a, b)))
     return out
 
