@@ -40,6 +40,9 @@ KEY_MEANING = 0.55  # an English question names a Chinese fact key this closely 
 # meaning this surely ("is it waterproof?" → 防水性能 0.72; "does it come with ink?" → 上墨方式
 # 0.61 asks what is in the box). Chosen on those two dev cases.
 FOCUS_KEY_MEANING = 0.65
+# So close in meaning that no dictionary need agree: "altitude" → 海拔, which CC-CEDICT glosses
+# as "elevation" only.
+KEY_SURE = 0.8
 LINK_THRESHOLD = 0.6  # below this a product name is not taken as named in the question
 FOCUS_SURENESS = 0.8
 # Linking by meaning: the question's vector against each product's names.
@@ -1084,8 +1087,9 @@ def covering_facts(product: Product, question: Question) -> list[tuple[str, str]
     numbers = re.findall(r"\d+(?:\.\d+)?", text)
     if not asked:
         return []
+    counted = [m.group(1) + m.group(2) for m in _NUMBER_COUNTED.finditer(text)]  # "15天" is not the 15 of 15GB
     held = [(k, v) for k, v, record in ((k, v, f"{k}{v}".casefold()) for k, v in facts.items())
-            if asked <= set(record) and all(n in record for n in numbers)]
+            if asked <= set(record) and all(n in record for n in numbers) and all(_says_measure(record, c) for c in counted)]
     if len(held) != 1 or not (question.ask in ("yes_no", "other", "how", "which", "where") or answer_fits(question.ask, str(held[0][1]))):
         return []
     return held
@@ -1119,7 +1123,7 @@ def literal_facts(product: Product, question: str, matcher: KeyMatcher | None = 
         keys = list(facts)
         scores = matcher(keys, question)
         best = int(np.argmax(scores))
-        if scores[best] >= least and _dictionary_agrees(keys[best], str(facts[keys[best]]), question, product):
+        if scores[best] >= least and (scores[best] >= KEY_SURE or _dictionary_agrees(keys[best], str(facts[keys[best]]), question, product)):
             named.append((keys[best], facts[keys[best]]))
     if not named and _SUITS.search(q) and "适用" not in q:
         # What it suits is asked as 适合 and keyed as 适用X ("适合多大房间" of 适用面积): the
@@ -1561,6 +1565,11 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
         literal = included + [kv for kv in literal if kv not in included and not _INCLUDED.search(kv[0])]
     if not asked and not literal:
         literal = by_value
+    elif (literal and not included and by_value and (_COUNTED.search(question.text) or _COUNTED_EN.search(question.text))
+          and not literal_facts(product, without_left_out(question.text))):
+        # "how many sheets in the letter tattoo pack": 张数 counts in sheets; 字体 was only near
+        # "letter" (the product's own name) in meaning.
+        literal = by_value
     if not asked and not literal and _sizes_named(question.text) and _list_field(product.data, "sizes", lang):
         asked = ["sizes"]  # "有43码吗", "do you have 130": a yes or no about that size
     variant = _variant_for(product, question.text)
@@ -1572,6 +1581,8 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
         asked = ["stock"]  # "pro的快充充电器有吗": the product named and nothing else, whether it can be had
     if not asked and not literal:
         return None
+    if question.ask == "yes_no" and not set(asked) & {"colors", "sizes", "price"} and _unheld_counts(question, product):
+        return None  # "U5有44号牌的吗": the U5 is sold with 42号 tiles; its stock says nothing of 44号
     if "colors" not in asked and _colour_unknown(question.text, product):
         return None  # "is the tackle box available in black?": its stock says nothing of black
     # The facts the answer is read from (a yes or no among them): those named, and those of the attributes asked.
@@ -1640,6 +1651,21 @@ _RANGE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:-|~|～|—|至|到)\s*(\d+(?:\.\d+)?
 def _asks_value(text: str) -> bool:
     """The question asks a value too ("分辨率多少 是1080p的吗"): the value answers the yes or no."""
     return bool(_ASKS_WHAT.search(text) or _MEASURE_ASKED.search(text) or "多少" in text)
+
+
+def _unheld_counts(question: Question, product: Product) -> list[str]:
+    """A number counted in words ("44号", "15天") that the product's names, options and
+    record never write, nor write only as another measure (15GB), nor take in with a range
+    (0-15个月): whether "it" is had in that size or length is not said by its stock or its
+    other facts ("U5有44号牌的吗" of the U5 with 42号 tiles, "有15天的吗" of the 8天15GB eSIM)."""
+    held = " ".join(product.names() + product.variant_names() + [f"{k} {v}" for k, v in (product.data.get("facts") or {}).items()]).casefold()
+    ranges = [(float(a), float(b)) for a, b in _RANGE.findall(held)]
+
+    def said(n: str) -> bool:
+        return (re.search(rf"(?<![\d.]){re.escape(n)}(?![\d.])(?!\s*[a-z])", held) is not None
+                or any(a <= float(n) <= b for a, b in ranges))
+
+    return [m.group(0) for m in _NUMBER_COUNTED.finditer(asking_clause(question.text).casefold()) if not said(m.group(1))]
 
 
 def _unheld_numbers(question: Question, product: Product, facts: list[tuple[str, str]]) -> list[str]:

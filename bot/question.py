@@ -36,7 +36,7 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute("price", "价格", ("多少钱", "价格", "价钱", "几块", "多钱", "售价", "啥价", "什么价", "怎么卖", "贵不贵", "贵吗", "咋卖",
                               "price", "cost", "how much", "expensive", "cheaper", "pricier"), ("价格", "售价", "price")),
     Attribute("stock", "库存", ("有货", "库存", "现货", "还有吗", "有没有货", "缺货", "断货", "卖完", "还有没", "有没有现货", "能买到", "没货",
-                              "还剩", "剩几", "剩多少", "补货", "in stock", "available", "sold out", "stock", "out of stock", "restock",
+                              "还剩", "剩几", "剩多少", "补货", "in stock", "available", "sold out", "stock", "out of stock", "restock", "back in stock",
                               "are left", "left in", "how many left", "any left"), ("库存", "stock")),
     Attribute("sizes", "尺码", ("尺码", "码数", "几码", "几个码", "什么码", "哪些码", "sizes", "what size"), ("尺码", "码", "size")),
     Attribute("colors", "颜色", ("颜色", "什么色", "几种色", "几个色", "几色", "哪些色", "啥色", "色号", "colour", "color", "shade"), ("颜色", "色", "color", "colour", "shade")),

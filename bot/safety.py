@@ -22,7 +22,7 @@ _SAFETY = re.compile(
     r"烧化|烧熔|喘不上气|喘不过气|呼吸困难|呛(水|到|死|着)了?|胸口.{0,3}(疼|痛|闷)|肿[得的]|压到.{0,4}(脚|手|头|腿|趾)|被砸(了|伤|到)|"
     r"弹到.{0,4}(脸|眼|手)|(扎|刺)(进|到|破|伤).{0,4}(手|脚|肉|眼|皮|指)|崩断.{0,8}(打|弹|伤)|头晕|晕倒|流了.{0,4}血|出血|(?<!把)(手|脚|腿|脸|指|胳膊).{0,3}(划|割)(了|破|伤)|"
     # Swallowed parts (toys, baby and pet goods), leaking batteries, eyes and skin stung.
-    r"误食|误吞|吞(了|下|进)|(孩子|宝宝|小孩|娃|儿子|女儿|狗|猫).{0,10}吃(进去|下去|进肚|到肚子?里)|(孩子|宝宝|小孩|娃|儿子|女儿|狗|猫).{0,10}把.{1,8}(喝|吃|吞)(了|掉|下)|咽(了|下)|(放|塞)(进|到)?.{0,2}嘴里|舔了|卡(在|住).{0,4}(喉|嗓子|气管)|电池.{0,6}(漏液|流液)|辣眼|眼睛.{0,4}(疼|痛|红|肿|睁不开)|灼烧|烧灼|"
+    r"误食|误吞|吞(了|下|进)|(孩子|宝宝|小孩|娃|儿子|女儿).{0,10}(咬|啃)(了|下|掉)|(孩子|宝宝|小孩|娃|儿子|女儿|狗|猫).{0,10}吃(进去|下去|进肚|到肚子?里)|(孩子|宝宝|小孩|娃|儿子|女儿|狗|猫).{0,10}把.{1,8}(喝|吃|吞)(了|掉|下)|咽(了|下)|(放|塞)(进|到)?.{0,2}嘴里|舔了|卡(在|住).{0,4}(喉|嗓子|气管)|电池.{0,6}(漏液|流液)|辣眼|眼睛.{0,4}(疼|痛|红|肿|睁不开)|灼烧|烧灼|"
     # Numb or blue limbs, a nosebleed (compression wear, tonics); fraud in the shop's name (a fake
     # agent's call, a stolen account, money taken): harm the shop must act on at once, like an
     # injury; a splinter driven in, brakes that failed on a rented car.
@@ -34,7 +34,7 @@ _SAFETY = re.compile(
     r"fire|smoke|smoking|burn(ed|t|ing|s)?|explod\w*|swell(ed|ing)?|swollen|shock(ed)?|injur\w*|hurt(s|ing)?|bleed\w*|overheat\w*|pinch(ed)?|"
     r"allerg\w*|rash|hives|blister\w*|poison\w*|hospital|vomit\w*|threw up|throwing up|throw up|diarrh\w*|chok\w*|seizure|"
     r"sprain\w*|fractur\w*|bruis\w*|itch(y|ing)|stinging|breakout|broke out|swelling|dizzy|faint\w*|cut (my|his|her|their)|"
-    r"snapped and hit|fell on (my|his|her)|(i|he|she|we|my (son|daughter|kid|child|wife|husband|mum|mom|dad)) fell\b|twisted (my|his|her) (ankle|knee|wrist)|swallow(ed|s)?|ingest\w*|in (his|her|their|my (son|daughter|kid|baby)'?s?|the (baby|kid|child|dog|cat)'?s) mouth|licked|leak(ed|ing) battery|battery (leaked|leaking))\b",
+    r"snapped and hit|fell on (my|his|her)|(i|he|she|we|my (son|daughter|kid|child|wife|husband|mum|mom|dad)) fell\b|twisted (my|his|her) (ankle|knee|wrist)|swallow(ed|s)?|ingest\w*|(toddler|baby|kid|child|son|daughter)s? (has |had )?(chewed|ate|eaten|bit|bitten|munched)|in (his|her|their|my (son|daughter|kid|baby)'?s?|the (baby|kid|child|dog|cat)'?s) mouth|licked|leak(ed|ing) battery|battery (leaked|leaking))\b",
     re.IGNORECASE,
 )
 

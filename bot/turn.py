@@ -585,12 +585,15 @@ class ShopAssistant:
         if ((by_name or link is None) and not included_facts(product, question)
                 and question_has_other_topic(question, product, topics, names_it)):
             return None
-        if fact is not None and not (measurements_fit(question.text, fact.reply, question.attributes)
-                                     and units_fit(question.text, fact.reply)):
+        # What the reply says beyond the product's name is checked: "半永久" in the name of a
+        # custom tattoo is no span of time for "定制的多久能发".
+        said = fact.reply.replace(product.title(lang), " ") if fact is not None else ""
+        if fact is not None and not (measurements_fit(question.text, said, question.attributes)
+                                     and units_fit(question.text, said)):
             # "6.3米的呢" is not answered by "3.6米约98克，4.5米约136克", nor "电池多少毫安" by 续航 40分钟
             fact = None
         if (fact is not None and question.ask == "duration" and "dimensions" not in question.attributes
-                and not _HOW_LONG_IS.search(question.text) and not answer_fits("duration", fact.reply)):
+                and not _HOW_LONG_IS.search(question.text) and not answer_fits("duration", said)):
             fact = None  # "电池能用多久": its cell (CR2450) or its capacity (1200mAh) says nothing of how long
         if fact is not None:
             return _from_record(product, fact.reply, lang, sureness, how_found(link), _unexplained(question, product, link, names_it))

@@ -1,0 +1,59 @@
+"""What a question asks beyond what the record writes (session 27), on a small shop of its
+own (not the eval sets'): a size or length the product is not sold in, a count asked by its
+measure word, a span asked of a record whose name alone holds one."""
+
+import pytest
+
+from bot.safety import is_safety_report
+from tests.test_answer_subject import ask, small_shop
+
+CATALOG = [
+    {"sku": "U5", "title": "雀神 超薄麻将机 U5", "aliases": ["U5"], "price": 2680, "stock": 18,
+     "props": "型号:U5;牌号:42号;颜色:象牙白", "skus": [{"sku": "U5-42", "spec": "42号牌 象牙白", "price": 2680, "stock": 18}]},
+    {"sku": "ESIM-TH", "title": "泰国eSIM 8天15GB", "aliases": ["泰国esim"], "price": 39, "stock": 500,
+     "specs": {"套餐": "8天 15GB高速", "热点": "支持"}},
+    {"sku": "LETTER", "title": "字母数字纹身贴 英文花体 手写体", "title_en": "Letter & number tattoo stickers (script fonts)", "aliases": ["字母纹身贴"],
+     "price": 12.8, "stock": 240, "specs": {"张数": "10张", "字体": "花体/手写体", "持久时间": "3-5天"}},
+    {"sku": "CUSTOM", "title": "定制果汁纹身贴 来图定制 半永久", "aliases": ["定制纹身贴"], "price": 99, "stock": 999,
+     "attributes": {"起订量": "10张", "定制流程": "拍下后联系客服发图,设计稿确认后制作"}},
+]
+
+
+@pytest.fixture(scope="module")
+def shop(assistant):
+    with small_shop(assistant, "beyond-record", CATALOG) as merchant:
+        yield merchant
+
+
+def test_a_size_the_product_is_not_sold_in_is_not_answered_by_its_stock(assistant, shop):
+    turn = ask(assistant, shop, "U5有44号牌的吗")
+    assert "库存" not in turn.reply and turn.handoff is not None, turn.reply
+    assert "18" in ask(assistant, shop, "U5有42号牌的吗").reply
+
+
+def test_a_length_asked_is_not_the_same_number_in_another_measure(assistant, shop):
+    turn = ask(assistant, shop, "泰国esim有15天的吗")  # 15GB is no 15 days
+    assert "15GB" not in turn.reply and turn.handoff is not None, turn.reply
+    assert "8天" in ask(assistant, shop, "泰国esim有8天的吗").reply
+
+
+def test_a_count_asked_by_its_measure_word_reads_the_fact_counting_in_it(assistant, shop):
+    turn = ask(assistant, shop, "how many sheets in the letter tattoo pack")
+    assert "10" in turn.reply and "花体" not in turn.reply, turn.reply
+
+
+def test_a_span_in_the_products_name_is_no_answer_to_how_long(assistant, shop):
+    turn = ask(assistant, shop, "定制的多久能发")  # 半永久 is the tattoo's name, not a time to ship
+    assert "定制流程" not in turn.reply, turn.reply
+
+
+def test_back_in_stock_names_no_product_by_its_back():
+    from bot.catalog import _english_naming_words
+
+    assert "back" not in _english_naming_words("when will they be back in stock?")
+
+
+def test_a_child_who_chewed_or_bit_something_is_a_safety_report():
+    assert is_safety_report("my toddler chewed a leaf of the plant, is he going to be ok??")
+    assert is_safety_report("宝宝咬了一口叶子 要紧吗")
+    assert not is_safety_report("孩子会不会咬坏")  # asking whether it could happen is no report
