@@ -324,6 +324,9 @@ class Catalog:
         深海鱼油 and a 高纯鱼油): none of them is the one meant more than the others."""
         products = self.products(merchant_id, version)
         same = [products[i] for i in self._name_parts(merchant_id, products).namesakes(question)] if products else []
+        words = _naming_words(question)
+        # "2m red唱针怎么卖": the 2M Red stylus, not the cartridge whose name says it comes 含唱针.
+        same = [p for p in same if not _named_only_as_included(p, words)] or same
         if not _ACCESSORY.search(question):
             # "悍将台钓竿多少钱": the rod, not the 悍将台钓竿专用 替换竿稍 made for it.
             main = [p for p in same if not p.is_accessory]
@@ -1247,6 +1250,13 @@ def _naming_words(question: str) -> list[str]:
     """The Chinese words (two characters or more) a question names things by, not the
     asking to buy one alone."""
     return [w for w in content_words(tokenize(question)) if is_cjk(w) and len(w) >= 2 and not _SEPARATELY.search(w)]
+
+
+def _named_only_as_included(product: Product, words: list[str]) -> bool:
+    """One of ``words`` is in the product's names only as a thing it comes with (含唱针)."""
+    names = " ".join(product.names())
+    stripped = _INCLUDED_IN_NAME.sub(" ", names)
+    return any(w in names and w not in stripped for w in words)
 
 
 def _names_all(product: Product, words: list[str]) -> bool:

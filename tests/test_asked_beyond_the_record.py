@@ -57,3 +57,14 @@ def test_a_child_who_chewed_or_bit_something_is_a_safety_report():
     assert is_safety_report("my toddler chewed a leaf of the plant, is he going to be ok??")
     assert is_safety_report("宝宝咬了一口叶子 要紧吗")
     assert not is_safety_report("孩子会不会咬坏")  # asking whether it could happen is no report
+
+
+def test_a_part_a_product_comes_with_does_not_name_it(assistant):
+    catalog = [
+        {"sku": "CART", "title": "Ortofon 2M Red 动磁唱头（含唱针）", "aliases": ["2M Red"], "price": 899, "stock": 5},
+        {"sku": "STY", "title": "Ortofon 2M Red 替换唱针（仅针）", "aliases": ["2M Red针", "唱针"], "price": 599, "stock": 5},
+    ]
+    with small_shop(assistant, "comes-with", catalog) as merchant:
+        turn = ask(assistant, merchant, "2m red唱针怎么卖")  # the stylus, not the cartridge sold 含唱针
+        assert "599" in turn.reply and "899" not in turn.reply, turn.reply
+        assert "899" in ask(assistant, merchant, "2m red多少钱").reply
