@@ -333,6 +333,16 @@ class Catalog:
             same = main if main else same
         return same
 
+    def of_kind_asked(self, merchant_id: str, follow_up: str, earlier: str, version: int | None = None) -> Product | None:
+        """The one product whose names hold both the thing a follow-up names and the thing the
+        question before it asked about: "那尤克里里的呢" after "变调夹多少钱" is the 尤克里里变调夹,
+        "障碍鞍那款的呢" after "鞍垫多少钱" the 障碍鞍专用鞍垫 (a colour named is an option)."""
+        now, before = _naming_words(follow_up), _naming_words(earlier)
+        if not now or not before or set(now) & set(before) or any(w.rstrip("色") in COLOUR_WORDS for w in now):
+            return None
+        both = [p for p in self.products(merchant_id, version) if _names_all(p, now + before)]
+        return both[0] if len(both) == 1 else None
+
     def part_sold_alone(self, merchant_id: str, question: str, version: int | None = None) -> Product | None:
         """"e1 pro的头枕单买多少钱": a part asked to be bought on its own is the accessory sold
         as that part (E1 Pro 专用加装头枕), when one accessory's name holds a word the

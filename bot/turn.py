@@ -350,6 +350,10 @@ class ShopAssistant:
         if (link is None and in_focus is not None and question.elliptical and asks_as_before(message)
                 and (sibling := self.catalog.sibling(merchant_id, message, in_focus, version)) is not None):
             link = ProductLink(sibling, PART_SURENESS)  # "那600的呢" after the RO400: the RO600 unit, not its filters
+        if (focus is not None and focus.question and question.elliptical and asks_as_before(message)
+                and (kind := self.catalog.of_kind_asked(merchant_id, message, focus.question, version)) is not None
+                and kind is not in_focus and (link is None or link.product is not kind)):
+            link = ProductLink(kind, 1.0)  # "那尤克里里的呢" after "变调夹多少钱": the ukulele's capo, not the ukulele
         if asks_part_alone(question.text) and (link is None or not link.product.is_accessory):
             # "e1 pro的头枕单买多少钱": the headrest sold as a part, not the chair; no such part
             # sold, no product's record answers (the chair's price is no headrest's).

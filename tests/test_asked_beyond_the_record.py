@@ -5,6 +5,7 @@ measure word, a span asked of a record whose name alone holds one."""
 import pytest
 
 from bot.safety import is_safety_report
+from bot.turn import TurnRequest
 from tests.test_answer_subject import ask, small_shop
 
 CATALOG = [
@@ -68,3 +69,16 @@ def test_a_part_a_product_comes_with_does_not_name_it(assistant):
         turn = ask(assistant, merchant, "2m red唱针怎么卖")  # the stylus, not the cartridge sold 含唱针
         assert "599" in turn.reply and "899" not in turn.reply, turn.reply
         assert "899" in ask(assistant, merchant, "2m red多少钱").reply
+
+
+def test_a_follow_up_naming_a_product_asks_for_the_kind_asked_before(assistant):
+    catalog = [
+        {"sku": "CAPO", "title": "松韵吉他变调夹 C1", "aliases": ["变调夹"], "price": 59, "stock": 10},
+        {"sku": "CAPO-UK", "title": "松韵尤克里里变调夹 C1-UK", "aliases": ["小变调夹"], "price": 49, "stock": 10},
+        {"sku": "UKE", "title": "松韵 U2 桃花心木单板尤克里里", "aliases": ["尤克里里"], "price": 269, "stock": 10},
+    ]
+    with small_shop(assistant, "kind-asked", catalog) as merchant:
+        first = assistant.handle(TurnRequest(merchant_id=merchant, message="变调夹多少钱"))
+        assert "59" in first.reply, first.reply
+        then = assistant.handle(TurnRequest(merchant_id=merchant, message="那尤克里里的呢", conversation_id=first.conversation_id))
+        assert "49" in then.reply and "269" not in then.reply, then.reply  # the ukulele's capo, not the ukulele
