@@ -1434,6 +1434,28 @@ def _variant_for(product: Product, question: str) -> dict | None:
                   and not _contradicts(set(colours), set(_colour_words_in(str(v["name"]).casefold())), title)]
         if len(having) == 1:
             return having[0]
+    if not is_cjk(question):
+        return _variant_by_gloss(variants, product, question)
+    return None
+
+
+def _variant_by_gloss(variants: list[dict], product: Product, question: str) -> dict | None:
+    """An English question naming an option written in Chinese, by the dictionary's English
+    for the characters that set it apart ("the gift box" → 750ml×2瓶礼盒, "the ear-loop ones"
+    → 耳挂式): the one option whose own words (not the product's name) hold the most of the
+    question's words, and at least one more than any other option."""
+    asked = english_words(question) - english_words(" ".join(product.names())) - ASK_WORDS
+    if not asked:
+        return None
+    names = " ".join(product.names())
+    counts = []
+    for variant in variants:
+        own = "".join(c for c in str(variant.get("name") or "") if is_cjk(c) and c not in names)
+        counts.append(len(asked & key_glosses(own)) if own else 0)
+    order = sorted(range(len(variants)), key=lambda i: -counts[i])
+    best = counts[order[0]]
+    if best and (len(order) == 1 or counts[order[1]] < best):
+        return variants[order[0]]
     return None
 
 

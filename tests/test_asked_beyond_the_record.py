@@ -82,3 +82,15 @@ def test_a_follow_up_naming_a_product_asks_for_the_kind_asked_before(assistant):
         assert "59" in first.reply, first.reply
         then = assistant.handle(TurnRequest(merchant_id=merchant, message="那尤克里里的呢", conversation_id=first.conversation_id))
         assert "49" in then.reply and "269" not in then.reply, then.reply  # the ukulele's capo, not the ukulele
+
+
+def test_an_english_follow_up_names_an_option_written_in_chinese(assistant):
+    catalog = [{"sku": "OIL", "title": "西班牙特级初榨橄榄油", "title_en": "Spanish Extra Virgin Olive Oil", "aliases": ["橄榄油"],
+                "price": 79, "stock": 30, "skus": [
+                    {"sku": "OIL-500", "spec": "500ml", "price": 79, "stock": 30},
+                    {"sku": "OIL-1L", "spec": "1L", "price": 139, "stock": 12},
+                    {"sku": "OIL-GIFT", "spec": "750ml×2瓶礼盒", "price": 239, "stock": 0, "restock": "11月初补货"}]}]
+    with small_shop(assistant, "option-gloss", catalog) as merchant:
+        first = assistant.handle(TurnRequest(merchant_id=merchant, message="how much is the olive oil"))
+        then = assistant.handle(TurnRequest(merchant_id=merchant, message="what about the gift box", conversation_id=first.conversation_id))
+        assert "239" in then.reply and "out of stock" in then.reply and "¥79" not in then.reply, then.reply
