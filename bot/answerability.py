@@ -31,14 +31,14 @@ import numpy as np
 from dataclasses import dataclass
 
 from bot.places import leaves_places_out, names_other_places, place_words, speaks_of_places
-from bot.question import Question, answer_fits, events_fit, measure_fits, measurements_fit, sale_day_fits, units_fit
+from bot.question import Question, answer_fits, events_fit, measure_fits, measurements_fit, money_fits, sale_day_fits, units_fit
 from retrieval.tokenize import action_character
 
 
 # Words that say how a question is asked, not what it is about.
 ASK_WORDS = set(
     """亲 请问 问下 问问 一下 现在 那个 这个 这款 那款 还 就 吗 呢 啊 呀 吧 哦 嘛 多久 几天 多少 可以 能 能不能 支持 有没有 是不是 是否 怎么 怎么样
-    什么 啥 咋 哪 哪里 哪个 几 几号 几点 几个 几次 几种 加多 加多少 多少钱 块钱 多 大概 一般 需要 要 会 不会 会不会 不能 给 用 买 了 过 到 得 得到 行 好 okay ok hey hi want need know tell much many long does
+    什么 啥 咋 哪 哪里 哪个 几 几号 几点 几个 几次 几种 加多 加多少 要加 多少钱 块钱 多 大概 一般 需要 要 会 不会 会不会 不能 给 用 买 了 过 到 得 得到 行 好 okay ok hey hi want need know tell much many long does
     do can could would will is are any there their please thanks thank just also still yet now
     结束 开始 截止 时候 啥时候 什么时候 真的 意思 啥意思 什么意思""".split()  # when an event starts or ends: the ask of a date, as 哪天 is
 )
@@ -157,7 +157,7 @@ def _fits(question: Question, answer_text: str) -> bool:
     """The answer has the kind of fact asked, in the measurements asked, about the event asked."""
     return (answer_fits(question.ask, answer_text) and measurements_fit(question.text, answer_text)
             and measure_fits(question.text, answer_text) and units_fit(question.text, answer_text)
-            and events_fit(question.text, answer_text))
+            and events_fit(question.text, answer_text) and money_fits(question.text, answer_text))
 
 
 def features(

@@ -457,6 +457,19 @@ _STARTS_OR_ENDS = re.compile(r"(什么|啥|哪)\s*(时候|天|日)\s*(开始|结
                              re.IGNORECASE)
 
 
+# Whether something costs (extra) is asked as a yes or no ("刻字要加钱吗", "安装收费吗", "is there
+# an extra charge"): an answer that says nothing of money, of a fee or of its being free
+# ("刻字需要额外2个工作日") answers another question.
+_MONEY_ASKED = re.compile(r"加钱|要钱|收钱|收费|免费|另外(?:付|给)|\b(?:extra (?:charge|fee|cost)|cost extra|charge extra|free of charge|for free)\b",
+                          re.IGNORECASE)
+_SPEAKS_OF_MONEY = re.compile(r"免费|收费|不收|包邮|差价|费用?|[元块]|价|付|\bfree\b|\bcharge|\bfee|\bcost|\bpay|[¥$€£]", re.IGNORECASE)
+
+
+def money_fits(question: str, answer: str) -> bool:
+    """A yes or no about money is answered by a text that speaks of money or of its being free."""
+    return not _MONEY_ASKED.search(question) or bool(_SPEAKS_OF_MONEY.search(answer))
+
+
 def answer_fits(ask: Ask, answer: str) -> bool:
     """Whether an answer text has the kind of fact the ask needs (a necessary check only)."""
     if ask == "price":

@@ -94,3 +94,15 @@ def test_an_english_follow_up_names_an_option_written_in_chinese(assistant):
         first = assistant.handle(TurnRequest(merchant_id=merchant, message="how much is the olive oil"))
         then = assistant.handle(TurnRequest(merchant_id=merchant, message="what about the gift box", conversation_id=first.conversation_id))
         assert "239" in then.reply and "out of stock" in then.reply and "¥79" not in then.reply, then.reply
+
+
+def test_whether_it_costs_extra_is_answered_only_by_a_text_about_money():
+    from bot.answerability import content_words
+    from bot.question import money_fits
+    from retrieval.tokenize import tokenize
+
+    assert not money_fits("刻字要加钱吗 多少", "刻字需要额外2个工作日，最多15个字符")
+    assert money_fits("能发sf吗 要加钱不", "顺丰需补差价15元/单")
+    assert money_fits("安装收费吗", "师傅上门免费安装")
+    assert money_fits("能刻字吗", "支持刻字，最多6个字")  # no money asked: nothing to check
+    assert "要加" not in content_words(tokenize("能发顺丰吗 要加钱吗"))  # 要加 asks; 顺丰 is the topic
