@@ -1703,11 +1703,17 @@ def _unheld_counts(question: Question, product: Product) -> list[str]:
     held = " ".join(product.names() + product.variant_names() + [f"{k} {v}" for k, v in (product.data.get("facts") or {}).items()]).casefold()
     ranges = [(float(a), float(b)) for a, b in _RANGE.findall(held)]
 
-    def said(n: str) -> bool:
-        return (re.search(rf"(?<![\d.]){re.escape(n)}(?![\d.])(?!\s*[a-z])", held) is not None
+    def said(n: str, counted: bool) -> bool:  # (a number counted in words is not said by the same number in letters: 15GB)
+        return (re.search(rf"(?<![\d.]){re.escape(n)}(?![\d.])" + (r"(?!\s*[a-z])" if counted else ""), held) is not None
                 or any(a <= float(n) <= b for a, b in ranges))
 
-    return [m.group(0) for m in _NUMBER_COUNTED.finditer(asking_clause(question.text).casefold()) if not said(m.group(1))]
+    text = asking_clause(question.text).casefold()
+    return list(dict.fromkeys([m.group(0) for m in _NUMBER_COUNTED.finditer(text) if not said(m.group(1), True)]
+                              + [n for m in _KIND_BY_NUMBER.finditer(text) if not said(n := m.group(1) or m.group(2), False)]))
+
+
+# An option asked for by its number alone: "有300的吗", "移动话费300的有吗", "in size 675".
+_KIND_BY_NUMBER = re.compile(r"(?<![\d.a-z])(\d+(?:\.\d+)?)\s*的(?=[^\d]{0,6}(?:有|吗|么|没|不|呢))|\bsize (\d+(?:\.\d+)?)\b")
 
 
 def _unheld_numbers(question: Question, product: Product, facts: list[tuple[str, str]]) -> list[str]:

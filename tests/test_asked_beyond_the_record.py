@@ -13,6 +13,9 @@ CATALOG = [
      "props": "型号:U5;牌号:42号;颜色:象牙白", "skus": [{"sku": "U5-42", "spec": "42号牌 象牙白", "price": 2680, "stock": 18}]},
     {"sku": "ESIM-TH", "title": "泰国eSIM 8天15GB", "aliases": ["泰国esim"], "price": 39, "stock": 500,
      "specs": {"套餐": "8天 15GB高速", "热点": "支持"}},
+    {"sku": "TOPUP", "title": "中国移动话费充值 快充", "aliases": ["移动话费"], "price": 49.8, "stock": 9999, "skus": [
+        {"sku": "T50", "spec": "50元", "price": 49.8, "stock": 9999}, {"sku": "T100", "spec": "100元", "price": 99.5, "stock": 9999},
+        {"sku": "T200", "spec": "200元", "price": 198.8, "stock": 9999}]},
     {"sku": "LETTER", "title": "字母数字纹身贴 英文花体 手写体", "title_en": "Letter & number tattoo stickers (script fonts)", "aliases": ["字母纹身贴"],
      "price": 12.8, "stock": 240, "specs": {"张数": "10张", "字体": "花体/手写体", "持久时间": "3-5天"}},
     {"sku": "CUSTOM", "title": "定制果汁纹身贴 来图定制 半永久", "aliases": ["定制纹身贴"], "price": 99, "stock": 999,
@@ -36,6 +39,12 @@ def test_a_length_asked_is_not_the_same_number_in_another_measure(assistant, sho
     turn = ask(assistant, shop, "泰国esim有15天的吗")  # 15GB is no 15 days
     assert "15GB" not in turn.reply and turn.handoff is not None, turn.reply
     assert "8天" in ask(assistant, shop, "泰国esim有8天的吗").reply
+
+
+def test_an_option_asked_by_its_number_alone_must_be_sold(assistant, shop):
+    turn = ask(assistant, shop, "移动话费300的有吗")  # sold in 50, 100 and 200
+    assert "有货" not in turn.reply and turn.handoff is not None, turn.reply
+    assert "200元" in ask(assistant, shop, "移动话费200的有吗").reply
 
 
 def test_a_count_asked_by_its_measure_word_reads_the_fact_counting_in_it(assistant, shop):
