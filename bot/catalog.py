@@ -1695,13 +1695,19 @@ def _asks_value(text: str) -> bool:
     return bool(_ASKS_WHAT.search(text) or _MEASURE_ASKED.search(text) or "多少" in text)
 
 
+def _record_numbers(product: Product, facts: list[tuple[str, str]]) -> tuple[str, list[tuple[float, float]]]:
+    """The product's names, options and ``facts`` as one text, and the ranges written in it."""
+    held = " ".join(product.names() + product.variant_names() + [f"{k} {v}" for k, v in facts])
+    return held, [(float(a), float(b)) for a, b in _RANGE.findall(held)]
+
+
 def _unheld_counts(question: Question, product: Product) -> list[str]:
     """A number counted in words ("44号", "15天") that the product's names, options and
     record never write, nor write only as another measure (15GB), nor take in with a range
     (0-15个月): whether "it" is had in that size or length is not said by its stock or its
     other facts ("U5有44号牌的吗" of the U5 with 42号 tiles, "有15天的吗" of the 8天15GB eSIM)."""
-    held = " ".join(product.names() + product.variant_names() + [f"{k} {v}" for k, v in (product.data.get("facts") or {}).items()]).casefold()
-    ranges = [(float(a), float(b)) for a, b in _RANGE.findall(held)]
+    held, ranges = _record_numbers(product, list((product.data.get("facts") or {}).items()))
+    held = held.casefold()
 
     def said(n: str, counted: bool) -> bool:  # (a number counted in words is not said by the same number in letters: 15GB)
         return (re.search(rf"(?<![\d.]){re.escape(n)}(?![\d.])" + (r"(?!\s*[a-z])" if counted else ""), held) is not None
@@ -1722,8 +1728,7 @@ def _unheld_numbers(question: Question, product: Product, facts: list[tuple[str,
     姆米：16姆米 — the record says 16, not that there is no 22 (another option may be sold)."""
     if not facts:
         return []
-    held = " ".join(product.names() + product.variant_names() + [f"{k} {v}" for k, v in facts])
-    ranges = [(float(a), float(b)) for a, b in _RANGE.findall(held)]
+    held, ranges = _record_numbers(product, facts)
     text = asking_clause(question.text)
 
     def within(n: str) -> bool:  # "凯美瑞20款" is the 2020 model: 20 as a year too
