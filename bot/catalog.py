@@ -1444,10 +1444,10 @@ def _variant_by_gloss(variants: list[dict], product: Product, question: str) -> 
     for the characters that set it apart ("the gift box" → 750ml×2瓶礼盒, "the ear-loop ones"
     → 耳挂式): the one option whose own words (not the product's name) hold the most of the
     question's words, and at least one more than any other option."""
-    asked = english_words(question) - english_words(" ".join(product.names())) - ASK_WORDS
+    names = " ".join(product.names())
+    asked = english_words(question) - english_words(names) - ASK_WORDS
     if not asked:
         return None
-    names = " ".join(product.names())
     counts = []
     for variant in variants:
         own = "".join(c for c in str(variant.get("name") or "") if is_cjk(c) and c not in names)
