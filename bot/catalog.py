@@ -187,6 +187,9 @@ class Catalog:
             ):
                 topics.update((tokens or "").split(" "))
         products = list(by_sku.values())
+        # And the words of every product's options: one named of a product that lacks it
+        # ("两日票 65岁老人多少钱", when only the one-day ticket is sold for 老人) is another thing.
+        topics.update(w for p in products for name in p.variant_names() for w in tokenize(name) if is_cjk(w) and len(w) >= 2)
         with self._lock:
             self._cache[merchant_id] = (version, products)
             self._topics[merchant_id] = topics
@@ -758,6 +761,8 @@ def _residual_words(question: Question, product: Product | None = None) -> list[
         # The English for a measure the record counts in ("a bottle" of "60片/瓶").
         measured = "".join(re.findall(r"(?:[\d一二两三四五六七八九十]|[/每])\s*([\u4e00-\u9fff])", " ".join(map(str, values))))
         covered += " " + " ".join(en for en, zh in _MEASURE_WORDS.items() if set(zh) & set(measured))
+    # The unit a figure is asked in ("续航多少公里", "功率多少瓦") is the ask's form, whatever unit the record writes (90km).
+    covered += " " + " ".join(_ASKED_UNIT.findall(question.text))
     covered += " " + " ".join(w + "色" if not w.isascii() else w for w in COLOUR_WORDS) + " 颜色 款 个 件 还有 有货 买 想买个 想要 要买 下单 come order buy purchase size"
     # A function in general ("zero gravity mode", "有零重力功能吗"): the thing named beside it is asked.
     covered += " 功能 模式 mode function feature setting"
@@ -765,6 +770,9 @@ def _residual_words(question: Question, product: Product | None = None) -> list[
     return [w for w in content_words(tokenize(without_left_out(question.text)))
             if w.casefold() not in _THE_PRODUCT and not _said_in(w.casefold(), covered) and not QUANTITY.fullmatch(w) and not (is_cjk(w) and _covered_in_part(w.casefold(), covered))
             and not (_pieces(w) & own)]  # "longjing": the name's own pinyin
+
+
+_ASKED_UNIT = re.compile(r"(?:多少|几个|几)\s*(公里|千米|米|厘米|毫米|公分|公斤|千克|斤|克|毫升|升|小时|分钟|秒|瓦|千瓦|伏|安|度|平米|平方|平|寸|英寸|码)")
 
 
 # English words for the product itself ("the 1HP wall unit", "this item"), as its tokens
@@ -822,12 +830,14 @@ def about_focus(question: Question, product: Product | None = None, topics: set[
 
 
 def question_has_other_topic(question: Question, product: Product, topics: set[str] | None = None,
-                             names_it: Callable[[list[str]], list[bool]] | None = None) -> bool:
+                             names_it: Callable[[list[str]], list[bool]] | None = None, matcher: KeyMatcher | None = None) -> bool:
     """"这款运费多少钱" names the product but asks about shipping, not the product's price.
     ``topics``: the words of the shop's FAQ and documents; a leftover word they never use
-    ("逗猫棒杆子多长": 杆子) is the shopper's word for a part of the product, not a topic."""
+    ("逗猫棒杆子多长": 杆子) is the shopper's word for a part of the product, not a topic; so is one
+    beside a key an English question names by meaning (``matcher``: "top speed" of 最高车速)."""
     residual = _residual_words(question, product)
-    if topics is not None and (question.attributes or _value_facts(product, question)):
+    if topics is not None and (question.attributes or _value_facts(product, question)
+                               or (matcher is not None and not is_cjk(question.text) and literal_facts(product, question.text, matcher))):
         # Only with an everyday attribute word asked, or a value of the record named ("凯美瑞…能用吗"):
         # a fact key met in part ("可可含量" → 净含量) with a leftover word is another fact,
         # whatever the FAQ says.
@@ -900,7 +910,8 @@ def name_match(question: str, product: Product, codes: bool = True) -> float:
             # A model code is a word of the name however short ("A5 notebook" is not just "notebook").
             words = [w for w in re.split(r"[\s'’\-,&]+", n) if len(w) > 2 or any(c.isdigit() for c in w)]
             if words:
-                hits = sum(re.search(rf"\b{re.escape(w)}", q) is not None for w in words)
+                # (a code whole: "T1" is not named by "t1s")
+                hits = sum(re.search(rf"\b{re.escape(w)}" + (r"(?![a-z0-9])" if any(c.isdigit() for c in w) else ""), q) is not None for w in words)
                 # "the adult cat food" names "Chicken & Salmon Grain-Free Adult Cat Food".
                 share = hits / len(words)
                 best = max(best, min(1.0, share + 0.25) if hits >= min(2, len(words)) else 0.0)
@@ -954,6 +965,8 @@ def _fact_for(product: Product, attribute: str, question: str = "") -> tuple[str
                                   if any(_holds(k.casefold(), zh) or en in k.casefold() for zh, en in asked)], question, product)
             if found:
                 return found
+            if part := _part_measured(facts, question, product):
+                return part
             # The dimension named inside one value: "链条：可拆卸，长度120cm", "备注：单条长度2m".
             inside = [(k, v) for k, v in facts.items() if any(f"{zh}度" in str(v) or en in str(v).casefold() for zh, en in asked)]
             if len(inside) == 1:
@@ -966,6 +979,19 @@ def _fact_for(product: Product, attribute: str, question: str = "") -> tuple[str
             # measure (提手高度, the handle's height) is none; the product's height may be.
             facts = {k: v for k, v in facts.items() if not _PART_MEASURE.search(k.strip())}
     return _named_first([(k, v) for k, v in facts.items() if any(_holds(k.casefold(), word) for word in words)], question, product)
+
+
+def _part_measured(facts: dict, question: str, product: Product) -> tuple[str, str] | None:
+    """A part's length asked by a character of its key ("毛多长" of 毛高：12mm, "杆子能伸多长" of
+    伸缩杆：1.2-2m): the one key holding a character the question names beyond the product's
+    names and the asking words, whose value is a length."""
+    text = question
+    for _, _, cue in _DIMENSIONS:
+        text = cue.sub(" ", text)
+    names = set("".join(product.names() + product.variant_names()))
+    asked = {c for c in text if is_cjk(c) and c not in _NO_TOPIC and c not in _SUFFIXES and c not in names and c not in "长宽高厚深粗"}
+    held = [(k, v) for k, v in facts.items() if asked & set(k) and "length" in measurements(str(v))]
+    return held[0] if len(held) == 1 else None
 
 
 def _within(key: str, fact: tuple[str, str] | None) -> bool:
@@ -1020,6 +1046,10 @@ _COUNTED_EN = re.compile(r"\bhow many (packs?|bags?|pieces?|pcs|pairs?|rolls?|sh
                          r"pills?|sachets?)\b", re.IGNORECASE)
 
 
+_TIME_ASKED = set("多久几点天时间长分钟小秒月年周")
+_TIME_KEY = re.compile(r"时长|时间|用时|耗时|duration|time", re.IGNORECASE)
+
+
 def _value_facts(product: Product, question: Question, matcher: KeyMatcher | None = None) -> list[tuple[str, str]]:
     """For a yes/no question, the one fact whose value holds a word the question names and
     the product's name does not ("凯美瑞20款能用吗" → 适用车型：丰田凯美瑞 2018-2024款…); for a
@@ -1036,6 +1066,16 @@ def _value_facts(product: Product, question: Question, matcher: KeyMatcher | Non
             order = np.argsort(-scores)
             if scores[order[0]] >= KEY_MEANING and scores[order[0]] - scores[order[1]] >= MEANING_MARGIN:
                 held = [held[int(order[0])]]
+        return held if len(held) == 1 else []
+    if question.ask in ("duration", "time") and is_cjk(question.text) and not question.attributes and not _residual_words(question, product):
+        # "要洗多久" of the cat bath, "几点开演" of the play: the one fact whose value is a span of
+        # time (服务时长：约90分钟) or a clock time and whose words hold every other character
+        # the question asks with ("能粘多久" is not asked by 干燥时间：约10秒).
+        names = set("".join(product.names()))
+        asked = {c for c in question.text if is_cjk(c) and c not in _NO_TOPIC and c not in names and c not in _TIME_ASKED}
+        held = [(k, v) for k, v in facts.items() if answer_fits(question.ask, str(v)) and asked <= set(f"{k}{v}")]
+        if len(held) > 1:  # (适用年龄：3个月以上 is a span too; the key says which is the time taken)
+            held = [(k, v) for k, v in held if _TIME_KEY.search(k)]
         return held if len(held) == 1 else []
     if question.ask != "yes_no":
         return []
@@ -1083,6 +1123,8 @@ def included_facts(product: Product, question: Question) -> list[tuple[str, str]
 _ALTERNATIVES = re.compile(r"还是|或者|\bor\b")
 # Asking whether the shop has it at all: "有吗", "有没有", "还有吗", "有卖吗", "do you have/sell".
 # (Not "也有吗", "那个呢 也有吗": whether it too has what was asked before.)
+# "还有票吗" of a ticket, "有位吗": whether the thing named by one character of its name can be had.
+_HAS_IT = re.compile(r"有(?:没有)?([\u4e00-\u9fff])(?:吗|么|嘛|没|不|[?？]|$)")
 _ASKS_IF_SOLD = re.compile(r"(?<!也)有(?:吗|么|嘛|没|不|卖|的卖)|\b(?:do|does) (?:you|the shop) (?:have|sell|carry)\b", re.IGNORECASE)
 
 
@@ -1125,9 +1167,10 @@ def literal_facts(product: Product, question: str, matcher: KeyMatcher | None = 
             named.append((key, value))
         elif len(k) >= 2 and k in q:
             named.append((key, value))
-        elif is_cjk(k) and (run := longest_shared_run(k, q)) and len(run) >= 2 and (run not in title or _asked_of(run, q)):
+        elif is_cjk(k) and (run := longest_shared_run(k, q)) and len(run) >= 2 and (run not in title or _asked_of(run, q) or set(k) <= set(q)):
             # (A word of the name too is asked of when the question asks it: "这个能折叠吗" of
-            # the 可折叠 eye massager, "脉冲有几档" of 脉冲档位.)
+            # the 可折叠 eye massager, "脉冲有几档" of 脉冲档位; or holds the key's every
+            # character: "刻度准不准 误差多少" of 刻度误差.)
             named.append((key, value))
             in_part[key] = run
         elif not is_cjk(k) and any(len(w) > 3 and re.search(rf"\b{re.escape(w)}", q) for w in re.split(r"[\s_/-]+", k)):
@@ -1150,7 +1193,12 @@ def literal_facts(product: Product, question: str, matcher: KeyMatcher | None = 
         shared = [key for key in in_part if any(in_part[key] in other.casefold() and len(other) > len(in_part[key]) for other in whole)]
         dims = [zh for zh, _, cue in _DIMENSIONS if cue.search(question)]
         measured = [key for key in in_part if any(zh in key for zh in dims)]
-        if shared:
+        # A key named whole inside a longer key the question holds all of, apart ("刻度准不准 误差多少"
+        # of 刻度 and 刻度误差): the longer key is asked.
+        longer = [key for key in in_part if is_cjk(key) and set(key.casefold()) <= set(q) and any(w in key for w in whole)]
+        if longer:
+            named = [(k, v) for k, v in named if k in longer or not any(k in lk for lk in longer)]
+        elif shared:
             named = [(k, v) for k, v in named if k not in shared]
         elif dims and measured and len(measured) < len(named):
             named = [(k, v) for k, v in named if k not in in_part or k in measured]
@@ -1282,7 +1330,7 @@ def _within_longer_name(question: str, named: Product, other: Product) -> bool:
     to ``other``, not to ``named``."""
     q = question.casefold()
     held = [n.casefold() for n in named.names() if n.casefold() in q]
-    runs = [longest_shared_run(n.casefold(), q) for n in other.names()]
+    runs = [longest_shared_run(n.casefold(), q).strip() for n in other.names()]  # (a space beside "t1s" makes no longer name)
     if held and all(any(h in run and len(run) > len(h) for run in runs) for h in held):
         return True
     # Or the other is named after it ("马丁靴替换鞋带" holds 马丁靴): a thing made for it,
@@ -1367,6 +1415,11 @@ def _list_field(data: dict, key: str, lang: str) -> list[str]:
     return [str(v) for v in value or []]
 
 
+def variant_named(product: Product, question: str) -> bool:
+    """The question names one of the product's options."""
+    return _variant_for(product, question) is not None
+
+
 def _variant_for(product: Product, question: str) -> dict | None:
     """The SKU variant the question names: whole, by the part of its name that sets it apart
     ("活性炭味的豆腐砂" → 活性炭味 6L; "the 4kg one" → 4kg; "16plus" → iPhone 16 Plus), or by
@@ -1404,7 +1457,10 @@ def _variant_for(product: Product, question: str) -> dict | None:
                 run = len(part) + 1  # a whole part ("1段", "4kg") says more than a run of one
             elif is_cjk(part):
                 shared = longest_shared_run(part, q)
-                run = len(shared) if len(shared) >= 2 and shared not in title and not _cuts_number(shared, part, q) else 0
+                # (a model code the title holds too names this option when only it has the code:
+                # "y3的呢" of the battery titled 绿驰T1/Y3 and sold as 48V24Ah（Y3适用）)
+                run = (len(shared) if len(shared) >= 2 and (shared not in title or (shared.isascii() and sum(shared in "".join(other) for other in splits) == 1))
+                       and not _cuts_number(shared, part, q) else 0)
             elif len(part) == 1 and part in "sml" and _says_letter_size(spaced, part):
                 run = 2  # "size L": the L option (a whole one-letter part says as much as "4kg")
             elif len(numbers := re.findall(r"\d+(?:\.\d+)?", part)) == 1 and len(numbers[0]) >= 2 and _says_number(spaced, numbers[0]):
@@ -1439,19 +1495,27 @@ def _variant_for(product: Product, question: str) -> dict | None:
     return None
 
 
+_FIGURE_WORDS = dict(zip(map(str, range(1, 11)), "one two three four five six seven eight nine ten".split()))
+
+
 def _variant_by_gloss(variants: list[dict], product: Product, question: str) -> dict | None:
     """An English question naming an option written in Chinese, by the dictionary's English
     for the characters that set it apart ("the gift box" → 750ml×2瓶礼盒, "the ear-loop ones"
     → 耳挂式): the one option whose own words (not the product's name) hold the most of the
     question's words, and at least one more than any other option."""
     names = " ".join(product.names())
-    asked = english_words(question) - english_words(names) - ASK_WORDS
+    glossed = [key_glosses(own) if (own := "".join(c for c in str(variant.get("name") or "") if is_cjk(c) and c not in names)) else frozenset()
+               for variant in variants]
+    # A figure is asked as its English word, as the dictionary glosses the option's numeral
+    # ("the 6 frame electric one" → 六框电动款).
+    figures = {_FIGURE_WORDS[n] for n in re.findall(r"(?<![\d.])(\d{1,2})(?![\d.])", question) if n in _FIGURE_WORDS}
+    words = english_words(question) | figures
+    asked = words - english_words(names) - ASK_WORDS
     if not asked:
         return None
-    counts = []
-    for variant in variants:
-        own = "".join(c for c in str(variant.get("name") or "") if is_cjk(c) and c not in names)
-        counts.append(len(asked & key_glosses(own)) if own else 0)
+    # (Options alike in the words asked are told apart by the name's words the question also
+    # uses: "the 4 frame electric one" of a product titled "…(manual / electric)".)
+    counts = [len(asked & g) + len((words & english_words(names) - ASK_WORDS) & g) / 100 if asked & g else 0 for g in glossed]
     order = sorted(range(len(variants)), key=lambda i: -counts[i])
     best = counts[order[0]]
     if best and (len(order) == 1 or counts[order[1]] < best):
@@ -1605,6 +1669,9 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
     if included and literal:
         # "包含假发吗" names the key 包含, but the fact that says whether the wig is included is 不含.
         literal = included + [kv for kv in literal if kv not in included and not _INCLUDED.search(kv[0])]
+    if not asked and not literal and question.ask == "yes_no" and (had := _HAS_IT.search(asking_clause(question.text))) \
+            and had.group(1) in "".join(product.names()) and had.group(1) not in _NO_TOPIC:
+        asked = ["stock"]  # "周六的还有票吗" of the 门票: whether it can be had (票 is the product itself)
     if not asked and not literal:
         literal = by_value
     elif (literal and not included and by_value and (_COUNTED.search(question.text) or _COUNTED_EN.search(question.text))

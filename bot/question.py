@@ -274,6 +274,8 @@ def _asked_attributes(text: str) -> tuple[str, ...]:
              if cues and not all(any(c != other and c in other for other in longest) for c in cues)]
     if "price" in found and matched["price"] == ["how much"] and _HOW_MUCH_OF.search(q):
         found.remove("price")  # "how much protein is in it": an amount of something, not money
+    if "price" in found and matched["price"] == ["how much"] and _HOW_MUCH_NEEDED.search(q):
+        found.remove("price")  # "how much JS coating do i need per sqm": an amount used, not money
     if "price" in found and matched["price"] == ["how much"] and _HOW_MUCH_DOES.search(q) and len(found) > 1:
         found.remove("price")  # "how much does it weigh": the weight, not money
     if "dimensions" in found and matched["dimensions"] == ["多大"] and _HOW_BIG_A.search(q):
@@ -303,6 +305,7 @@ _HOW_MUCH_OF = re.compile(r"\bhow much (?!(?:is|are|was|were|does|do|did|would|w
 # "where are these dates from?", "where does the tea come from": the origin.
 # "how much does the chair weigh", "how much can it hold": the verb says what is asked.
 _HOW_MUCH_DOES = re.compile(r"\bhow much (?:does|do|did|will|would|can|could)\b.*\b(?:weigh|hold|carry|contain|take)")
+_HOW_MUCH_NEEDED = re.compile(r"\bhow much\b(?!.*\bto (?:pay|spend|add|top up)\b).*\b(?:do|does|would|will|should|shall) (?:i|we|you|one) (?:need|use)\b")
 _WHERE_FROM = re.compile(r"\bwhere\b(?!.*\b(ship|send|sent|deliver|post|dispatch|mail)).*\bfrom\b")  # not where parcels leave from
 
 

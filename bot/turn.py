@@ -45,7 +45,7 @@ from bot.safety import is_safety_report
 from bot.catalog import (FOCUS_SURENESS, LINK_THRESHOLD, MEANING_SURENESS, PART_SURENESS, Catalog, Product, ProductLink, about_focus, answer_facts,
                          asks_part_alone, card_facts,
                          covering_facts, exchange_stock, fact_sentence, how_found, included_facts, literal_facts, named_by_option_only, names_a_key,
-                         name_match, names_option_whole, question_has_other_topic, unexplained_words, without_names)
+                         name_match, names_option_whole, question_has_other_topic, unexplained_words, variant_named, without_names)
 from bot.extractive import AMBIGUOUS, ExtractiveAnswerer, citation, consistent, unsure_answer
 from bot.fit import also_said, asks_fit, fit_reply, fit_statements, models, own_models, target_models, target_words, verdict, without_models
 from bot.focus import Focus, focus_of, read_focus
@@ -327,7 +327,12 @@ class ShopAssistant:
             query_vector = self._embed_question(message)
         # The product in focus (last discussed, or in view), looked up once for the whole turn.
         in_focus = self.catalog.find(merchant_id, focus.product, version) if focus is not None and focus.product else None
-        question = with_earlier_ask(analyse(message), focus.question if focus is not None else None,
+        # (what the question before asked, not the product it named: "锂电池多少钱一块" asked a
+        # price, not the battery of the battery)
+        earlier = focus.question if focus is not None else None
+        if earlier and in_focus is not None:
+            earlier = without_names(earlier, in_focus)
+        question = with_earlier_ask(analyse(message), earlier,
                                     lambda text: in_focus is not None and names_a_key(analyse(text), in_focus))
         link = self.catalog.link(merchant_id, question.text, query_vector, version)
         if (link is not None and focus is not None and focus.product and question.elliptical
@@ -337,7 +342,9 @@ class ShopAssistant:
                      or (link.score < FOCUS_SURENESS and in_focus is not None and link.product is not in_focus
                          and names_a_key(question, link.product))
                      or (in_focus is not None and link.product is not in_focus and names_option_whole(question.text, in_focus)
-                         and not names_option_whole(question.text, link.product)))):
+                         and not names_option_whole(question.text, link.product))
+                     or (in_focus is not None and link.product is not in_focus and asks_as_before(message)
+                         and variant_named(in_focus, question.text)))):
             # "is this bottle BPA free?" with a bottle in view: that one, not a guess by meaning;
             # "这个有折叠吗" with a balance board in view: not the scooter whose title says 可折叠
             # (a link less sure than the focus; "那个印花的呢" names another product, though, as
@@ -345,7 +352,8 @@ class ShopAssistant:
             # "有黑玛瑙的吗" after the clover bracelet: the bracelet, not the necklace sold in 黑玛瑙;
             # "透氧率呢" after the biweekly lenses: a fact key of another product's record (named
             # in part by its title's 高透氧) asks the same of the lenses in focus; "双滚刷版呢" after
-            # the F5 floor washer: its option of that name, not the spare 滚刷 sold alone.
+            # the F5 floor washer: its option of that name, not the spare 滚刷 sold alone; "y3的呢"
+            # after the battery sold for the T1 and the Y3: its Y3 option, not the Y3 e-bike.
             link = None
         if (link is None and in_focus is not None and question.elliptical and asks_as_before(message)
                 and (sibling := self.catalog.sibling(merchant_id, message, in_focus, version)) is not None):
@@ -587,7 +595,7 @@ class ShopAssistant:
         # (What the record says comes or does not come with it is no other topic: "马克杯礼盒里面
         # 带杯子吗", though the shop sells cups too.)
         if ((by_name or link is None) and not included_facts(product, question)
-                and question_has_other_topic(question, product, topics, names_it)):
+                and question_has_other_topic(question, product, topics, names_it, self.catalog.key_similarity)):
             return None
         # What the reply says beyond the product's name is checked: "半永久" in the name of a
         # custom tattoo is no span of time for "定制的多久能发".
