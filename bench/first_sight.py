@@ -71,6 +71,7 @@ BLIND_DEV_SHOPS = {
     "60bfb90": ["dev_telescope", "dev_aircon", "dev_repair", "dev_homebrew", "dev_equestrian", "dev_yarn"],
     "f901a3a": ["dev_modelkit", "dev_carrental", "dev_software", "dev_water", "dev_archery", "dev_smarthome"],
     "4098d3d": ["dev_vinyl", "dev_succulent", "dev_moving", "dev_esim", "dev_mahjong", "dev_tattoo"],
+    "fd402bd": ["dev_beekeeping", "dev_petgrooming", "dev_paint", "dev_ebike", "dev_tickets", "dev_labkit"],
 }
 
 def collect(workers: int = 2, only: list[str] | None = None) -> None:
