@@ -762,7 +762,7 @@ def _residual_words(question: Question, product: Product | None = None) -> list[
         measured = "".join(re.findall(r"(?:[\d一二两三四五六七八九十]|[/每])\s*([\u4e00-\u9fff])", " ".join(map(str, values))))
         covered += " " + " ".join(en for en, zh in _MEASURE_WORDS.items() if set(zh) & set(measured))
     # The unit a figure is asked in ("续航多少公里", "功率多少瓦") is the ask's form, whatever unit the record writes (90km).
-    covered += " " + " ".join(_ASKED_UNIT.findall(question.text))
+    covered += " " + " ".join(w for pair in _ASKED_UNIT.findall(question.text) for w in pair if w).casefold()
     covered += " " + " ".join(w + "色" if not w.isascii() else w for w in COLOUR_WORDS) + " 颜色 款 个 件 还有 有货 买 想买个 想要 要买 下单 come order buy purchase size"
     # A function in general ("zero gravity mode", "有零重力功能吗"): the thing named beside it is asked.
     covered += " 功能 模式 mode function feature setting"
@@ -772,7 +772,9 @@ def _residual_words(question: Question, product: Product | None = None) -> list[
             and not (_pieces(w) & own)]  # "longjing": the name's own pinyin
 
 
-_ASKED_UNIT = re.compile(r"(?:多少|几个|几)\s*(公里|千米|米|厘米|毫米|公分|公斤|千克|斤|克|毫升|升|小时|分钟|秒|瓦|千瓦|伏|安|度|平米|平方|平|寸|英寸|码)")
+_ASKED_UNIT = re.compile(r"(?:多少|几个|几)\s*(公里|千米|米|厘米|毫米|公分|公斤|千克|斤|克|毫升|升|小时|分钟|秒|瓦|千瓦|伏|安|度|平米|平方|平|寸|英寸|码)|"
+                         r"\bhow many (grams?|kilos?|kg|ml|lit(?:er|re)s?|hours?|minutes?|watts?|volts?|km|kilomet(?:er|re)s?|met(?:er|re)s?|"
+                         r"cm|mm|inch(?:es)?|pounds?|lbs?|ounces?|oz)\b", re.IGNORECASE)
 
 
 # English words for the product itself ("the 1HP wall unit", "this item"), as its tokens
