@@ -36,10 +36,12 @@ from xiaoer.lang import is_cjk
 
 KeyMatcher = Callable[[list[str], str], np.ndarray]  # fact keys, question → similarity per key
 KEY_MEANING = 0.55  # an English question names a Chinese fact key this closely ("protein" → 粗蛋白)
-# A follow-up naming no product is about the one in focus when it names one of its keys by
-# meaning this surely ("is it waterproof?" → 防水性能 0.72; "does it come with ink?" → 上墨方式
-# 0.61 asks what is in the box). Chosen on those two dev cases.
+# A follow-up naming no product asking whether something comes with the one in focus names
+# one of its keys by meaning only this surely ("does it come with ink?" → 上墨方式 0.61 asks
+# what is in the box); any other, as surely as any English question ("is it waterproof?" →
+# 防水等级 0.63, the dictionary agreeing).
 FOCUS_KEY_MEANING = 0.65
+_ASKS_INCLUDED = re.compile(r"\b(?:comes?|came) with\b|\binclud\w*|\bin the box\b", re.IGNORECASE)
 # So close in meaning that no dictionary need agree: "altitude" → 海拔, which CC-CEDICT glosses
 # as "elevation" only.
 KEY_SURE = 0.8
@@ -816,7 +818,8 @@ def named_by_option_only(question: str, product: Product) -> bool:
 def names_a_key(question: Question, product: Product, matcher: KeyMatcher | None = None) -> bool:
     """The question names one of the product's own fact keys as written (with ``matcher``,
     an English question also by meaning: "is it waterproof?" → 防水性能)."""
-    return bool(literal_facts(product, question.text, matcher, least=FOCUS_KEY_MEANING))
+    least = FOCUS_KEY_MEANING if _ASKS_INCLUDED.search(question.text) else KEY_MEANING
+    return bool(literal_facts(product, question.text, matcher, least=least))
 
 
 def about_focus(question: Question, product: Product | None = None, topics: set[str] | None = None,

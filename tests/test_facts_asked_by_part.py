@@ -31,6 +31,8 @@ CATALOG = [
     {"sku": "BATTERY", "title": "绿驰T1/Y3 原厂锂电池 48V", "aliases": ["锂电池"], "price": 899, "stock": 40, "skus": [
         {"sku": "B-12", "spec": "48V12Ah（T1适用）", "price": 899, "stock": 25},
         {"sku": "B-24", "spec": "48V24Ah（Y3适用）", "price": 1499, "stock": 0, "restock": "预计12月下旬到货"}]},
+    {"sku": "LANTERN", "title": "复古充电露营灯", "title_en": "Retro Rechargeable LED Camping Lantern", "aliases": ["露营灯"], "price": 129,
+     "stock": 50, "specs": {"防水等级": "IPX4", "续航": "高亮4小时"}},
     {"sku": "SHOW", "title": "笑果脱口秀 周末专场 门票", "aliases": ["笑果脱口秀"], "price": 180, "stock": 0,
      "attributes": {"演出时间": "每周六 20:00"}},
 ]
@@ -89,6 +91,11 @@ def test_a_figure_asked_in_a_unit_the_record_writes_otherwise(assistant, shop):
 def test_whether_there_are_tickets_is_whether_it_can_be_had(assistant, shop):
     turn = ask(assistant, shop, "笑果脱口秀周六的还有票吗")  # 票 is the 门票 itself
     assert "缺货" in turn.reply and "20:00" not in turn.reply, turn.reply
+
+
+def test_an_english_follow_up_names_a_key_of_the_product_in_focus_by_meaning(assistant, shop):
+    turn = follow_up(assistant, shop, "how much is the camping lantern", "is it waterproof?")
+    assert "IPX4" in turn.reply, turn.reply  # 防水等级, the dictionary agreeing
 
 
 def test_how_much_of_it_is_needed_is_no_price():
