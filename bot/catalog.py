@@ -1669,6 +1669,12 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
         # ("链条小方包多重" still asks the bag's weight: 链条 is in its name); "K98电池多大的": how
         # big its battery is, 电池容量.
         asked = [a for a in asked if a not in form_only]
+    if asked == ["dimensions"] and question.ask == "duration" and not literal and _fact_for(product, "dimensions", question.text) is None:
+        # "how long is the CATS musical": a length asked of a record with no length, whose one
+        # time key holds a span (演出时长：约150分钟), asks how long it lasts.
+        timed = [(k, v) for k, v in (product.data.get("facts") or {}).items() if _TIME_KEY.search(k) and answer_fits("duration", str(v))]
+        if len(timed) == 1:
+            asked, literal = [], timed
     included = included_facts(product, question)
     by_value = included or _value_facts(product, question, matcher)
     if included and literal:
@@ -1711,6 +1717,8 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
     if (question.ask == "yes_no" and not set(asked) & {"colors", "sizes", "stock", "price"}
             and not _asks_value(question.text) and _unheld_numbers(question, product, facts)):
         return None
+    if "price" in asked and set(_unheld_verbs(question, product, facts + [(name, "") for name in product.variant_names()])) & _SERVICE_VERBS:
+        return None  # "摇蜜机过保了 修一下多少钱": the price of a repair, which the extractor's record does not give
     if variant is not None and any(_of_another_option(str(value), product, variant) for _, value in facts):
         return None  # "e82 160的转弯半径" of 转弯半径：15m（168cm）: the 168's, not the 160's
     for attribute in asked:
@@ -1743,6 +1751,11 @@ def _of_another_option(value: str, product: Product, variant: dict) -> bool:
     value = _squeeze(_in_base_units(value))
     others = [_squeeze(_in_base_units(str(v["name"]))) for v in product.data.get("variants") or [] if v is not variant]
     return any(o and o in value for o in others) and _squeeze(_in_base_units(str(variant["name"]))) not in value
+
+
+# Work done on a thing (修, 换, 刻…): its price is a service's, not the thing's. (Only these:
+# jieba tags many a lone character a verb, 亲 of "亲 多少钱" and 加 of "喷笔加气泵" among them.)
+_SERVICE_VERBS = set("修换刻改补剪烫染贴焊磨拆绣裁")
 
 
 def _unheld_verbs(question: Question, product: Product, facts: list[tuple[str, str]]) -> list[str]:

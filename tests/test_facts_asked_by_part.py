@@ -33,6 +33,8 @@ CATALOG = [
         {"sku": "B-24", "spec": "48V24Ah（Y3适用）", "price": 1499, "stock": 0, "restock": "预计12月下旬到货"}]},
     {"sku": "LANTERN", "title": "复古充电露营灯", "title_en": "Retro Rechargeable LED Camping Lantern", "aliases": ["露营灯"], "price": 129,
      "stock": 50, "specs": {"防水等级": "IPX4", "续航": "高亮4小时"}},
+    {"sku": "MUSICAL", "title": "音乐剧《猫》中文版 门票", "title_en": "CATS Musical (Chinese version)", "aliases": ["猫音乐剧"], "price": 180,
+     "stock": 220, "props": "演出场馆:上海大剧院;演出时长:约150分钟(含中场休息20分钟)"},
     {"sku": "SHOW", "title": "笑果脱口秀 周末专场 门票", "aliases": ["笑果脱口秀"], "price": 180, "stock": 0,
      "attributes": {"演出时间": "每周六 20:00"}},
 ]
@@ -96,6 +98,16 @@ def test_whether_there_are_tickets_is_whether_it_can_be_had(assistant, shop):
 def test_an_english_follow_up_names_a_key_of_the_product_in_focus_by_meaning(assistant, shop):
     turn = follow_up(assistant, shop, "how much is the camping lantern", "is it waterproof?")
     assert "IPX4" in turn.reply, turn.reply  # 防水等级, the dictionary agreeing
+
+
+def test_how_long_a_show_is_is_its_running_time(assistant, shop):
+    assert "150" in ask(assistant, shop, "how long is the CATS musical").reply  # no length: its 演出时长
+
+
+def test_the_price_of_a_repair_is_not_the_products(assistant, shop):
+    turn = ask(assistant, shop, "摇蜜机过保了 修一下多少钱")
+    assert "680" not in turn.reply and turn.handoff is not None, turn.reply
+    assert "680" in ask(assistant, shop, "亲 摇蜜机多少钱").reply  # (亲 is no work done on it)
 
 
 def test_how_much_of_it_is_needed_is_no_price():
