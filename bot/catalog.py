@@ -1669,6 +1669,17 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
         # ("链条小方包多重" still asks the bag's weight: 链条 is in its name); "K98电池多大的": how
         # big its battery is, 电池容量.
         asked = [a for a in asked if a not in form_only]
+    if (question.ask in ("time", "duration") and literal and not asked
+            and not any(answer_fits(question.ask, str(v)) for _, v in literal)):
+        # "what time does the Teahouse play start at Capital Theatre": 剧院 is named (by meaning),
+        # but a clock time is asked: the one time key holding one (开演时间：19:30).
+        # (Its key's own words asked too, in the dictionary's English: 开演 is "start"; 百度网盘
+        # svip多久到账 asks no 面值或时长.)
+        words = english_words(question.text) - ASK_WORDS - {"time", "long"}
+        timed = [(k, v) for k, v in (product.data.get("facts") or {}).items()
+                 if _TIME_KEY.search(k) and answer_fits(question.ask, str(v)) and words & key_glosses(k)]
+        if len(timed) == 1:
+            literal = timed
     if asked == ["dimensions"] and question.ask == "duration" and not literal and _fact_for(product, "dimensions", question.text) is None:
         # "how long is the CATS musical": a length asked of a record with no length, whose one
         # time key holds a span (演出时长：约150分钟), asks how long it lasts.

@@ -34,7 +34,7 @@ CATALOG = [
     {"sku": "LANTERN", "title": "复古充电露营灯", "title_en": "Retro Rechargeable LED Camping Lantern", "aliases": ["露营灯"], "price": 129,
      "stock": 50, "specs": {"防水等级": "IPX4", "续航": "高亮4小时"}},
     {"sku": "MUSICAL", "title": "音乐剧《猫》中文版 门票", "title_en": "CATS Musical (Chinese version)", "aliases": ["猫音乐剧"], "price": 180,
-     "stock": 220, "props": "演出场馆:上海大剧院;演出时长:约150分钟(含中场休息20分钟)"},
+     "stock": 220, "props": "剧院:上海大剧院;开演时间:19:30;演出时长:约150分钟(含中场休息20分钟)"},
     {"sku": "SHOW", "title": "笑果脱口秀 周末专场 门票", "aliases": ["笑果脱口秀"], "price": 180, "stock": 0,
      "attributes": {"演出时间": "每周六 20:00"}},
 ]
@@ -102,6 +102,11 @@ def test_an_english_follow_up_names_a_key_of_the_product_in_focus_by_meaning(ass
 
 def test_how_long_a_show_is_is_its_running_time(assistant, shop):
     assert "150" in ask(assistant, shop, "how long is the CATS musical").reply  # no length: its 演出时长
+
+
+def test_what_time_it_starts_is_the_clock_time_not_the_venue_named(assistant, shop):
+    turn = ask(assistant, shop, "what time does the CATS musical start at the theatre?")
+    assert "19:30" in turn.reply, turn.reply  # 开演时间, though the venue (剧院) is named too
 
 
 def test_the_price_of_a_repair_is_not_the_products(assistant, shop):
