@@ -190,7 +190,8 @@ class Catalog:
                 topics.update((tokens or "").split(" "))
         products = list(by_sku.values())
         # And the words of every product's options: one named of a product that lacks it
-        # ("两日票 65岁老人多少钱", when only the one-day ticket is sold for 老人) is another thing.
+        # ("特别高峰日的儿童呢" of the two-day ticket, when only the one-day ticket is sold for
+        # 特别高峰日) is another thing.
         topics.update(w for p in products for name in p.variant_names() for w in tokenize(name) if is_cjk(w) and len(w) >= 2)
         with self._lock:
             self._cache[merchant_id] = (version, products)
