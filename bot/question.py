@@ -61,7 +61,8 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute("battery", "续航", ("电池", "续航", "待机", "battery"), ("电池", "续航", "battery")),
     Attribute("noise", "噪音", ("噪音", "噪声", "声音大", "声音响", "吵不吵", "吵吗", "分贝", "noise", "noisy", "loud", "quiet"),
               ("噪音", "噪声", "分贝", "静音", "noise")),
-    Attribute("temperature", "温度", ("温度", "几度", "多热", "多烫", "temperature", "how hot", "how warm"), ("温度", "temperature")),
+    Attribute("temperature", "温度", ("温度", "几度", "多热", "多烫", "耐温", "耐热", "耐高温", "耐多少度", "temperature", "how hot", "how warm"),
+              ("温度", "耐温", "耐热", "temperature")),  # (how hot it takes: 耐温 -20℃~120℃)
     Attribute("warranty", "保修", ("保修", "质保", "warranty", "guarantee"), ("保修", "质保", "warranty")),
     Attribute("age", "适用年龄", ("适用年龄", "几岁", "月龄", "多大年龄", "age"), ("年龄", "月龄", "age")),
     Attribute("flavor", "口味", ("口味", "味道", "什么味", "flavour", "flavor", "taste"), ("口味", "味", "flavor", "flavour")),

@@ -16,7 +16,7 @@ CATALOG = [
     {"sku": "CATBATH", "title": "萌爪 猫咪洗护套餐", "aliases": ["猫咪洗澡"], "price": 128, "stock": 100,
      "attributes": {"服务时长": "约90分钟", "适用年龄": "3个月以上", "包含项目": "洗澡、吹干、剪指甲"}},
     {"sku": "BEAKER", "title": "高硼硅玻璃烧杯5件套 加厚带刻度", "aliases": ["玻璃烧杯"], "price": 39.9, "stock": 320,
-     "specs": {"刻度": "白色印刷刻度", "刻度误差": "±5%"}},
+     "specs": {"刻度": "白色印刷刻度", "刻度误差": "±5%", "耐温": "-40℃~500℃"}},
     {"sku": "EXTRACTOR", "title": "不锈钢摇蜜机 四框 手摇/电动可选", "title_en": "Stainless Steel 4-Frame Honey Extractor (manual / electric)",
      "aliases": ["摇蜜机"], "price": 680, "stock": 33, "skus": [
          {"sku": "EX-4S", "spec": "四框手摇款", "price": 680, "stock": 25},
@@ -65,6 +65,10 @@ def test_how_long_is_the_one_fact_whose_value_is_a_span_of_time(assistant, shop)
 def test_a_key_named_apart_is_the_longer_key(assistant, shop):
     turn = ask(assistant, shop, "这个刻度准不准 误差多少", product="BEAKER")
     assert "±5%" in turn.reply, turn.reply
+
+
+def test_how_hot_it_takes_is_its_temperature_resistance(assistant, shop):
+    assert "500℃" in ask(assistant, shop, "烧杯耐多少度啊", product="BEAKER").reply  # 耐温
 
 
 def test_an_english_follow_up_names_an_option_by_its_figure(assistant, shop):
