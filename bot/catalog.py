@@ -1056,6 +1056,11 @@ _TIME_ASKED = set("多久几点天时间长分钟小秒月年周")
 _TIME_KEY = re.compile(r"时长|时间|用时|耗时|duration|time", re.IGNORECASE)
 
 
+def _timed_facts(facts: list[tuple[str, str]], ask: str) -> list[tuple[str, str]]:
+    """The facts keyed as a time (服务时长, 开演时间) whose value holds the kind of time asked."""
+    return [(k, v) for k, v in facts if _TIME_KEY.search(k) and answer_fits(ask, str(v))]
+
+
 def _value_facts(product: Product, question: Question, matcher: KeyMatcher | None = None) -> list[tuple[str, str]]:
     """For a yes/no question, the one fact whose value holds a word the question names and
     the product's name does not ("凯美瑞20款能用吗" → 适用车型：丰田凯美瑞 2018-2024款…); for a
@@ -1081,7 +1086,7 @@ def _value_facts(product: Product, question: Question, matcher: KeyMatcher | Non
         asked = {c for c in question.text if is_cjk(c) and c not in _NO_TOPIC and c not in names and c not in _TIME_ASKED}
         held = [(k, v) for k, v in facts.items() if answer_fits(question.ask, str(v)) and asked <= set(f"{k}{v}")]
         if len(held) > 1:  # (适用年龄：3个月以上 is a span too; the key says which is the time taken)
-            held = [(k, v) for k, v in held if _TIME_KEY.search(k)]
+            held = _timed_facts(held, question.ask)
         return held if len(held) == 1 else []
     if question.ask != "yes_no":
         return []
@@ -1521,10 +1526,11 @@ def _variant_by_gloss(variants: list[dict], product: Product, question: str) -> 
         return None
     # (Options alike in the words asked are told apart by the name's words the question also
     # uses: "the 4 frame electric one" of a product titled "…(manual / electric)".)
-    counts = [len(asked & g) + len((words & english_words(names) - ASK_WORDS) & g) / 100 if asked & g else 0 for g in glossed]
-    order = sorted(range(len(variants)), key=lambda i: -counts[i])
+    named = words & english_words(names) - ASK_WORDS
+    counts = [(len(asked & g), len(named & g)) if asked & g else (0, 0) for g in glossed]
+    order = sorted(range(len(variants)), key=lambda i: counts[i], reverse=True)
     best = counts[order[0]]
-    if best and (len(order) == 1 or counts[order[1]] < best):
+    if best[0] and (len(order) == 1 or counts[order[1]] < best):
         return variants[order[0]]
     return None
 
@@ -1677,14 +1683,13 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
         # (Its key's own words asked too, in the dictionary's English: 开演 is "start"; 百度网盘
         # svip多久到账 asks no 面值或时长.)
         words = english_words(question.text) - ASK_WORDS - {"time", "long"}
-        timed = [(k, v) for k, v in (product.data.get("facts") or {}).items()
-                 if _TIME_KEY.search(k) and answer_fits(question.ask, str(v)) and words & key_glosses(k)]
+        timed = [(k, v) for k, v in _timed_facts(list((product.data.get("facts") or {}).items()), question.ask) if words & key_glosses(k)]
         if len(timed) == 1:
             literal = timed
     if asked == ["dimensions"] and question.ask == "duration" and not literal and _fact_for(product, "dimensions", question.text) is None:
         # "how long is the CATS musical": a length asked of a record with no length, whose one
         # time key holds a span (演出时长：约150分钟), asks how long it lasts.
-        timed = [(k, v) for k, v in (product.data.get("facts") or {}).items() if _TIME_KEY.search(k) and answer_fits("duration", str(v))]
+        timed = _timed_facts(list((product.data.get("facts") or {}).items()), "duration")
         if len(timed) == 1:
             asked, literal = [], timed
     included = included_facts(product, question)
@@ -1729,7 +1734,8 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
     if (question.ask == "yes_no" and not set(asked) & {"colors", "sizes", "stock", "price"}
             and not _asks_value(question.text) and _unheld_numbers(question, product, facts)):
         return None
-    if "price" in asked and set(_unheld_verbs(question, product, facts + [(name, "") for name in product.variant_names()])) & _SERVICE_VERBS:
+    if ("price" in asked and _SERVICE_VERBS & set(question.text)
+            and set(_unheld_verbs(question, product, facts + [(name, "") for name in product.variant_names()])) & _SERVICE_VERBS):
         return None  # "摇蜜机过保了 修一下多少钱": the price of a repair, which the extractor's record does not give
     if variant is not None and any(_of_another_option(str(value), product, variant) for _, value in facts):
         return None  # "e82 160的转弯半径" of 转弯半径：15m（168cm）: the 168's, not the 160's
@@ -1771,9 +1777,9 @@ _SERVICE_VERBS = set("修换刻改补剪烫染贴焊磨拆绣裁")
 
 
 def _unheld_verbs(question: Question, product: Product, facts: list[tuple[str, str]]) -> list[str]:
-    """A verb a yes/no question asks about ("胸垫能拆吗": 拆; "电池能换吗": 换) that neither the
-    facts named or asked (电池容量：640Wh) nor the product's names hold: 胸垫：有 says there are
-    pads, not that they come out."""
+    """A verb a yes/no question asks about ("胸垫能拆吗": 拆; "电池能换吗": 换), or a price is asked
+    with (修), that neither the facts named or asked (电池容量：640Wh) nor the product's names
+    hold: 胸垫：有 says there are pads, not that they come out."""
     if not facts or not is_cjk(question.text):
         return []
     held = " ".join(product.names() + [f"{k}{v}" for k, v in facts])
