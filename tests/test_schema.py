@@ -5,8 +5,10 @@ an old create_all database is adopted, and a database that stalls or is away is 
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
+import threading
 from contextlib import closing
 
 import psycopg
@@ -132,3 +134,22 @@ def test_a_postgres_statement_past_its_timeout_is_cancelled_as_an_operational_er
     finally:
         monkeypatch.delenv("XIAOER_DB_STATEMENT_TIMEOUT")
         use_database(None)
+
+
+def test_a_new_sqlite_file_another_process_is_writing_to_is_opened_once_the_write_ends(tmp_path):
+    """Switching a new file to WAL while another connection writes gets "locked" at once,
+    without SQLite's busy wait (the CI flake of the racing-processes test): we wait instead."""
+    path = tmp_path / "busy.db"
+    writer = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    writer.execute("CREATE TABLE other (x)")
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("INSERT INTO other VALUES (1)")
+    threading.Timer(0.3, writer.execute, ["COMMIT"]).start()
+    use_database(f"sqlite:///{path}")
+    try:
+        with get_engine().connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert schema.current(connection) == schema.head()
+    finally:
+        use_database(None)
+        writer.close()

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -41,7 +43,7 @@ def _engine_for(url: str, limits: tuple) -> Engine:  # limits: the settings it i
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # WAL lets readers run beside one writer
             cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
+            _use_wal(cur, settings.db_timeout)
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
@@ -49,6 +51,21 @@ def _engine_for(url: str, limits: tuple) -> Engine:  # limits: the settings it i
         engine = create_engine(url, pool_pre_ping=True, **_server_options(url, settings))
     _created.append(engine)
     return engine
+
+
+def _use_wal(cursor: sqlite3.Cursor, wait: float) -> None:
+    """Put the file in WAL mode (it stays so). Switching a new file needs the only lock on
+    it, and while another process is mid-write SQLite answers "database is locked" at once
+    rather than through the busy wait, so processes opening a new database together retry."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.02)
 
 
 def _server_options(url: str, settings) -> dict:
