@@ -72,6 +72,7 @@ BLIND_DEV_SHOPS = {
     "f901a3a": ["dev_modelkit", "dev_carrental", "dev_software", "dev_water", "dev_archery", "dev_smarthome"],
     "4098d3d": ["dev_vinyl", "dev_succulent", "dev_moving", "dev_esim", "dev_mahjong", "dev_tattoo"],
     "fd402bd": ["dev_beekeeping", "dev_petgrooming", "dev_paint", "dev_ebike", "dev_tickets", "dev_labkit"],
+    "652ecb2": ["dev_laundry", "dev_cheese", "dev_climbing", "dev_reptile", "dev_photostudio", "dev_mobility"],
 }
 
 def collect(workers: int = 2, only: list[str] | None = None) -> None:
