@@ -83,7 +83,8 @@ _FUNCTION_HEADS = set("能那哪别刚还")
 _FUNCTION_CHARS = set("的了吗呢吧啊呀哦嘛么是也就都还在有和与及或")  # characters that hold no topic
 _QUESTION_CHARS = set("啥嘛咋")
 _NUMERALS = set("一二三四五六七八九十两")  # 七天无理由 is the shop's 7天无理由, written otherwise
-_FUNCTION_WORDS = set("自己 你家 你们 我家 我们 东西 一下 请问 谢谢 看看 已经 喜欢 想要 就要 call contact reach per each".split())
+_FUNCTION_WORDS = set("自己 你家 你们 我家 我们 东西 一下 请问 谢谢 看看 已经 喜欢 想要 就要 call contact reach per each "
+                      "要是 如果 假如 万一 的话".split())  # (if: "要是洗坏了咋赔" asks of 洗坏, not of 要是)
 # How many or how long, in the shopper's story or as the unit asked per ("就买一盒钩", "买了三周了",
 # "一支能做多少平"): a count of something, not a thing of its own.
 QUANTITY = re.compile(r"第?[一二两三四五六七八九十百半几\d]+个?多?[个只件条张支瓶罐听包盒袋箱桶卷套双对片粒块根把组份顶台本次天周月年晚斤]"

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 
 import jieba
+from jieba import posseg
 import numpy as np
 from pypinyin import lazy_pinyin
 from sqlalchemy import select
@@ -433,6 +434,26 @@ class Catalog:
         asked = set().union(*(_pieces(c, pinyin=False) for c in _clauses(question) if asks_as_before(c))) & other.own_pieces
         asked -= focus.name_pieces
         return bool(other.own_pieces & focus.own_pieces) and any(len(p) >= 2 and not p.isdigit() for p in asked)
+
+    def named_instead(self, merchant_id: str, words: list[str], focus: Product, version: int | None = None) -> Product | None:
+        """The product a "X呢" follow-up names by words the record in focus never uses
+        (``thing_unexplained``): "那个粉呢" after the parmesan block is the parmesan powder, "and
+        the pro?" after the Vector shoe the Vector Pro. Of the products of the focus's family
+        (sharing a piece of its name) whose names hold every word (an English word also by its
+        Chinese name in the dictionary), the one most like the focus, when one alone is."""
+        family = [(len(p.own_pieces & focus.own_pieces), p) for p in self.products(merchant_id, version)
+                  if p.sku != focus.sku and p.own_pieces & focus.own_pieces]
+
+        def holds(product: Product, word: str) -> bool:  # as written, or by the dictionary: a word close in meaning is no name
+            names = " ".join(product.names()).casefold()
+            if not word.isascii():
+                return word in names
+            return word in tokenize(names) or bool(english_words(word) & product.name_head_glosses)
+
+        named = sorted(((like, p) for like, p in family if all(holds(p, w) for w in words)), key=lambda lp: -lp[0])
+        if not named or (len(named) > 1 and named[1][0] == named[0][0]):
+            return None
+        return named[0][1]
 
     def names_other_product(self, merchant_id: str, product: Product, text: str, version: int | None = None) -> bool:
         """Whether a text (an FAQ row, a policy sentence) plainly names another of the shop's
@@ -861,6 +882,36 @@ def question_has_other_topic(question: Question, product: Product, topics: set[s
     return bool(residual)
 
 
+# A size asked of a follow-up's thing ("那个大的呢", "and the small one?") is an option's, or
+# the next size's (Catalog.sibling), not a word naming another product.
+_SIZE_WORDS = frozenset("大 小 大号 小号 中号 大的 小的 big bigger small smaller large larger mini medium".split())
+
+
+def thing_unexplained(thing: str, product: Product, names_it: Callable[[list[str]], list[bool]] | None = None) -> list[str]:
+    """The words naming a "X呢" follow-up's thing (``question.thing_named``) that the record
+    of the product in focus never uses: not its names, options, fact keys or values, nor an
+    attribute or colour word. "粉" after the parmesan block, "liquid" after the block chalk,
+    "袋装" after the 礼盒装; none for "蓝色的呢", "重量呢" or "毛领款的呢" of a jacket sold in
+    毛领款. (A thing named by one character is one word: 粉.)"""
+    # (A Chinese word close in meaning to the record's is no word of it here: 袋装 after 礼盒装
+    # names the other packing; an English word may be its Chinese's, as names_it reads it.)
+    words = [w for w in _residual_words(analyse(thing), product) if w.casefold() not in _SIZE_WORDS]
+    english = [w for w in words if w.isascii()]
+    if english:
+        # (or its options' in the dictionary: "family" of 1000ml家庭装, "four" of 四方连)
+        options = head_glosses(product.variant_names())
+        named = dict(zip(english, names_it(english) if names_it is not None else [False] * len(english)))
+        words = [w for w in words if not named.get(w, False) and not english_words(w) & options]
+    bare = re.sub(r"[的个款那这只种一]", "", thing)
+    if not words and len(bare) == 1 and is_cjk(bare) and not content_words(tokenize(thing)):
+        facts = product.data.get("facts") or {}
+        said = " ".join(product.names() + product.variant_names() + list(facts) + [str(v) for v in facts.values()])
+        # (粉 is pink too: a colour only of a product sold in colours)
+        coloured = bool(_list_field(product.data, "colors", "zh")) or any(c in v for v in product.variant_names() for c in COLOUR_WORDS)
+        words = [] if bare in said or bare in _SIZE_WORDS or (coloured and bare in COLOUR_WORDS) else [bare]
+    return words
+
+
 def unexplained_words(question: Question, product: Product, names_it: Callable[[list[str]], list[bool]] | None = None) -> list[str]:
     """The question's words the product's record does not explain: neither attribute words,
     nor its names (in Chinese, or in English by ``names_it``), options, fact keys or values.
@@ -1151,11 +1202,14 @@ def covering_facts(product: Product, question: Question) -> list[tuple[str, str]
     asked = {c for c in text if is_cjk(c) and c not in _NO_TOPIC}
     asked |= {c for w in content_words(tokenize(text)) if is_cjk(w) and len(w) >= 2 for c in w if is_cjk(c)}
     numbers = re.findall(r"\d+(?:\.\d+)?", text)
+    letters = re.findall(r"[a-z]{2,}", text)  # a size or code named ("有XL码的吗") is held too: 约345g（M码） holds no XL
+    names = " ".join(product.names() + product.variant_names()).casefold()
     if not asked:
         return []
     counted = [m.group(1) + m.group(2) for m in _NUMBER_COUNTED.finditer(text)]  # "15天" is not the 15 of 15GB
     held = [(k, v) for k, v, record in ((k, v, f"{k}{v}".casefold()) for k, v in facts.items())
-            if asked <= set(record) and all(n in record for n in numbers) and all(_says_measure(record, c) for c in counted)]
+            if asked <= set(record) and all(n in record for n in numbers) and all(_says_measure(record, c) for c in counted)
+            and all(re.search(rf"(?<![a-z]){w}(?![a-z])", f"{record} {names}") for w in letters)]
     if len(held) != 1 or not (question.ask in ("yes_no", "other", "how", "which", "where") or answer_fits(question.ask, str(held[0][1]))):
         return []
     return held
@@ -1409,6 +1463,11 @@ def _says_measure(text: str, measure: str) -> bool:
     return re.search(rf"(?<![\d.]){re.escape(measure)}", text) is not None
 
 
+def _letter_sizes(text: str) -> set[str]:
+    """The sizes of two or more letters a text writes as words of their own ("xxl", "XL码")."""
+    return set(re.findall(r"(?<![a-z0-9])[0-9]?x+[sl](?![a-z0-9])", text))
+
+
 def _says_letter_size(text: str, letter: str) -> bool:
     """A one-letter size said as a size: "size L", "L码", "L号", "粉色L的" (a letter beside
     Chinese), not the l of a word or the m of "5 m"."""
@@ -1464,8 +1523,8 @@ def _variant_for(product: Product, question: str) -> dict | None:
             # "205/55R16" of a tyre titled in its first size, sold in two more).
             if not part or (part in title and sum(part in other for other in splits) != 1):
                 continue
-            if part in q and (len(part) >= 2 or part.isdigit()):
-                run = len(part) + 1  # a whole part ("1段", "4kg") says more than a run of one
+            if part in q and (len(part) >= 2 or part.isdigit()) and (not part.isalpha() or not part.isascii() or _holds_name(spaced, part)):
+                run = len(part) + 1  # a whole part ("1段", "4kg") says more than a run of one (and "xxl" holds no "xl")
             elif is_cjk(part):
                 shared = longest_shared_run(part, q)
                 # (a model code the title holds too names this option when only it has the code:
@@ -1487,6 +1546,8 @@ def _variant_for(product: Product, question: str) -> dict | None:
             best = 0  # "黑玛瑙" is not 红玛瑙, however much else they share
         elif _contradicts(named_colours, own_colours, title):
             best = 0  # "黑框电镀蓝" is not 黑框/电镀银: the frame's colour agrees, the lens's does not
+        elif (asked_sizes := _letter_sizes(spaced)) and (own_sizes := _letter_sizes(str(variant["name"]).casefold())) and not asked_sizes & own_sizes:
+            best = 0  # "xxl有水泥灰吗" is not 水泥灰 XL
         elif best and same_colour:
             best += 2  # "白色42.5": the white one in 42.5, not the black one
         scored.append((best, variant))
@@ -1497,8 +1558,10 @@ def _variant_for(product: Product, question: str) -> dict | None:
     colours = _colour_words_in(unnamed)
     if colours:
         said = in_either_language(colours)  # "chocolate brown" is the 巧克力棕 option
+        asked_sizes = _letter_sizes(spaced)
         having = [v for v in variants if any(word in str(v["name"]).casefold() for word in said)
-                  and not _contradicts(set(colours), set(_colour_words_in(str(v["name"]).casefold())), title)]
+                  and not _contradicts(set(colours), set(_colour_words_in(str(v["name"]).casefold())), title)
+                  and not (asked_sizes and (own := _letter_sizes(str(v["name"]).casefold())) and not asked_sizes & own)]
         if len(having) == 1:
             return having[0]
     if not is_cjk(question):
@@ -1710,6 +1773,8 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
     if not asked and not literal and _sizes_named(question.text) and _list_field(product.data, "sizes", lang):
         asked = ["sizes"]  # "有43码吗", "do you have 130": a yes or no about that size
     variant = _variant_for(product, question.text)
+    if variant is not None and (wanted := _EXCHANGE_TARGET.search(question.text.strip())) is not None:
+        variant = _variant_for(product, wanted.group(1) or wanted.group(2)) or variant  # "原木色能换胡桃色吗" asks of the 胡桃色
     if not asked and not literal and question.ask == "yes_no" and variant is not None:
         asked = ["stock"]  # "白盘的有吗", "巧克力味的有吗": whether that option can be had
     if (not asked and not literal and question.ask == "yes_no" and _ASKS_IF_SOLD.search(asking_clause(question.text))
@@ -1720,6 +1785,8 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
         return None
     if question.ask == "yes_no" and not set(asked) & {"colors", "sizes", "price"} and _unheld_counts(question, product):
         return None  # "U5有44号牌的吗": the U5 is sold with 42号 tiles; its stock says nothing of 44号
+    if question.ask == "yes_no" and _unheld_sizes(question, product):
+        return None  # "黑红有XL吗" of gloves sold in 黑色/黑红 and no sizes: the record says nothing of XL
     if "colors" not in asked and _colour_unknown(question.text, product):
         return None  # "is the tackle box available in black?": its stock says nothing of black
     # The facts the answer is read from (a yes or no among them): those named, and those of the attributes asked.
@@ -1734,6 +1801,8 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
     if (question.ask == "yes_no" and not set(asked) & {"colors", "sizes", "stock", "price"}
             and not _asks_value(question.text) and _unheld_numbers(question, product, facts)):
         return None
+    if question.ask == "yes_no" and by_value and not asked and _unheld_actions(question, product):
+        return None  # "滑盖能上锁吗": the lid is a 滑盖, but nothing says it locks
     if ("price" in asked and _SERVICE_VERBS & set(question.text)
             and set(_unheld_verbs(question, product, facts + [(name, "") for name in product.variant_names()])) & _SERVICE_VERBS):
         return None  # "摇蜜机过保了 修一下多少钱": the price of a repair, which the extractor's record does not give
@@ -1784,6 +1853,20 @@ def _unheld_verbs(question: Question, product: Product, facts: list[tuple[str, s
         return []
     held = " ".join(product.names() + [f"{k}{v}" for k, v in facts])
     return [v for v in asked_verbs(question.text) if v not in held]
+
+
+def _unheld_actions(question: Question, product: Product) -> list[str]:
+    """An action asked whether it can be done ("能上锁吗", "会冻坏吗": a two-character verb right
+    after 能/会/可以) that the record never writes: a yes or no about the action, not about the
+    value the question also names (滑盖). A question giving a figure ("78mm能夹住吗") asks
+    about the figure, which a range of the record answers."""
+    clause = asking_clause(question.text)
+    if re.search(r"\d", clause):
+        return []
+    residual = set(_residual_words(replace(question, text=clause), product))
+    words = list(posseg.cut(clause))
+    return [w.word for before, w in zip(words, words[1:]) if w.flag == "v" and len(w.word) == 2 and w.word in residual
+            and re.search(r"(?:能|会|可以|可)$", before.word)]
 
 
 # A number a yes/no question names as the thing's value ("有22姆米的吗", "4排扣的有吗"), not a
@@ -1839,6 +1922,19 @@ def _unheld_numbers(question: Question, product: Product, facts: list[tuple[str,
         return any(a <= y <= b for a, b in ranges for y in years) or any(_says_number(held, str(int(y))) for y in years)
 
     return [n for n in _NAMED_NUMBER.findall(text) if not _says_number(held, n) and not within(n)]
+
+
+def _unheld_sizes(question: Question, product: Product) -> list[str]:
+    """A size in letters that a yes/no question asks about ("黑红有XL吗", "in size L") and that
+    neither the product's names, its options nor its facts write as a word of its own: the
+    record says nothing of it."""
+    text = without_names(asking_clause(question.text), product).casefold()
+    words = sorted(_letter_sizes(text) | {w for w in "sml" if _says_letter_size(text, w)})
+    if not words:
+        return []
+    facts = product.data.get("facts") or {}
+    held = " ".join(product.names() + product.variant_names() + [f"{k} {v}" for k, v in facts.items()]).casefold()
+    return [w for w in words if not re.search(rf"(?<![a-z0-9]){re.escape(w)}(?![a-z0-9])", held)]
 
 
 def _the(title: str, article: str = "The") -> str:
@@ -2026,7 +2122,10 @@ def _measured_by_meaning(product: Product, attribute: str, question: str, matche
     (a length for dimensions, a weight, a volume), the one whose key is clearly closest in
     meaning to the question."""
     dimension = ATTRIBUTE_DIMENSION.get(attribute)
-    facts = [(k, str(v)) for k, v in (product.data.get("facts") or {}).items() if dimension and dimension in measurements(str(v))]
+    # (A key another everyday attribute holds is that one's: 净重 is the walker's weight, not its 承重.)
+    others = [w for a in ATTRIBUTE_BY_NAME.values() if a.name != attribute for w in a.keys if len(w) >= 2]
+    facts = [(k, str(v)) for k, v in (product.data.get("facts") or {}).items() if dimension and dimension in measurements(str(v))
+             and not any(_holds(k.casefold(), w) for w in others)]
     if not facts:
         return None
     scores = matcher([k for k, _ in facts], without_names(question, product) or question)  # "摇粒绒多宽": 多宽 against 门幅

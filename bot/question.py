@@ -155,11 +155,14 @@ _MORE_THAN_A_THING = set("什么 啥 哪 哪里 哪个 怎么 怎样 咋 为什�
 def names_only_another_thing(text: str) -> bool:
     """"智能手表呢" after "机械表保修几年", "what about the hardcover?": a follow-up that names
     another thing and nothing else, so it asks exactly what the question before asked."""
-    text = text.strip()
-    if not asks_as_before(text):
-        return False
-    thing = _THEN.sub("", _SAME_ASK.sub("", text).strip()).strip(" ?？")
+    thing = thing_named(text)
     return 0 < len(thing) <= 24 and not _MORE_THAN_A_THING.intersection(jieba.lcut(thing.casefold()))
+
+
+def thing_named(text: str) -> str:
+    """What a "X呢" / "and the X?" follow-up names ("那个粉呢" → 粉); "" for any other message."""
+    text = text.strip()
+    return _THEN.sub("", _SAME_ASK.sub("", text).strip()).strip(" ?？") if asks_as_before(text) else ""
 
 
 # Attributes named by a part of the product (a battery has a warranty of its own).

@@ -45,12 +45,13 @@ from bot.safety import is_safety_report
 from bot.catalog import (FOCUS_SURENESS, LINK_THRESHOLD, MEANING_SURENESS, PART_SURENESS, Catalog, Product, ProductLink, about_focus, answer_facts,
                          asks_part_alone, card_facts,
                          covering_facts, exchange_stock, fact_sentence, how_found, included_facts, literal_facts, named_by_option_only, names_a_key,
-                         name_match, names_option_whole, question_has_other_topic, unexplained_words, variant_named, without_names)
+                         name_match, names_option_whole, question_has_other_topic, thing_unexplained, unexplained_words, variant_named,
+                         without_names)
 from bot.extractive import AMBIGUOUS, ExtractiveAnswerer, citation, consistent, unsure_answer
 from bot.fit import also_said, asks_fit, fit_reply, fit_statements, models, own_models, target_models, target_words, verdict, without_models
 from bot.focus import Focus, focus_of, read_focus
 from bot.question import (analyse, answer_fits, as_asked, as_yes_no, asks_as_before, figures_given, measurements_fit, names_only_another_thing, plain_question,
-                          units_fit, with_earlier_ask)
+                          thing_named, units_fit, with_earlier_ask)
 from bot.intents import Intent, IntentClassifier
 from bot.models import OWNER_BOT, OWNER_HUMAN, OWNER_QUEUED, RECOVERY_ASKED_REASON, RECOVERY_DONE, RECOVERY_OFFERED, Conversation
 from bot.order_answers import is_only_order_number
@@ -335,6 +336,8 @@ class ShopAssistant:
         question = with_earlier_ask(analyse(message), earlier,
                                     lambda text: in_focus is not None and names_a_key(analyse(text), in_focus))
         link = self.catalog.link(merchant_id, question.text, query_vector, version)
+        if link is not None and link.score <= MEANING_SURENESS and _names_nothing(message):
+            link = None  # "how long does it take?" names no product: a link by meaning alone is a guess
         if (link is not None and focus is not None and focus.product and question.elliptical
                 and (link.score <= MEANING_SURENESS or named_by_option_only(question.text, link.product)
                      or (link.score < FOCUS_SURENESS and not asks_as_before(message)
@@ -358,6 +361,13 @@ class ShopAssistant:
         if (link is None and in_focus is not None and question.elliptical and asks_as_before(message)
                 and (sibling := self.catalog.sibling(merchant_id, message, in_focus, version)) is not None):
             link = ProductLink(sibling, PART_SURENESS)  # "那600的呢" after the RO400: the RO600 unit, not its filters
+        if (link is None and in_focus is not None and question.elliptical and names_only_another_thing(message)
+                and not variant_named(in_focus, message)
+                and (words := thing_unexplained(thing_named(message), in_focus, self.catalog.names_it(in_focus)))
+                and (other := self.catalog.named_instead(merchant_id, words, in_focus, version)) is not None):
+            # "那个粉呢" after the parmesan block names a thing its record never mentions, and the
+            # parmesan powder is named so: the block's price is not the powder's.
+            link = ProductLink(other, PART_SURENESS)
         if (focus is not None and focus.question and question.elliptical and asks_as_before(message)
                 and (kind := self.catalog.of_kind_asked(merchant_id, message, focus.question, version)) is not None
                 and kind is not in_focus and (link is None or link.product is not kind)):
@@ -460,6 +470,16 @@ class ShopAssistant:
             # (An answer already asked as the question before is checked against that topic.)
             grounded = self._in_topic(merchant_id, message, lang, mode, query_vector, focus.question, grounded, searched, version,
                                       threshold)
+        if (not grounded.handoff and focus is not None and focus.question and question.elliptical and not places.place_words(message)
+                and (where := places.place_words(focus.question)) and not places.place_words(grounded.reply) & where
+                and (places.place_words(grounded.reply) or places.speaks_of_places(grounded.reply))):
+            # "那几天能到" after "新疆包邮吗": the place asked about before is still the one meant,
+            # and an answer for places by class (江浙沪1-2天, 其他地区2-4天) is asked again with it:
+            # one that names it (新疆 5-8天) answers.
+            retry, retry_evidence = self._grounded(merchant_id, f"{' '.join(sorted(where))} {message}", lang, mode, None, subject=subject,
+                                                   searched=searched, version=version, threshold=threshold)
+            if not retry.handoff and places.place_words(retry.reply) & where:
+                grounded, evidence = retry, retry_evidence
         if fact is None and grounded.handoff and intent not in ("exchange", "refund"):
             # Last: a fact of the product named that holds every character asked with.
             covering = self._covering_answer(merchant_id, question, lang, in_focus, link)
@@ -1156,14 +1176,21 @@ def _withheld(answer: Answer, lang: str) -> Answer:
 
 def _names_nothing(message: str) -> bool:
     """A message whose words only ask ("怎么算", "要多久", "how much?"): no content word."""
-    return bool(message.strip()) and not re.search(r"\d", message) and not content_words(tokenize(message))  # ("满399呢" names 399)
+    return (bool(message.strip()) and not re.search(r"\d", message)  # ("满399呢" names 399)
+            and not [w for w in content_words(tokenize(message)) if w not in _LIGHT_VERBS])
+
+
+# English verbs that only carry a question ("how long does it take?", "how do I get one").
+_LIGHT_VERBS = frozenset(tokenize("take takes get gets"))
 
 
 def _speaks_of(reply: str, question: str) -> bool:
     """The reply holds a content word of the question (a one-character service verb too), or
-    the question has none to hold."""
+    the question has none to hold; of a place asked about, it speaks of places, by name or by
+    class ("SF International usually takes 5-10 days" after "do you ship to Canada?")."""
     words = set(content_words(tokenize(question), actions=True))
-    return not words or bool(words & set(tokenize(reply)))
+    return (not words or bool(words & set(tokenize(reply)))
+            or bool(places.place_words(question) and (places.speaks_of_places(reply) or places.place_words(reply))))
 
 
 _NAMED_THEN_NE = re.compile(r"[^\s，,。.!！?？;；]+呢")
