@@ -18,7 +18,8 @@ from typing import Literal
 import jieba
 from jieba import posseg
 
-Ask = Literal["price", "stock", "offer", "duration", "deadline", "date", "day", "time", "amount", "yes_no", "how", "where", "which", "other"]
+Ask = Literal["price", "stock", "offer", "duration", "deadline", "date", "day", "time", "amount", "yes_no", "how", "where", "address", "which",
+              "other"]
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,16 @@ _DURATION = re.compile(r"几天|多久|多长时间|多少天|几个小时|几�
 _DATE = re.compile(r"(?:什么|啥)时候|哪天|几号|几月|日期|截止|when\b|what date|which day")
 _AMOUNT = re.compile(r"多少|几个|几件|几次|how many|how much")
 _WHERE = re.compile(r"哪里|哪儿|在哪|where")
+# An address asked for ("工厂地址发下", "退货地址是哪", "what's the return address"): answered by
+# one (a street and number, a building), not by "请寄到工厂" (not 能改地址吗, which asks a yes or no).
+_ADDRESS = re.compile(r"地址\s*(?:是|在|呢|发|给|告诉|多少)|(?:什么|哪个|啥)地址|\b(?:what|which)(?:'s| is)? (?:the |your )?"
+                      r"(?:\w+ )?address\b|\baddress (?:to|for) (?:send|return|ship|mail)", re.IGNORECASE)
+_AN_ADDRESS = re.compile(r"\d+\s*(?:号|栋|幢|室|弄|楼)|[路街巷道]\s*\d|(?:路|街|大道|镇|园区|大厦|广场)[\u4e00-\u9fff\d]{0,12}\d|"
+                         r"\b\d+\s+\w+(?:\s\w+)?\s+(?:road|rd|street|st|avenue|ave|lane|drive)\b|\b(?:no\.|room|building)\s*\d|"
+                         # or where the shop shows it ("审核通过后页面会显示退货地址")
+                         r"地址\s*[:：]|地址(?:是|为)(?!准)|显示[^，。]{0,8}地址|地址[^，。]{0,4}显示|\baddress\s*:|"
+                         r"\baddress\b[^.]{0,40}\b(?:is|will be) (?:shown|displayed|listed)|\b(?:shows?|displays?|lists?) (?:the |our )?(?:\w+ )?address",
+                         re.IGNORECASE)
 _WHICH = re.compile(r"哪个|哪款|哪种|哪些|which")
 _HOW = re.compile(r"怎么|如何|咋|怎样|how (do|can|to|should)")
 _YES_NO = re.compile(r"吗[？?]?(\s|$)|能不能|可不可以|可以不|有没有|是不是|会不会|支不支持|行不行|能否|是否|不[？?]?\s*$|没有?[？?]?\s*$|"
@@ -150,6 +161,16 @@ def asks_as_before(text: str) -> bool:
 _THEN = re.compile(r"^(那么|那个|那|还有|and|what about|how about)\s*", re.IGNORECASE)
 _MORE_THAN_A_THING = set("什么 啥 哪 哪里 哪个 怎么 怎样 咋 为什么 为啥 几 多少 多久 多大 吗 了 没 没有 不 能 会 要 想 可以 还 "
                          "why when where how can could is are do does did not".split())
+
+
+# "5个人" counts people as "5人" does; jieba reads 个人 (personal) out of it, which names the
+# 个人写真 of a studio that sells a 4-5人档.
+_PEOPLE_COUNTED = re.compile(r"([0-9]+|[二两三四五六七八九十几]+)个人")  # (一个人 is often "alone": 一个人搬得动不)
+
+
+def as_counted(text: str) -> str:
+    """The text with people counted as a shop writes them ("5个人的呢" → "5人的呢")."""
+    return _PEOPLE_COUNTED.sub(r"\1人", text)
 
 
 def names_only_another_thing(text: str) -> bool:
@@ -393,6 +414,8 @@ def analyse(text: str) -> Question:
         ask = "duration"
     elif _DATE.search(q):
         ask = "day" if _STARTS_OR_ENDS.search(q) else "date"
+    elif _ADDRESS.search(q):
+        ask = "address"
     elif _WHERE.search(q):
         ask = "where"
     elif _WHICH.search(q):
@@ -495,6 +518,8 @@ def answer_fits(ask: Ask, answer: str) -> bool:
         return bool(_DAY.search(answer))  # the day a promotion starts is no "15天内"
     if ask == "amount":
         return bool(_NUMBER.search(answer) or _MONEY.search(answer))
+    if ask == "address":
+        return bool(_AN_ADDRESS.search(answer))
     return True
 
 

@@ -50,7 +50,7 @@ from bot.catalog import (FOCUS_SURENESS, LINK_THRESHOLD, MEANING_SURENESS, PART_
 from bot.extractive import AMBIGUOUS, ExtractiveAnswerer, citation, consistent, unsure_answer
 from bot.fit import also_said, asks_fit, fit_reply, fit_statements, models, own_models, target_models, target_words, verdict, without_models
 from bot.focus import Focus, focus_of, read_focus
-from bot.question import (analyse, answer_fits, as_asked, as_yes_no, asks_as_before, figures_given, measurements_fit, names_only_another_thing, plain_question,
+from bot.question import (analyse, answer_fits, as_asked, as_counted, as_yes_no, asks_as_before, figures_given, measurements_fit, names_only_another_thing, plain_question,
                           thing_named, units_fit, with_earlier_ask)
 from bot.intents import Intent, IntentClassifier
 from bot.models import OWNER_BOT, OWNER_HUMAN, OWNER_QUEUED, RECOVERY_ASKED_REASON, RECOVERY_DONE, RECOVERY_OFFERED, Conversation
@@ -318,6 +318,8 @@ class ShopAssistant:
             message, query_vector = asked, None
         if (expanded := expand_shorthand(message)) != message:
             message, query_vector = expanded, None  # "发啥kd" asks 发啥快递
+        if (counted := as_counted(message)) != message:
+            message, query_vector = counted, None  # "5个人的呢" counts people: not 个人 (personal)
         if (yes_no := as_yes_no(message)) != message:
             message, query_vector = yes_no, None  # "噪音大不大" asks 噪音大吗
         if (plain := as_asked(message, lang)) is not None:

@@ -18,6 +18,9 @@ CATALOG = [
     {"sku": "POLE", "title": "行者X 铝合金登山杖", "title_en": "Walker X Trekking Pole (aluminium)", "aliases": ["行者X"], "price": 129,
      "stock": 50},
     {"sku": "POLE-PRO", "title": "行者X Pro 碳素登山杖", "aliases": ["行者X Pro"], "price": 459, "stock": 20},
+    {"sku": "FAMILY", "title": "光影 全家福套餐 棚拍", "aliases": ["全家福"], "price": 699, "stock": 20,
+     "skus": [{"sku": "FAM-3", "spec": "3人档", "price": 699, "stock": 10}, {"sku": "FAM-5", "spec": "4-5人档", "price": 899, "stock": 10}]},
+    {"sku": "SOLO", "title": "光影 个人写真 单人套餐", "aliases": ["个人写真"], "price": 499, "stock": 20},
     {"sku": "MUG", "title": "暖阳 陶瓷马克杯 350ml", "aliases": ["马克杯"], "price": 39, "stock": 60,
      "skus": [{"sku": "MUG-R", "spec": "红色", "price": 39, "stock": 30}, {"sku": "MUG-B", "spec": "蓝色", "price": 42, "stock": 30}]},
 ]
@@ -42,6 +45,11 @@ def test_an_english_word_names_a_sibling_by_its_chinese_name(assistant, shop):
 def test_a_model_word_names_the_sibling_sold_as_it(assistant, shop):
     reply = converse(assistant, shop, "how much is the walker x trekking pole", "and the pro?")
     assert "459" in reply.reply and "129" not in reply.reply, reply.reply
+
+
+def test_people_counted_name_no_personal_package(assistant, shop):
+    reply = converse(assistant, shop, "全家福套餐多少钱", "5个人的呢")  # 5个人: five people, not 个人写真
+    assert "899" in reply.reply and "499" not in reply.reply, reply.reply
 
 
 def test_an_option_of_the_product_in_focus_is_still_its_own(assistant, shop):

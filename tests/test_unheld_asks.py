@@ -1,10 +1,12 @@
 """What a question asks that the record never says (session 29): a size or code in letters,
 an action beside a value the record holds, a load asked of a record that only weighs the
-thing, an option whose code is cut out of a longer one, the option wanted in exchange, and a place
-asked about before. On
+thing, an option whose code is cut out of a longer one, the option wanted in exchange, a place
+asked about before, and an address asked for. On
 a small shop of its own (not the eval sets')."""
 
 import pytest
+
+from bot.question import analyse, answer_fits
 
 from tests.test_answer_subject import ask, small_shop
 from tests.test_options_and_focus import converse
@@ -27,7 +29,8 @@ CATALOG = [
      "skus": [{"sku": "F-OAK", "spec": "原木色", "price": 98, "stock": 30},
               {"sku": "F-WAL", "spec": "胡桃色", "price": 98, "stock": 0, "restock": "12月20日到货"}]},
 ]
-FAQ = "问题,答案\n发货后几天能到？,江浙沪一般1-2天送达，其他大部分地区2-4天送达。\n包邮吗？,全店满99元包邮（偏远地区除外）。\n"
+FAQ = ("问题,答案\n发货后几天能到？,江浙沪一般1-2天送达，其他大部分地区2-4天送达。\n包邮吗？,全店满99元包邮（偏远地区除外）。\n"
+       "可以自己寄过来维修吗？,可以，请自行通过顺丰寄到我们的维修中心，修好后顺丰寄回。\n")
 POLICY = "# 物流\n\n- 偏远地区：新疆、西藏、青海地区不参与包邮，每单加收20元运费，中转时效约5-8天。\n"
 
 
@@ -74,3 +77,10 @@ def test_a_follow_up_keeps_the_place_asked_about_before(assistant, shop):
     reply = converse(assistant, shop, "新疆包邮吗", "那几天能到")
     assert "1-2天" not in reply.reply or "5-8" in reply.reply, reply.reply
     assert "5-8" in reply.reply or reply.handoff is not None, reply.reply
+
+
+def test_an_address_asked_for_is_not_answered_by_where_to_send_it(assistant, shop):
+    reply = ask(assistant, shop, "维修中心地址发下 我顺丰寄过去")
+    assert reply.handoff is not None, reply.reply
+    assert analyse("下单后能改地址吗").ask == "yes_no"  # whether it can be changed: no address asked
+    assert answer_fits("address", "维修中心：苏州市吴中区木渎镇金枫南路188号")
