@@ -816,12 +816,13 @@ class ShopAssistant:
         """One turn. ``on_token`` receives an LLM answer as it is generated (the WebSocket
         streams it); the returned TurnResult is always the authoritative reply."""
         message = request.message.strip() or request.message
-        intent, vector = self.classify(message)
+        read = expand_shorthand(message)  # (the intent of "sf吗" is that of 顺丰吗: shipping, no chitchat)
+        intent, vector = self.classify(read)
         state, shop, orders = self._state(request, vector)
         if state.last_question and analyse(message).elliptical:
             # "运费谁出" after "退货要几天" asks about returns, not shipping.
             previous = self._vectors([state.last_question])[0]
-            intent = self.classifier.predict_follow_up(message, vector, state.last_question, previous)
+            intent = self.classifier.predict_follow_up(read, vector, state.last_question, previous)
         has_words = has_letters(message) and not is_only_order_number(message)
         lang = detect_language(message) if has_words or not state.lang else state.lang
         person_holds = _person_holds(state)
