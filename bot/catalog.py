@@ -1779,7 +1779,8 @@ def answer_facts(question: Question, lang: str, product: Product, matcher: KeyMa
         asked = ["stock"]  # "白盘的有吗", "巧克力味的有吗": whether that option can be had
     if (not asked and not literal and question.ask == "yes_no" and _ASKS_IF_SOLD.search(asking_clause(question.text))
             and not asks_as_before(question.text)
-            and not _residual_words(replace(question, text=asking_clause(question.text)), product)):
+            and not _residual_words(replace(question, text=asking_clause(question.text)), product)
+            and not _named_as_modifier(asking_clause(question.text), product)):
         asked = ["stock"]  # "pro的快充充电器有吗": the product named and nothing else, whether it can be had
     if not asked and not literal:
         return None
@@ -1853,6 +1854,17 @@ def _unheld_verbs(question: Question, product: Product, facts: list[tuple[str, s
         return []
     held = " ".join(product.names() + [f"{k}{v}" for k, v in facts])
     return [v for v in asked_verbs(question.text) if v not in held]
+
+
+def _named_as_modifier(text: str, product: Product) -> bool:
+    """A word the question names the thing by that the product's names write only inside a
+    longer word, before the thing that word names ("有卖鼠标吗" of the 鼠标垫: a mouse pad is no
+    mouse): the question asks whether another thing is sold."""
+    words = [w for w in content_words(tokenize(text)) if is_cjk(w) and len(w) >= 2]
+    words = [w for w in words if not any(w in other and w != other for other in words)]  # (鼠标 of 鼠标垫 asked whole)
+    names = [t for name in product.names() for t in jieba.lcut(name.casefold())]
+    return any(w not in names and any(t.startswith(w) and len(t) > len(w) for t in names)
+               and not any(t.endswith(w) for t in names) for w in words)
 
 
 def _unheld_actions(question: Question, product: Product) -> list[str]:

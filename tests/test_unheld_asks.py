@@ -1,6 +1,6 @@
 """What a question asks that the record never says (session 29): a size or code in letters,
 an action beside a value the record holds, a load asked of a record that only weighs the
-thing, an option whose code is cut out of a longer one, the option wanted in exchange, a place
+thing, an option whose code is cut out of a longer one, a thing named only inside a longer name, the option wanted in exchange, a place
 asked about before, and an address asked for. On
 a small shop of its own (not the eval sets')."""
 
@@ -25,6 +25,7 @@ CATALOG = [
     {"sku": "M5", "title": "风驰M5 揭面头盔", "aliases": ["M5"], "price": 599, "stock": 9,
      "skus": [{"sku": "M5-GXL", "spec": "水泥灰 XL", "price": 599, "stock": 0},
               {"sku": "M5-BXXL", "spec": "哑黑 XXL", "price": 599, "stock": 9}]},
+    {"sku": "PAD", "title": "加大桌垫 鼠标垫 900x400mm", "price": 39, "stock": 210},
     {"sku": "FRAME", "title": "实木相框 12寸 挂墙款", "aliases": ["相框"], "price": 98, "stock": 30,
      "skus": [{"sku": "F-OAK", "spec": "原木色", "price": 98, "stock": 30},
               {"sku": "F-WAL", "spec": "胡桃色", "price": 98, "stock": 0, "restock": "12月20日到货"}]},
@@ -66,6 +67,13 @@ def test_a_longer_size_code_is_not_the_shorter_option(assistant, shop):
     reply = ask(assistant, shop, "M5 xxl有水泥灰吗")  # no such option: not the 水泥灰 XL
     assert "水泥灰 XL" not in reply.reply, reply.reply
     assert "水泥灰 XL" in ask(assistant, shop, "M5 xl有水泥灰吗").reply
+
+
+def test_a_thing_named_only_inside_a_longer_name_is_not_that_product(assistant, shop):
+    mouse = ask(assistant, shop, "有卖鼠标吗")  # a mouse pad is no mouse
+    assert "库存" not in mouse.reply and mouse.handoff is not None, mouse.reply
+    pad = ask(assistant, shop, "有卖鼠标垫吗")
+    assert "库存" in pad.reply and pad.handoff is None, pad.reply
 
 
 def test_the_option_wanted_in_exchange_is_the_one_asked_of(assistant, shop):
