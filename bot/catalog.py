@@ -1523,7 +1523,8 @@ def _variant_for(product: Product, question: str) -> dict | None:
             # "205/55R16" of a tyre titled in its first size, sold in two more).
             if not part or (part in title and sum(part in other for other in splits) != 1):
                 continue
-            if part in q and (len(part) >= 2 or part.isdigit()) and (not part.isalpha() or not part.isascii() or _holds_name(spaced, part)):
+            if part in q and (len(part) >= 2 or part.isdigit()) and not (part.isascii() and part.isalpha()
+                                                                          and not re.search(rf"(?<![a-z]){re.escape(part)}(?![a-z])", spaced)):
                 run = len(part) + 1  # a whole part ("1段", "4kg") says more than a run of one (and "xxl" holds no "xl")
             elif is_cjk(part):
                 shared = longest_shared_run(part, q)
@@ -1945,7 +1946,8 @@ def _unheld_sizes(question: Question, product: Product) -> list[str]:
     if not words:
         return []
     facts = product.data.get("facts") or {}
-    held = " ".join(product.names() + product.variant_names() + [f"{k} {v}" for k, v in facts.items()]).casefold()
+    held = " ".join(product.names() + product.variant_names() + _list_field(product.data, "sizes", "zh")
+                    + _list_field(product.data, "sizes", "en") + [f"{k} {v}" for k, v in facts.items()]).casefold()
     return [w for w in words if not re.search(rf"(?<![a-z0-9]){re.escape(w)}(?![a-z0-9])", held)]
 
 
