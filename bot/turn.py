@@ -50,8 +50,8 @@ from bot.catalog import (FOCUS_SURENESS, LINK_THRESHOLD, MEANING_SURENESS, PART_
 from bot.extractive import AMBIGUOUS, ExtractiveAnswerer, citation, consistent, unsure_answer
 from bot.fit import also_said, asks_fit, fit_reply, fit_statements, models, own_models, target_models, target_words, verdict, without_models
 from bot.focus import Focus, focus_of, read_focus
-from bot.question import (analyse, answer_fits, as_asked, as_counted, as_yes_no, asks_as_before, figures_given, measurements_fit, names_only_another_thing, plain_question,
-                          thing_named, units_fit, with_earlier_ask)
+from bot.question import (analyse, answer_fits, as_asked, as_counted, as_yes_no, asks_as_before, figures_given, measurements_fit,
+                          names_only_another_thing, plain_question, thing_named, units_fit, with_earlier_ask)
 from bot.intents import Intent, IntentClassifier
 from bot.models import OWNER_BOT, OWNER_HUMAN, OWNER_QUEUED, RECOVERY_ASKED_REASON, RECOVERY_DONE, RECOVERY_OFFERED, Conversation
 from bot.order_answers import is_only_order_number
