@@ -190,16 +190,21 @@ def thing_named(text: str) -> str:
 _PART_ATTRIBUTES = {"battery"}
 
 
-def with_earlier_ask(question: Question, earlier: str | None, names_a_fact: Callable[[str], bool] | None = None) -> Question:
+def with_earlier_ask(question: Question, earlier: str | None, names_a_fact: Callable[[str], bool] | None = None,
+                     asks_a_fact: Callable[[str], bool] | None = None) -> Question:
     """A follow-up that names only another thing asks what the question before it asked. A
     colour named alone ("黑色的呢" after "纯棉t恤多少钱") is that other thing: the black
     one's price, not whether it comes in black. ``names_a_fact``: whether a question names a
-    fact of the product in focus ("遮光率多少" asked its 遮光率, not its price)."""
+    fact of the product in focus ("遮光率多少" asked its 遮光率, not its price); ``asks_a_fact``:
+    whether the follow-up itself asks one ("and the deposit?" → 押金; a Chinese "内胆呢" names
+    the part whose warranty was asked, so only English follow-ups are read so)."""
     colour_alone = question.attributes == ["colors"] and not colour_asked(question.text)
     # "电池呢" after "电脑表保修多久": the battery is a part, whose warranty is asked, not its life.
     part_alone = bool(question.attributes) and set(question.attributes) <= _PART_ATTRIBUTES
     if not earlier or not asks_as_before(question.text) or (question.attributes and not colour_alone and not part_alone):
         return question
+    if asks_a_fact and not question.attributes and asks_a_fact(question.text):
+        return question  # "and the deposit?" after the rental's price asks its 押金, not the price again
     before = analyse(earlier)
     if part_alone and before.attributes != ["warranty"]:
         return question

@@ -84,7 +84,7 @@ from retrieval.sentences import SentenceVectors
 from retrieval.tokenize import tokenize
 from xiaoer.db import session_scope, utcnow
 from xiaoer.injection import sanitise, strip_invisible
-from xiaoer.lang import detect_language, has_letters
+from xiaoer.lang import detect_language, has_letters, is_cjk
 from xiaoer.settings import Settings, get_settings
 
 __all__ = ["ConversationNotFound", "QuickReply", "ShopAssistant", "TurnRequest", "TurnResult", "UnknownMerchant"]
@@ -336,7 +336,9 @@ class ShopAssistant:
         if earlier and in_focus is not None:
             earlier = without_names(earlier, in_focus)
         question = with_earlier_ask(analyse(message), earlier,
-                                    lambda text: in_focus is not None and names_a_key(analyse(text), in_focus))
+                                    lambda text: in_focus is not None and names_a_key(analyse(text), in_focus),
+                                    lambda text: in_focus is not None and not is_cjk(text)
+                                    and names_a_key(analyse(text), in_focus, self.catalog.key_similarity))
         link = self.catalog.link(merchant_id, question.text, query_vector, version)
         if link is not None and link.score <= MEANING_SURENESS and _names_nothing(message):
             link = None  # "how long does it take?" names no product: a link by meaning alone is a guess

@@ -21,6 +21,8 @@ CATALOG = [
     {"sku": "FAMILY", "title": "光影 全家福套餐 棚拍", "aliases": ["全家福"], "price": 699, "stock": 20,
      "skus": [{"sku": "FAM-3", "spec": "3人档", "price": 699, "stock": 10}, {"sku": "FAM-5", "spec": "4-5人档", "price": 899, "stock": 10}]},
     {"sku": "SOLO", "title": "光影 个人写真 单人套餐", "aliases": ["个人写真"], "price": 499, "stock": 20},
+    {"sku": "WIFI", "title": "日本随身WiFi 租赁 不限流量", "title_en": "Japan Pocket WiFi Rental", "aliases": ["随身WiFi"], "price": 15,
+     "stock": 40, "attributes": {"押金": "500元（支持芝麻信用免押）", "取还方式": "机场自取"}},
     {"sku": "MUG", "title": "暖阳 陶瓷马克杯 350ml", "aliases": ["马克杯"], "price": 39, "stock": 60,
      "skus": [{"sku": "MUG-R", "spec": "红色", "price": 39, "stock": 30}, {"sku": "MUG-B", "spec": "蓝色", "price": 42, "stock": 30}]},
 ]
@@ -50,6 +52,11 @@ def test_a_model_word_names_the_sibling_sold_as_it(assistant, shop):
 def test_people_counted_name_no_personal_package(assistant, shop):
     reply = converse(assistant, shop, "全家福套餐多少钱", "5个人的呢")  # 5个人: five people, not 个人写真
     assert "899" in reply.reply and "499" not in reply.reply, reply.reply
+
+
+def test_an_english_follow_up_naming_a_fact_of_the_focus_asks_that_fact(assistant, shop):
+    english = converse(assistant, shop, "how much is the japan pocket wifi rental per day", "and the deposit?")
+    assert "500" in english.reply, english.reply  # 押金, by meaning: not the daily price again
 
 
 def test_an_option_of_the_product_in_focus_is_still_its_own(assistant, shop):
