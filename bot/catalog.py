@@ -1468,6 +1468,12 @@ def _letter_sizes(text: str) -> set[str]:
     return set(re.findall(r"(?<![a-z0-9])[0-9]?x+[sl](?![a-z0-9])", text))
 
 
+def _another_size(asked: set[str], variant: dict) -> bool:
+    """The option is sold in letter sizes, none of them one asked (``_letter_sizes``)."""
+    own = _letter_sizes(str(variant["name"]).casefold())
+    return bool(asked and own and not asked & own)
+
+
 def _says_letter_size(text: str, letter: str) -> bool:
     """A one-letter size said as a size: "size L", "L码", "L号", "粉色L的" (a letter beside
     Chinese), not the l of a word or the m of "5 m"."""
@@ -1499,6 +1505,7 @@ def _variant_for(product: Product, question: str) -> dict | None:
         return None
     q = _squeeze(_in_base_units(_as_left_out(question)))  # ("不要头枕的" is the option 无头枕版)
     spaced = _in_base_units(question).casefold()  # (a number apart from the name's: "e82 160" says 160)
+    asked_sizes = _letter_sizes(spaced)
     title = _squeeze(_in_base_units(" ".join(product.names())))
     whole = [v for v in variants if _holds_name(q, _squeeze(_in_base_units(_as_left_out(str(v["name"])))))]
     if whole:  # "iphone 16 pro" holds the names iPhone 16 and iPhone 16 Pro: the longer one
@@ -1547,7 +1554,7 @@ def _variant_for(product: Product, question: str) -> dict | None:
             best = 0  # "黑玛瑙" is not 红玛瑙, however much else they share
         elif _contradicts(named_colours, own_colours, title):
             best = 0  # "黑框电镀蓝" is not 黑框/电镀银: the frame's colour agrees, the lens's does not
-        elif (asked_sizes := _letter_sizes(spaced)) and (own_sizes := _letter_sizes(str(variant["name"]).casefold())) and not asked_sizes & own_sizes:
+        elif _another_size(asked_sizes, variant):
             best = 0  # "xxl有水泥灰吗" is not 水泥灰 XL
         elif best and same_colour:
             best += 2  # "白色42.5": the white one in 42.5, not the black one
@@ -1559,10 +1566,9 @@ def _variant_for(product: Product, question: str) -> dict | None:
     colours = _colour_words_in(unnamed)
     if colours:
         said = in_either_language(colours)  # "chocolate brown" is the 巧克力棕 option
-        asked_sizes = _letter_sizes(spaced)
         having = [v for v in variants if any(word in str(v["name"]).casefold() for word in said)
                   and not _contradicts(set(colours), set(_colour_words_in(str(v["name"]).casefold())), title)
-                  and not (asked_sizes and (own := _letter_sizes(str(v["name"]).casefold())) and not asked_sizes & own)]
+                  and not _another_size(asked_sizes, v)]
         if len(having) == 1:
             return having[0]
     if not is_cjk(question):
@@ -1948,7 +1954,7 @@ def _unheld_sizes(question: Question, product: Product) -> list[str]:
     facts = product.data.get("facts") or {}
     held = " ".join(product.names() + product.variant_names() + _list_field(product.data, "sizes", "zh")
                     + _list_field(product.data, "sizes", "en") + [f"{k} {v}" for k, v in facts.items()]).casefold()
-    return [w for w in words if not re.search(rf"(?<![a-z0-9]){re.escape(w)}(?![a-z0-9])", held)]
+    return [w for w in words if not _holds_name(held, w)]
 
 
 def _the(title: str, article: str = "The") -> str:
